@@ -1,0 +1,21 @@
+// Small string helpers shared by every layer (pure, no system calls).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace syd {
+
+std::string_view Trim(std::string_view s);
+bool StartsWith(std::string_view s, std::string_view prefix);
+std::vector<std::string_view> Split(std::string_view s, char sep);
+// Parses booleans as magic commands accept them: true/false/t/f/1/0.
+std::optional<bool> ParseBool(std::string_view s);
+// Parses a decimal, 0x-hex or 0-octal integer, with optional leading '-'.
+std::optional<long long> ParseInt(std::string_view s);
+// Escapes a string for inclusion in a JSON string literal (without quotes).
+std::string JsonEscape(std::string_view s);
+
+}  // namespace syd
