@@ -1,0 +1,116 @@
+// Line-oriented syd files are trivial; TOML goes through toml++ and every
+// key path is turned back into the magic command it stands for, so TOML
+// and .syd-3 profiles lower through exactly the same code.
+#include "lang/config_text.h"
+
+// Header-only and exception-free: errors come back as values like ours.
+#define TOML_HEADER_ONLY 1
+#define TOML_EXCEPTIONS 0
+#include <toml++/toml.h>
+
+#include "util/strings.h"
+
+namespace syd::lang {
+namespace {
+
+Result<std::vector<ConfigItem>> ParseSyd(std::string_view text, std::string_view name) {
+  std::vector<ConfigItem> items;
+  uint32_t lineno = 0;
+  for (std::string_view raw : Split(text, '\n')) {
+    ++lineno;
+    std::string_view line = Trim(raw);
+    if (line.empty() || line[0] == '#') continue;
+    Origin origin{std::string(name), lineno};
+    if (line.find('\0') != std::string_view::npos)
+      return Failf("{}: NUL byte in line", origin.ToString());
+    if (StartsWith(line, "include") && line.size() > 7 && (line[7] == ' ' || line[7] == '\t')) {
+      std::string_view path = Trim(line.substr(7));
+      if (path.empty()) return Failf("{}: include needs a path", origin.ToString());
+      items.emplace_back(Include{std::string(path), origin});
+      continue;
+    }
+    // Values keep inner whitespace but not trailing blanks.
+    auto cmd = ParseCommand(line, origin);
+    if (!cmd) return Failf("{}: {}", origin.ToString(), cmd.error().what);
+    items.emplace_back(std::move(*cmd));
+  }
+  return items;
+}
+
+std::string TomlScalar(const toml::node& n, bool* ok) {
+  *ok = true;
+  if (auto s = n.value<std::string>()) return *s;
+  if (n.is_boolean()) return *n.value<bool>() ? "true" : "false";
+  if (n.is_integer()) return std::to_string(*n.value<int64_t>());
+  *ok = false;
+  return {};
+}
+
+Status FromToml(const toml::table& table, const std::string& prefix, std::string_view name,
+                std::vector<ConfigItem>* out) {
+  for (const auto& [k, node] : table) {
+    std::string key = prefix.empty() ? std::string(k.str()) : prefix + "/" + std::string(k.str());
+    Origin origin{std::string(name), static_cast<uint32_t>(node.source().begin.line)};
+    if (const toml::table* sub = node.as_table()) {
+      SYD_TRY_STATUS(FromToml(*sub, key, name, out));
+      continue;
+    }
+    if (key == "include" || key == "rules") {
+      const toml::array* arr = node.as_array();
+      if (!arr) return Failf("{}: '{}' must be an array of strings", origin.ToString(), key);
+      for (const auto& el : *arr) {
+        Origin eo{std::string(name), static_cast<uint32_t>(el.source().begin.line)};
+        auto s = el.value<std::string>();
+        if (!s) return Failf("{}: '{}' must hold strings", eo.ToString(), key);
+        if (key == "include") {
+          out->emplace_back(Include{*s, eo});
+        } else {
+          auto cmd = ParseCommand(*s, eo);
+          if (!cmd) return Failf("{}: {}", eo.ToString(), cmd.error().what);
+          out->emplace_back(std::move(*cmd));
+        }
+      }
+      continue;
+    }
+    auto push = [&](const toml::node& v, Op op) -> Status {
+      Origin vo{std::string(name), static_cast<uint32_t>(v.source().begin.line)};
+      bool ok = false;
+      std::string value = TomlScalar(v, &ok);
+      if (!ok) return Failf("{}: '{}' needs a string, boolean or integer", vo.ToString(), key);
+      std::string text = key + static_cast<char>(op) + value;
+      auto cmd = ParseCommand(text, vo);
+      if (!cmd) return Failf("{}: {}", vo.ToString(), cmd.error().what);
+      out->emplace_back(std::move(*cmd));
+      return {};
+    };
+    if (const toml::array* arr = node.as_array()) {
+      for (const auto& el : *arr) SYD_TRY_STATUS(push(el, Op::kAppend));
+    } else {
+      SYD_TRY_STATUS(push(node, Op::kSet));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+ConfigFormat FormatForName(std::string_view name) {
+  return name.size() >= 5 && name.substr(name.size() - 5) == ".toml" ? ConfigFormat::kToml
+                                                                      : ConfigFormat::kSyd;
+}
+
+Result<std::vector<ConfigItem>> ParseConfigText(std::string_view text, std::string_view name,
+                                                ConfigFormat format) {
+  if (format == ConfigFormat::kSyd) return ParseSyd(text, name);
+  toml::parse_result parsed = toml::parse(text, name);
+  if (!parsed) {
+    const toml::parse_error& err = parsed.error();
+    return Failf("{}:{}:{}: {}", name, err.source().begin.line, err.source().begin.column,
+                 err.description());
+  }
+  std::vector<ConfigItem> items;
+  SYD_TRY_STATUS(FromToml(parsed.table(), "", name, &items));
+  return items;
+}
+
+}  // namespace syd::lang

@@ -1,0 +1,319 @@
+// Options are looked up by their normalised key. Lists share one helper
+// for the +/^/- operators so path, address and exec lists behave alike.
+#include "policy/apply.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "util/strings.h"
+
+namespace syd::policy {
+namespace {
+
+using lang::Command;
+using lang::Op;
+
+std::optional<Category> PathCategoryByName(std::string_view n) {
+  if (n == "read") return Category::kRead;
+  if (n == "write") return Category::kWrite;
+  if (n == "exec") return Category::kExec;
+  if (n == "stat") return Category::kStat;
+  return std::nullopt;
+}
+
+std::optional<Sandbox> SandboxByName(std::string_view n) {
+  if (n == "read") return Sandbox::kRead;
+  if (n == "write") return Sandbox::kWrite;
+  if (n == "exec") return Sandbox::kExec;
+  if (n == "stat") return Sandbox::kStat;
+  if (n == "network") return Sandbox::kNetwork;
+  return std::nullopt;
+}
+
+Result<Mode> ParseMode(std::string_view v) {
+  if (v == "off") return Mode::kOff;
+  if (v == "allow") return Mode::kAllow;
+  if (v == "deny" || v == "on") return Mode::kDeny;  // "on": syd-3 spelling
+  if (v == "bpf") return Mode::kBpf;
+  return Failf("bad sandbox mode '{}' (want off, allow, deny or bpf)", v);
+}
+
+Result<bool> Bool(std::string_view v) {
+  if (auto b = ParseBool(v)) return *b;
+  return Failf("bad boolean '{}' (want true/false/t/f/1/0)", v);
+}
+
+void Warn(const ApplyEnv& env, std::string msg) {
+  if (env.warnings) env.warnings->push_back(std::move(msg));
+}
+
+Status NeedSet(const Command& c) {
+  if (c.op != Op::kSet) return Failf("'{}' takes ':' (set), not '{}'", c.key, static_cast<char>(c.op));
+  return {};
+}
+
+Status NeedListOp(const Command& c) {
+  if (c.op != Op::kAppend && c.op != Op::kPrepend && c.op != Op::kRemove)
+    return Failf("'{}' is a list: use '+', '^' or '-', not '{}'", c.key, static_cast<char>(c.op));
+  if (c.value.empty()) return Failf("'{}' needs a value", c.key);
+  return {};
+}
+
+// +, ^ and - on any ordered list; `same` decides equality for '-'.
+template <class T, class Same>
+void EditList(std::vector<T>& list, Op op, T item, Same same) {
+  if (op == Op::kAppend) {
+    list.push_back(std::move(item));
+  } else if (op == Op::kPrepend) {
+    list.insert(list.begin(), std::move(item));
+  } else {
+    auto it = std::find_if(list.begin(), list.end(), [&](const T& e) { return same(e, item); });
+    if (it != list.end()) list.erase(it);
+  }
+}
+
+// Options that only mattered to the ptrace-based sydbox-1; accepted so old
+// profiles load, and said to be ignored.
+bool IsLegacyTraceOption(std::string_view key) {
+  static const char* kKeys[] = {"core/trace/follow_fork",  "core/trace/interrupt",
+                                "core/trace/use_seccomp",  "core/trace/use_seize",
+                                "core/trace/use_toolong_hack", "core/abort/decision",
+                                "core/panic/decision",     "core/panic/exit_code",
+                                "core/restrict/file_control", "log/file",
+                                "log/level",               "log/console_fd",
+                                "log/console_level"};
+  return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
+}
+
+Status ApplyList(Policy& p, const Command& c, const ApplyEnv& env, std::string_view kind,
+                 std::string_view what) {
+  SYD_TRY_STATUS(NeedListOp(c));
+  const bool is_filter = kind == "filter";
+  const ListAction action = kind == "denylist" ? ListAction::kDeny : ListAction::kAllow;
+  if (auto cat = PathCategoryByName(what)) {
+    SYD_TRY(pat, Pattern::Compile(c.value));
+    size_t i = static_cast<size_t>(*cat);
+    if (is_filter) {
+      EditList(p.path_filters[i], c.op, PatternEntry{std::move(pat), c.origin},
+               [](const PatternEntry& a, const PatternEntry& b) { return a.pattern.text() == b.pattern.text(); });
+    } else {
+      EditList(p.path_rules[i], c.op, PathRule{action, std::move(pat), c.origin},
+               [](const PathRule& a, const PathRule& b) {
+                 return a.action == b.action && a.pattern.text() == b.pattern.text();
+               });
+    }
+    return {};
+  }
+  if (what == "network/bind" || what == "network/connect") {
+    size_t i = what == "network/bind" ? 0 : 1;
+    SYD_TRY(addr, ParseAddrPattern(c.value, env.services));
+    if (is_filter) {
+      EditList(p.net_filters[i], c.op, std::move(addr),
+               [](const AddrPattern& a, const AddrPattern& b) { return a.text == b.text; });
+    } else {
+      EditList(p.net_rules[i], c.op, AddrRule{action, std::move(addr), c.origin},
+               [](const AddrRule& a, const AddrRule& b) {
+                 return a.action == b.action && a.addr.text == b.addr.text;
+               });
+    }
+    return {};
+  }
+  if (what == "syscall" && !is_filter) {
+    // Validated as a regex when compiled (SPEC §4, with the rule language).
+    auto& list = action == ListAction::kAllow ? p.syscall_allowlist : p.syscall_denylist;
+    EditList(list, c.op, c.value, [](const std::string& a, const std::string& b) { return a == b; });
+    Warn(env, fmt::format("{}/syscall is parsed but not enforced yet (it comes with the sys/ rule language)", kind));
+    return {};
+  }
+  return Failf("unknown list '{}'", c.key);
+}
+
+Status ApplyExec(Policy& p, const Command& c) {
+  SYD_TRY_STATUS(NeedListOp(c));
+  if (c.key == "exec/kill_if_match" || c.key == "exec/resume_if_match") {
+    SYD_TRY(pat, Pattern::Compile(c.value));
+    auto& list = c.key == "exec/kill_if_match" ? p.exec_kill_if_match : p.exec_resume_if_match;
+    EditList(list, c.op, PatternEntry{std::move(pat), c.origin},
+             [](const PatternEntry& a, const PatternEntry& b) { return a.pattern.text() == b.pattern.text(); });
+    return {};
+  }
+  // exec/verify+HEX:PATTERN
+  size_t colon = c.value.find(':');
+  if (colon != 64) return Failf("exec/verify wants SHA256HEX:PATTERN (64 hex digits, a colon, a pattern)");
+  std::string hex = c.value.substr(0, 64);
+  for (char& ch : hex) {
+    if (!std::isxdigit(static_cast<unsigned char>(ch))) return Failf("exec/verify: '{}' is not hex", hex);
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  SYD_TRY(pat, Pattern::Compile(c.value.substr(65)));
+  EditList(p.exec_verify, c.op, ExecVerify{hex, std::move(pat), c.origin},
+           [](const ExecVerify& a, const ExecVerify& b) {
+             return a.sha256_hex == b.sha256_hex && a.pattern.text() == b.pattern.text();
+           });
+  return {};
+}
+
+Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
+  const std::string& k = c.key;
+  const std::string& v = c.value;
+  if (StartsWith(k, "core/sandbox/")) {
+    auto sb = SandboxByName(std::string_view(k).substr(13));
+    if (!sb) return Failf("unknown sandbox '{}'", k);
+    SYD_TRY_STATUS(NeedSet(c));
+    SYD_TRY(mode, ParseMode(v));
+    p.modes[static_cast<size_t>(*sb)] = mode;
+    if (*sb == Sandbox::kNetwork && mode != Mode::kOff)
+      Warn(env, "network sandboxing is parsed but not enforced yet: bind/connect are not checked");
+    return {};
+  }
+  SYD_TRY_STATUS(NeedSet(c));
+  auto set_bool = [&](bool* field) -> Status {
+    SYD_TRY(b, Bool(v));
+    *field = b;
+    return {};
+  };
+  if (k == "core/match/case_sensitive") {
+    SYD_TRY(b, Bool(v));
+    p.match.fold = b ? CaseFold::kSensitive : CaseFold::kInsensitive;
+    return {};
+  }
+  if (k == "core/match/no_wildcard") {
+    if (v == "literal") p.match.no_wildcard = NoWildcard::kLiteral;
+    else if (v == "prefix") p.match.no_wildcard = NoWildcard::kPrefix;
+    else return Failf("bad value '{}' for {} (want literal or prefix)", v, k);
+    return {};
+  }
+  if (k == "core/allowlist/per_process_directories") return set_bool(&p.per_process_directories);
+  if (k == "core/allowlist/successful_bind") return set_bool(&p.successful_bind);
+  if (k == "core/allowlist/unsupported_socket_families") {
+    if (v == "allow") { p.unsupported_socket_families = true; return {}; }
+    if (v == "deny") { p.unsupported_socket_families = false; return {}; }
+    return set_bool(&p.unsupported_socket_families);
+  }
+  if (k == "core/violation/decision") {
+    if (v == "deny") p.decision = Decision::kDeny;
+    else if (v == "kill") p.decision = Decision::kKill;
+    else if (v == "killall") p.decision = Decision::kKillAll;
+    else if (v == "cont") p.decision = Decision::kCont;
+    else return Failf("bad decision '{}' (want deny, kill, killall or cont)", v);
+    return {};
+  }
+  if (k == "core/violation/exit_code") {
+    auto n = ParseInt(v);
+    // sydbox-1 profiles say -1 for "the eldest's status"; that is 0 here.
+    if (!n || *n < -1 || *n > 255) return Failf("bad exit code '{}' (want 0..255)", v);
+    p.exit_code = *n < 0 ? 0 : static_cast<int>(*n);
+    return {};
+  }
+  if (k == "core/violation/raise_fail") return set_bool(&p.raise_fail);
+  if (k == "core/violation/raise_safe") return set_bool(&p.raise_safe);
+  if (k == "core/trace/exit_wait_all") return set_bool(&p.exit_wait_all);
+  if (k == "core/trace/magic_lock") {
+    if (v == "on" || v == "true" || v == "1") p.magic_lock = MagicLock::kOn;
+    else if (v == "off" || v == "false" || v == "0") p.magic_lock = MagicLock::kOff;
+    else if (v == "exec") p.magic_lock = MagicLock::kExec;
+    else return Failf("bad magic lock '{}' (want on, off or exec)", v);
+    return {};
+  }
+  if (k == "core/restrict/general") {
+    auto n = ParseInt(v);
+    if (!n || *n < 0 || *n > 3) return Failf("bad value '{}' for {} (want 0..3)", v, k);
+    p.restrict_general = static_cast<int>(*n);
+    if (*n != 0) Warn(env, fmt::format("{} is parsed but not enforced yet", k));
+    return {};
+  }
+  bool* restrict_flag = k == "core/restrict/identity_change"          ? &p.restrict_identity_change
+                        : k == "core/restrict/io_control"             ? &p.restrict_io_control
+                        : k == "core/restrict/memory_map"             ? &p.restrict_memory_map
+                        : k == "core/restrict/shared_memory_writable" ? &p.restrict_shared_memory_writable
+                                                                      : nullptr;
+  if (restrict_flag) {
+    SYD_TRY_STATUS(set_bool(restrict_flag));
+    if (*restrict_flag) Warn(env, fmt::format("{} is parsed but not enforced yet", k));
+    return {};
+  }
+  return Failf("unknown option '{}'", k);
+}
+
+}  // namespace
+
+Status Apply(Policy& p, const Command& c, const ApplyEnv& env) {
+  if (c.op == Op::kQuery) return Failf("'{}?' is a query, not a setting", c.key);
+  if (c.op == Op::kExec) return Failf("'{}!' (running commands) is not supported", c.key);
+  if (lang::IsRuleKey(c.key))
+    return Failf("sys/ rules are not supported by this version yet (SPEC §4)");
+  if (IsLegacyTraceOption(c.key)) {
+    Warn(env, fmt::format("{} is a sydbox-1 (ptrace) option and is ignored", c.key));
+    return {};
+  }
+  const std::string_view key = c.key;
+  for (std::string_view kind : {"allowlist", "denylist", "filter"}) {
+    if (StartsWith(key, kind) && key.size() > kind.size() && key[kind.size()] == '/') {
+      return ApplyList(p, c, env, kind, key.substr(kind.size() + 1));
+    }
+  }
+  if (StartsWith(key, "exec/")) {
+    if (key != "exec/kill_if_match" && key != "exec/resume_if_match" && key != "exec/verify")
+      return Failf("unknown option '{}'", key);
+    SYD_TRY_STATUS(ApplyExec(p, c));
+    if (key == "exec/verify") Warn(env, "exec/verify is parsed but not enforced yet");
+    return {};
+  }
+  if (StartsWith(key, "core/")) return ApplyCore(p, c, env);
+  return Failf("unknown option '{}'", key);
+}
+
+Result<bool> Query(const Policy& p, const Command& c) {
+  const std::string_view key = c.key;
+  if (StartsWith(key, "core/sandbox/")) {
+    auto sb = SandboxByName(key.substr(13));
+    if (!sb) return Failf("unknown sandbox '{}'", key);
+    return p.mode(*sb) != Mode::kOff;
+  }
+  if (key == "core/match/case_sensitive") return p.match.fold == CaseFold::kSensitive;
+  if (key == "core/allowlist/per_process_directories") return p.per_process_directories;
+  if (key == "core/allowlist/successful_bind") return p.successful_bind;
+  if (key == "core/allowlist/unsupported_socket_families") return p.unsupported_socket_families;
+  if (key == "core/violation/raise_fail") return p.raise_fail;
+  if (key == "core/violation/raise_safe") return p.raise_safe;
+  if (key == "core/trace/exit_wait_all") return p.exit_wait_all;
+  if (key == "core/trace/magic_lock") return p.magic_lock == MagicLock::kOn;
+  for (std::string_view kind : {"allowlist", "denylist", "filter"}) {
+    if (!StartsWith(key, kind) || key.size() <= kind.size() || key[kind.size()] != '/') continue;
+    std::string_view what = key.substr(kind.size() + 1);
+    ListAction action = kind == "denylist" ? ListAction::kDeny : ListAction::kAllow;
+    if (auto cat = PathCategoryByName(what)) {
+      size_t i = static_cast<size_t>(*cat);
+      if (kind == "filter") {
+        for (const auto& e : p.path_filters[i]) if (e.pattern.text() == c.value) return true;
+        return false;
+      }
+      for (const auto& r : p.path_rules[i])
+        if (r.action == action && r.pattern.text() == c.value) return true;
+      return false;
+    }
+    if (what == "network/bind" || what == "network/connect") {
+      size_t i = what == "network/bind" ? 0 : 1;
+      if (kind == "filter") {
+        for (const auto& a : p.net_filters[i]) if (a.text == c.value) return true;
+        return false;
+      }
+      for (const auto& r : p.net_rules[i])
+        if (r.action == action && r.addr.text == c.value) return true;
+      return false;
+    }
+  }
+  return Failf("'{}' cannot be queried", key);
+}
+
+Result<Policy> ApplyAll(const Policy& base, const std::vector<lang::Command>& cmds,
+                        const ApplyEnv& env) {
+  Policy p = base;
+  for (const Command& c : cmds) {
+    auto st = Apply(p, c, env);
+    if (!st) return Failf("{}: {}", c.origin.ToString(), st.error().what);
+  }
+  return p;
+}
+
+}  // namespace syd::policy

@@ -1,0 +1,32 @@
+// Applying magic commands to a Policy (SPEC §2–§3). Pure: the same code
+// serves config files at start-up and magic stat at run time.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lang/magic.h"
+#include "policy/policy.h"
+
+namespace syd::policy {
+
+struct ApplyEnv {
+  ServiceLookup services;               // for port names; may be empty
+  std::vector<std::string>* warnings = nullptr;  // "parsed but not enforced" notes
+};
+
+// Applies one command (set, append, prepend, remove). On error the policy
+// is unchanged and the error text has no location (the caller adds it).
+// Queries ('?') are rejected here; use Query().
+Status Apply(Policy& policy, const lang::Command& cmd, const ApplyEnv& env);
+
+// Answers a '?' command: a boolean, a mode (true unless off), or for a list
+// with a value, whether the list holds an equal entry.
+Result<bool> Query(const Policy& policy, const lang::Command& cmd);
+
+// Applies commands in order to a copy; returns the new policy or the first
+// error prefixed with its origin ("file:line: ..."). Nothing half-applied.
+Result<Policy> ApplyAll(const Policy& base, const std::vector<lang::Command>& cmds,
+                        const ApplyEnv& env);
+
+}  // namespace syd::policy

@@ -1,0 +1,39 @@
+#include "policy/policy.h"
+
+namespace syd::policy {
+
+std::string_view CategoryName(Category c) {
+  switch (c) {
+    case Category::kRead: return "read";
+    case Category::kWrite: return "write";
+    case Category::kExec: return "exec";
+    case Category::kStat: return "stat";
+    case Category::kNetBind: return "net/bind";
+    case Category::kNetConnect: return "net/connect";
+  }
+  return "?";
+}
+
+std::string_view ModeName(Mode m) {
+  switch (m) {
+    case Mode::kOff: return "off";
+    case Mode::kAllow: return "allow";
+    case Mode::kDeny: return "deny";
+    case Mode::kBpf: return "bpf";
+  }
+  return "?";
+}
+
+Sandbox SandboxOf(Category c) {
+  switch (c) {
+    case Category::kRead: return Sandbox::kRead;
+    case Category::kWrite: return Sandbox::kWrite;
+    case Category::kExec: return Sandbox::kExec;
+    case Category::kStat: return Sandbox::kStat;
+    case Category::kNetBind:
+    case Category::kNetConnect: return Sandbox::kNetwork;
+  }
+  return Sandbox::kRead;
+}
+
+}  // namespace syd::policy

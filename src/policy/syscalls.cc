@@ -1,0 +1,215 @@
+#include "policy/syscalls.h"
+
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+
+namespace syd::policy {
+namespace {
+
+#ifndef O_TMPFILE
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#endif
+constexpr uint64_t kTmpfileBit = 020000000;  // __O_TMPFILE without O_DIRECTORY
+
+// Newer than the 6.1 headers of Debian 12; numbers from the x86_64 table.
+constexpr int kNrFchmodat2 = 452;
+constexpr int kNrSetxattrat = 463;
+constexpr int kNrGetxattrat = 464;
+constexpr int kNrListxattrat = 465;
+constexpr int kNrRemovexattrat = 466;
+constexpr int kNrFileGetattr = 468;
+constexpr int kNrFileSetattr = 469;
+
+using C = Category;
+using F = Follow;
+using M = Missing;
+using H = Handler;
+using R = CategoryRule;
+
+constexpr PathArg P(int8_t dirfd, int8_t path, F f = F::kYes, M m = M::kMustExist) {
+  return PathArg{dirfd, path, f, m};
+}
+constexpr PathArg Fd(int8_t fd) { return PathArg{fd, -1, F::kYes, M::kMustExist}; }
+
+SyscallInfo S(int nr, std::string_view name, C cat, PathArg p) {
+  SyscallInfo s;
+  s.nr = nr;
+  s.name = name;
+  s.category = cat;
+  s.paths[0] = p;
+  return s;
+}
+SyscallInfo At(int nr, std::string_view name, C cat, PathArg p, int8_t at_flags) {
+  SyscallInfo s = S(nr, name, cat, p);
+  s.at_flags_arg = at_flags;
+  return s;
+}
+SyscallInfo Two(int nr, std::string_view name, PathArg a, PathArg b, int8_t at_flags = -1) {
+  SyscallInfo s = S(nr, name, C::kWrite, a);
+  s.npaths = 2;
+  s.paths[0] = a;
+  s.paths[1] = b;
+  s.at_flags_arg = at_flags;
+  return s;
+}
+SyscallInfo Open(int nr, std::string_view name, PathArg p, int8_t flags_arg, H h = H::kOpen) {
+  SyscallInfo s = S(nr, name, C::kRead, p);
+  s.rule = R::kOpenFlags;
+  s.handler = h;
+  s.flags_arg = flags_arg;
+  return s;
+}
+SyscallInfo Access(int nr, std::string_view name, PathArg p, int8_t mode_arg, int8_t at_flags) {
+  SyscallInfo s = S(nr, name, C::kRead, p);
+  s.rule = R::kAccessMode;
+  s.flags_arg = mode_arg;
+  s.at_flags_arg = at_flags;
+  s.magic = true;
+  return s;
+}
+SyscallInfo Magic(SyscallInfo s) {
+  s.magic = true;
+  return s;
+}
+SyscallInfo With(SyscallInfo s, H h) {
+  s.handler = h;
+  return s;
+}
+
+std::vector<SyscallInfo> BuildTable() {
+  const F no = F::kNo, at = F::kUnlessAtFlag;
+  const M mk = M::kMayCreate;
+  std::vector<SyscallInfo> t = {
+      // read
+      Open(__NR_open, "open", P(-1, 0, F::kOpenFlags, M::kOpenFlags), 1),
+      Open(__NR_openat, "openat", P(0, 1, F::kOpenFlags, M::kOpenFlags), 2),
+      Open(__NR_openat2, "openat2", P(0, 1, F::kOpenFlags, M::kOpenFlags), -1, H::kOpenat2),
+      With(S(__NR_creat, "creat", C::kWrite, P(-1, 0, F::kOpenFlags, mk)), H::kOpen),
+      Access(__NR_access, "access", P(-1, 0), 1, -1),
+      Access(__NR_faccessat, "faccessat", P(0, 1), 2, -1),
+      Access(__NR_faccessat2, "faccessat2", P(0, 1, at), 2, 3),
+      S(__NR_chdir, "chdir", C::kRead, P(-1, 0)),
+      S(__NR_fchdir, "fchdir", C::kRead, Fd(0)),
+      S(__NR_getxattr, "getxattr", C::kRead, P(-1, 0)),
+      S(__NR_lgetxattr, "lgetxattr", C::kRead, P(-1, 0, no)),
+      S(__NR_fgetxattr, "fgetxattr", C::kRead, Fd(0)),
+      S(__NR_listxattr, "listxattr", C::kRead, P(-1, 0)),
+      S(__NR_llistxattr, "llistxattr", C::kRead, P(-1, 0, no)),
+      S(__NR_flistxattr, "flistxattr", C::kRead, Fd(0)),
+      At(kNrGetxattrat, "getxattrat", C::kRead, P(0, 1, at), 2),
+      At(kNrListxattrat, "listxattrat", C::kRead, P(0, 1, at), 2),
+      // write
+      S(__NR_mkdir, "mkdir", C::kWrite, P(-1, 0, no, mk)),
+      S(__NR_mkdirat, "mkdirat", C::kWrite, P(0, 1, no, mk)),
+      S(__NR_mknod, "mknod", C::kWrite, P(-1, 0, no, mk)),
+      S(__NR_mknodat, "mknodat", C::kWrite, P(0, 1, no, mk)),
+      S(__NR_rmdir, "rmdir", C::kWrite, P(-1, 0, no)),
+      S(__NR_unlink, "unlink", C::kWrite, P(-1, 0, no)),
+      S(__NR_unlinkat, "unlinkat", C::kWrite, P(0, 1, no)),
+      Two(__NR_rename, "rename", P(-1, 0, no), P(-1, 1, no, mk)),
+      Two(__NR_renameat, "renameat", P(0, 1, no), P(2, 3, no, mk)),
+      Two(__NR_renameat2, "renameat2", P(0, 1, no), P(2, 3, no, mk)),
+      Two(__NR_link, "link", P(-1, 0, no), P(-1, 1, no, mk)),
+      Two(__NR_linkat, "linkat", P(0, 1, F::kIfAtFlag), P(2, 3, no, mk), 4),
+      S(__NR_symlink, "symlink", C::kWrite, P(-1, 1, no, mk)),
+      S(__NR_symlinkat, "symlinkat", C::kWrite, P(1, 2, no, mk)),
+      S(__NR_truncate, "truncate", C::kWrite, P(-1, 0)),
+      S(__NR_chmod, "chmod", C::kWrite, P(-1, 0)),
+      S(__NR_fchmod, "fchmod", C::kWrite, Fd(0)),
+      S(__NR_fchmodat, "fchmodat", C::kWrite, P(0, 1)),
+      At(kNrFchmodat2, "fchmodat2", C::kWrite, P(0, 1, at), 3),
+      S(__NR_chown, "chown", C::kWrite, P(-1, 0)),
+      S(__NR_fchown, "fchown", C::kWrite, Fd(0)),
+      S(__NR_lchown, "lchown", C::kWrite, P(-1, 0, no)),
+      At(__NR_fchownat, "fchownat", C::kWrite, P(0, 1, at), 4),
+      S(__NR_utime, "utime", C::kWrite, P(-1, 0)),
+      S(__NR_utimes, "utimes", C::kWrite, P(-1, 0)),
+      At(__NR_utimensat, "utimensat", C::kWrite, P(0, 1, at), 3),
+      S(__NR_futimesat, "futimesat", C::kWrite, P(0, 1)),
+      S(__NR_setxattr, "setxattr", C::kWrite, P(-1, 0)),
+      S(__NR_lsetxattr, "lsetxattr", C::kWrite, P(-1, 0, no)),
+      S(__NR_fsetxattr, "fsetxattr", C::kWrite, Fd(0)),
+      S(__NR_removexattr, "removexattr", C::kWrite, P(-1, 0)),
+      S(__NR_lremovexattr, "lremovexattr", C::kWrite, P(-1, 0, no)),
+      S(__NR_fremovexattr, "fremovexattr", C::kWrite, Fd(0)),
+      At(kNrSetxattrat, "setxattrat", C::kWrite, P(0, 1, at), 2),
+      At(kNrRemovexattrat, "removexattrat", C::kWrite, P(0, 1, at), 2),
+      At(kNrFileSetattr, "file_setattr", C::kWrite, P(0, 1, at), 4),
+      // exec
+      With(S(__NR_execve, "execve", C::kExec, P(-1, 0)), H::kExec),
+      With(At(__NR_execveat, "execveat", C::kExec, P(0, 1, at), 4), H::kExec),
+      // stat
+      Magic(S(__NR_stat, "stat", C::kStat, P(-1, 0))),
+      Magic(S(__NR_lstat, "lstat", C::kStat, P(-1, 0, no))),
+      Magic(At(__NR_newfstatat, "newfstatat", C::kStat, P(0, 1, at), 3)),
+      Magic(At(__NR_statx, "statx", C::kStat, P(0, 1, at), 2)),
+      S(__NR_readlink, "readlink", C::kStat, P(-1, 0, no)),
+      S(__NR_readlinkat, "readlinkat", C::kStat, P(0, 1, no)),
+      At(kNrFileGetattr, "file_getattr", C::kStat, P(0, 1, at), 4),
+      With(S(__NR_getdents64, "getdents64", C::kStat, Fd(0)), H::kGetdents),
+  };
+  std::sort(t.begin(), t.end(), [](const SyscallInfo& a, const SyscallInfo& b) { return a.nr < b.nr; });
+  return t;
+}
+
+const std::vector<SyscallInfo>& Table() {
+  static const std::vector<SyscallInfo> kTable = BuildTable();
+  return kTable;
+}
+
+}  // namespace
+
+std::span<const SyscallInfo> CheckedSyscalls() { return Table(); }
+
+const SyscallInfo* FindSyscall(int nr) {
+  const auto& t = Table();
+  auto it = std::lower_bound(t.begin(), t.end(), nr,
+                             [](const SyscallInfo& s, int n) { return s.nr < n; });
+  return it != t.end() && it->nr == nr ? &*it : nullptr;
+}
+
+const SyscallInfo* FindSyscall(std::string_view name) {
+  for (const SyscallInfo& s : Table())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+bool CanBeCategory(const SyscallInfo& info, Category c) {
+  switch (info.rule) {
+    case CategoryRule::kFixed: return info.category == c;
+    case CategoryRule::kOpenFlags: return c == Category::kRead || c == Category::kWrite;
+    case CategoryRule::kAccessMode:
+      return c == Category::kRead || c == Category::kWrite || c == Category::kStat;
+  }
+  return false;
+}
+
+std::span<const int> AlwaysDeniedSyscalls() {
+  static const std::array<int, 11> kDenied = {
+      __NR_io_uring_setup, __NR_io_uring_enter,   __NR_io_uring_register,
+      __NR_open_by_handle_at, __NR_ptrace,        __NR_process_vm_writev,
+      __NR_kexec_load,     __NR_kexec_file_load,  __NR_bpf,
+      __NR_userfaultfd,    __NR_perf_event_open,
+  };
+  return kDenied;
+}
+
+uint64_t OpenWriteFlags() {
+  return O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | kTmpfileBit;
+}
+
+Category CategoryForOpenFlags(uint64_t flags) {
+  return (flags & OpenWriteFlags()) ? Category::kWrite : Category::kRead;
+}
+
+Category CategoryForAccessMode(uint64_t mode) {
+  if (mode & W_OK) return Category::kWrite;
+  if (mode & (R_OK | X_OK)) return Category::kRead;
+  return Category::kStat;
+}
+
+}  // namespace syd::policy

@@ -1,0 +1,84 @@
+// The system calls sydbox checks, and where their path arguments are
+// (x86_64). Pure data shared by the BPF compiler (what to notify) and the
+// supervisor (how to read and resolve the arguments).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "policy/policy.h"
+
+namespace syd::policy {
+
+// How a path's last component is treated.
+enum class Follow : uint8_t {
+  kYes,             // follow a trailing symlink
+  kNo,              // never (lstat, unlink, rename, ...)
+  kUnlessAtFlag,    // follow unless AT_SYMLINK_NOFOLLOW in the flags argument
+  kIfAtFlag,        // follow only with AT_SYMLINK_FOLLOW (linkat)
+  kOpenFlags,       // follow unless O_NOFOLLOW, or O_CREAT|O_EXCL
+};
+
+enum class Missing : uint8_t {
+  kMustExist,   // ENOENT if the last component is missing
+  kMayCreate,   // the call creates it: a missing last component is fine
+  kOpenFlags,   // may be missing with O_CREAT
+};
+
+struct PathArg {
+  int8_t dirfd = -1;   // argument holding the dirfd; -1 = AT_FDCWD
+  int8_t path = -1;    // argument holding the path; -1 = the dirfd names the file
+  Follow follow = Follow::kYes;
+  Missing missing = Missing::kMustExist;
+};
+
+// How the category of a call is chosen.
+enum class CategoryRule : uint8_t {
+  kFixed,       // always `category`
+  kOpenFlags,   // write if the flags ask for writing, else read
+  kAccessMode,  // write with W_OK, read with R_OK/X_OK, stat with F_OK only
+};
+
+// Which supervisor handler answers the call.
+enum class Handler : uint8_t {
+  kGeneric,    // check the path(s), then let the kernel run it
+  kOpen,       // open/openat/creat: performed by the supervisor (ADDFD)
+  kOpenat2,    // openat2: the same, flags from struct open_how
+  kExec,       // execve/execveat: exec controls and magic lock on exec
+  kGetdents,   // getdents64: entries hidden by stat sandboxing
+};
+
+struct SyscallInfo {
+  int nr = -1;
+  std::string_view name;
+  Category category = Category::kRead;
+  CategoryRule rule = CategoryRule::kFixed;
+  Handler handler = Handler::kGeneric;
+  int8_t flags_arg = -1;   // open flags / access mode / AT_* flags argument
+  int8_t at_flags_arg = -1;  // AT_SYMLINK_NOFOLLOW / AT_EMPTY_PATH argument
+  uint8_t npaths = 1;
+  PathArg paths[2];
+  bool magic = false;      // a stat-like call that answers /dev/sydbox queries
+};
+
+// Every checked call, ordered by number.
+std::span<const SyscallInfo> CheckedSyscalls();
+const SyscallInfo* FindSyscall(int nr);
+const SyscallInfo* FindSyscall(std::string_view name);
+
+// Which categories a call can be checked for (for the BPF compiler).
+bool CanBeCategory(const SyscallInfo& info, Category c);
+
+// Calls that escape any syscall-argument sandbox (SPEC §2.9): always denied.
+std::span<const int> AlwaysDeniedSyscalls();
+
+// The open(2) flag bits that mean write intent.
+uint64_t OpenWriteFlags();
+
+// Category of an open with these flags, and of an access() mode.
+Category CategoryForOpenFlags(uint64_t flags);
+Category CategoryForAccessMode(uint64_t mode);
+
+}  // namespace syd::policy
