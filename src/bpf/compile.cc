@@ -1,0 +1,271 @@
+// Lowering decides, syscall by syscall, what the kernel can answer alone:
+// a category that is off needs nothing, one in bpf mode is an errno, and
+// only allow/deny modes (and magic stat while unlocked) need user space.
+// Open and access carry their intent in an integer argument, so the split
+// between read and write happens here, in the kernel, at no cost.
+#include "bpf/compile.h"
+
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+
+#include "bpf/codegen.h"
+#include "policy/syscalls.h"
+
+namespace syd::bpf {
+namespace {
+
+using policy::Category;
+using policy::Mode;
+
+constexpr uint32_t kX32Bit = 0x40000000;
+
+uint32_t ActionFor(Mode m) {
+  switch (m) {
+    case Mode::kOff: return SECCOMP_RET_ALLOW;
+    case Mode::kAllow:
+    case Mode::kDeny: return SECCOMP_RET_USER_NOTIF;
+    case Mode::kBpf: return RetErrno(EPERM);
+  }
+  return SECCOMP_RET_USER_NOTIF;
+}
+
+// The most severe of two actions, as the kernel ranks stacked filters:
+// KILL > TRAP > ERRNO > USER_NOTIF > TRACE > LOG > ALLOW.
+uint32_t Stronger(uint32_t a, uint32_t b) {
+  auto rank = [](uint32_t act) {
+    switch (act & SECCOMP_RET_ACTION_FULL) {
+      case SECCOMP_RET_KILL_PROCESS: return 7;
+      case SECCOMP_RET_KILL_THREAD: return 6;
+      case SECCOMP_RET_TRAP: return 5;
+      case SECCOMP_RET_ERRNO: return 4;
+      case SECCOMP_RET_USER_NOTIF: return 3;
+      case SECCOMP_RET_TRACE: return 2;
+      case SECCOMP_RET_LOG: return 1;
+      default: return 0;
+    }
+  };
+  return rank(a) >= rank(b) ? a : b;
+}
+
+// User space must see a call whenever any category it may belong to is
+// checked there; if every possible category is in bpf mode it is an errno.
+uint32_t FixedAction(const policy::Policy& p, Category c) { return ActionFor(p.mode(c)); }
+
+SyscallChain LowerChecked(const policy::Policy& p, const policy::SyscallInfo& s,
+                          const LowerOptions& opts) {
+  SyscallChain ch;
+  ch.nr = s.nr;
+  const bool magic = s.magic && opts.magic_unlocked;
+  switch (s.rule) {
+    case policy::CategoryRule::kFixed:
+      ch.fallback = FixedAction(p, s.category);
+      break;
+    case policy::CategoryRule::kOpenFlags: {
+      uint32_t rd = FixedAction(p, Category::kRead), wr = FixedAction(p, Category::kWrite);
+      if (s.flags_arg < 0) {  // openat2: the flags live in memory
+        ch.fallback = (rd == SECCOMP_RET_ALLOW && wr == SECCOMP_RET_ALLOW) ? SECCOMP_RET_ALLOW
+                      : (rd == wr)                                        ? rd
+                                                                          : SECCOMP_RET_USER_NOTIF;
+        break;
+      }
+      ch.rules.push_back({{ArgCond{static_cast<uint8_t>(s.flags_arg), true, CmpOp::kAnyBits,
+                                   policy::OpenWriteFlags()}},
+                          wr});
+      ch.fallback = rd;
+      break;
+    }
+    case policy::CategoryRule::kAccessMode: {
+      uint8_t a = static_cast<uint8_t>(s.flags_arg);
+      ch.rules.push_back({{ArgCond{a, true, CmpOp::kAnyBits, W_OK}}, FixedAction(p, Category::kWrite)});
+      ch.rules.push_back({{ArgCond{a, true, CmpOp::kAnyBits, R_OK | X_OK}}, FixedAction(p, Category::kRead)});
+      ch.fallback = FixedAction(p, Category::kStat);
+      break;
+    }
+  }
+  if (s.handler == policy::Handler::kExec) {
+    // Exec controls and the exec magic lock are decided in user space.
+    bool needed = !p.exec_kill_if_match.empty() || !p.exec_resume_if_match.empty() ||
+                  p.magic_lock == policy::MagicLock::kExec;
+    if (needed) ch.fallback = Stronger(ch.fallback, SECCOMP_RET_USER_NOTIF);
+  }
+  if (magic) {
+    // Every stat-like call may be a /dev/sydbox command: all go to user
+    // space unless the kernel already denies them outright.
+    for (ChainRule& r : ch.rules) r.action = Stronger(r.action, SECCOMP_RET_USER_NOTIF);
+    ch.fallback = Stronger(ch.fallback, SECCOMP_RET_USER_NOTIF);
+  }
+  // Drop rules that decide the same as the fallback.
+  while (!ch.rules.empty() && ch.rules.back().action == ch.fallback) ch.rules.pop_back();
+  return ch;
+}
+
+struct Builder {
+  CodeGen gen;
+  CodeGen::Node kill;
+
+  static uint32_t ArgLo(uint8_t i) { return offsetof(seccomp_data, args) + 8 * i; }
+  static uint32_t ArgHi(uint8_t i) { return ArgLo(i) + 4; }
+
+  // Unsigned 64-bit "a > v" (or >=) as two 32-bit comparisons.
+  CodeGen::Node Greater(const ArgCond& c, bool or_equal, CodeGen::Node yes, CodeGen::Node no) {
+    uint32_t lo = static_cast<uint32_t>(c.value), hi = static_cast<uint32_t>(c.value >> 32);
+    CodeGen::Node low = gen.Load(ArgLo(c.arg), gen.Jump(or_equal ? BPF_JGE : BPF_JGT, lo, yes, no));
+    if (c.low32) return low;
+    CodeGen::Node eq_hi = gen.Jump(BPF_JEQ, hi, low, no);
+    return gen.Load(ArgHi(c.arg), gen.Jump(BPF_JGT, hi, yes, eq_hi));
+  }
+
+  CodeGen::Node Cond(const ArgCond& c, CodeGen::Node yes, CodeGen::Node no) {
+    uint32_t lo = static_cast<uint32_t>(c.value), hi = static_cast<uint32_t>(c.value >> 32);
+    switch (c.op) {
+      case CmpOp::kEq:
+      case CmpOp::kNe: {
+        CodeGen::Node t = c.op == CmpOp::kEq ? yes : no, f = c.op == CmpOp::kEq ? no : yes;
+        CodeGen::Node low = gen.Load(ArgLo(c.arg), gen.Jump(BPF_JEQ, lo, t, f));
+        if (c.low32) return low;
+        return gen.Load(ArgHi(c.arg), gen.Jump(BPF_JEQ, hi, low, f));
+      }
+      case CmpOp::kAnyBits:
+      case CmpOp::kNoBits: {
+        CodeGen::Node t = c.op == CmpOp::kAnyBits ? yes : no, f = c.op == CmpOp::kAnyBits ? no : yes;
+        CodeGen::Node low = lo ? gen.Load(ArgLo(c.arg), gen.Jump(BPF_JSET, lo, t, f)) : f;
+        if (c.low32 || hi == 0) return low;
+        return gen.Load(ArgHi(c.arg), gen.Jump(BPF_JSET, hi, t, low));
+      }
+      case CmpOp::kGt: return Greater(c, false, yes, no);
+      case CmpOp::kGe: return Greater(c, true, yes, no);
+      case CmpOp::kLt: return Greater(c, true, no, yes);   // !(a >= v)
+      case CmpOp::kLe: return Greater(c, false, no, yes);  // !(a > v)
+    }
+    return no;
+  }
+
+  CodeGen::Node Chain(const SyscallChain& ch) {
+    CodeGen::Node next = gen.Ret(ch.fallback);
+    for (auto r = ch.rules.rbegin(); r != ch.rules.rend(); ++r) {
+      CodeGen::Node node = gen.Ret(r->action);
+      for (auto c = r->conds.rbegin(); c != r->conds.rend(); ++c) node = Cond(*c, node, next);
+      next = node;
+    }
+    return next;
+  }
+
+  struct Range {
+    uint32_t start;
+    CodeGen::Node node;
+  };
+
+  // Binary search over [ranges[lo].start, ranges[hi].start) with nr in A.
+  CodeGen::Node Search(const std::vector<Range>& ranges, size_t lo, size_t hi) {
+    if (hi - lo == 1) return ranges[lo].node;
+    size_t mid = (lo + hi) / 2;
+    CodeGen::Node right = Search(ranges, mid, hi);
+    CodeGen::Node left = Search(ranges, lo, mid);
+    return gen.Jump(BPF_JGE, ranges[mid].start, right, left);
+  }
+};
+
+}  // namespace
+
+uint32_t RetErrno(int e) { return SECCOMP_RET_ERRNO | (static_cast<uint32_t>(e) & SECCOMP_RET_DATA); }
+
+KernelPolicy LowerKernel(const policy::Policy& p, const LowerOptions& opts) {
+  KernelPolicy k;
+  k.arch = AUDIT_ARCH_X86_64;
+  k.default_action = SECCOMP_RET_ALLOW;
+  std::map<int, SyscallChain> chains;
+  for (int nr : policy::AlwaysDeniedSyscalls()) chains[nr] = SyscallChain{nr, {}, RetErrno(EPERM)};
+  for (const policy::SyscallInfo& s : policy::CheckedSyscalls()) chains[s.nr] = LowerChecked(p, s, opts);
+  // The old getdents cannot be answered with entries hidden; make callers
+  // use getdents64 while stat sandboxing is on.
+  if (p.mode(policy::Sandbox::kStat) != Mode::kOff)
+    chains[__NR_getdents] = SyscallChain{__NR_getdents, {}, RetErrno(ENOSYS)};
+  for (auto& [nr, ch] : chains) {
+    if (ch.rules.empty() && ch.fallback == k.default_action) continue;
+    k.chains.push_back(std::move(ch));
+  }
+  return k;
+}
+
+std::vector<int> NotifiedSyscalls(const KernelPolicy& k) {
+  std::vector<int> out;
+  for (const SyscallChain& ch : k.chains) {
+    bool n = ch.fallback == SECCOMP_RET_USER_NOTIF;
+    for (const ChainRule& r : ch.rules) n = n || r.action == SECCOMP_RET_USER_NOTIF;
+    if (n) out.push_back(ch.nr);
+  }
+  return out;
+}
+
+Result<std::vector<sock_filter>> Compile(const KernelPolicy& k) {
+  Builder b;
+  b.kill = b.gen.Ret(SECCOMP_RET_KILL_PROCESS);
+  CodeGen::Node dflt = b.gen.Ret(k.default_action);
+  std::vector<Builder::Range> ranges;
+  ranges.push_back({0, dflt});
+  for (const SyscallChain& ch : k.chains) {
+    uint32_t nr = static_cast<uint32_t>(ch.nr);
+    CodeGen::Node node = b.Chain(ch);
+    // Chains load arguments into A, so each leaf is entered with nr in A and
+    // never returns to the search.
+    if (ranges.back().start == nr) ranges.back().node = node;
+    else ranges.push_back({nr, node});
+    ranges.push_back({nr + 1, dflt});
+  }
+  // Merge neighbours that lead to the same node.
+  std::vector<Builder::Range> merged;
+  for (const auto& r : ranges) {
+    if (!merged.empty() && merged.back().node == r.node) continue;
+    merged.push_back(r);
+  }
+  CodeGen::Node search = b.Search(merged, 0, merged.size());
+  CodeGen::Node x32 = b.gen.Jump(BPF_JGE, kX32Bit, b.kill, search);
+  CodeGen::Node nr = b.gen.Load(offsetof(seccomp_data, nr), x32);
+  CodeGen::Node arch = b.gen.Jump(BPF_JEQ, k.arch, nr, b.kill);
+  CodeGen::Node entry = b.gen.Load(offsetof(seccomp_data, arch), arch);
+  return b.gen.Finish(entry);
+}
+
+uint32_t ReferenceEvaluate(const KernelPolicy& k, uint32_t arch, int nr, const uint64_t args[6]) {
+  if (arch != k.arch) return SECCOMP_RET_KILL_PROCESS;
+  if (static_cast<uint32_t>(nr) >= kX32Bit) return SECCOMP_RET_KILL_PROCESS;
+  auto it = std::lower_bound(k.chains.begin(), k.chains.end(), nr,
+                             [](const SyscallChain& c, int n) { return c.nr < n; });
+  if (it == k.chains.end() || it->nr != nr) return k.default_action;
+  for (const ChainRule& r : it->rules) {
+    bool all = true;
+    for (const ArgCond& c : r.conds) {
+      uint64_t a = args[c.arg], v = c.value;
+      if (c.low32) {
+        a &= 0xffffffffu;
+        v &= 0xffffffffu;
+      }
+      bool ok = false;
+      switch (c.op) {
+        case CmpOp::kEq: ok = a == v; break;
+        case CmpOp::kNe: ok = a != v; break;
+        case CmpOp::kGt: ok = a > v; break;
+        case CmpOp::kGe: ok = a >= v; break;
+        case CmpOp::kLt: ok = a < v; break;
+        case CmpOp::kLe: ok = a <= v; break;
+        case CmpOp::kAnyBits: ok = (a & v) != 0; break;
+        case CmpOp::kNoBits: ok = (a & v) == 0; break;
+      }
+      if (!ok) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return r.action;
+  }
+  return it->fallback;
+}
+
+}  // namespace syd::bpf

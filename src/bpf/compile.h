@@ -1,0 +1,65 @@
+// Policy → seccomp-bpf. The kernel half of a policy is a list of rule
+// chains, one per system call number: ordered (conditions → action) pairs
+// over the six arguments and a fallback. The compiler emits an arch check
+// that kills foreign ABIs, a binary search over syscall numbers, and each
+// chain with 64-bit (or low-32-bit) argument comparisons.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "policy/policy.h"
+#include "util/error.h"
+
+namespace syd::bpf {
+
+enum class CmpOp : uint8_t { kEq, kNe, kGt, kGe, kLt, kLe, kAnyBits, kNoBits };
+
+struct ArgCond {
+  uint8_t arg = 0;     // 0..5
+  bool low32 = false;  // compare only the low 32 bits (int arguments)
+  CmpOp op = CmpOp::kEq;
+  uint64_t value = 0;
+};
+
+struct ChainRule {
+  std::vector<ArgCond> conds;  // all must hold
+  uint32_t action = 0;         // SECCOMP_RET_*
+};
+
+struct SyscallChain {
+  int nr = 0;
+  std::vector<ChainRule> rules;  // first match decides
+  uint32_t fallback = 0;
+};
+
+struct KernelPolicy {
+  uint32_t arch = 0;                  // AUDIT_ARCH_*
+  std::vector<SyscallChain> chains;   // sorted by nr, unique
+  uint32_t default_action = 0;
+};
+
+struct LowerOptions {
+  bool magic_unlocked = true;  // the stat family must reach user space
+};
+
+// The kernel half of a policy, for the native architecture.
+KernelPolicy LowerKernel(const policy::Policy& p, const LowerOptions& opts);
+
+// Which syscall numbers a KernelPolicy may send to user space.
+std::vector<int> NotifiedSyscalls(const KernelPolicy& k);
+
+Result<std::vector<sock_filter>> Compile(const KernelPolicy& k);
+
+// The reference semantics of a KernelPolicy, for differential tests.
+uint32_t ReferenceEvaluate(const KernelPolicy& k, uint32_t arch, int nr, const uint64_t args[6]);
+
+// A readable listing of a program, one instruction per line.
+std::string Disassemble(const std::vector<sock_filter>& prog);
+
+uint32_t RetErrno(int e);
+
+}  // namespace syd::bpf
