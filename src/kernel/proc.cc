@@ -1,0 +1,182 @@
+#include "kernel/proc.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "util/strings.h"
+
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open 434
+#endif
+#ifndef __NR_pidfd_getfd
+#define __NR_pidfd_getfd 438
+#endif
+#ifndef __NR_pidfd_send_signal
+#define __NR_pidfd_send_signal 424
+#endif
+
+namespace syd::kernel {
+namespace {
+
+Result<std::string> ReadSmallFile(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Fail(errno, "open", path);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Fail(errno, "read", path);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > (1 << 20)) break;
+  }
+  return out;
+}
+
+// The value of "Key:\t..." in a /proc status file.
+std::string_view StatusField(std::string_view status, std::string_view key) {
+  for (std::string_view line : Split(status, '\n')) {
+    if (StartsWith(line, key) && line.size() > key.size() && line[key.size()] == ':')
+      return Trim(line.substr(key.size() + 1));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::string> ReadString(pid_t pid, uint64_t addr, size_t max) {
+  if (addr == 0) return Fail(EFAULT, "read string at NULL");
+  std::string out;
+  // Read page by page: a string may end just before an unmapped page.
+  constexpr size_t kPage = 4096;
+  char buf[kPage];
+  while (out.size() < max) {
+    size_t chunk = kPage - (addr % kPage);
+    if (chunk > max - out.size()) chunk = max - out.size();
+    iovec local{buf, chunk};
+    iovec remote{reinterpret_cast<void*>(addr), chunk};
+    ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+    if (n <= 0) return Fail(n < 0 ? errno : EFAULT, "process_vm_readv");
+    if (void* nul = std::memchr(buf, '\0', static_cast<size_t>(n))) {
+      out.append(buf, static_cast<const char*>(nul) - buf);
+      return out;
+    }
+    out.append(buf, static_cast<size_t>(n));
+    addr += static_cast<uint64_t>(n);
+  }
+  return Fail(ENAMETOOLONG, "path argument longer than PATH_MAX");
+}
+
+Status ReadMemory(pid_t pid, uint64_t addr, void* buf, size_t len) {
+  iovec local{buf, len};
+  iovec remote{reinterpret_cast<void*>(addr), len};
+  ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  if (n < 0) return Fail(errno, "process_vm_readv");
+  if (static_cast<size_t>(n) != len) return Fail(EFAULT, "process_vm_readv (short)");
+  return {};
+}
+
+Status WriteMemory(pid_t pid, uint64_t addr, const void* buf, size_t len) {
+  iovec local{const_cast<void*>(buf), len};
+  iovec remote{reinterpret_cast<void*>(addr), len};
+  ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+  if (n < 0) return Fail(errno, "process_vm_writev");
+  if (static_cast<size_t>(n) != len) return Fail(EFAULT, "process_vm_writev (short)");
+  return {};
+}
+
+Result<UniqueFd> PidfdOpen(pid_t pid) {
+  long fd = syscall(__NR_pidfd_open, pid, 0);
+  if (fd < 0) return Fail(errno, "pidfd_open");
+  return UniqueFd(static_cast<int>(fd));
+}
+
+Result<UniqueFd> PidfdGetfd(int pidfd, int targetfd) {
+  long fd = syscall(__NR_pidfd_getfd, pidfd, targetfd, 0);
+  if (fd < 0) return Fail(errno, "pidfd_getfd");
+  return UniqueFd(static_cast<int>(fd));
+}
+
+int PidfdSignal(int pidfd, int sig) {
+  return syscall(__NR_pidfd_send_signal, pidfd, sig, nullptr, 0) == 0 ? 0 : errno;
+}
+
+Result<pid_t> TgidOf(pid_t tid) {
+  SYD_TRY(status, ReadSmallFile(fmt::format("/proc/{}/status", tid)));
+  auto v = ParseInt(StatusField(status, "Tgid"));
+  if (!v) return Failf("no Tgid in /proc/{}/status", tid);
+  return static_cast<pid_t>(*v);
+}
+
+pid_t ParentOf(pid_t pid) {
+  auto status = ReadSmallFile(fmt::format("/proc/{}/status", pid));
+  if (!status) return 0;
+  auto v = ParseInt(StatusField(*status, "PPid"));
+  return v ? static_cast<pid_t>(*v) : 0;
+}
+
+Result<Creds> ReadCreds(pid_t pid) {
+  SYD_TRY(status, ReadSmallFile(fmt::format("/proc/{}/status", pid)));
+  Creds c;
+  // "Uid:\treal\teffective\tsaved\tfs"
+  auto fourth = [](std::string_view field) -> std::optional<long long> {
+    std::vector<std::string_view> parts;
+    for (std::string_view p : Split(field, '\t'))
+      if (!Trim(p).empty()) parts.push_back(Trim(p));
+    if (parts.size() < 4) return std::nullopt;
+    return ParseInt(parts[3]);
+  };
+  auto u = fourth(StatusField(status, "Uid"));
+  auto g = fourth(StatusField(status, "Gid"));
+  if (!u || !g) return Failf("bad /proc/{}/status", pid);
+  c.fsuid = static_cast<uid_t>(*u);
+  c.fsgid = static_cast<gid_t>(*g);
+  std::string_view um = StatusField(status, "Umask");
+  if (!um.empty()) {
+    std::string s(um);
+    c.umask = static_cast<mode_t>(std::strtol(s.c_str(), nullptr, 8));
+  }
+  return c;
+}
+
+std::string ReadComm(pid_t pid) {
+  auto s = ReadSmallFile(fmt::format("/proc/{}/comm", pid));
+  if (!s) return "?";
+  std::string out = *s;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+std::string ReadCmdline(pid_t pid) {
+  auto s = ReadSmallFile(fmt::format("/proc/{}/cmdline", pid));
+  if (!s) return "";
+  std::string out = *s;
+  while (!out.empty() && out.back() == '\0') out.pop_back();
+  for (char& c : out)
+    if (c == '\0') c = ' ';
+  return out;
+}
+
+Result<std::string> ReadLink(int dirfd, const std::string& path) {
+  std::string buf(256, '\0');
+  for (;;) {
+    ssize_t n = readlinkat(dirfd, path.c_str(), buf.data(), buf.size());
+    if (n < 0) return Fail(errno, "readlink", path);
+    if (static_cast<size_t>(n) < buf.size()) {
+      buf.resize(static_cast<size_t>(n));
+      return buf;
+    }
+    buf.resize(buf.size() * 2);
+  }
+}
+
+}  // namespace syd::kernel

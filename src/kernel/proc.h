@@ -1,0 +1,46 @@
+// Reaching into a tracee: its memory, its descriptors and /proc. Every
+// function here is a thin wrapper; none keeps state.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "util/error.h"
+#include "util/unique_fd.h"
+
+namespace syd::kernel {
+
+// Reads a NUL-terminated string of at most `max` bytes (including the NUL)
+// from the tracee. ENAMETOOLONG if no NUL within `max`, EFAULT if unreadable.
+Result<std::string> ReadString(pid_t pid, uint64_t addr, size_t max);
+// Reads/writes exactly `len` bytes of tracee memory.
+Status ReadMemory(pid_t pid, uint64_t addr, void* buf, size_t len);
+Status WriteMemory(pid_t pid, uint64_t addr, const void* buf, size_t len);
+
+Result<UniqueFd> PidfdOpen(pid_t pid);
+Result<UniqueFd> PidfdGetfd(int pidfd, int targetfd);
+// 0 if the process behind `pidfd` still runs, ESRCH once it is gone.
+int PidfdSignal(int pidfd, int sig);
+
+// Thread group id of a thread (Tgid: of /proc/TID/status).
+Result<pid_t> TgidOf(pid_t tid);
+// Parent pid of a process (PPid:), 0 if unknown.
+pid_t ParentOf(pid_t pid);
+
+struct Creds {
+  uid_t fsuid = 0;
+  gid_t fsgid = 0;
+  mode_t umask = 022;
+};
+Result<Creds> ReadCreds(pid_t pid);
+
+// /proc/PID/comm without the newline; /proc/PID/cmdline with spaces.
+std::string ReadComm(pid_t pid);
+std::string ReadCmdline(pid_t pid);
+
+// readlink(2) into a std::string of any length.
+Result<std::string> ReadLink(int dirfd, const std::string& path);
+
+}  // namespace syd::kernel

@@ -1,0 +1,43 @@
+// Starting the sandboxed command: fork, install the seccomp filter in the
+// child, pass the listener to the parent over a socketpair, wait for the
+// parent's go-ahead, exec. Later process setup (namespaces, chroot, ids,
+// rlimits, Landlock) goes into ChildSetup before the filter is installed.
+#pragma once
+
+#include <linux/filter.h>
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "util/error.h"
+#include "util/unique_fd.h"
+
+namespace syd::spawn {
+
+struct SpawnRequest {
+  std::vector<std::string> argv;      // argv[0] is looked up in PATH
+  std::vector<sock_filter> filter;
+  sigset_t child_sigmask;             // signal mask the command starts with
+};
+
+class Child {
+ public:
+  pid_t pid() const { return pid_; }
+  UniqueFd& listener() { return listener_; }
+  // Lets the child exec. Returns 0 if exec succeeded, else its errno.
+  Result<int> Release();
+
+ private:
+  friend Result<Child> Spawn(const SpawnRequest& req);
+  pid_t pid_ = -1;
+  UniqueFd listener_;
+  UniqueFd control_;    // our end of the socketpair
+  UniqueFd exec_err_;   // read end of the O_CLOEXEC error pipe
+};
+
+// Forks the child; when this returns, the child's filter is installed and
+// the listener is ours, and the child waits for Release().
+Result<Child> Spawn(const SpawnRequest& req);
+
+}  // namespace syd::spawn

@@ -1,0 +1,617 @@
+// How a notification is answered, in order:
+//  1. a process released by exec/resume_if_match gets CONTINUE;
+//  2. path arguments are read once from tracee memory, then the id is
+//     re-validated (the tracee may have died and its pid been reused);
+//  3. /dev/sydbox paths on stat-like calls are magic commands (§3.2);
+//  4. every path is resolved as the kernel would and decided;
+//  5. a denial is reported (unless filtered or "safe") and answered with
+//     the category's errno, or the process (or all) killed;
+//  6. an allowed open is performed here and the fd injected with
+//     ADDFD|SEND, so the kernel never looks at the path again. Other allowed
+//     calls get CONTINUE: docs/SECURITY.md lists them and why each is
+//     acceptable until it is emulated too.
+#include "supervisor/handlers.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <sys/fsuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <optional>
+#include <thread>
+
+#include "kernel/proc.h"
+#include "policy/apply.h"
+#include "policy/syscalls.h"
+#include "supervisor/resolve.h"
+#include "util/strings.h"
+
+namespace syd::supervisor {
+namespace {
+
+using policy::Category;
+using policy::Mode;
+using policy::SyscallInfo;
+
+constexpr std::string_view kMagicPrefix = "/dev/sydbox";
+constexpr uint64_t kTmpfileBit = 020000000;
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+
+// Per-notification state, with the lazily computed tgid.
+struct Call {
+  const seccomp_notif& req;
+  HandlerEnv& env;
+  const SyscallInfo& info;
+  std::shared_ptr<const policy::Decider> decider;
+  std::optional<pid_t> tgid_;
+
+  pid_t tid() const { return static_cast<pid_t>(req.pid); }
+  pid_t Tgid() {
+    if (!tgid_) {
+      auto t = kernel::TgidOf(tid());
+      tgid_ = t ? *t : tid();
+    }
+    return *tgid_;
+  }
+  uint64_t arg(int i) const { return req.data.args[i]; }
+  const policy::Policy& policy() const { return decider->policy(); }
+
+  void Continue() {
+    seccomp_notif_resp r{};
+    r.id = req.id;
+    r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    (void)env.nfd->Respond(r);
+  }
+  void Error(int e) {
+    seccomp_notif_resp r{};
+    r.id = req.id;
+    r.error = -e;
+    (void)env.nfd->Respond(r);
+  }
+  void Value(int64_t v) {
+    seccomp_notif_resp r{};
+    r.id = req.id;
+    r.val = v;
+    (void)env.nfd->Respond(r);
+  }
+};
+
+struct PathArgValue {
+  bool fd_only = false;   // the dirfd itself names the object
+  std::string raw;        // as read from the tracee
+  Resolved resolved;
+};
+
+Category CategoryOf(const Call& c, uint64_t open_flags) {
+  switch (c.info.rule) {
+    case policy::CategoryRule::kFixed: return c.info.category;
+    case policy::CategoryRule::kOpenFlags: return policy::CategoryForOpenFlags(open_flags);
+    case policy::CategoryRule::kAccessMode: return policy::CategoryForAccessMode(c.arg(c.info.flags_arg) & 0xffffffffu);
+  }
+  return c.info.category;
+}
+
+int DenyErrno(const Call& c, Category cat) {
+  if (c.info.rule == policy::CategoryRule::kAccessMode) return EACCES;
+  if (cat == Category::kStat) return ENOENT;
+  return EPERM;
+}
+
+bool FollowLast(const Call& c, const policy::PathArg& pa, uint64_t open_flags) {
+  const uint64_t at = c.info.at_flags_arg >= 0 ? c.arg(c.info.at_flags_arg) : 0;
+  switch (pa.follow) {
+    case policy::Follow::kYes: return true;
+    case policy::Follow::kNo: return false;
+    case policy::Follow::kUnlessAtFlag: return !(at & AT_SYMLINK_NOFOLLOW);
+    case policy::Follow::kIfAtFlag: return (at & AT_SYMLINK_FOLLOW) != 0;
+    case policy::Follow::kOpenFlags:
+      if (open_flags & O_NOFOLLOW) return false;
+      return (open_flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+  }
+  return true;
+}
+
+bool MayBeMissing(const policy::PathArg& pa, uint64_t open_flags) {
+  switch (pa.missing) {
+    case policy::Missing::kMustExist: return false;
+    case policy::Missing::kMayCreate: return true;
+    case policy::Missing::kOpenFlags: return (open_flags & O_CREAT) != 0;
+  }
+  return false;
+}
+
+// The absolute path of the caller's cwd or of one of its descriptors.
+Result<std::string> DirOf(Call& c, int dirfd) {
+  std::string link = dirfd == AT_FDCWD ? fmt::format("/proc/{}/cwd", c.tid())
+                                       : fmt::format("/proc/{}/fd/{}", c.tid(), dirfd);
+  auto target = kernel::ReadLink(AT_FDCWD, link);
+  if (!target) return Fail(target.error().sys_errno == ENOENT ? EBADF : target.error().sys_errno, "dirfd");
+  return *target;
+}
+
+struct Resolution {
+  bool ok = true;
+  int err = 0;
+};
+
+// Reads and resolves one path argument.
+Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flags,
+                          const open_how* how, int root_fd, PathArgValue* out) {
+  const int dirfd = pa.dirfd >= 0 ? static_cast<int>(c.arg(pa.dirfd) & 0xffffffffu) : AT_FDCWD;
+  const uint64_t at = c.info.at_flags_arg >= 0 ? c.arg(c.info.at_flags_arg) : 0;
+  if (pa.path < 0) {
+    out->fd_only = true;
+  } else if (c.arg(pa.path) == 0 && c.info.nr == __NR_utimensat) {
+    out->fd_only = true;  // utimensat(fd, NULL, ...) acts on fd
+  } else {
+    auto s = kernel::ReadString(c.tid(), c.arg(pa.path), PATH_MAX);
+    if (!s) return {false, s.error().sys_errno ? s.error().sys_errno : EFAULT};
+    out->raw = std::move(*s);
+    if (out->raw.empty()) {
+      if (!(at & AT_EMPTY_PATH)) return {false, ENOENT};
+      out->fd_only = true;
+    }
+  }
+  if (out->fd_only) {
+    if (dirfd == AT_FDCWD) {
+      auto cwd = DirOf(c, AT_FDCWD);
+      if (!cwd) return {false, cwd.error().sys_errno};
+      out->resolved.path = *cwd;
+      out->resolved.exists = true;
+      return {};
+    }
+    auto target = DirOf(c, dirfd);
+    if (!target) return {false, EBADF};
+    out->resolved.exists = true;
+    if (target->empty() || (*target)[0] != '/') {
+      // pipe:[..], socket:[..], anon_inode:[..]: no path to check.
+      out->resolved.magic_link = true;
+      out->resolved.path = fmt::format("/proc/{}/fd/{}", c.Tgid(), dirfd);
+    } else {
+      out->resolved.path = *target;
+    }
+    return {};
+  }
+  ResolveRequest rr;
+  rr.root_fd = root_fd;
+  rr.path = out->raw;
+  rr.follow_last = FollowLast(c, pa, open_flags);
+  rr.may_be_missing = MayBeMissing(pa, open_flags);
+  rr.tid = c.tid();
+  if (out->raw.find("self") != std::string::npos || out->raw.find("/proc") != std::string::npos ||
+      out->raw[0] != '/')
+    rr.tgid = c.Tgid();
+  else
+    rr.tgid = c.tid();
+  if (how) {
+    rr.no_symlinks = how->resolve & RESOLVE_NO_SYMLINKS;
+    rr.beneath = how->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT);
+    rr.in_root = how->resolve & RESOLVE_IN_ROOT;
+  }
+  if (out->raw[0] != '/' || rr.in_root) {
+    auto start = DirOf(c, dirfd);
+    if (!start) return {false, start.error().sys_errno};
+    rr.start = *start;
+  }
+  auto r = Resolve(rr);
+  if (!r) return {false, r.error().sys_errno ? r.error().sys_errno : ENOENT};
+  out->resolved = std::move(*r);
+  return {};
+}
+
+// ---- magic stat (§3.2) -----------------------------------------------------
+
+bool IsMagicPath(std::string_view p) {
+  return StartsWith(p, kMagicPrefix) && (p.size() == kMagicPrefix.size() || p[kMagicPrefix.size()] == '/');
+}
+
+// Writes a /dev/null-like stat result into the caller's buffer.
+int FillStat(Call& c) {
+  const struct stat& st = c.env.null_stat;
+  switch (c.info.nr) {
+    case __NR_stat:
+    case __NR_lstat:
+      return kernel::WriteMemory(c.tid(), c.arg(1), &st, sizeof st) ? 0 : EFAULT;
+    case __NR_newfstatat:
+      return kernel::WriteMemory(c.tid(), c.arg(2), &st, sizeof st) ? 0 : EFAULT;
+    case __NR_statx: {
+      struct statx sx;
+      std::memset(&sx, 0, sizeof sx);
+      sx.stx_mask = STATX_BASIC_STATS;
+      sx.stx_blksize = static_cast<uint32_t>(st.st_blksize);
+      sx.stx_nlink = static_cast<uint32_t>(st.st_nlink);
+      sx.stx_uid = st.st_uid;
+      sx.stx_gid = st.st_gid;
+      sx.stx_mode = static_cast<uint16_t>(st.st_mode);
+      sx.stx_ino = st.st_ino;
+      sx.stx_rdev_major = major(st.st_rdev);
+      sx.stx_rdev_minor = minor(st.st_rdev);
+      sx.stx_dev_major = major(st.st_dev);
+      sx.stx_dev_minor = minor(st.st_dev);
+      return kernel::WriteMemory(c.tid(), c.arg(4), &sx, sizeof sx) ? 0 : EFAULT;
+    }
+    default:
+      return 0;  // access family: no buffer
+  }
+}
+
+void HandleMagic(Call& c, const std::string& raw) {
+  std::string_view cmd = std::string_view(raw).substr(kMagicPrefix.size());
+  if (!cmd.empty()) cmd.remove_prefix(1);  // the '/'
+  auto answer_ok = [&] {
+    int e = FillStat(c);
+    if (e) c.Error(e);
+    else c.Value(0);
+  };
+  if (cmd.empty() || cmd == "3") {
+    answer_ok();
+    return;
+  }
+  auto parsed = lang::ParseCommand(cmd, lang::Origin{"/dev/sydbox", 0});
+  if (!parsed) {
+    c.env.reporter->Note(fmt::format("magic command from pid {} rejected: {}", c.tid(), parsed.error().what));
+    c.Error(EINVAL);
+    return;
+  }
+  const lang::Command& command = *parsed;
+  if (command.op == lang::Op::kQuery) {
+    auto q = policy::Query(c.policy(), command);
+    if (!q) {
+      c.Error(EINVAL);
+      return;
+    }
+    if (*q) answer_ok();
+    else c.Error(ENOENT);
+    return;
+  }
+  if (command.key == "core/trace/magic_lock" && command.op == lang::Op::kSet) {
+    // Per process: the caller (and what it forks afterwards) locks itself.
+    ProcState st = c.env.procs->Get(c.Tgid());
+    if (command.value == "on" || command.value == "true" || command.value == "1") st.locked = true;
+    else if (command.value == "exec") st.lock_on_exec = true;
+    else if (command.value == "off" || command.value == "false" || command.value == "0") st.lock_on_exec = false;
+    else {
+      c.Error(EINVAL);
+      return;
+    }
+    c.env.procs->Set(c.Tgid(), st);
+    answer_ok();
+    return;
+  }
+  std::vector<std::string> warnings;
+  auto st = c.env.policy->Change(command, &warnings);
+  for (const auto& w : warnings) c.env.reporter->Note(w);
+  if (!st) {
+    c.env.reporter->Note(fmt::format("magic command '{}' from pid {} rejected: {}", cmd, c.tid(), st.error().what));
+    c.Error(EINVAL);
+    return;
+  }
+  answer_ok();
+}
+
+// ---- violations --------------------------------------------------------------
+
+void KillProcess(Call& c) {
+  auto pidfd = kernel::PidfdOpen(c.Tgid());
+  // The notification pins the pid: only signal if it is still the caller.
+  if (pidfd && c.env.nfd->StillValid(c.req.id)) kernel::PidfdSignal(pidfd->get(), SIGKILL);
+}
+
+// Returns true if the call may go on (decision "cont").
+bool Violate(Call& c, Category cat, const std::string& path, const policy::PathVerdict& v, int err) {
+  const policy::Policy& p = c.policy();
+  const char* action = "deny";
+  switch (p.decision) {
+    case policy::Decision::kDeny: action = "deny"; break;
+    case policy::Decision::kKill: action = "kill"; break;
+    case policy::Decision::kKillAll: action = "killall"; break;
+    case policy::Decision::kCont: action = "cont"; break;
+  }
+  if (!v.filtered) {
+    Violation rep;
+    rep.pid = c.tid();
+    rep.tgid = c.Tgid();
+    rep.syscall = std::string(c.info.name);
+    rep.category = std::string(policy::CategoryName(cat));
+    rep.path = path;
+    rep.action = action;
+    rep.err = p.decision == policy::Decision::kDeny ? err : 0;
+    rep.rule = v.rule ? v.rule->ToString() : policy::DefaultRuleName(cat);
+    c.env.reporter->Report(rep);
+  }
+  switch (p.decision) {
+    case policy::Decision::kDeny: c.Error(err); return false;
+    case policy::Decision::kKill: KillProcess(c); c.Error(err); return false;
+    case policy::Decision::kKillAll:
+      c.Error(err);
+      if (c.env.kill_all) c.env.kill_all();
+      return false;
+    case policy::Decision::kCont: return true;
+  }
+  return false;
+}
+
+void ReportResolveFailure(Call& c, Category cat, const std::string& raw, int err) {
+  if (!c.policy().raise_fail) return;
+  Violation rep;
+  rep.pid = c.tid();
+  rep.tgid = c.Tgid();
+  rep.syscall = std::string(c.info.name);
+  rep.category = std::string(policy::CategoryName(cat));
+  rep.path = raw;
+  rep.action = "deny";
+  rep.err = err;
+  rep.rule = "resolve";
+  c.env.reporter->Report(rep);
+}
+
+// ---- open (ADDFD) -------------------------------------------------------------
+
+// Runs `fn` with the caller's filesystem identity on this thread.
+template <class Fn>
+auto AsCaller(const kernel::Creds& cr, bool switch_ids, Fn fn) {
+  uid_t old_uid = 0;
+  gid_t old_gid = 0;
+  if (switch_ids) {
+    old_gid = static_cast<gid_t>(syscall(SYS_setfsgid, cr.fsgid));
+    old_uid = static_cast<uid_t>(syscall(SYS_setfsuid, cr.fsuid));
+  }
+  auto r = fn();
+  if (switch_ids) {
+    syscall(SYS_setfsuid, old_uid);
+    syscall(SYS_setfsgid, old_gid);
+  }
+  return r;
+}
+
+void EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mode, int root_fd) {
+  kernel::Creds cr;
+  bool switch_ids = false;
+  const bool creates = flags & (O_CREAT | kTmpfileBit);
+  if (creates || c.env.supervisor_is_root) {
+    auto r = kernel::ReadCreds(c.tid());
+    if (!r) {
+      c.Error(ESRCH);
+      return;
+    }
+    cr = *r;
+    switch_ids = c.env.supervisor_is_root && (cr.fsuid != 0 || cr.fsgid != 0);
+  }
+  if (!c.env.nfd->StillValid(c.req.id)) return;
+  const uint64_t oflags = (flags | O_NOCTTY) & ~static_cast<uint64_t>(O_CLOEXEC);
+  const uint64_t omode = creates ? (mode & 07777 & ~static_cast<uint64_t>(cr.umask)) : 0;
+  auto do_open = [&]() -> Result<UniqueFd> {
+    if (target.magic_link) {
+      int fd = open(target.path.c_str(), static_cast<int>(oflags | O_CLOEXEC), static_cast<mode_t>(omode));
+      if (fd < 0) return Fail(errno, "open", target.path);
+      return UniqueFd(fd);
+    }
+    return OpenResolved(root_fd, target.path, oflags, omode);
+  };
+  auto fd = AsCaller(cr, switch_ids, do_open);
+  if (!fd) {
+    c.Error(fd.error().sys_errno ? fd.error().sys_errno : EIO);
+    return;
+  }
+  auto added = c.env.nfd->AddFdAndSend(c.req.id, fd->get(), (flags & O_CLOEXEC) ? O_CLOEXEC : 0);
+  if (!added && added.error().sys_errno != ENOENT) c.Error(added.error().sys_errno);
+}
+
+// ---- getdents64 ----------------------------------------------------------------
+
+struct LinuxDirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  uint16_t d_reclen;
+  uint8_t d_type;
+  char d_name[];
+};
+
+void HandleGetdents(Call& c) {
+  const policy::Policy& p = c.policy();
+  bool may_hide = p.mode(Category::kStat) == Mode::kDeny;
+  for (const auto& r : p.path_rules[static_cast<size_t>(Category::kStat)])
+    may_hide = may_hide || r.action == policy::ListAction::kDeny;
+  if (!may_hide) {
+    c.Continue();  // nothing can be hidden: the kernel lists the directory itself
+    return;
+  }
+  const int fd = static_cast<int>(c.arg(0) & 0xffffffffu);
+  const size_t count = std::min<uint64_t>(c.arg(2) & 0xffffffffu, 1 << 20);
+  auto pidfd = kernel::PidfdOpen(c.Tgid());
+  if (!pidfd) {
+    c.Error(ESRCH);
+    return;
+  }
+  auto dup = kernel::PidfdGetfd(pidfd->get(), fd);
+  if (!dup) {
+    c.Error(EBADF);
+    return;
+  }
+  auto dir = kernel::ReadLink(AT_FDCWD, fmt::format("/proc/self/fd/{}", dup->get()));
+  if (!dir) {
+    c.Error(EBADF);
+    return;
+  }
+  std::vector<char> in(count), out(count);
+  for (;;) {
+    long n = syscall(SYS_getdents64, dup->get(), in.data(), count);
+    if (n <= 0) {
+      if (n < 0) c.Error(errno);
+      else c.Value(0);
+      return;
+    }
+    size_t kept = 0;
+    for (long off = 0; off < n;) {
+      auto* d = reinterpret_cast<LinuxDirent64*>(in.data() + off);
+      std::string_view name(d->d_name);
+      bool keep = name == "." || name == "..";
+      if (!keep) {
+        std::string path = JoinPath(*dir, std::string(name));
+        keep = c.decider->CheckPath(Category::kStat, path, c.Tgid()).allow;
+      }
+      if (keep) {
+        std::memcpy(out.data() + kept, d, d->d_reclen);
+        kept += d->d_reclen;
+      }
+      off += d->d_reclen;
+    }
+    if (kept > 0) {
+      if (!kernel::WriteMemory(c.tid(), c.arg(1), out.data(), kept)) c.Error(EFAULT);
+      else c.Value(static_cast<int64_t>(kept));
+      return;
+    }
+    // Everything in this batch was hidden: read on.
+  }
+}
+
+}  // namespace
+
+void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
+  const SyscallInfo* info = policy::FindSyscall(req.data.nr);
+  Call c{req, env, info ? *info : *policy::FindSyscall(__NR_stat), env.policy->Load(), std::nullopt};
+  if (!info) {
+    c.Error(ENOSYS);  // fail closed: we were not meant to see this call
+    return;
+  }
+  if (env.procs->any_resumed() && env.procs->Get(c.Tgid()).resumed) {
+    c.Continue();  // released by exec/resume_if_match: only the kernel program applies
+    return;
+  }
+
+  // Intent: open flags (from the register or struct open_how) and category.
+  open_how how{};
+  uint64_t open_flags = 0, open_mode = 0;
+  if (info->handler == policy::Handler::kOpenat2) {
+    const size_t size = c.arg(3);
+    if (size < sizeof(open_how) - 0 || size > 4096) {
+      c.Error(size < 24 ? EINVAL : E2BIG);
+      return;
+    }
+    if (!kernel::ReadMemory(c.tid(), c.arg(2), &how, sizeof how)) {
+      c.Error(EFAULT);
+      return;
+    }
+    open_flags = how.flags;
+    open_mode = how.mode;
+  } else if (info->nr == __NR_creat) {
+    open_flags = O_CREAT | O_WRONLY | O_TRUNC;
+    open_mode = c.arg(1);
+  } else if (info->rule == policy::CategoryRule::kOpenFlags) {
+    open_flags = c.arg(info->flags_arg) & 0xffffffffu;
+    open_mode = c.arg(info->flags_arg + 1);
+  }
+  const Category cat = CategoryOf(c, open_flags);
+  const policy::Policy& pol = c.policy();
+  const bool emulate_open = info->handler == policy::Handler::kOpen || info->handler == policy::Handler::kOpenat2;
+
+  // Magic stat: the raw string decides, before any resolution.
+  if (info->magic) {
+    const int path_arg = info->paths[0].path;
+    auto raw = kernel::ReadString(c.tid(), c.arg(path_arg), PATH_MAX);
+    if (raw && IsMagicPath(*raw) && env.nfd->StillValid(req.id) && !env.procs->Get(c.Tgid()).locked) {
+      HandleMagic(c, *raw);
+      return;
+    }
+  }
+
+  if (info->handler == policy::Handler::kGetdents) {
+    HandleGetdents(c);
+    return;
+  }
+
+  const bool checked = pol.mode(cat) != Mode::kOff;
+  const bool exec_controls = info->handler == policy::Handler::kExec;
+  if (!checked && !exec_controls && info->handler != policy::Handler::kOpenat2) {
+    // Nothing to decide: the kernel runs the call with its own arguments.
+    c.Continue();
+    return;
+  }
+
+  // Resolve every path argument against the caller's root.
+  UniqueFd root(open(fmt::format("/proc/{}/root", c.tid()).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) {
+    c.Error(ESRCH);
+    return;
+  }
+  PathArgValue args[2];
+  for (uint8_t i = 0; i < info->npaths; ++i) {
+    Resolution r = ReadAndResolve(c, info->paths[i], open_flags, info->handler == policy::Handler::kOpenat2 ? &how : nullptr,
+                                  root.get(), &args[i]);
+    if (!env.nfd->StillValid(req.id)) return;
+    if (!r.ok) {
+      if (checked) ReportResolveFailure(c, cat, args[i].raw, r.err);
+      c.Error(r.err);
+      return;
+    }
+  }
+
+  if (checked) {
+    for (uint8_t i = 0; i < info->npaths; ++i) {
+      const Resolved& res = args[i].resolved;
+      if (args[i].fd_only && res.magic_link) continue;  // pipes, sockets: no path
+      policy::PathVerdict v =
+          c.decider->CheckPath(cat, res.path, pol.per_process_directories ? c.Tgid() : c.tid());
+      if (v.allow) continue;
+      int err = DenyErrno(c, cat);
+      // "Safe" denials: creating what exists would fail anyway.
+      if (cat == Category::kWrite && res.exists &&
+          (info->nr == __NR_mkdir || info->nr == __NR_mkdirat || info->nr == __NR_mknod ||
+           info->nr == __NR_mknodat || (emulate_open && (open_flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)))) {
+        err = EEXIST;
+        if (!pol.raise_safe) v.filtered = true;
+      }
+      if (pol.mode(cat) == Mode::kBpf) v.filtered = true;  // bpf mode never reports
+      if (!Violate(c, cat, res.path, v, err)) return;
+    }
+  }
+
+  if (exec_controls) {
+    const std::string& path = args[0].resolved.path;
+    if (c.decider->ExecKill(path)) {
+      Violation rep{c.tid(), c.Tgid(), std::string(info->name), "exec", path, false, "kill", 0,
+                    "exec/kill_if_match"};
+      env.reporter->Report(rep);
+      KillProcess(c);
+      c.Error(EPERM);
+      return;
+    }
+    if (c.decider->ExecResume(path)) {
+      ProcState st = env.procs->Get(c.Tgid());
+      st.resumed = true;
+      env.procs->Set(c.Tgid(), st);
+    }
+    env.procs->OnExec(c.Tgid());
+    c.Continue();
+    return;
+  }
+
+  if (emulate_open) {
+    const Resolved& target = args[0].resolved;
+    if (target.type == S_IFIFO && !(open_flags & O_NONBLOCK)) {
+      // Opening a FIFO blocks until the other end opens, possibly in another
+      // sandboxed process: do it on a thread of its own so no worker waits.
+      auto env_copy = &env;
+      seccomp_notif req_copy = req;
+      Resolved t = target;
+      UniqueFd root_copy(dup(root.get()));
+      std::thread([env_copy, req_copy, t, open_flags, open_mode, root_fd = std::move(root_copy)]() mutable {
+        const SyscallInfo* i = policy::FindSyscall(req_copy.data.nr);
+        Call cc{req_copy, *env_copy, *i, env_copy->policy->Load(), std::nullopt};
+        EmulateOpen(cc, t, open_flags, open_mode, root_fd.get());
+      }).detach();
+      return;
+    }
+    EmulateOpen(c, target, open_flags, open_mode, root.get());
+    return;
+  }
+  c.Continue();
+}
+
+}  // namespace syd::supervisor

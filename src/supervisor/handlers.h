@@ -1,0 +1,34 @@
+// One notification in, one answer out. Handlers resolve paths, ask the
+// Decider, and answer: CONTINUE, an errno, or the call performed by the
+// supervisor (open via ADDFD). They talk to the kernel only through
+// NotifyFd and the kernel/ helpers.
+#pragma once
+
+#include <linux/seccomp.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <functional>
+
+#include "kernel/seccomp.h"
+#include "supervisor/process_table.h"
+#include "supervisor/report.h"
+#include "supervisor/shared_policy.h"
+
+namespace syd::supervisor {
+
+struct HandlerEnv {
+  kernel::NotifyFd* nfd = nullptr;
+  SharedPolicy* policy = nullptr;
+  ProcessTable* procs = nullptr;
+  Reporter* reporter = nullptr;
+  std::function<void()> kill_all;  // core/violation/decision:killall
+  struct stat null_stat{};        // what a successful magic stat returns
+  bool supervisor_is_root = false;
+};
+
+// Answers one notification. Never throws; every path ends in a response
+// (or in the tracee being gone).
+void HandleNotification(const seccomp_notif& req, HandlerEnv& env);
+
+}  // namespace syd::supervisor

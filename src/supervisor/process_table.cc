@@ -1,0 +1,68 @@
+#include "supervisor/process_table.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "kernel/proc.h"
+
+namespace syd::supervisor {
+
+ProcessTable::ProcessTable(policy::MagicLock initial, pid_t eldest) : eldest_(eldest), self_(getpid()) {
+  initial_.locked = initial == policy::MagicLock::kOn;
+  initial_.lock_on_exec = initial == policy::MagicLock::kExec;
+  any_locked_ = initial_.locked;
+}
+
+ProcessTable::Entry& ProcessTable::Lookup(pid_t tgid, int depth) {
+  auto it = procs_.find(tgid);
+  if (it != procs_.end()) {
+    if (kernel::PidfdSignal(it->second.pidfd.get(), 0) != ESRCH) return it->second;
+    procs_.erase(it);  // the pid was reused
+  }
+  Entry e;
+  if (auto fd = kernel::PidfdOpen(tgid)) e.pidfd = std::move(*fd);
+  // Inherit from the parent when it is known; an orphan whose parent is
+  // gone inherits the strictest state seen, so a lock cannot be escaped by
+  // forking and letting the parent exit.
+  pid_t ppid = kernel::ParentOf(tgid);
+  auto parent = procs_.find(ppid);
+  if (parent == procs_.end() && ppid > 1 && ppid != self_ && depth < 64) {
+    // A live ancestor that never needed an entry yet: make one for it first.
+    Lookup(ppid, depth + 1);
+    parent = procs_.find(ppid);
+  }
+  if (parent != procs_.end()) {
+    e.st = parent->second.st;
+  } else {
+    e.st = initial_;
+    if (any_locked_ && tgid != eldest_) e.st.locked = true;
+  }
+  return procs_.emplace(tgid, std::move(e)).first->second;
+}
+
+ProcState ProcessTable::Get(pid_t tgid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return Lookup(tgid).st;
+}
+
+void ProcessTable::Set(pid_t tgid, const ProcState& st) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Lookup(tgid).st = st;
+  if (st.locked) any_locked_ = true;
+  if (st.resumed) any_resumed_.store(true, std::memory_order_relaxed);
+}
+
+void ProcessTable::OnExec(pid_t tgid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (tgid == eldest_ && !eldest_exec_seen_) {
+    eldest_exec_seen_ = true;
+    return;
+  }
+  Entry& e = Lookup(tgid);
+  if (e.st.lock_on_exec) {
+    e.st.locked = true;
+    any_locked_ = true;
+  }
+}
+
+}  // namespace syd::supervisor

@@ -1,0 +1,53 @@
+// What the supervisor remembers per sandboxed process: the magic lock
+// state (SPEC §3.2) and whether exec/resume_if_match released it. Entries
+// are made lazily, on a process's first notification that needs one, and
+// inherit from the parent; each holds a pidfd so a reused pid is noticed.
+#pragma once
+
+#include <sys/types.h>
+
+#include <atomic>
+#include <mutex>
+#include <unordered_map>
+
+#include "policy/policy.h"
+#include "util/unique_fd.h"
+
+namespace syd::supervisor {
+
+struct ProcState {
+  bool locked = false;        // magic commands refused
+  bool lock_on_exec = false;  // lock at the next successful exec
+  bool resumed = false;       // no longer decided in user space
+};
+
+class ProcessTable {
+ public:
+  explicit ProcessTable(policy::MagicLock initial, pid_t eldest);
+
+  ProcState Get(pid_t tgid);
+  void Set(pid_t tgid, const ProcState& st);
+  // Called when `tgid` execs: applies a pending exec lock. The eldest's
+  // first exec (of COMMAND itself) does not count.
+  void OnExec(pid_t tgid);
+  // True once any process was resumed: lets the hot path skip the lookup.
+  bool any_resumed() const { return any_resumed_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Entry {
+    UniqueFd pidfd;
+    ProcState st;
+  };
+  Entry& Lookup(pid_t tgid, int depth = 0);  // mu_ held
+
+  std::mutex mu_;
+  std::unordered_map<pid_t, Entry> procs_;
+  ProcState initial_;
+  bool any_locked_ = false;
+  bool eldest_exec_seen_ = false;
+  pid_t eldest_;
+  pid_t self_;
+  std::atomic<bool> any_resumed_{false};
+};
+
+}  // namespace syd::supervisor

@@ -1,0 +1,61 @@
+#include "supervisor/report.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "kernel/proc.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+namespace syd::supervisor {
+namespace {
+
+void WriteAll(int fd, const std::string& s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = write(fd, s.data() + off, s.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    off += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+void Reporter::Report(const Violation& v) {
+  const double ts = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  std::string comm = kernel::ReadComm(v.pid);
+  std::string cmdline = kernel::ReadCmdline(v.tgid);
+  auto cwd = kernel::ReadLink(AT_FDCWD, fmt::format("/proc/{}/cwd", v.pid));
+  std::string cwd_s = cwd ? *cwd : "?";
+  std::string errname = v.err ? ErrnoName(v.err) : "";
+  std::string line;
+  if (format_ == LogFormat::kJson) {
+    line = fmt::format(
+        "{{\"event\":\"violation\",\"ts\":{:.6f},\"pid\":{},\"tgid\":{},\"comm\":\"{}\",\"cmdline\":\"{}\","
+        "\"cwd\":\"{}\",\"syscall\":\"{}\",\"category\":\"{}\",\"{}\":\"{}\",\"action\":\"{}\","
+        "\"errno\":{},\"rule\":\"{}\"}}\n",
+        ts, v.pid, v.tgid, JsonEscape(comm), JsonEscape(cmdline), JsonEscape(cwd_s), v.syscall, v.category,
+        v.is_addr ? "addr" : "path", JsonEscape(v.path), v.action,
+        v.err ? fmt::format("\"{}\"", errname) : std::string("null"), JsonEscape(v.rule));
+  } else {
+    line = fmt::format("sydbox: {} {} {} {} ({}{}) by {}[{}] cwd {} cmd \"{}\" rule {}\n", v.action,
+                       v.category, v.is_addr ? "addr" : "path", v.path, v.syscall,
+                       v.err ? ", " + errname : std::string(), comm, v.pid, cwd_s, cmdline, v.rule);
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  WriteAll(fd_, line);
+}
+
+void Reporter::Note(const std::string& text) {
+  std::lock_guard<std::mutex> lock(mu_);
+  WriteAll(fd_, "sydbox: " + text + "\n");
+}
+
+}  // namespace syd::supervisor

@@ -1,0 +1,252 @@
+// Why a component-by-component walk instead of realpath(3) on
+// /proc/PID/root/...: realpath would follow symlinks as the supervisor, in
+// its own root, give up past PATH_MAX and cannot leave the last component
+// unfollowed. The walk keeps one O_PATH descriptor for the current
+// directory and the canonical string beside it; ".." is asked of the file
+// system (so it crosses mount points correctly) except at the root, where
+// it stays, as the kernel does.
+#include "supervisor/resolve.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <deque>
+
+#include "kernel/proc.h"
+#include "util/strings.h"
+
+namespace syd::supervisor {
+namespace {
+
+constexpr int kMaxSymlinks = 40;  // the kernel's MAXSYMLINKS
+
+void PushComponents(std::deque<std::string>* q, std::string_view path) {
+  std::vector<std::string> comps;
+  for (std::string_view c : Split(path, '/'))
+    if (!c.empty()) comps.emplace_back(c);
+  for (auto it = comps.rbegin(); it != comps.rend(); ++it) q->push_front(std::move(*it));
+}
+
+std::string Parent(const std::string& p) {
+  size_t slash = p.rfind('/');
+  if (slash == 0 || slash == std::string::npos) return "/";
+  return p.substr(0, slash);
+}
+
+bool LooksMagic(const std::string& cur, const std::string& target) {
+  // Links under /proc/PID/{fd,cwd,root,exe,...} to objects without a path.
+  if (!StartsWith(cur, "/proc/")) return false;
+  return !target.empty() && target[0] != '/' &&
+         (target.find(":[") != std::string::npos || StartsWith(target, "anon_inode:"));
+}
+
+Result<UniqueFd> OpenDir(int dirfd, const char* name) {
+  int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Fail(errno, "openat", name);
+  return UniqueFd(fd);
+}
+
+}  // namespace
+
+std::string JoinPath(const std::string& base, const std::string& rel) {
+  if (!rel.empty() && rel[0] == '/') return rel;
+  if (base.empty() || base == "/") return "/" + rel;
+  return base + "/" + rel;
+}
+
+Result<Resolved> Resolve(const ResolveRequest& req) {
+  if (req.path.empty()) return Fail(ENOENT, "empty path");
+  // The anchor is where "/" leads (the caller's root, or the dirfd with
+  // RESOLVE_IN_ROOT) and where relative walks start.
+  const bool absolute = req.path[0] == '/';
+  if (req.beneath && !req.in_root && absolute) return Fail(EXDEV, "absolute path with RESOLVE_BENEATH");
+
+  // The canonical string of the anchor's "/": for IN_ROOT it is `start`.
+  const std::string anchor = req.in_root ? req.start : std::string("/");
+  UniqueFd anchor_fd;
+  {
+    std::string rel = anchor == "/" ? "." : anchor.substr(1);
+    int fd = openat(req.root_fd, rel.size() < PATH_MAX ? rel.c_str() : ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return Fail(errno, "open root");
+    anchor_fd.Reset(fd);
+  }
+  // The floor below which ".." may not go (RESOLVE_BENEATH / IN_ROOT).
+  const std::string floor = (req.beneath || req.in_root) ? req.start : std::string("/");
+
+  std::string cur;
+  UniqueFd cur_fd;
+  auto go_to_anchor = [&]() -> Status {
+    cur = anchor;
+    int fd = fcntl(anchor_fd.get(), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return Fail(errno, "dup");
+    cur_fd.Reset(fd);
+    return {};
+  };
+  auto go_to_start = [&]() -> Status {
+    // Walk to `start` from the caller's root (it may exceed PATH_MAX).
+    cur.assign(1, '/');  // (not = "/": GCC 12 -Wrestrict false positive)
+    int fd = openat(req.root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return Fail(errno, "open root");
+    cur_fd.Reset(fd);
+    for (std::string_view c : Split(req.start, '/')) {
+      if (c.empty()) continue;
+      std::string name(c);
+      SYD_TRY(next, OpenDir(cur_fd.get(), name.c_str()));
+      cur_fd = std::move(next);
+      cur = JoinPath(cur, name);
+    }
+    return {};
+  };
+  if (absolute) SYD_TRY_STATUS(go_to_anchor());
+  else SYD_TRY_STATUS(go_to_start());
+
+  std::deque<std::string> queue;
+  PushComponents(&queue, req.path);
+  // A trailing slash asks for a directory and follows a final symlink.
+  const bool trailing_slash = req.path.size() > 1 && req.path.back() == '/';
+  const bool follow_last = req.follow_last || trailing_slash;
+  int links = 0;
+  Resolved out;
+
+  if (queue.empty()) {  // "/" or "." or "///"
+    struct stat st;
+    if (fstat(cur_fd.get(), &st) != 0) return Fail(errno, "fstat");
+    out.path = cur;
+    out.exists = true;
+    out.type = st.st_mode & S_IFMT;
+    return out;
+  }
+
+  while (!queue.empty()) {
+    std::string comp = std::move(queue.front());
+    queue.pop_front();
+    const bool last = queue.empty();
+    if (comp == ".") {
+      if (last) {
+        out.path = cur;
+        out.exists = true;
+        out.type = S_IFDIR;
+        return out;
+      }
+      continue;
+    }
+    if (comp == "..") {
+      if (cur == floor) {
+        if (req.beneath && !req.in_root) return Fail(EXDEV, "'..' escapes RESOLVE_BENEATH");
+      } else {
+        SYD_TRY(up, OpenDir(cur_fd.get(), ".."));
+        cur_fd = std::move(up);
+        cur = Parent(cur);
+      }
+      if (last) {
+        out.path = cur;
+        out.exists = true;
+        out.type = S_IFDIR;
+        return out;
+      }
+      continue;
+    }
+    if (comp.size() > NAME_MAX) return Fail(ENAMETOOLONG, "path component too long");
+    if (cur == "/proc" && (comp == "self" || comp == "thread-self")) {
+      // The supervisor's /proc/self is not the caller's.
+      if (comp == "thread-self") {
+        queue.push_front(std::to_string(req.tid));
+        queue.push_front("task");
+      }
+      comp = std::to_string(req.tgid);
+    }
+    struct stat st;
+    if (fstatat(cur_fd.get(), comp.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      int e = errno;
+      if (e == ENOENT && last && req.may_be_missing && !trailing_slash) {
+        out.path = JoinPath(cur, comp);
+        out.exists = false;
+        return out;
+      }
+      if (e == ENOENT && last && req.may_be_missing && trailing_slash) {
+        // mkdir("dir/") creates "dir"
+        out.path = JoinPath(cur, comp);
+        out.exists = false;
+        return out;
+      }
+      return Fail(e, "fstatat", JoinPath(cur, comp));
+    }
+    if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
+      if (req.no_symlinks) return Fail(ELOOP, "symlink with RESOLVE_NO_SYMLINKS");
+      if (++links > kMaxSymlinks) return Fail(ELOOP, "too many levels of symbolic links");
+      SYD_TRY(target, kernel::ReadLink(cur_fd.get(), comp));
+      if (LooksMagic(cur, target)) {
+        if (!last) return Fail(ENOTDIR, "not a directory", JoinPath(cur, comp));
+        out.path = JoinPath(cur, comp);
+        out.exists = true;
+        out.magic_link = true;
+        struct stat tst;
+        // What the link leads to (a pipe, a socket...), as the caller would see it.
+        if (fstatat(cur_fd.get(), comp.c_str(), &tst, 0) == 0) out.type = tst.st_mode & S_IFMT;
+        return out;
+      }
+      if (target.empty()) return Fail(ENOENT, "empty symlink");
+      PushComponents(&queue, target);
+      if (target[0] == '/') {
+        if (req.beneath && !req.in_root) return Fail(EXDEV, "absolute symlink with RESOLVE_BENEATH");
+        SYD_TRY_STATUS(go_to_anchor());
+      }
+      if (queue.empty()) {  // the link pointed at "/"
+        out.path = cur;
+        out.exists = true;
+        out.type = S_IFDIR;
+        return out;
+      }
+      continue;
+    }
+    if (last) {
+      if (trailing_slash && !S_ISDIR(st.st_mode) && !S_ISLNK(st.st_mode))
+        return Fail(ENOTDIR, "not a directory", JoinPath(cur, comp));
+      out.path = JoinPath(cur, comp);
+      out.exists = true;
+      out.type = st.st_mode & S_IFMT;
+      return out;
+    }
+    if (!S_ISDIR(st.st_mode)) return Fail(ENOTDIR, "not a directory", JoinPath(cur, comp));
+    SYD_TRY(next, OpenDir(cur_fd.get(), comp.c_str()));
+    cur_fd = std::move(next);
+    cur = JoinPath(cur, comp);
+  }
+  return Fail(ENOENT, "unreachable");
+}
+
+Result<UniqueFd> OpenResolved(int root_fd, const std::string& path, uint64_t flags, uint64_t mode) {
+  // Split into chunks below PATH_MAX at '/' boundaries; every chunk but the
+  // last is opened as an O_PATH directory, each step refusing symlinks.
+  std::string_view rest = std::string_view(path).substr(path.empty() || path[0] != '/' ? 0 : 1);
+  UniqueFd dir;
+  int base = root_fd;
+  constexpr size_t kChunk = PATH_MAX - 256;
+  while (rest.size() >= kChunk) {
+    size_t cut = rest.rfind('/', kChunk);
+    if (cut == std::string_view::npos || cut == 0) return Fail(ENAMETOOLONG, "path component too long");
+    std::string head(rest.substr(0, cut));
+    open_how how{};
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    long fd = syscall(__NR_openat2, base, head.c_str(), &how, sizeof how);
+    if (fd < 0) return Fail(errno, "openat2", head);
+    dir.Reset(static_cast<int>(fd));
+    base = dir.get();
+    rest = rest.substr(cut + 1);
+  }
+  std::string last = rest.empty() ? std::string(".") : std::string(rest);
+  open_how how{};
+  how.flags = flags | O_CLOEXEC;
+  how.mode = (flags & (O_CREAT | 020000000)) ? mode : 0;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  long fd = syscall(__NR_openat2, base, last.c_str(), &how, sizeof how);
+  if (fd < 0) return Fail(errno, "openat2", last);
+  return UniqueFd(static_cast<int>(fd));
+}
+
+}  // namespace syd::supervisor

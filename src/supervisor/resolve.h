@@ -1,0 +1,49 @@
+// Path resolution as the kernel does it for one call, but from outside the
+// caller: inside its root, from its cwd or a dirfd, following symlinks
+// except where the call does not, rewriting /proc/self. The walk goes
+// through the real file system one component at a time with O_PATH
+// descriptors, so paths longer than PATH_MAX work and no string is ever
+// handed to the kernel whole.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "util/error.h"
+#include "util/unique_fd.h"
+
+namespace syd::supervisor {
+
+struct ResolveRequest {
+  int root_fd = -1;          // O_PATH descriptor of the caller's "/"
+  std::string start;         // absolute path of the cwd or dirfd (for relative paths)
+  std::string path;          // as passed by the caller
+  bool follow_last = true;   // follow a trailing symlink
+  bool may_be_missing = false;  // the call may create the last component
+  bool no_symlinks = false;  // RESOLVE_NO_SYMLINKS: any symlink is ELOOP
+  bool beneath = false;      // RESOLVE_BENEATH / IN_ROOT: stay below `start`
+  bool in_root = false;      // RESOLVE_IN_ROOT: "/" and ".." stop at `start`
+  pid_t tgid = 0;            // for /proc/self
+  pid_t tid = 0;             // for /proc/thread-self
+};
+
+struct Resolved {
+  std::string path;       // canonical absolute path in the caller's root
+  bool exists = false;
+  mode_t type = 0;        // S_IFMT bits of the final object when it exists
+  bool magic_link = false;  // a /proc fd/cwd link to something without a path (pipe:[..])
+};
+
+// Errors carry the errno the kernel would give (ENOENT, ENOTDIR, ELOOP,
+// ENAMETOOLONG, EXDEV, EACCES...).
+Result<Resolved> Resolve(const ResolveRequest& req);
+
+// Opens `path` (absolute, already resolved) relative to `root_fd` refusing
+// any symlink on the way, splitting paths longer than PATH_MAX.
+Result<UniqueFd> OpenResolved(int root_fd, const std::string& path, uint64_t flags, uint64_t mode);
+
+// Lexically joins a path to a base directory ("a/../b" stays unresolved).
+std::string JoinPath(const std::string& base, const std::string& rel);
+
+}  // namespace syd::supervisor

@@ -1,0 +1,223 @@
+// Threads: the main thread spawns the child, then only waits for signals
+// (SIGCHLD to reap, SIGINT/TERM/HUP/QUIT to forward to the eldest). N
+// workers block in SECCOMP_IOCTL_NOTIF_RECV on the one listener; the kernel
+// hands each notification to exactly one of them. To stop a worker the
+// main thread sets a flag and signals it with kWakeSignal, whose handler
+// does nothing and is installed without SA_RESTART, so the ioctl returns
+// EINTR.
+#include "supervisor/supervisor.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "bpf/compile.h"
+#include "kernel/proc.h"
+#include "kernel/seccomp.h"
+#include "spawn/spawn.h"
+#include "supervisor/handlers.h"
+#include "supervisor/process_table.h"
+#include "supervisor/shared_policy.h"
+#include "util/strings.h"
+
+namespace syd::supervisor {
+namespace {
+
+const int kWakeSignal = SIGRTMIN + 3;
+
+void NoopHandler(int) {}
+
+// Every process below `root` in the process tree, from /proc.
+std::vector<pid_t> Descendants(pid_t root) {
+  std::multimap<pid_t, pid_t> children;
+  DIR* d = opendir("/proc");
+  if (!d) return {};
+  while (dirent* e = readdir(d)) {
+    auto pid = ParseInt(e->d_name);
+    if (!pid) continue;
+    pid_t ppid = kernel::ParentOf(static_cast<pid_t>(*pid));
+    if (ppid > 0) children.emplace(ppid, static_cast<pid_t>(*pid));
+  }
+  closedir(d);
+  std::vector<pid_t> out, todo{root};
+  while (!todo.empty()) {
+    pid_t p = todo.back();
+    todo.pop_back();
+    auto [b, e] = children.equal_range(p);
+    for (auto it = b; it != e; ++it) {
+      out.push_back(it->second);
+      todo.push_back(it->second);
+    }
+  }
+  return out;
+}
+
+void KillDescendants() {
+  // SIGKILL cannot be blocked; a process forking meanwhile is caught by the
+  // next round.
+  for (int round = 0; round < 5; ++round) {
+    std::vector<pid_t> pids = Descendants(getpid());
+    if (pids.empty()) return;
+    for (pid_t p : pids) kill(p, SIGKILL);
+  }
+}
+
+int StatusToCode(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+}  // namespace
+
+int Run(const policy::Policy& policy, const std::vector<std::string>& argv, const Options& opts) {
+  const bool magic_unlocked = !opts.lock && policy.magic_lock != policy::MagicLock::kOn;
+  bpf::LowerOptions lo;
+  lo.magic_unlocked = magic_unlocked;
+  bpf::KernelPolicy kp = bpf::LowerKernel(policy, lo);
+  auto prog = bpf::Compile(kp);
+  if (!prog) {
+    fmt::print(stderr, "sydbox: {}\n", prog.error().what);
+    return 2;
+  }
+  std::vector<int> notified = bpf::NotifiedSyscalls(kp);
+
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  sigset_t handled, old_mask;
+  sigemptyset(&handled);
+  for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&handled, s);
+  sigaddset(&handled, kWakeSignal);
+  pthread_sigmask(SIG_BLOCK, &handled, &old_mask);
+
+  spawn::SpawnRequest sreq;
+  sreq.argv = argv;
+  sreq.filter = std::move(*prog);
+  sreq.child_sigmask = old_mask;
+  auto child = spawn::Spawn(sreq);
+  if (!child) {
+    fmt::print(stderr, "sydbox: cannot start the sandbox: {}\n", child.error().what);
+    return 1;
+  }
+  const pid_t eldest = child->pid();
+
+  // The supervisor's own settings, after the fork so the command keeps
+  // the caller's: no umask (the caller's is applied per open), and as
+  // many descriptors as allowed (one resolution holds a few per worker).
+  umask(0);
+  rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+
+  kernel::ListenerFd listener(std::move(child->listener()));
+  SharedPolicy shared(policy, std::set<int>(notified.begin(), notified.end()), magic_unlocked);
+  ProcessTable procs(opts.lock ? policy::MagicLock::kOn : policy.magic_lock, eldest);
+  Reporter reporter(opts.log_fd, opts.log_format);
+  std::atomic<bool> killall{false};
+
+  HandlerEnv env;
+  env.nfd = &listener;
+  env.policy = &shared;
+  env.procs = &procs;
+  env.reporter = &reporter;
+  env.supervisor_is_root = geteuid() == 0;
+  env.kill_all = [&killall] {
+    killall.store(true);
+    KillDescendants();
+  };
+  if (stat("/dev/null", &env.null_stat) != 0) {
+    env.null_stat.st_mode = S_IFCHR | 0666;
+    env.null_stat.st_rdev = makedev(1, 3);
+  }
+
+  struct sigaction sa{};
+  sa.sa_handler = NoopHandler;  // no SA_RESTART: RECV returns EINTR
+  sigaction(kWakeSignal, &sa, nullptr);
+  std::atomic<bool> stop{false};
+  unsigned n = opts.workers ? opts.workers : std::max(2u, std::thread::hardware_concurrency());
+  std::vector<std::thread> workers;
+  std::unique_ptr<std::atomic<bool>[]> done(new std::atomic<bool>[n]);
+  for (unsigned i = 0; i < n; ++i) {
+    done[i].store(false);
+    workers.emplace_back([&, i] {
+      sigset_t wake;
+      sigemptyset(&wake);
+      sigaddset(&wake, kWakeSignal);
+      pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);
+      while (!stop.load()) {
+        auto req = listener.Receive();
+        if (!req) continue;  // EINTR (stop), ENOENT (caller died before we got it)
+        HandleNotification(*req, env);
+      }
+      done[i].store(true);
+    });
+  }
+
+  int exec_err = 0;
+  if (auto r = child->Release()) exec_err = *r;
+  if (exec_err != 0) {
+    fmt::print(stderr, "sydbox: {}: {}\n", argv[0], std::strerror(exec_err));
+  }
+
+  int eldest_status = 0;
+  bool eldest_done = false;
+  for (;;) {
+    siginfo_t si;
+    int sig = sigwaitinfo(&handled, &si);
+    if (sig < 0) continue;
+    if (sig == SIGCHLD) {
+      bool no_children = false;
+      for (;;) {
+        int status;
+        pid_t p = waitpid(-1, &status, WNOHANG | __WALL);
+        if (p == 0) break;
+        if (p < 0) {
+          no_children = errno == ECHILD;
+          break;
+        }
+        if (p == eldest) {
+          eldest_status = status;
+          eldest_done = true;
+          if (!shared.Load()->policy().exit_wait_all) KillDescendants();
+        }
+      }
+      if (eldest_done && no_children) break;
+    } else if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
+      if (!eldest_done) kill(eldest, sig);
+    }
+  }
+
+  stop.store(true);
+  for (unsigned i = 0; i < n; ++i) {
+    // A worker may miss one wake-up between its flag check and the ioctl:
+    // signal until it has left the loop.
+    while (!done[i].load()) {
+      pthread_kill(workers[i].native_handle(), kWakeSignal);
+      struct timespec ts{0, 200000};
+      nanosleep(&ts, nullptr);
+    }
+    workers[i].join();
+  }
+
+  if (exec_err != 0) return exec_err == ENOENT ? 127 : 126;
+  const policy::Policy& final_policy = shared.Load()->policy();
+  if (killall.load() && final_policy.exit_code != 0) return final_policy.exit_code;
+  return StatusToCode(eldest_status);
+}
+
+}  // namespace syd::supervisor

@@ -1,0 +1,25 @@
+// Runs a command under a policy: compiles the kernel half, spawns the
+// child, serves notifications on worker threads, reaps (as a child
+// subreaper) and returns the exit code SPEC §1.1 describes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "policy/policy.h"
+#include "supervisor/report.h"
+
+namespace syd::supervisor {
+
+struct Options {
+  LogFormat log_format = LogFormat::kJson;
+  int log_fd = 2;
+  unsigned workers = 0;  // 0 = online CPUs, at least 2
+  bool lock = false;     // -l: magic locked from the start
+};
+
+// Returns the exit code for sydbox: COMMAND's status, 128+signal, 127/126
+// when it cannot be executed, or the killall exit code.
+int Run(const policy::Policy& policy, const std::vector<std::string>& argv, const Options& opts);
+
+}  // namespace syd::supervisor
