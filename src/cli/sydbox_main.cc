@@ -1,0 +1,268 @@
+// sydbox: the command line (SPEC §1.1). The only place exceptions are
+// caught (CLI11 reports usage errors by throwing). Exit codes: COMMAND's,
+// 2 for any configuration or usage error (nothing runs), 127/126 when the
+// command cannot be executed.
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "bpf/compile.h"
+#include "cli/config_loader.h"
+#include "policy/pattern_set.h"
+#include "supervisor/supervisor.h"
+#include "util/strings.h"
+
+#ifndef SYD_VERSION
+#define SYD_VERSION "0"
+#endif
+
+namespace syd::cli {
+namespace {
+
+constexpr int kExitConfig = 2;
+
+void PrintWarnings(const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings) fmt::print(stderr, "sydbox: warning: {}\n", w);
+}
+
+// sydbox match [--explain] [--no-case] [--prefix] PATTERN PATH...
+int MatchMain(int argc, char** argv) {
+  CLI::App app{"Check whether paths match a sydbox pattern", "sydbox match"};
+  std::string pattern;
+  std::vector<std::string> paths;
+  bool explain = false, no_case = false, prefix = false;
+  app.add_flag("--explain", explain, "Say for each path why it matches or not");
+  app.add_flag("--no-case", no_case, "Match case-insensitively (core/match/case_sensitive:false)");
+  app.add_flag("--prefix", prefix, "A pattern without wildcards also matches below it (core/match/no_wildcard:prefix)");
+  app.add_option("PATTERN", pattern, "rsync-style wildmatch pattern")->required();
+  app.add_option("PATH", paths, "Paths to test")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitConfig;
+  }
+  auto pat = policy::Pattern::Compile(pattern);
+  if (!pat) {
+    fmt::print(stderr, "sydbox match: {}\n", pat.error().what);
+    return kExitConfig;
+  }
+  policy::MatchOptions opts;
+  opts.fold = no_case ? policy::CaseFold::kInsensitive : policy::CaseFold::kSensitive;
+  opts.no_wildcard = prefix ? policy::NoWildcard::kPrefix : policy::NoWildcard::kLiteral;
+  bool all = true;
+  for (const auto& p : paths) {
+    bool m = pat->Matches(p, opts);
+    all = all && m;
+    if (explain) {
+      std::string why;
+      if (pattern.size() >= 4 && pattern.substr(pattern.size() - 4) == "/***")
+        why = " (a trailing /*** matches the directory itself and everything below it)";
+      else if (!policy::HasWildcard(pattern) && prefix)
+        why = " (no wildcard: with --prefix it matches itself and everything below)";
+      else if (pattern.find("**") == std::string::npos && p.find('/') != std::string::npos && !m)
+        why = " ('*' and '?' never match '/'; use '**' to cross directories)";
+      fmt::print("{}: {} '{}'{}\n", p, m ? "matches" : "does not match", pattern, why);
+    }
+  }
+  return all ? 0 : 1;
+}
+
+// sydbox check CONFIG...
+int CheckMain(int argc, char** argv) {
+  CLI::App app{"Parse and validate sydbox configuration files", "sydbox check"};
+  std::vector<std::string> files;
+  app.add_option("CONFIG", files, "Config files or @PROFILE names")->required();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitConfig;
+  }
+  int rc = 0;
+  for (const auto& f : files) {
+    auto cmds = LoadPathspec(f);
+    if (!cmds) {
+      fmt::print(stderr, "{}\n", cmds.error().what);
+      rc = kExitConfig;
+      continue;
+    }
+    // Report every bad line, not only the first: apply line by line.
+    policy::Policy p;
+    policy::ApplyEnv env;
+    env.services = SystemServices();
+    std::vector<std::string> warnings;
+    env.warnings = &warnings;
+    bool ok = true;
+    for (const auto& c : *cmds) {
+      auto st = policy::Apply(p, c, env);
+      if (!st) {
+        fmt::print(stderr, "{}: {}\n", c.origin.ToString(), st.error().what);
+        ok = false;
+      }
+    }
+    for (const auto& w : OverlapWarnings(p)) fmt::print(stderr, "{}: warning: {}\n", f, w);
+    for (const auto& w : warnings) fmt::print(stderr, "{}: warning: {}\n", f, w);
+    if (!ok) rc = kExitConfig;
+    else fmt::print("{}: ok ({} commands)\n", f, cmds->size());
+  }
+  return rc;
+}
+
+std::string VersionText() {
+  return fmt::format(
+      "sydbox {}\nbuild: C++20, libseccomp, seccomp user notification with ADDFD\n"
+      "enforced: path sandboxing (read, write, exec, stat), magic stat, exec controls\n"
+      "parsed, not yet enforced: network sandboxing, sys/ rules, core/restrict/*, exec/verify\n",
+      SYD_VERSION);
+}
+
+int SydboxMain(int argc, char** argv) {
+  CLI::App app{"sydbox: run a command under seccomp path sandboxing\n\nUsage: sydbox [OPTIONS] [--] COMMAND [ARG...]", "sydbox"};
+  app.set_version_flag("-V,--version", VersionText());
+  std::vector<std::string> configs, magics, profiles;
+  bool lock = false, dry_run = false;
+  std::string export_spec, dump_spec, log_format, log_file;
+  int log_fd = -1;
+  app.add_option("-c,--config", configs, "Load a config file (@NAME: bundled profile); repeatable")->take_all();
+  app.add_option("-m,--magic", magics, "Apply a magic command; repeatable")->take_all();
+  app.add_option("-p,--profile", profiles, "Same as -c @NAME")->take_all();
+  app.add_flag("-l,--lock", lock, "Lock runtime configuration once the sandbox starts");
+  app.add_flag("--dry-run", dry_run, "Learning mode: report as usual but allow everything");
+  app.add_option("-e,--export", export_spec, "Write the seccomp program: bpf|pfc[:FILE]");
+  app.add_option("-d,--dump", dump_spec, "Dump intercepted syscalls (fd:N|PATH|tmp)");
+  app.add_option("--log-format", log_format, "json or human")->check(CLI::IsMember({"json", "human"}));
+  app.add_option("--log-fd", log_fd, "Write violation reports to this descriptor");
+  app.add_option("--log-file", log_file, "Append violation reports to this file");
+  std::vector<std::string> command;
+  // Everything from the first non-option (or after "--") is COMMAND.
+  app.prefix_command();
+  app.footer(
+      "Helper subcommands: sydbox match PATTERN PATH..., sydbox check CONFIG...\n"
+      "Exit status: COMMAND's (128+N for signal N), 2 for a bad configuration, 127 if COMMAND is missing.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitConfig;
+  }
+  for (const auto& r : app.remaining()) command.push_back(r);
+  if (!command.empty() && command[0] == "--") command.erase(command.begin());
+
+  // Configuration, in the documented order: SYDBOX_CONFIG, -c/-p, -m.
+  std::vector<lang::Command> cmds;
+  std::vector<std::string> specs;
+  if (const char* env = getenv("SYDBOX_CONFIG"); env && *env) specs.emplace_back(env);
+  for (const auto& c : configs) specs.push_back(c);
+  for (const auto& p : profiles) specs.push_back("@" + p);
+  for (const auto& s : specs) {
+    auto loaded = LoadPathspec(s);
+    if (!loaded) {
+      fmt::print(stderr, "sydbox: {}\n", loaded.error().what);
+      return kExitConfig;
+    }
+    cmds.insert(cmds.end(), loaded->begin(), loaded->end());
+  }
+  for (size_t i = 0; i < magics.size(); ++i) {
+    lang::Origin origin{"-m", static_cast<uint32_t>(i + 1)};
+    auto c = lang::ParseCommand(magics[i], origin);
+    if (!c) {
+      fmt::print(stderr, "sydbox: {}: {}\n", origin.ToString(), c.error().what);
+      return kExitConfig;
+    }
+    cmds.push_back(std::move(*c));
+  }
+  std::vector<std::string> warnings;
+  auto policy = BuildPolicy(cmds, &warnings);
+  if (!policy) {
+    fmt::print(stderr, "sydbox: {}\n", policy.error().what);
+    return kExitConfig;
+  }
+  if (dry_run) policy->decision = policy::Decision::kCont;
+  if (!dump_spec.empty()) warnings.push_back("--dump is parsed but not implemented yet: nothing is dumped");
+  PrintWarnings(warnings);
+
+  if (!export_spec.empty()) {
+    std::string kind = export_spec.substr(0, export_spec.find(':'));
+    std::string file = export_spec.find(':') == std::string::npos ? "" : export_spec.substr(export_spec.find(':') + 1);
+    if (kind != "bpf" && kind != "pfc") {
+      fmt::print(stderr, "sydbox: --export wants bpf or pfc, not '{}'\n", kind);
+      return kExitConfig;
+    }
+    bpf::LowerOptions lo;
+    lo.magic_unlocked = !lock && policy->magic_lock != policy::MagicLock::kOn;
+    auto prog = bpf::Compile(bpf::LowerKernel(*policy, lo));
+    if (!prog) {
+      fmt::print(stderr, "sydbox: {}\n", prog.error().what);
+      return kExitConfig;
+    }
+    std::string data = kind == "pfc" ? bpf::Disassemble(*prog)
+                                     : std::string(reinterpret_cast<const char*>(prog->data()),
+                                                   prog->size() * sizeof(sock_filter));
+    if (file.empty()) {
+      fwrite(data.data(), 1, data.size(), stdout);
+      fflush(stdout);
+    } else {
+      std::ofstream out(file, std::ios::binary);
+      out << data;
+      if (!out) {
+        fmt::print(stderr, "sydbox: cannot write {}\n", file);
+        return 1;
+      }
+    }
+    if (command.empty() || (command.size() == 1 && command[0] == "noexec")) return 0;
+  }
+
+  if (command.empty()) {
+    fmt::print(stderr, "sydbox: no command given (see sydbox --help)\n");
+    return kExitConfig;
+  }
+
+  supervisor::Options opts;
+  opts.lock = lock;
+  opts.log_fd = STDERR_FILENO;
+  if (log_fd >= 0) {
+    if (fcntl(log_fd, F_GETFD) < 0) {
+      fmt::print(stderr, "sydbox: --log-fd {}: not an open descriptor\n", log_fd);
+      return kExitConfig;
+    }
+    opts.log_fd = log_fd;
+  }
+  if (!log_file.empty()) {
+    int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      fmt::print(stderr, "sydbox: --log-file {}: {}\n", log_file, strerror(errno));
+      return kExitConfig;
+    }
+    opts.log_fd = fd;
+  }
+  if (log_format.empty()) {
+    opts.log_format = isatty(opts.log_fd) ? supervisor::LogFormat::kHuman : supervisor::LogFormat::kJson;
+  } else {
+    opts.log_format = log_format == "json" ? supervisor::LogFormat::kJson : supervisor::LogFormat::kHuman;
+  }
+  return supervisor::Run(*policy, command, opts);
+}
+
+}  // namespace
+}  // namespace syd::cli
+
+int main(int argc, char** argv) {
+  try {
+    if (argc >= 2) {
+      std::string_view sub = argv[1];
+      if (sub == "match") return syd::cli::MatchMain(argc - 1, argv + 1);
+      if (sub == "check") return syd::cli::CheckMain(argc - 1, argv + 1);
+    }
+    return syd::cli::SydboxMain(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "sydbox: {}\n", e.what());
+    return 1;
+  }
+}
