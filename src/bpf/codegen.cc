@@ -18,13 +18,12 @@ CodeGen::Node CodeGen::Ret(uint32_t action) {
   return n;
 }
 
+// Never memoised: a trampoline is only useful right where it is emitted
+// (within reach of the jump that needs it, or just before the straight-line
+// instruction that falls into it).
 CodeGen::Node CodeGen::Always(Node target) {
-  auto key = std::make_tuple(uint16_t(BPF_JMP | BPF_JA), uint32_t(0), target, kNoNext);
-  if (auto it = memo_.find(key); it != memo_.end()) return it->second;
   Node n = static_cast<Node>(rev_.size());
-  Node jn = Emit(BPF_STMT(BPF_JMP | BPF_JA, n - 1 - target));
-  memo_[key] = jn;
-  return jn;
+  return Emit(BPF_STMT(BPF_JMP | BPF_JA, n - 1 - target));
 }
 
 CodeGen::Node CodeGen::Sequence(sock_filter insn, Node next) {
@@ -48,9 +47,13 @@ CodeGen::Node CodeGen::Jump(uint16_t op, uint32_t k, Node jt, Node jf) {
   auto key = std::make_tuple(code, k, jt, jf);
   if (auto it = memo_.find(key); it != memo_.end()) return it->second;
   auto far = [&](Node target) { return rev_.size() - 1 - target > 255; };
+  // Inserting one trampoline moves the other target one further away, so
+  // reach is checked again after each insertion.
   if (far(jt)) jt = Always(jt);
   if (far(jf)) jf = Always(jf);
+  if (far(jt)) jt = Always(jt);
   Node n = static_cast<Node>(rev_.size());
+  SYD_CHECK(n - 1 - jt <= 255 && n - 1 - jf <= 255);
   Node jn = Emit(BPF_JUMP(code, k, static_cast<uint8_t>(n - 1 - jt), static_cast<uint8_t>(n - 1 - jf)));
   memo_[key] = jn;
   return jn;

@@ -153,7 +153,13 @@ int SydboxMain(int argc, char** argv) {
     return code == 0 ? 0 : kExitConfig;
   }
   for (const auto& r : app.remaining()) command.push_back(r);
-  if (!command.empty() && command[0] == "--") command.erase(command.begin());
+  if (!command.empty() && command[0] == "--") {
+    command.erase(command.begin());
+  } else if (!command.empty() && command[0].size() > 1 && command[0][0] == '-') {
+    // CLI11 passes unknown options through with COMMAND; before "--" they are errors.
+    fmt::print(stderr, "sydbox: unknown option '{}' (see sydbox --help)\n", command[0]);
+    return kExitConfig;
+  }
 
   // Configuration, in the documented order: SYDBOX_CONFIG, -c/-p, -m.
   std::vector<lang::Command> cmds;

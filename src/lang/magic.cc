@@ -34,7 +34,8 @@ std::string Origin::ToString() const {
 Result<Command> ParseCommand(std::string_view text, Origin origin) {
   size_t i = 0;
   while (i < text.size() && IsKeyChar(text[i])) ++i;
-  if (i == 0) return Failf("expected SECTION/OPTION at the start of '{}'", text);
+  if (i == 0 || !(text[0] >= 'a' && text[0] <= 'z'))
+    return Failf("expected SECTION/OPTION at the start of '{}'", text);
   if (i == text.size()) {
     return Failf("'{}' has no operator (one of : ? + ^ - ! and a value)", text);
   }

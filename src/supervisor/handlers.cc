@@ -131,8 +131,14 @@ Result<std::string> DirOf(Call& c, int dirfd) {
   std::string link = dirfd == AT_FDCWD ? fmt::format("/proc/{}/cwd", c.tid())
                                        : fmt::format("/proc/{}/fd/{}", c.tid(), dirfd);
   auto target = kernel::ReadLink(AT_FDCWD, link);
-  if (!target) return Fail(target.error().sys_errno == ENOENT ? EBADF : target.error().sys_errno, "dirfd");
-  return *target;
+  if (target) return *target;
+  if (target.error().sys_errno == ENAMETOOLONG) {
+    // Deeper than the kernel will print: walk up from the directory itself.
+    UniqueFd dir(open(link.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd root(open(fmt::format("/proc/{}/root", c.tid()).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (dir.valid() && root.valid()) return PathOfDirectory(dir.get(), root.get());
+  }
+  return Fail(target.error().sys_errno == ENOENT ? EBADF : target.error().sys_errno, "dirfd");
 }
 
 struct Resolution {
@@ -353,6 +359,19 @@ void ReportResolveFailure(Call& c, Category cat, const std::string& raw, int err
 
 // ---- open (ADDFD) -------------------------------------------------------------
 
+// open(2) ignores flag bits it does not know and, with O_PATH, every flag
+// but a few; openat2(2), which performs the call here, refuses them. Keep
+// what open(2) would have honoured. O_NOCTTY: the supervisor must never
+// acquire a controlling terminal. O_CLOEXEC goes to ADDFD instead.
+uint64_t OpenFlagsForOpenat2(uint64_t flags, bool from_openat2) {
+  if (from_openat2) return flags & ~static_cast<uint64_t>(O_CLOEXEC);
+  if (flags & O_PATH) return flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW);
+  constexpr uint64_t kKnown = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |
+                              O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_SYNC |
+                              kTmpfileBit;
+  return (flags & kKnown) | O_NOCTTY;
+}
+
 // Runs `fn` with the caller's filesystem identity on this thread.
 template <class Fn>
 auto AsCaller(const kernel::Creds& cr, bool switch_ids, Fn fn) {
@@ -384,7 +403,7 @@ void EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mode,
     switch_ids = c.env.supervisor_is_root && (cr.fsuid != 0 || cr.fsgid != 0);
   }
   if (!c.env.nfd->StillValid(c.req.id)) return;
-  const uint64_t oflags = (flags | O_NOCTTY) & ~static_cast<uint64_t>(O_CLOEXEC);
+  const uint64_t oflags = OpenFlagsForOpenat2(flags, c.info.handler == policy::Handler::kOpenat2);
   const uint64_t omode = creates ? (mode & 07777 & ~static_cast<uint64_t>(cr.umask)) : 0;
   auto do_open = [&]() -> Result<UniqueFd> {
     if (target.magic_link) {

@@ -14,6 +14,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include <algorithm>
 #include <deque>
 
 #include "kernel/proc.h"
@@ -217,6 +220,48 @@ Result<Resolved> Resolve(const ResolveRequest& req) {
     cur = JoinPath(cur, comp);
   }
   return Fail(ENOENT, "unreachable");
+}
+
+Result<std::string> PathOfDirectory(int dir_fd, int root_fd) {
+  struct stat root_st;
+  if (fstat(root_fd, &root_st) != 0) return Fail(errno, "fstat root");
+  int fd = fcntl(dir_fd, F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) return Fail(errno, "dup");
+  UniqueFd cur(fd);
+  std::vector<std::string> names;
+  for (int depth = 0; depth < 4096; ++depth) {
+    struct stat st;
+    if (fstat(cur.get(), &st) != 0) return Fail(errno, "fstat");
+    if (st.st_dev == root_st.st_dev && st.st_ino == root_st.st_ino) break;
+    int pfd = openat(cur.get(), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0) return Fail(errno, "open ..");
+    UniqueFd parent(pfd);
+    struct stat pst;
+    if (fstat(parent.get(), &pst) != 0) return Fail(errno, "fstat ..");
+    if (pst.st_dev == st.st_dev && pst.st_ino == st.st_ino) break;  // the real root
+    int rfd = fcntl(parent.get(), F_DUPFD_CLOEXEC, 0);
+    DIR* d = rfd >= 0 ? fdopendir(rfd) : nullptr;
+    if (!d) return Fail(errno, "opendir ..");
+    std::string found;
+    while (dirent* e = readdir(d)) {
+      std::string_view n = e->d_name;
+      if (n == "." || n == "..") continue;
+      // d_ino is the inode under any mount on top; confirm with fstatat.
+      struct stat est;
+      if (fstatat(parent.get(), e->d_name, &est, AT_SYMLINK_NOFOLLOW) == 0 && est.st_dev == st.st_dev &&
+          est.st_ino == st.st_ino) {
+        found = e->d_name;
+        break;
+      }
+    }
+    closedir(d);
+    if (found.empty()) return Fail(ENOENT, "directory not found in its parent (deleted?)");
+    names.push_back(std::move(found));
+    cur = std::move(parent);
+  }
+  std::string out;
+  for (auto it = names.rbegin(); it != names.rend(); ++it) out += "/" + *it;
+  return out.empty() ? std::string("/") : out;
 }
 
 Result<UniqueFd> OpenResolved(int root_fd, const std::string& path, uint64_t flags, uint64_t mode) {

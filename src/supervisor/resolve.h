@@ -43,6 +43,12 @@ Result<Resolved> Resolve(const ResolveRequest& req);
 // any symlink on the way, splitting paths longer than PATH_MAX.
 Result<UniqueFd> OpenResolved(int root_fd, const std::string& path, uint64_t flags, uint64_t mode);
 
+// The absolute path (inside the caller's root `root_fd`) of a directory we
+// hold a descriptor for, found by walking ".." and looking each directory
+// up in its parent, as getcwd(3) does. For directories whose path is too
+// long for readlink(/proc/PID/cwd).
+Result<std::string> PathOfDirectory(int dir_fd, int root_fd);
+
 // Lexically joins a path to a base directory ("a/../b" stays unresolved).
 std::string JoinPath(const std::string& base, const std::string& rel);
 

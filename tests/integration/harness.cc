@@ -1,0 +1,126 @@
+#include "harness.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+namespace syd::test {
+
+std::string SydboxBin() {
+  if (const char* e = getenv("SYDBOX_BIN")) return e;
+  return SYD_BIN_DIR "/sydbox";
+}
+
+std::string HelperBin() {
+  if (const char* e = getenv("SYD_TEST_HELPER")) return e;
+  return SYD_HELPER_DIR "/syd-test-helper";
+}
+
+RunResult RunCmd(const std::vector<std::string>& argv, const std::string& cwd) {
+  int out[2], err[2];
+  if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) abort();
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out[1], 1);
+    dup2(err[1], 2);
+    int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(250);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(251);
+  }
+  close(out[1]);
+  close(err[1]);
+  RunResult r;
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  int open_fds = 2;
+  char buf[4096];
+  while (open_fds > 0) {
+    if (poll(fds, 2, -1) < 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        (i == 0 ? r.out : r.err).append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  int status;
+  waitpid(pid, &status, 0);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+RunResult Sydbox(const std::vector<std::string>& args, const std::string& cwd) {
+  std::vector<std::string> argv = {SydboxBin(), "--log-format", "json"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCmd(argv, cwd);
+}
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/syd-it-XXXXXX";
+  if (!mkdtemp(tmpl)) abort();
+  chmod(tmpl, 0755);
+  char real[PATH_MAX];
+  path_ = realpath(tmpl, real) ? real : tmpl;
+}
+
+TempDir::~TempDir() {
+  std::string cmd = "rm -rf '" + path_ + "' 2>/dev/null";
+  (void)!system(cmd.c_str());
+}
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return lstat(path.c_str(), &st) == 0;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& data) {
+  std::ofstream out(path);
+  out << data;
+}
+
+int CountLines(const std::string& text, const std::string& needle) {
+  int n = 0;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.find(needle) != std::string::npos) ++n;
+  return n;
+}
+
+std::vector<std::string> SystemAllowlist(const std::string& category) {
+  std::vector<std::string> out;
+  std::string helper_dir = HelperBin().substr(0, HelperBin().rfind('/'));
+  for (std::string p : std::vector<std::string>{"/usr/***", "/lib/***", "/lib64/***", "/bin/***", "/sbin/***",
+                                                "/etc/***", "/proc/***", "/dev/***", "/sys/***", "/",
+                                                helper_dir + "/***"}) {
+    out.push_back("-m");
+    out.push_back("allowlist/" + category + "+" + p);
+  }
+  return out;
+}
+
+}  // namespace syd::test

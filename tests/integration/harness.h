@@ -1,0 +1,47 @@
+// Runs the real sydbox binary on the helper programs and reports what
+// happened: exit code, stdout, stderr. Binaries are found through
+// SYDBOX_BIN / SYD_TEST_HELPER (so a copied tree can run as another user)
+// or the build directory.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace syd::test {
+
+struct RunResult {
+  int code = -1;  // exit status, or 128+signal
+  std::string out, err;
+};
+
+std::string SydboxBin();
+std::string HelperBin();
+
+// Runs argv (argv[0] is the program) with cwd (empty = inherit), stdin
+// from /dev/null; inherited descriptors stay open.
+RunResult RunCmd(const std::vector<std::string>& argv, const std::string& cwd = "");
+// sydbox ARGS...
+RunResult Sydbox(const std::vector<std::string>& args, const std::string& cwd = "");
+
+// A fresh directory under /tmp, removed with everything below it.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
+
+ private:
+  std::string path_;
+};
+
+bool Exists(const std::string& path);        // lstat succeeds
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& data);
+int CountLines(const std::string& text, const std::string& needle);
+
+// -m arguments that allow what any dynamically linked program needs for
+// the given category (system directories, /proc, /dev, the helper).
+std::vector<std::string> SystemAllowlist(const std::string& category);
+
+}  // namespace syd::test
