@@ -92,6 +92,82 @@ Status FromToml(const toml::table& table, const std::string& prefix, std::string
   return {};
 }
 
+// Debian 12's toml++ 3.3.0 reaches __builtin_unreachable() (undefined
+// behaviour) on some non-ASCII characters (incomplete switches in its
+// generated Unicode tables; found by our fuzzer). So toml++ only ever gets
+// ASCII: non-ASCII text in a double-quoted string becomes a \UXXXXXXXX
+// escape, in a comment it is blanked, anywhere else it is an error. Even
+// where this scanner and toml++ disagree about where a string starts (on
+// broken input), no byte >= 0x80 reaches toml++.
+Result<std::string> AsciiToml(std::string_view text, std::string_view name) {
+  enum { kCode, kComment, kBasic, kLiteral, kMlBasic, kMlLiteral } st = kCode;
+  std::string out;
+  out.reserve(text.size());
+  uint32_t line = 1;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char ch = static_cast<unsigned char>(text[i]);
+    const std::string_view rest = text.substr(i);
+    if (ch >= 0x80) {
+      if (st == kComment) {
+        out += ' ';
+        continue;
+      }
+      if (st != kBasic && st != kMlBasic)
+        return Failf("{}:{}: non-ASCII text is only allowed in double-quoted strings and comments", name, line);
+      // Decode one UTF-8 sequence.
+      int len = ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc0 ? 2 : 0;
+      if (len == 0 || i + len > text.size()) return Failf("{}:{}: invalid UTF-8", name, line);
+      uint32_t cp = ch & (0x7f >> len);
+      for (int k = 1; k < len; ++k) {
+        unsigned char cc = static_cast<unsigned char>(text[i + k]);
+        if ((cc & 0xc0) != 0x80) return Failf("{}:{}: invalid UTF-8", name, line);
+        cp = (cp << 6) | (cc & 0x3f);
+      }
+      if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0x80)
+        return Failf("{}:{}: invalid UTF-8", name, line);
+      out += fmt::format("\\U{:08X}", cp);
+      i += len - 1;
+      continue;
+    }
+    out += static_cast<char>(ch);
+    if (ch == '\n') {
+      ++line;
+      if (st == kComment) st = kCode;
+      continue;
+    }
+    switch (st) {
+      case kCode:
+        if (ch == '#') st = kComment;
+        else if (StartsWith(rest, "\"\"\"")) { st = kMlBasic; out += "\"\""; i += 2; }
+        else if (StartsWith(rest, "'''")) { st = kMlLiteral; out += "''"; i += 2; }
+        else if (ch == '"') st = kBasic;
+        else if (ch == '\'') st = kLiteral;
+        break;
+      case kComment: break;
+      case kBasic:
+      case kMlBasic:
+        if (ch == '\\' && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0x80) {
+          out += text[++i];
+          if (text[i] == '\n') ++line;
+        } else if (st == kBasic && ch == '"') {
+          st = kCode;
+        } else if (st == kMlBasic && StartsWith(rest, "\"\"\"")) {
+          st = kCode;
+          out += "\"\"";
+          i += 2;
+        }
+        break;
+      case kLiteral:
+        if (ch == '\'') st = kCode;
+        break;
+      case kMlLiteral:
+        if (StartsWith(rest, "'''")) { st = kCode; out += "''"; i += 2; }
+        break;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 ConfigFormat FormatForName(std::string_view name) {
@@ -102,7 +178,8 @@ ConfigFormat FormatForName(std::string_view name) {
 Result<std::vector<ConfigItem>> ParseConfigText(std::string_view text, std::string_view name,
                                                 ConfigFormat format) {
   if (format == ConfigFormat::kSyd) return ParseSyd(text, name);
-  toml::parse_result parsed = toml::parse(text, name);
+  SYD_TRY(ascii, AsciiToml(text, name));
+  toml::parse_result parsed = toml::parse(ascii, name);
   if (!parsed) {
     const toml::parse_error& err = parsed.error();
     return Failf("{}:{}:{}: {}", name, err.source().begin.line, err.source().begin.column,
