@@ -619,11 +619,13 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
       auto env_copy = &env;
       seccomp_notif req_copy = req;
       Resolved t = target;
-      UniqueFd root_copy(dup(root.get()));
+      UniqueFd root_copy(fcntl(root.get(), F_DUPFD_CLOEXEC, 0));
+      env.fifo_threads.fetch_add(1);
       std::thread([env_copy, req_copy, t, open_flags, open_mode, root_fd = std::move(root_copy)]() mutable {
         const SyscallInfo* i = policy::FindSyscall(req_copy.data.nr);
         Call cc{req_copy, *env_copy, *i, env_copy->policy->Load(), std::nullopt};
         EmulateOpen(cc, t, open_flags, open_mode, root_fd.get());
+        env_copy->fifo_threads.fetch_sub(1);
       }).detach();
       return;
     }

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include <atomic>
 #include <functional>
 
 #include "kernel/seccomp.h"
@@ -25,6 +26,9 @@ struct HandlerEnv {
   std::function<void()> kill_all;  // core/violation/decision:killall
   struct stat null_stat{};        // what a successful magic stat returns
   bool supervisor_is_root = false;
+  // FIFO opens run on threads of their own; Run() must not free this
+  // environment while one may still use it.
+  std::atomic<int> fifo_threads{0};
 };
 
 // Answers one notification. Never throws; every path ends in a response

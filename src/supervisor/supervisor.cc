@@ -198,7 +198,9 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
       }
       if (eldest_done && no_children) break;
     } else if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
-      if (!eldest_done) kill(eldest, sig);
+      // A signal from the terminal (SI_KERNEL) reached the whole foreground
+      // process group already; forward only what was sent to sydbox itself.
+      if (!eldest_done && si.si_code != SI_KERNEL) kill(eldest, sig);
     }
   }
 
@@ -214,10 +216,18 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
     workers[i].join();
   }
 
-  if (exec_err != 0) return exec_err == ENOENT ? 127 : 126;
+  int code = StatusToCode(eldest_status);
+  if (exec_err != 0) code = exec_err == ENOENT ? 127 : 126;
   const policy::Policy& final_policy = shared.Load()->policy();
-  if (killall.load() && final_policy.exit_code != 0) return final_policy.exit_code;
-  return StatusToCode(eldest_status);
+  if (killall.load() && final_policy.exit_code != 0) code = final_policy.exit_code;
+  if (env.fifo_threads.load() > 0) {
+    // A FIFO open whose caller is gone may still be blocked on a thread
+    // that refers to this frame: leave without unwinding it.
+    fflush(stdout);
+    fflush(stderr);
+    _exit(code);
+  }
+  return code;
 }
 
 }  // namespace syd::supervisor

@@ -334,6 +334,19 @@ TEST(Sydbox, PathsLongerThanPathMax) {
   EXPECT_FALSE(Exists("/tmp/syd-deep-escape"));
 }
 
+TEST(Sydbox, FifoOpensDoNotBlockTheSupervisor) {
+  TempDir d;
+  ASSERT_EQ(mkfifo((d / "p").c_str(), 0644), 0);
+  // Both ends are opened inside the sandbox; the writer's open is performed
+  // by the supervisor and must not hold a worker while it waits.
+  RunResult r = Sydbox({"-m", "core/sandbox/write:deny", "-m", "core/sandbox/read:allow", "-m",
+                        "allowlist/write+" + d.path() + "/***", "--", "sh", "-c",
+                        "cat " + d / "p" + " > " + d / "out" + " & for i in 1 2 3; do " + HelperBin() +
+                            " stat /etc/passwd >/dev/null; done; echo hi > " + d / "p" + "; wait"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(ReadFile(d / "out"), "hi\n");
+}
+
 TEST(Sydbox, ThreadsAndForkedChildren) {
   TempDir d;
   WriteFile(d / "f", "x");
