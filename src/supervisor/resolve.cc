@@ -114,27 +114,22 @@ Result<Resolved> Resolve(const ResolveRequest& req) {
   const bool follow_last = req.follow_last || trailing_slash;
   int links = 0;
   Resolved out;
-
-  if (queue.empty()) {  // "/" or "." or "///"
-    struct stat st;
-    if (fstat(cur_fd.get(), &st) != 0) return Fail(errno, "fstat");
-    out.path = cur;
-    out.exists = true;
-    out.type = st.st_mode & S_IFMT;
-    return out;
-  }
+  // The walk ended on the current directory ("/", ".", "..", a link to "/").
+  auto here = [&]() {
+    Resolved r;
+    r.path = cur;
+    r.exists = true;
+    r.type = S_IFDIR;
+    return r;
+  };
+  if (queue.empty()) return here();
 
   while (!queue.empty()) {
     std::string comp = std::move(queue.front());
     queue.pop_front();
     const bool last = queue.empty();
     if (comp == ".") {
-      if (last) {
-        out.path = cur;
-        out.exists = true;
-        out.type = S_IFDIR;
-        return out;
-      }
+      if (last) return here();
       continue;
     }
     if (comp == "..") {
@@ -145,12 +140,7 @@ Result<Resolved> Resolve(const ResolveRequest& req) {
         cur_fd = std::move(up);
         cur = Parent(cur);
       }
-      if (last) {
-        out.path = cur;
-        out.exists = true;
-        out.type = S_IFDIR;
-        return out;
-      }
+      if (last) return here();
       continue;
     }
     if (comp.size() > NAME_MAX) return Fail(ENAMETOOLONG, "path component too long");
@@ -165,13 +155,7 @@ Result<Resolved> Resolve(const ResolveRequest& req) {
     struct stat st;
     if (fstatat(cur_fd.get(), comp.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       int e = errno;
-      if (e == ENOENT && last && req.may_be_missing && !trailing_slash) {
-        out.path = JoinPath(cur, comp);
-        out.exists = false;
-        return out;
-      }
-      if (e == ENOENT && last && req.may_be_missing && trailing_slash) {
-        // mkdir("dir/") creates "dir"
+      if (e == ENOENT && last && req.may_be_missing) {  // also mkdir("dir/")
         out.path = JoinPath(cur, comp);
         out.exists = false;
         return out;
@@ -198,12 +182,8 @@ Result<Resolved> Resolve(const ResolveRequest& req) {
         if (req.beneath && !req.in_root) return Fail(EXDEV, "absolute symlink with RESOLVE_BENEATH");
         SYD_TRY_STATUS(go_to_anchor());
       }
-      if (queue.empty()) {  // the link pointed at "/"
-        out.path = cur;
-        out.exists = true;
-        out.type = S_IFDIR;
-        return out;
-      }
+      if (queue.empty()) return here();  // the link pointed at "/"
+
       continue;
     }
     if (last) {
