@@ -162,8 +162,6 @@ Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
     SYD_TRY_STATUS(NeedSet(c));
     SYD_TRY(mode, ParseMode(v));
     p.modes[static_cast<size_t>(*sb)] = mode;
-    if (*sb == Sandbox::kNetwork && mode != Mode::kOff)
-      Warn(env, "network sandboxing is parsed but not enforced yet: bind/connect are not checked");
     return {};
   }
   SYD_TRY_STATUS(NeedSet(c));

@@ -63,6 +63,41 @@ PathVerdict Decider::CheckPath(Category c, std::string_view path, pid_t tgid) co
   return v;
 }
 
+PathVerdict Decider::CheckAddr(Category c, const SockAddr& addr) const {
+  PathVerdict v;
+  const Mode mode = policy_.mode(c);
+  if (mode == Mode::kOff) {
+    v.allow = true;
+    return v;
+  }
+  const size_t i = c == Category::kNetBind ? 0 : 1;
+  if (mode != Mode::kBpf) {
+    if (addr.family == AddrFamily::kOther) {
+      v.allow = policy_.unsupported_socket_families;
+    } else {
+      bool decided = false;
+      for (const AddrRule& r : policy_.net_rules[i]) {
+        if (r.addr.Matches(addr)) {
+          v.allow = r.action == ListAction::kAllow;
+          v.rule = &r.origin;
+          decided = true;
+          break;
+        }
+      }
+      if (!decided) v.allow = mode == Mode::kAllow;
+    }
+  }
+  if (!v.allow) {
+    for (const AddrPattern& f : policy_.net_filters[i]) {
+      if (f.Matches(addr)) {
+        v.filtered = true;
+        break;
+      }
+    }
+  }
+  return v;
+}
+
 bool Decider::ExecKill(std::string_view path) const { return exec_kill_.FirstMatch(path).has_value(); }
 bool Decider::ExecResume(std::string_view path) const { return exec_resume_.FirstMatch(path).has_value(); }
 

@@ -31,6 +31,10 @@ class Decider {
   // caller's, for core/allowlist/per_process_directories.
   PathVerdict CheckPath(Category c, std::string_view path, pid_t tgid) const;
 
+  // Decides a socket address for net/bind or net/connect. Unix socket
+  // paths must already be absolute and resolved.
+  PathVerdict CheckAddr(Category c, const SockAddr& addr) const;
+
   // Exec controls (SPEC §2.8).
   bool ExecKill(std::string_view path) const;
   bool ExecResume(std::string_view path) const;

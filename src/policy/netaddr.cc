@@ -1,6 +1,11 @@
 #include "policy/netaddr.h"
 
-#include <arpa/inet.h>  // inet_pton: pure text conversion, no system call
+#include <arpa/inet.h>  // inet_pton/ntop: pure text conversion, no system call
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstring>
 
 #include "policy/wildmatch.h"
 #include "util/strings.h"
@@ -89,12 +94,78 @@ Result<AddrAlt> ParseInetAlt(std::string_view rest, bool v6) {
 
 }  // namespace
 
+std::string SockAddr::ToString() const {
+  char buf[INET6_ADDRSTRLEN];
+  switch (family) {
+    case AddrFamily::kUnix: return unnamed ? "unix:" : "unix:" + path;
+    case AddrFamily::kUnixAbstract: return "unix-abstract:" + path;
+    case AddrFamily::kInet:
+      inet_ntop(AF_INET, addr.data() + 12, buf, sizeof buf);
+      return fmt::format("inet:{}@{}", buf, port);
+    case AddrFamily::kInet6:
+      inet_ntop(AF_INET6, addr.data(), buf, sizeof buf);
+      return fmt::format("inet6:{}@{}", buf, port);
+    case AddrFamily::kOther: return fmt::format("family:{}", raw_family);
+  }
+  return "?";
+}
+
+Result<SockAddr> ParseSockaddr(const void* data, size_t len) {
+  SockAddr a;
+  if (len < sizeof(sa_family_t)) return Fail(EINVAL, "sockaddr too short");
+  sa_family_t fam;
+  std::memcpy(&fam, data, sizeof fam);
+  a.raw_family = fam;
+  const char* bytes = static_cast<const char*>(data);
+  switch (fam) {
+    case AF_UNIX: {
+      size_t n = len - offsetof(sockaddr_un, sun_path);
+      const char* p = bytes + offsetof(sockaddr_un, sun_path);
+      if (n == 0) {
+        a.family = AddrFamily::kUnix;
+        a.unnamed = true;
+      } else if (p[0] == '\0') {
+        a.family = AddrFamily::kUnixAbstract;
+        a.path.assign(p + 1, n - 1);  // abstract names may hold NULs; keep them all
+      } else {
+        a.family = AddrFamily::kUnix;
+        a.path.assign(p, strnlen(p, n));
+      }
+      return a;
+    }
+    case AF_INET: {
+      if (len < sizeof(sockaddr_in)) return Fail(EINVAL, "sockaddr_in too short");
+      sockaddr_in in;
+      std::memcpy(&in, data, sizeof in);
+      a.family = AddrFamily::kInet;
+      a.addr = Mapped(reinterpret_cast<const uint8_t*>(&in.sin_addr));
+      a.port = ntohs(in.sin_port);
+      return a;
+    }
+    case AF_INET6: {
+      if (len < sizeof(sockaddr_in6)) return Fail(EINVAL, "sockaddr_in6 too short");
+      sockaddr_in6 in6;
+      std::memcpy(&in6, data, sizeof in6);
+      // v4-mapped addresses stay mapped, so they match IPv4 rules.
+      a.family = AddrFamily::kInet6;
+      std::memcpy(a.addr.data(), &in6.sin6_addr, 16);
+      a.port = ntohs(in6.sin6_port);
+      return a;
+    }
+    default:
+      a.family = AddrFamily::kOther;
+      return a;
+  }
+}
+
 bool AddrPattern::Matches(const SockAddr& a) const {
   for (const AddrAlt& alt : alts) {
     switch (alt.family) {
       case AddrFamily::kUnix:
       case AddrFamily::kUnixAbstract:
         if (a.family == alt.family && WildMatch(alt.glob, a.path)) return true;
+        break;
+      case AddrFamily::kOther:
         break;
       case AddrFamily::kInet:
       case AddrFamily::kInet6:

@@ -15,7 +15,7 @@
 
 namespace syd::policy {
 
-enum class AddrFamily : uint8_t { kUnix, kUnixAbstract, kInet, kInet6 };
+enum class AddrFamily : uint8_t { kUnix, kUnixAbstract, kInet, kInet6, kOther };
 
 // One alternative of an address pattern. IPv4 is kept as an IPv4-mapped
 // IPv6 address with the prefix shifted by 96, so one comparison serves both.
@@ -30,10 +30,18 @@ struct AddrAlt {
 // A concrete socket address as read from a tracee.
 struct SockAddr {
   AddrFamily family = AddrFamily::kInet;
+  int raw_family = 0;              // the sa_family as given (for kOther)
   std::string path;                // unix path or abstract name (without NUL)
   std::array<uint8_t, 16> addr{};  // v4 mapped for inet
   uint16_t port = 0;
+  bool unnamed = false;            // AF_UNIX with no path (autobind)
+  // "inet:127.0.0.1@80", "unix:/run/x", ... as a pattern would be written.
+  std::string ToString() const;
 };
+
+// Decodes a struct sockaddr of `len` bytes. EINVAL-style errors for a
+// length too short for its family.
+Result<SockAddr> ParseSockaddr(const void* data, size_t len);
 
 struct AddrPattern {
   std::string text;  // as written

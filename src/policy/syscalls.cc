@@ -75,6 +75,15 @@ SyscallInfo Magic(SyscallInfo s) {
   s.magic = true;
   return s;
 }
+SyscallInfo Net(int nr, std::string_view name, C cat) {
+  SyscallInfo s;
+  s.nr = nr;
+  s.name = name;
+  s.category = cat;
+  s.handler = H::kNet;
+  s.npaths = 0;
+  return s;
+}
 SyscallInfo With(SyscallInfo s, H h) {
   s.handler = h;
   return s;
@@ -151,6 +160,12 @@ std::vector<SyscallInfo> BuildTable() {
       S(__NR_readlinkat, "readlinkat", C::kStat, P(0, 1, no)),
       At(kNrFileGetattr, "file_getattr", C::kStat, P(0, 1, at), 4),
       With(S(__NR_getdents64, "getdents64", C::kStat, Fd(0)), H::kGetdents),
+      // network: the address is the argument, not a path
+      Net(__NR_bind, "bind", C::kNetBind),
+      Net(__NR_connect, "connect", C::kNetConnect),
+      Net(__NR_sendto, "sendto", C::kNetConnect),
+      Net(__NR_sendmsg, "sendmsg", C::kNetConnect),
+      Net(__NR_sendmmsg, "sendmmsg", C::kNetConnect),
   };
   std::sort(t.begin(), t.end(), [](const SyscallInfo& a, const SyscallInfo& b) { return a.nr < b.nr; });
   return t;

@@ -48,6 +48,7 @@ enum class Handler : uint8_t {
   kOpenat2,    // openat2: the same, flags from struct open_how
   kExec,       // execve/execveat: exec controls and magic lock on exec
   kGetdents,   // getdents64: entries hidden by stat sandboxing
+  kNet,        // bind/connect/sendto/sendmsg/sendmmsg: performed on a pidfd_getfd copy
 };
 
 struct SyscallInfo {

@@ -14,6 +14,7 @@
 
 #include <cstring>
 
+#include "kernel/proc.h"
 #include "kernel/seccomp.h"
 
 namespace syd::spawn {
@@ -24,43 +25,12 @@ namespace {
   _exit(127);
 }
 
-Status SendFd(int sock, int fd) {
-  char byte = 'L';
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))];
-  std::memset(ctrl, 0, sizeof ctrl);
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = ctrl;
-  msg.msg_controllen = sizeof ctrl;
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  if (sendmsg(sock, &msg, MSG_NOSIGNAL) != 1) return Fail(errno, "sendmsg");
-  return {};
-}
-
-Result<UniqueFd> RecvFd(int sock) {
-  char byte;
-  iovec iov{&byte, 1};
-  alignas(cmsghdr) char ctrl[CMSG_SPACE(sizeof(int))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = ctrl;
-  msg.msg_controllen = sizeof ctrl;
+// Reads exactly one int; false on EOF or error.
+bool ReadInt(int fd, int* out) {
   ssize_t n;
-  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  do n = read(fd, out, sizeof *out);
   while (n < 0 && errno == EINTR);
-  if (n <= 0) return Fail(n < 0 ? errno : EPIPE, "recvmsg listener");
-  cmsghdr* c = CMSG_FIRSTHDR(&msg);
-  if (!c || c->cmsg_type != SCM_RIGHTS) return Fail(EPROTO, "no listener received");
-  int fd;
-  std::memcpy(&fd, CMSG_DATA(c), sizeof fd);
-  return UniqueFd(fd);
+  return n == sizeof *out;
 }
 
 }  // namespace
@@ -94,13 +64,16 @@ Result<Child> Spawn(const SpawnRequest& req) {
     int listener = kernel::InstallFilterWithListener(req.filter.data(),
                                                      static_cast<unsigned short>(req.filter.size()), &err);
     if (listener < 0) ChildFail(errfd, err);
-    if (!SendFd(child_sock.get(), listener)) ChildFail(errfd, errno);
-    close(listener);
+    // Only the number goes over the socket: write(2) is never intercepted,
+    // while sendmsg(2) may be (network sandboxing) and nobody would answer
+    // yet. The parent copies the descriptor with pidfd_getfd.
+    if (write(child_sock.get(), &listener, sizeof listener) != sizeof listener) _exit(127);
     char go;
     ssize_t n;
     do n = read(child_sock.get(), &go, 1);
     while (n < 0 && errno == EINTR);
     if (n != 1) _exit(127);
+    close(listener);
     sigprocmask(SIG_SETMASK, &req.child_sigmask, nullptr);
     execvp(argv[0], argv.data());
     ChildFail(errfd, errno);
@@ -109,13 +82,25 @@ Result<Child> Spawn(const SpawnRequest& req) {
   err_w.Reset();
   Child child;
   child.pid_ = pid;
-  auto listener = RecvFd(parent_sock.get());
-  if (!listener) {
+  int remote_fd = -1;
+  if (!ReadInt(parent_sock.get(), &remote_fd)) {
     // The child failed before handing the listener over: collect its errno.
     int err = 0;
-    ssize_t n = read(err_r.get(), &err, sizeof err);
+    bool got = ReadInt(err_r.get(), &err);
     waitpid(pid, nullptr, 0);
-    if (n == sizeof err) return Fail(err, "sandbox setup (seccomp filter)");
+    if (got) return Fail(err, "sandbox setup (seccomp filter)");
+    return Fail(EPROTO, "sandbox setup: the child died");
+  }
+  auto pidfd = kernel::PidfdOpen(pid);
+  if (!pidfd) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    return Unexpected<Error>(std::move(pidfd).error());
+  }
+  auto listener = kernel::PidfdGetfd(pidfd->get(), remote_fd);
+  if (!listener) {
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
     return Unexpected<Error>(std::move(listener).error());
   }
   child.listener_ = std::move(*listener);

@@ -12,9 +12,12 @@
 //     acceptable until it is emulated too.
 #include "supervisor/handlers.h"
 
+#include "supervisor/call.h"
+
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/fsuid.h>
 #include <sys/syscall.h>
@@ -42,45 +45,6 @@ constexpr uint64_t kTmpfileBit = 020000000;
 #ifndef AT_EMPTY_PATH
 #define AT_EMPTY_PATH 0x1000
 #endif
-
-// Per-notification state, with the lazily computed tgid.
-struct Call {
-  const seccomp_notif& req;
-  HandlerEnv& env;
-  const SyscallInfo& info;
-  std::shared_ptr<const policy::Decider> decider;
-  std::optional<pid_t> tgid_;
-
-  pid_t tid() const { return static_cast<pid_t>(req.pid); }
-  pid_t Tgid() {
-    if (!tgid_) {
-      auto t = kernel::TgidOf(tid());
-      tgid_ = t ? *t : tid();
-    }
-    return *tgid_;
-  }
-  uint64_t arg(int i) const { return req.data.args[i]; }
-  const policy::Policy& policy() const { return decider->policy(); }
-
-  void Continue() {
-    seccomp_notif_resp r{};
-    r.id = req.id;
-    r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-    (void)env.nfd->Respond(r);
-  }
-  void Error(int e) {
-    seccomp_notif_resp r{};
-    r.id = req.id;
-    r.error = -e;
-    (void)env.nfd->Respond(r);
-  }
-  void Value(int64_t v) {
-    seccomp_notif_resp r{};
-    r.id = req.id;
-    r.val = v;
-    (void)env.nfd->Respond(r);
-  }
-};
 
 struct PathArgValue {
   bool fd_only = false;   // the dirfd itself names the object
@@ -126,7 +90,8 @@ bool MayBeMissing(const policy::PathArg& pa, uint64_t open_flags) {
   return false;
 }
 
-// The absolute path of the caller's cwd or of one of its descriptors.
+}  // namespace
+
 Result<std::string> DirOf(Call& c, int dirfd) {
   std::string link = dirfd == AT_FDCWD ? fmt::format("/proc/{}/cwd", c.tid())
                                        : fmt::format("/proc/{}/fd/{}", c.tid(), dirfd);
@@ -140,6 +105,8 @@ Result<std::string> DirOf(Call& c, int dirfd) {
   }
   return Fail(target.error().sys_errno == ENOENT ? EBADF : target.error().sys_errno, "dirfd");
 }
+
+namespace {
 
 struct Resolution {
   bool ok = true;
@@ -301,6 +268,8 @@ void HandleMagic(Call& c, const std::string& raw) {
   answer_ok();
 }
 
+}  // namespace
+
 // ---- violations --------------------------------------------------------------
 
 void KillProcess(Call& c) {
@@ -309,8 +278,7 @@ void KillProcess(Call& c) {
   if (pidfd && c.env.nfd->StillValid(c.req.id)) kernel::PidfdSignal(pidfd->get(), SIGKILL);
 }
 
-// Returns true if the call may go on (decision "cont").
-bool Violate(Call& c, Category cat, const std::string& path, const policy::PathVerdict& v, int err) {
+bool Violate(Call& c, Category cat, const std::string& what, bool is_addr, const policy::PathVerdict& v, int err) {
   const policy::Policy& p = c.policy();
   const char* action = "deny";
   switch (p.decision) {
@@ -325,7 +293,8 @@ bool Violate(Call& c, Category cat, const std::string& path, const policy::PathV
     rep.tgid = c.Tgid();
     rep.syscall = std::string(c.info.name);
     rep.category = std::string(policy::CategoryName(cat));
-    rep.path = path;
+    rep.path = what;
+    rep.is_addr = is_addr;
     rep.action = action;
     rep.err = p.decision == policy::Decision::kDeny ? err : 0;
     rep.rule = v.rule ? v.rule->ToString() : policy::DefaultRuleName(cat);
@@ -342,6 +311,21 @@ bool Violate(Call& c, Category cat, const std::string& path, const policy::PathV
   }
   return false;
 }
+
+void RunDetached(Call& c, std::function<void(Call&)> body) {
+  HandlerEnv* env = &c.env;
+  seccomp_notif req = c.req;
+  env->fifo_threads.fetch_add(1);
+  std::thread([env, req, body = std::move(body)]() {
+    unshare(CLONE_FS);  // own cwd and umask, like the workers
+    const SyscallInfo* i = policy::FindSyscall(req.data.nr);
+    Call cc{req, *env, *i, env->policy->Load(), std::nullopt};
+    body(cc);
+    env->fifo_threads.fetch_sub(1);
+  }).detach();
+}
+
+namespace {
 
 void ReportResolveFailure(Call& c, Category cat, const std::string& raw, int err) {
   if (!c.policy().raise_fail) return;
@@ -370,23 +354,6 @@ uint64_t OpenFlagsForOpenat2(uint64_t flags, bool from_openat2) {
                               O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_SYNC |
                               kTmpfileBit;
   return (flags & kKnown) | O_NOCTTY;
-}
-
-// Runs `fn` with the caller's filesystem identity on this thread.
-template <class Fn>
-auto AsCaller(const kernel::Creds& cr, bool switch_ids, Fn fn) {
-  uid_t old_uid = 0;
-  gid_t old_gid = 0;
-  if (switch_ids) {
-    old_gid = static_cast<gid_t>(syscall(SYS_setfsgid, cr.fsgid));
-    old_uid = static_cast<uid_t>(syscall(SYS_setfsuid, cr.fsuid));
-  }
-  auto r = fn();
-  if (switch_ids) {
-    syscall(SYS_setfsuid, old_uid);
-    syscall(SYS_setfsgid, old_gid);
-  }
-  return r;
 }
 
 void EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mode, int root_fd) {
@@ -540,6 +507,10 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
     }
   }
 
+  if (info->handler == policy::Handler::kNet) {
+    HandleNet(c);
+    return;
+  }
   if (info->handler == policy::Handler::kGetdents) {
     HandleGetdents(c);
     return;
@@ -587,7 +558,7 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
         if (!pol.raise_safe) v.filtered = true;
       }
       if (pol.mode(cat) == Mode::kBpf) v.filtered = true;  // bpf mode never reports
-      if (!Violate(c, cat, res.path, v, err)) return;
+      if (!Violate(c, cat, res.path, false, v, err)) return;
     }
   }
 
@@ -616,17 +587,10 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
     if (target.type == S_IFIFO && !(open_flags & O_NONBLOCK)) {
       // Opening a FIFO blocks until the other end opens, possibly in another
       // sandboxed process: do it on a thread of its own so no worker waits.
-      auto env_copy = &env;
-      seccomp_notif req_copy = req;
-      Resolved t = target;
-      UniqueFd root_copy(fcntl(root.get(), F_DUPFD_CLOEXEC, 0));
-      env.fifo_threads.fetch_add(1);
-      std::thread([env_copy, req_copy, t, open_flags, open_mode, root_fd = std::move(root_copy)]() mutable {
-        const SyscallInfo* i = policy::FindSyscall(req_copy.data.nr);
-        Call cc{req_copy, *env_copy, *i, env_copy->policy->Load(), std::nullopt};
-        EmulateOpen(cc, t, open_flags, open_mode, root_fd.get());
-        env_copy->fifo_threads.fetch_sub(1);
-      }).detach();
+      auto root_copy = std::make_shared<UniqueFd>(fcntl(root.get(), F_DUPFD_CLOEXEC, 0));
+      RunDetached(c, [target, open_flags, open_mode, root_copy](Call& cc) {
+        EmulateOpen(cc, target, open_flags, open_mode, root_copy->get());
+      });
       return;
     }
     EmulateOpen(c, target, open_flags, open_mode, root.get());

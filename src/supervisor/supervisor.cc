@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -155,6 +156,9 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   for (unsigned i = 0; i < n; ++i) {
     done[i].store(false);
     workers.emplace_back([&, i] {
+      // Each worker has its own cwd and umask: UNIX socket calls are made
+      // from an fchdir() to the socket's directory.
+      unshare(CLONE_FS);
       sigset_t wake;
       sigemptyset(&wake);
       sigaddset(&wake, kWakeSignal);

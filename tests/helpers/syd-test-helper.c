@@ -16,7 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -82,6 +87,109 @@ static int done(long r) {
   }
   printf("OK\n");
   return 0;
+}
+
+/* "tcp4|tcp6|udp4|udp6|unix|unixdgram|abstract" + address -> socket and sockaddr */
+static int make_addr(const char* kind, const char* addr, const char* port, struct sockaddr_storage* ss,
+                     socklen_t* len, int* type, int* domain) {
+  memset(ss, 0, sizeof *ss);
+  *type = (strncmp(kind, "udp", 3) == 0 || strcmp(kind, "unixdgram") == 0) ? SOCK_DGRAM : SOCK_STREAM;
+  if (strcmp(kind, "tcp4") == 0 || strcmp(kind, "udp4") == 0) {
+    struct sockaddr_in* in = (struct sockaddr_in*)ss;
+    in->sin_family = AF_INET;
+    in->sin_port = htons((uint16_t)atoi(port));
+    if (inet_pton(AF_INET, addr, &in->sin_addr) != 1) return -1;
+    *len = sizeof *in;
+    *domain = AF_INET;
+  } else if (strcmp(kind, "tcp6") == 0 || strcmp(kind, "udp6") == 0) {
+    struct sockaddr_in6* in6 = (struct sockaddr_in6*)ss;
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons((uint16_t)atoi(port));
+    if (inet_pton(AF_INET6, addr, &in6->sin6_addr) != 1) return -1;
+    *len = sizeof *in6;
+    *domain = AF_INET6;
+  } else {
+    struct sockaddr_un* un = (struct sockaddr_un*)ss;
+    un->sun_family = AF_UNIX;
+    size_t n = strlen(addr);
+    if (strcmp(kind, "abstract") == 0) {
+      memcpy(un->sun_path + 1, addr, n);
+      *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+    } else {
+      memcpy(un->sun_path, addr, n);
+      *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+    }
+    *domain = AF_UNIX;
+  }
+  return 0;
+}
+
+static int net_main(int argc, char** argv) {
+  const char* c = argv[1];
+  const char* kind = argv[2];
+  const char* addr = argv[3];
+  const char* port = argc > 4 ? argv[4] : "0";
+  struct sockaddr_storage ss;
+  socklen_t len;
+  int type, domain;
+  if (make_addr(kind, addr, port, &ss, &len, &type, &domain) != 0) return 100;
+  int fd = socket(domain, type, 0);
+  if (fd < 0) return done(-1);
+  if (strcmp(c, "net-connect") == 0) return done(syscall(__NR_connect, fd, &ss, len));
+  if (strcmp(c, "net-bind") == 0) {
+    long r = syscall(__NR_bind, fd, &ss, len);
+    if (r < 0) return done(r);
+    struct sockaddr_storage got;
+    socklen_t gl = sizeof got;
+    getsockname(fd, (struct sockaddr*)&got, &gl);
+    int p = domain == AF_INET ? ntohs(((struct sockaddr_in*)&got)->sin_port)
+            : domain == AF_INET6 ? ntohs(((struct sockaddr_in6*)&got)->sin6_port) : 0;
+    printf("OK %d\n", p);
+    return 0;
+  }
+  if (strcmp(c, "net-bind-connect") == 0) {  /* bind port 0, listen, connect to it from a new socket */
+    long r = syscall(__NR_bind, fd, &ss, len);
+    if (r < 0) return done(r);
+    listen(fd, 1);
+    struct sockaddr_storage got;
+    socklen_t gl = sizeof got;
+    getsockname(fd, (struct sockaddr*)&got, &gl);
+    int fd2 = socket(domain, type, 0);
+    return done(syscall(__NR_connect, fd2, &got, gl));
+  }
+  const char msg[] = "syd";
+  if (strcmp(c, "net-sendto") == 0) return done(syscall(__NR_sendto, fd, msg, 3, 0, &ss, len));
+  if (strcmp(c, "net-sendmsg") == 0) {
+    struct iovec iov = {(void*)msg, 3};
+    struct msghdr mh = {0};
+    mh.msg_name = &ss;
+    mh.msg_namelen = len;
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    return done(syscall(__NR_sendmsg, fd, &mh, 0));
+  }
+  if (strcmp(c, "net-sendmmsg") == 0) {  /* one message per (ADDR PORT) pair */
+    struct mmsghdr mm[8];
+    struct sockaddr_storage addrs[8];
+    struct iovec iov = {(void*)msg, 3};
+    int n = 0;
+    for (int i = 3; i + 1 < argc && n < 8; i += 2, ++n) {
+      socklen_t l;
+      make_addr(kind, argv[i], argv[i + 1], &addrs[n], &l, &type, &domain);
+      memset(&mm[n], 0, sizeof mm[n]);
+      mm[n].msg_hdr.msg_name = &addrs[n];
+      mm[n].msg_hdr.msg_namelen = l;
+      mm[n].msg_hdr.msg_iov = &iov;
+      mm[n].msg_hdr.msg_iovlen = 1;
+    }
+    long r = syscall(__NR_sendmmsg, fd, mm, n, 0);
+    if (r < 0) return done(r);
+    printf("SENT %ld", r);
+    for (int i = 0; i < r; ++i) printf(" %u", mm[i].msg_len);
+    printf("\n");
+    return 0;
+  }
+  return 100;
 }
 
 static void* thread_open(void* arg) {
@@ -235,6 +343,7 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  if (strncmp(c, "net-", 4) == 0 && argc >= 4) return net_main(argc, argv);
   /* composite scenarios */
   if (IS("threads-open")) {  /* 4 threads open PATH; exit status = first errno */
     pthread_t t[4];

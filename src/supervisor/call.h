@@ -1,0 +1,99 @@
+// Internal to supervisor/: the state of one notification while a handler
+// works on it, and the helpers every handler family shares.
+#pragma once
+
+#include <sys/fsuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "kernel/proc.h"
+#include "policy/decider.h"
+#include "policy/syscalls.h"
+#include "supervisor/handlers.h"
+
+namespace syd::supervisor {
+
+// Per-notification state, with the lazily computed tgid.
+struct Call {
+  const seccomp_notif& req;
+  HandlerEnv& env;
+  const policy::SyscallInfo& info;
+  std::shared_ptr<const policy::Decider> decider;
+  std::optional<pid_t> tgid_;
+
+  pid_t tid() const { return static_cast<pid_t>(req.pid); }
+  pid_t Tgid() {
+    if (!tgid_) {
+      auto t = kernel::TgidOf(tid());
+      tgid_ = t ? *t : tid();
+    }
+    return *tgid_;
+  }
+  uint64_t arg(int i) const { return req.data.args[i]; }
+  const policy::Policy& policy() const { return decider->policy(); }
+
+  void Continue() {
+    seccomp_notif_resp r{};
+    r.id = req.id;
+    r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    (void)env.nfd->Respond(r);
+  }
+  void Error(int e) {
+    seccomp_notif_resp r{};
+    r.id = req.id;
+    r.error = -e;
+    (void)env.nfd->Respond(r);
+  }
+  void Value(int64_t v) {
+    seccomp_notif_resp r{};
+    r.id = req.id;
+    r.val = v;
+    (void)env.nfd->Respond(r);
+  }
+};
+
+
+// Reports a denial (unless filtered) and answers it as the configured
+// decision says. Returns true if the call may go on (decision "cont").
+// `what` is the path, or the address when `is_addr`.
+bool Violate(Call& c, policy::Category cat, const std::string& what, bool is_addr,
+             const policy::PathVerdict& v, int err);
+
+// SIGKILLs the caller's process, through a pidfd taken while the
+// notification is still valid (so a reused pid is never hit).
+void KillProcess(Call& c);
+
+// The absolute path of the caller's cwd (AT_FDCWD) or of one of its fds.
+Result<std::string> DirOf(Call& c, int dirfd);
+
+// bind, connect, sendto, sendmsg, sendmmsg (net.cc).
+void HandleNet(Call& c);
+
+// Runs `body` on a thread of its own with a fresh Call for the same
+// notification: for calls that may block (FIFO opens, blocking connects and
+// sends) so that no worker waits on the sandbox.
+void RunDetached(Call& c, std::function<void(Call&)> body);
+
+// Runs `fn` with the caller's filesystem identity on this thread.
+template <class Fn>
+auto AsCaller(const kernel::Creds& cr, bool switch_ids, Fn fn) {
+  uid_t old_uid = 0;
+  gid_t old_gid = 0;
+  if (switch_ids) {
+    old_gid = static_cast<gid_t>(syscall(SYS_setfsgid, cr.fsgid));
+    old_uid = static_cast<uid_t>(syscall(SYS_setfsuid, cr.fsuid));
+  }
+  auto r = fn();
+  if (switch_ids) {
+    syscall(SYS_setfsuid, old_uid);
+    syscall(SYS_setfsgid, old_gid);
+  }
+  return r;
+}
+
+}  // namespace syd::supervisor
