@@ -168,13 +168,17 @@ bool AddrPattern::Matches(const SockAddr& a) const {
       case AddrFamily::kOther:
         break;
       case AddrFamily::kInet:
-      case AddrFamily::kInet6:
-        // Both stored v4-mapped, so an IPv4-mapped IPv6 address matches v4 rules.
-        if ((a.family == AddrFamily::kInet || a.family == AddrFamily::kInet6) &&
-            PrefixEqual(alt.addr, a.addr, alt.prefix) && a.port >= alt.port_lo &&
+      case AddrFamily::kInet6: {
+        // IPv4 is stored v4-mapped, so an IPv4-mapped IPv6 address matches
+        // inet rules; an IPv4 address never matches an inet6 rule.
+        bool family_ok = alt.family == AddrFamily::kInet
+                             ? (a.family == AddrFamily::kInet || a.family == AddrFamily::kInet6)
+                             : a.family == AddrFamily::kInet6;
+        if (family_ok && PrefixEqual(alt.addr, a.addr, alt.prefix) && a.port >= alt.port_lo &&
             a.port <= alt.port_hi)
           return true;
         break;
+      }
     }
   }
   return false;

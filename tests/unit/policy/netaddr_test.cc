@@ -1,6 +1,10 @@
 #include "policy/netaddr.h"
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstring>
 #include <gtest/gtest.h>
 
 namespace syd::policy {
@@ -52,6 +56,30 @@ TEST(AddrPattern, Aliases) {
 
 TEST(AddrPattern, MappedV6MatchesV4Rules) {
   EXPECT_TRUE(Parse("LOOPBACK").Matches(V6("::ffff:127.0.0.1", 80)));
+  // ...but IPv4 does not match IPv6 rules, not even ::/0.
+  EXPECT_FALSE(Parse("ANY6").Matches(V4("127.0.0.1", 80)));
+  EXPECT_FALSE(Parse("LOOPBACK6").Matches(V4("127.0.0.1", 80)));
+}
+
+TEST(Sockaddr, Decode) {
+  sockaddr_in in{};
+  in.sin_family = AF_INET;
+  in.sin_port = htons(8080);
+  inet_pton(AF_INET, "10.1.2.3", &in.sin_addr);
+  auto a = ParseSockaddr(&in, sizeof in);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->ToString(), "inet:10.1.2.3@8080");
+  EXPECT_FALSE(ParseSockaddr(&in, 4));
+  sockaddr_un un{};
+  un.sun_family = AF_UNIX;
+  std::memcpy(un.sun_path, "\0abs", 4);
+  auto ab = ParseSockaddr(&un, offsetof(sockaddr_un, sun_path) + 4);
+  ASSERT_TRUE(ab);
+  EXPECT_EQ(ab->ToString(), "unix-abstract:abs");
+  std::strcpy(un.sun_path, "/run/x.sock");
+  EXPECT_EQ(ParseSockaddr(&un, sizeof un)->ToString(), "unix:/run/x.sock");
+  sa_family_t nl = AF_NETLINK;
+  EXPECT_EQ(ParseSockaddr(&nl, sizeof nl)->family, AddrFamily::kOther);
 }
 
 TEST(AddrPattern, Unix) {
