@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli/profiles.h"
 #include "util/strings.h"
 
 #ifndef SYD_DATADIR
@@ -35,21 +36,54 @@ std::string DirName(const std::string& path) {
   return path.substr(0, slash);
 }
 
+// Replaces ${NAME} in a config value by the environment variable NAME; an
+// unset variable is an error (a profile must not silently allow "/***").
+Status ExpandEnv(lang::Command* c) {
+  std::string out;
+  const std::string& v = c->value;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '$' && i + 1 < v.size() && v[i + 1] == '{') {
+      size_t end = v.find('}', i + 2);
+      if (end == std::string::npos) return Failf("{}: unterminated ${{...}}", c->origin.ToString());
+      std::string name = v.substr(i + 2, end - i - 2);
+      const char* val = getenv(name.c_str());
+      if (name.empty() || !val || !*val)
+        return Failf("{}: environment variable {} is not set", c->origin.ToString(), name.empty() ? "''" : name);
+      out += val;
+      i = end;
+    } else {
+      out += v[i];
+    }
+  }
+  c->value = std::move(out);
+  return {};
+}
+
+Status LoadText(const std::string& text, const std::string& name, const std::string& dir, int depth,
+                std::vector<std::string>* stack, std::vector<lang::Command>* out);
+
 Status LoadFile(const std::string& path, int depth, std::vector<std::string>* stack,
                 std::vector<lang::Command>* out) {
   if (depth > kMaxIncludeDepth) return Failf("{}: includes nested too deeply", path);
   if (std::find(stack->begin(), stack->end(), path) != stack->end())
     return Failf("{}: include cycle", path);
   SYD_TRY(text, ReadFile(path));
+  return LoadText(text, path, DirName(path), depth, stack, out);
+}
+
+Status LoadText(const std::string& text, const std::string& path, const std::string& dir, int depth,
+                std::vector<std::string>* stack, std::vector<lang::Command>* out) {
   SYD_TRY(items, lang::ParseConfigText(text, path, lang::FormatForName(path)));
   stack->push_back(path);
   for (auto& item : items) {
     if (auto* inc = std::get_if<lang::Include>(&item)) {
-      std::string target = inc->path[0] == '/' ? inc->path : DirName(path) + "/" + inc->path;
+      std::string target = inc->path[0] == '/' ? inc->path : dir + "/" + inc->path;
       auto st = LoadFile(target, depth + 1, stack, out);
       if (!st) return Failf("{}: {}", inc->origin.ToString(), st.error().what);
     } else {
-      out->push_back(std::move(std::get<lang::Command>(item)));
+      auto& cmd = std::get<lang::Command>(item);
+      SYD_TRY_STATUS(ExpandEnv(&cmd));
+      out->push_back(std::move(cmd));
     }
   }
   stack->pop_back();
@@ -61,7 +95,6 @@ Status LoadFile(const std::string& path, int depth, std::vector<std::string>* st
 std::vector<std::string> ProfileDirs() {
   std::vector<std::string> dirs;
   if (const char* env = getenv("SYDBOX_PROFILE_DIR")) dirs.emplace_back(env);
-  dirs.emplace_back(SYD_DATADIR "/profiles");
   return dirs;
 }
 
@@ -71,6 +104,8 @@ Result<std::vector<lang::Command>> LoadPathspec(const std::string& spec) {
   if (!spec.empty() && spec[0] == '@') {
     std::string name = spec.substr(1);
     if (name.empty() || name.find('/') != std::string::npos) return Failf("bad profile name '{}'", spec);
+    // $SYDBOX_PROFILE_DIR overrides; otherwise the copy built into sydbox
+    // (the installed share/sydbox/profiles files are for reading).
     for (const std::string& dir : ProfileDirs()) {
       for (const char* ext : {".syd-3", ".toml"}) {
         std::string path = dir + "/" + name + ext;
@@ -80,7 +115,15 @@ Result<std::vector<lang::Command>> LoadPathspec(const std::string& spec) {
         }
       }
     }
-    return Failf("no bundled profile named '{}'", name);
+    for (const EmbeddedProfile& p : EmbeddedProfiles()) {
+      if (p.name == name) {
+        SYD_TRY_STATUS(LoadText(std::string(p.text), std::string(p.file), "/", 0, &stack, &out));
+        return out;
+      }
+    }
+    std::string known;
+    for (const EmbeddedProfile& p : EmbeddedProfiles()) known += " @" + std::string(p.name);
+    return Failf("no bundled profile named '{}' (bundled:{})", name, known);
   }
   SYD_TRY_STATUS(LoadFile(spec, 0, &stack, &out));
   return out;
@@ -101,6 +144,17 @@ Result<policy::Policy> BuildPolicy(const std::vector<lang::Command>& cmds, std::
   env.services = SystemServices();
   env.warnings = &raw;
   auto p = policy::ApplyAll(policy::Policy{}, cmds, env);
+  if (p) {
+    // Lists for a category that is off decide nothing: say so.
+    for (size_t c = 0; c < policy::kNumPathCategories; ++c) {
+      auto cat = static_cast<policy::Category>(c);
+      if (!p->path_rules[c].empty() && p->mode(cat) == policy::Mode::kOff)
+        raw.push_back(fmt::format("{} entries for {} have no effect while core/sandbox/{} is off",
+                                  p->path_rules[c].size(), policy::CategoryName(cat), policy::CategoryName(cat)));
+    }
+    if ((!p->net_rules[0].empty() || !p->net_rules[1].empty()) && p->mode(policy::Sandbox::kNetwork) == policy::Mode::kOff)
+      raw.push_back("network entries have no effect while core/sandbox/network is off");
+  }
   for (std::string& w : raw)
     if (std::find(warnings->begin(), warnings->end(), w) == warnings->end()) warnings->push_back(std::move(w));
   return p;

@@ -11,10 +11,12 @@
 
 namespace syd::cli {
 
-// Where bundled profiles ("@NAME") are looked up, in order.
+// Directories searched for "@NAME" before the profiles built into sydbox
+// ($SYDBOX_PROFILE_DIR).
 std::vector<std::string> ProfileDirs();
 
-// Loads one PATHSPEC: a file, or @NAME for a bundled profile.
+// Loads one PATHSPEC: a file, or @NAME for a bundled profile. ${VAR} in
+// values is replaced by the environment variable (unset: an error).
 Result<std::vector<lang::Command>> LoadPathspec(const std::string& spec);
 
 // /etc/services lookup for port names.

@@ -1,0 +1,67 @@
+// pandora: profile tool and in-sandbox helper (SPEC §1.2). This version
+// has the `sandbox` subcommand (esandbox); the profile subcommands come
+// with their own issue and are reported as not available.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "pandora/esandbox.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: pandora sandbox COMMAND [ARG...]\n"
+    "  check | enabled[_path|_exec|_net] | enable[...] | disable[...]\n"
+    "  allow[_path|_exec|_net] ARG... | disallow[...] ARG... (_net: --connect for the connect list)\n"
+    "  addfilter[...] ARG... | rmfilter[...] ARG... | lock | exec_lock | wait_eldest | wait_all\n"
+    "Exit status: 0 done (or true), 1 refused (or false), 2 usage error.\n";
+
+int SandboxMain(const std::vector<std::string>& args) {
+  auto req = syd::pandora::TranslateEsandbox(args);
+  if (!req) {
+    fmt::print(stderr, "pandora: {}\n{}", req.error().what, kUsage);
+    return 2;
+  }
+  struct stat st;
+  if (req->magic.empty()) {  // check
+    return stat("/dev/sydbox", &st) == 0 ? 0 : 1;
+  }
+  for (const std::string& cmd : req->magic) {
+    std::string path = "/dev/sydbox/" + cmd;
+    if (stat(path.c_str(), &st) != 0) {
+      if (!req->query) {
+        fmt::print(stderr, "pandora: {}: {}\n", cmd,
+                   errno == ENOENT ? "not in a sydbox sandbox, or its configuration is locked"
+                   : errno == EINVAL ? "refused by sydbox (see its messages)"
+                                     : std::strerror(errno));
+      }
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help") {
+    fmt::print(args.empty() ? stderr : stdout, "{}", kUsage);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "sandbox") return SandboxMain(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (args[0] == "profile" || args[0] == "inspect" || args[0] == "box" || args[0] == "keygen" ||
+      args[0] == "sign" || args[0] == "verify" || args[0] == "push" || args[0] == "pull") {
+    fmt::print(stderr, "pandora: '{}' is not available in this version yet\n", args[0]);
+    return 2;
+  }
+  fmt::print(stderr, "pandora: unknown subcommand '{}'\n{}", args[0], kUsage);
+  return 2;
+}
