@@ -1,0 +1,93 @@
+// A real package build under @paludis: configure and build googletest
+// (Debian's /usr/src/googletest) with CMake and make -j2, as Exherbo's
+// package manager would, with the build tree allowlisted on the command
+// line and the build script adjusting the sandbox through pandora.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+namespace syd::test {
+namespace {
+
+std::string PandoraBin() {
+  if (const char* e = getenv("PANDORA_BIN")) return e;
+  return SYD_BIN_DIR "/pandora";
+}
+
+TEST(PackageBuild, GoogletestUnderPaludis) {
+  if (access("/usr/src/googletest/CMakeLists.txt", R_OK) != 0)
+    GTEST_SKIP() << "/usr/src/googletest is missing (Debian package googletest)";
+  if (access("/usr/bin/cmake", X_OK) != 0 || access("/usr/bin/make", X_OK) != 0)
+    GTEST_SKIP() << "cmake or make is missing";
+  TempDir d;
+  const std::string build = d / "build";
+  const std::string extra = d / "extra";
+  mkdir(extra.c_str(), 0755);
+  const std::string p = PandoraBin();
+  // Inside the build: the sandbox is there and on; a write into the source
+  // tree and into /usr is refused; pandora widens the sandbox for a
+  // directory that was not allowed, then narrows it again.
+  const std::string script =
+      "set -u; " + p + " sandbox check || exit 10; " + p + " sandbox enabled_path || exit 11; " +
+      "cmake -S /usr/src/googletest -B " + build + " >/dev/null || exit 12; " +
+      "make -C " + build + " -j2 >/dev/null || exit 13; " +
+      "touch /usr/src/googletest/syd-probe 2>/dev/null && exit 14; " +
+      "touch /usr/syd-probe 2>/dev/null && exit 15; " +
+      "touch " + extra + "/before 2>/dev/null && exit 16; " +
+      p + " sandbox allow_path '" + extra + "/***' || exit 17; " +
+      "touch " + extra + "/after || exit 18; " +
+      p + " sandbox disallow_path '" + extra + "/***' || exit 19; " +
+      "touch " + extra + "/again 2>/dev/null && exit 20; " +
+      "exit 0";
+  // `extra` is under /tmp, which @paludis allows: deny it after the profile,
+  // so pandora's allow_path has to win by being prepended.
+  RunResult r = Sydbox({"-p", "paludis", "-m", "allowlist/write+" + build + "/***", "-m",
+                        "denylist/write^" + extra + "/***", "--", "sh", "-c", script});
+  EXPECT_EQ(r.code, 0) << r.err.substr(0, 4000);
+  EXPECT_TRUE(Exists(build + "/lib/libgtest.a") || Exists(build + "/lib/libgtest.so")) << "no libgtest built";
+  EXPECT_FALSE(Exists("/usr/src/googletest/syd-probe"));
+  EXPECT_FALSE(Exists("/usr/syd-probe"));
+  EXPECT_FALSE(Exists(extra + "/before"));
+  EXPECT_TRUE(Exists(extra + "/after"));
+  EXPECT_FALSE(Exists(extra + "/again"));
+  // Exactly the four refused writes were reported.
+  EXPECT_EQ(CountLines(r.err, "\"event\":\"violation\""), 4) << r.err.substr(0, 4000);
+  EXPECT_NE(r.err.find("\"path\":\"/usr/src/googletest/syd-probe\""), std::string::npos);
+  EXPECT_NE(r.err.find("\"rule\":\"default:write\""), std::string::npos);
+}
+
+TEST(PackageBuild, NoConnectionLeavesTheMachine) {
+  // Under @paludis only loopback binds and the nscd/sssd sockets are allowed.
+  auto r = Sydbox({"-p", "paludis", "--", HelperBin(), "net-connect", "tcp4", "127.0.0.1", "9"});
+  EXPECT_EQ(r.code, EPERM) << r.err;
+  auto b = Sydbox({"-p", "paludis", "--", HelperBin(), "net-bind", "tcp4", "127.0.0.1", "0"});
+  EXPECT_EQ(b.code, 0) << b.err;
+  auto low = Sydbox({"-p", "paludis", "--", HelperBin(), "net-bind", "tcp4", "127.0.0.1", "80"});
+  EXPECT_NE(low.code, 0);
+}
+
+TEST(Profiles, BundledProfilesLoadAndExpandVariables) {
+  for (const char* p : {"@paludis", "@user", "@noipv6"}) {
+    RunResult r = RunCmd({SydboxBin(), "check", p});
+    EXPECT_EQ(r.code, 0) << p << ": " << r.err;
+  }
+  TempDir home;
+  RunResult user = RunCmd({"/usr/bin/env", "HOME=" + home.path(), SydboxBin(), "--log-format", "json", "-p", "user",
+                           "--", "sh", "-c",
+                           "touch $HOME/ok; mkdir $HOME/.ssh; cat /etc/shadow; true"});
+  EXPECT_EQ(user.code, 0) << user.err;
+  EXPECT_TRUE(Exists(home / "ok")) << user.err;
+  EXPECT_FALSE(Exists(home / ".ssh")) << user.err;
+  EXPECT_NE(user.err.find("\"path\":\"" + home / ".ssh" + "\""), std::string::npos) << user.err;
+  EXPECT_NE(user.err.find("\"path\":\"/etc/shadow\""), std::string::npos) << user.err;
+  RunResult unset = RunCmd({"/usr/bin/env", "-u", "HOME", SydboxBin(), "-p", "user", "--", "true"});
+  EXPECT_EQ(unset.code, 2);
+  EXPECT_NE(unset.err.find("HOME is not set"), std::string::npos) << unset.err;
+  RunResult v6 = Sydbox({"-p", "user", "-p", "noipv6", "--", HelperBin(), "net-connect", "tcp6", "::1", "9"});
+  EXPECT_EQ(v6.code, EPERM) << v6.err;
+}
+
+}  // namespace
+}  // namespace syd::test
