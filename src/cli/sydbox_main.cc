@@ -118,8 +118,9 @@ int CheckMain(int argc, char** argv) {
 std::string VersionText() {
   return fmt::format(
       "sydbox {}\nbuild: C++20, libseccomp, seccomp user notification with ADDFD\n"
-      "enforced: path sandboxing (read, write, exec, stat), magic stat, exec controls\n"
-      "parsed, not yet enforced: network sandboxing, sys/ rules, core/restrict/*, exec/verify\n",
+      "enforced: path sandboxing (read, write, exec, stat), network sandboxing, magic stat, exec controls\n"
+      "parsed, not yet enforced: core/restrict/*, exec/verify, allowlist/denylist syscall; sys/ rules: not yet\n"
+      "bundled profiles: @paludis @user @noipv6\n",
       SYD_VERSION);
 }
 

@@ -117,6 +117,10 @@ TEST(Network, Ipv6AndMappedAddresses) {
   EXPECT_EQ(Net({"allowlist/network/connect+LOOPBACK6@" + s6.port()}, {"net-connect", "tcp6", "::1", s6.port()}).code, 0);
   EXPECT_EQ(Net({"allowlist/network/connect+LOOPBACK@" + s6.port()}, {"net-connect", "tcp6", "::1", s6.port()}).code, EPERM);
   EXPECT_EQ(Net({"allowlist/network/connect+inet6:::1/128@" + s6.port()}, {"net-connect", "tcp6", "::1", s6.port()}).code, 0);
+  for (const char* alias : {"LOCAL6", "ANY6"}) {
+    EXPECT_EQ(Net({std::string("allowlist/network/connect+") + alias + "@" + s6.port()},
+                  {"net-connect", "tcp6", "::1", s6.port()}).code, 0) << alias;
+  }
   // IPv4-mapped IPv6 matches IPv4 rules.
   Server s4(AF_INET, SOCK_STREAM);
   auto r = Net({"allowlist/network/connect+LOOPBACK@" + s4.port()}, {"net-connect", "tcp6", "::ffff:127.0.0.1", s4.port()});
