@@ -14,8 +14,10 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "bpf/codegen.h"
+#include "policy/syscall_table.h"
 #include "policy/syscalls.h"
 
 namespace syd::bpf {
@@ -109,8 +111,52 @@ SyscallChain LowerChecked(const policy::Policy& p, const policy::SyscallInfo& s,
     ch.fallback = Stronger(ch.fallback, SECCOMP_RET_USER_NOTIF);
   }
   // Drop rules that decide the same as the fallback.
-  while (!ch.rules.empty() && ch.rules.back().action == ch.fallback) ch.rules.pop_back();
+  while (!ch.rules.empty() && !ch.rules.back().log_mark && ch.rules.back().action == ch.fallback) ch.rules.pop_back();
   return ch;
+}
+
+// A sys/ rule as the kernel sees it for one syscall: its arithmetic
+// conditions, then its action, or USER_NOTIF when user space must finish
+// the decision (strings, addresses, process names, trace).
+ChainRule LowerRule(const policy::SysRule& r, int nr) {
+  ChainRule cr;
+  for (const policy::SysCond& c : r.conds) {
+    if (!lang::IsArithmetic(c.cond.op)) continue;
+    CmpOp op = CmpOp::kEq;
+    switch (c.cond.op) {
+      case lang::CondOp::kEq: op = CmpOp::kEq; break;
+      case lang::CondOp::kNe: op = CmpOp::kNe; break;
+      case lang::CondOp::kGt: op = CmpOp::kGt; break;
+      case lang::CondOp::kGe: op = CmpOp::kGe; break;
+      case lang::CondOp::kLt: op = CmpOp::kLt; break;
+      case lang::CondOp::kLe: op = CmpOp::kLe; break;
+      case lang::CondOp::kAnyBits: op = CmpOp::kAnyBits; break;
+      case lang::CondOp::kNoBits: op = CmpOp::kNoBits; break;
+      default: break;
+    }
+    cr.conds.push_back(ArgCond{static_cast<uint8_t>(c.cond.arg), policy::ArgIsInt(nr, c.cond.arg), op, c.cond.value});
+  }
+  if (r.user_space) {
+    cr.action = SECCOMP_RET_USER_NOTIF;
+  } else if (r.rule.action == lang::RuleAction::kLog) {
+    cr.log_mark = true;
+    cr.action = SECCOMP_RET_LOG;
+  } else {
+    cr.action = r.kernel_action;
+  }
+  return cr;
+}
+
+// Names matching any of the regexes (searched, not anchored).
+std::set<int> MatchingSyscalls(const std::vector<std::string>& regexes) {
+  std::set<int> out;
+  for (const std::string& re : regexes) {
+    auto r = policy::Regex::Compile(re, false);
+    if (!r) continue;  // validated when the policy was built
+    for (const policy::SyscallEntry& e : policy::SyscallTable())
+      if ((*r)->Matches(e.name)) out.insert(e.nr);
+  }
+  return out;
 }
 
 struct Builder {
@@ -154,14 +200,28 @@ struct Builder {
     return no;
   }
 
+  CodeGen::Node Conds(const std::vector<ArgCond>& conds, CodeGen::Node yes, CodeGen::Node no) {
+    for (auto c = conds.rbegin(); c != conds.rend(); ++c) yes = Cond(*c, yes, no);
+    return yes;
+  }
+
+  // Two versions of every suffix of the chain: reached with or without a
+  // log mark. Built back to front, each shares everything it can.
   CodeGen::Node Chain(const SyscallChain& ch) {
-    CodeGen::Node next = gen.Ret(ch.fallback);
+    auto logged = [](uint32_t a) { return a == SECCOMP_RET_ALLOW ? SECCOMP_RET_LOG : a; };
+    CodeGen::Node plain = gen.Ret(ch.fallback);
+    CodeGen::Node marked = gen.Ret(logged(ch.fallback));
     for (auto r = ch.rules.rbegin(); r != ch.rules.rend(); ++r) {
-      CodeGen::Node node = gen.Ret(r->action);
-      for (auto c = r->conds.rbegin(); c != r->conds.rend(); ++c) node = Cond(*c, node, next);
-      next = node;
+      if (r->log_mark) {
+        plain = Conds(r->conds, marked, plain);
+        continue;  // already marked: a second mark changes nothing
+      }
+      CodeGen::Node np = Conds(r->conds, gen.Ret(r->action), plain);
+      CodeGen::Node nm = Conds(r->conds, gen.Ret(logged(r->action)), marked);
+      plain = np;
+      marked = nm;
     }
-    return next;
+    return plain;
   }
 
   struct Range {
@@ -194,6 +254,32 @@ KernelPolicy LowerKernel(const policy::Policy& p, const LowerOptions& opts) {
   // use getdents64 while stat sandboxing is on.
   if (p.mode(policy::Sandbox::kStat) != Mode::kOff)
     chains[__NR_getdents] = SyscallChain{__NR_getdents, {}, RetErrno(ENOSYS)};
+  // sys/ rules come first, in order, before the category chain.
+  std::map<int, std::vector<ChainRule>> pre;
+  for (const policy::SysRule& r : p.sys_rules) {
+    for (int nr : r.syscalls) pre[nr].push_back(LowerRule(r, nr));
+  }
+  for (auto& [nr, rules] : pre) {
+    auto it = chains.find(nr);
+    if (it == chains.end()) it = chains.emplace(nr, SyscallChain{nr, {}, SECCOMP_RET_ALLOW}).first;
+    rules.insert(rules.end(), it->second.rules.begin(), it->second.rules.end());
+    it->second.rules = std::move(rules);
+  }
+  // allowlist/syscall and denylist/syscall decide before anything else.
+  const uint32_t enosys = RetErrno(ENOSYS);
+  if (!p.syscall_allowlist.empty()) {
+    std::set<int> allowed = MatchingSyscalls(p.syscall_allowlist);
+    // What sydbox's own child needs between installing the filter and exec.
+    for (int nr : {__NR_read, __NR_write, __NR_close, __NR_rt_sigprocmask, __NR_execve, __NR_exit, __NR_exit_group})
+      allowed.insert(nr);
+    k.default_action = enosys;
+    for (auto& [nr, ch] : chains) {
+      if (!allowed.count(nr)) ch = SyscallChain{nr, {}, enosys};
+    }
+    for (int nr : allowed)
+      if (!chains.count(nr)) chains[nr] = SyscallChain{nr, {}, SECCOMP_RET_ALLOW};
+  }
+  for (int nr : MatchingSyscalls(p.syscall_denylist)) chains[nr] = SyscallChain{nr, {}, enosys};
   for (auto& [nr, ch] : chains) {
     if (ch.rules.empty() && ch.fallback == k.default_action) continue;
     k.chains.push_back(std::move(ch));
@@ -246,6 +332,8 @@ uint32_t ReferenceEvaluate(const KernelPolicy& k, uint32_t arch, int nr, const u
   auto it = std::lower_bound(k.chains.begin(), k.chains.end(), nr,
                              [](const SyscallChain& c, int n) { return c.nr < n; });
   if (it == k.chains.end() || it->nr != nr) return k.default_action;
+  bool marked = false;
+  auto finish = [&](uint32_t a) { return marked && a == SECCOMP_RET_ALLOW ? SECCOMP_RET_LOG : a; };
   for (const ChainRule& r : it->rules) {
     bool all = true;
     for (const ArgCond& c : r.conds) {
@@ -270,9 +358,14 @@ uint32_t ReferenceEvaluate(const KernelPolicy& k, uint32_t arch, int nr, const u
         break;
       }
     }
-    if (all) return r.action;
+    if (!all) continue;
+    if (r.log_mark) {
+      marked = true;
+      continue;
+    }
+    return finish(r.action);
   }
-  return it->fallback;
+  return finish(it->fallback);
 }
 
 }  // namespace syd::bpf

@@ -28,6 +28,9 @@ struct ArgCond {
 struct ChainRule {
   std::vector<ArgCond> conds;  // all must hold
   uint32_t action = 0;         // SECCOMP_RET_*
+  // A log rule: when it matches, evaluation goes on with the call marked
+  // as logged; a logged call that ends in ALLOW returns LOG instead.
+  bool log_mark = false;
 };
 
 struct SyscallChain {

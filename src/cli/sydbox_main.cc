@@ -103,7 +103,7 @@ int CheckMain(int argc, char** argv) {
     for (const auto& c : *cmds) {
       auto st = policy::Apply(p, c, env);
       if (!st) {
-        fmt::print(stderr, "{}: {}\n", c.origin.ToString(), st.error().what);
+        fmt::print(stderr, "{}\n", policy::FormatError(c.origin, st.error()));
         ok = false;
       }
     }

@@ -119,10 +119,10 @@ Status ApplyList(Policy& p, const Command& c, const ApplyEnv& env, std::string_v
     return {};
   }
   if (what == "syscall" && !is_filter) {
-    // Validated as a regex when compiled (SPEC §4, with the rule language).
+    // A regex searched in each system call name (anchor it with ^...$).
+    SYD_TRY_STATUS(Regex::Compile(c.value, false));
     auto& list = action == ListAction::kAllow ? p.syscall_allowlist : p.syscall_denylist;
     EditList(list, c.op, c.value, [](const std::string& a, const std::string& b) { return a == b; });
-    Warn(env, fmt::format("{}/syscall is parsed but not enforced yet (it comes with the sys/ rule language)", kind));
     return {};
   }
   return Failf("unknown list '{}'", c.key);
@@ -238,8 +238,12 @@ Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
 Status Apply(Policy& p, const Command& c, const ApplyEnv& env) {
   if (c.op == Op::kQuery) return Failf("'{}?' is a query, not a setting", c.key);
   if (c.op == Op::kExec) return Failf("'{}!' (running commands) is not supported", c.key);
-  if (lang::IsRuleKey(c.key))
-    return Failf("sys/ rules are not supported by this version yet (SPEC §4)");
+  if (lang::IsRuleKey(c.key)) {
+    SYD_TRY(rule, CompileRule(c, env.services));
+    EditList(p.sys_rules, c.op == Op::kRemove ? Op::kRemove : c.op, std::move(rule),
+             [](const SysRule& a, const SysRule& b) { return a.text == b.text; });
+    return {};
+  }
   if (IsLegacyTraceOption(c.key)) {
     Warn(env, fmt::format("{} is a sydbox-1 (ptrace) option and is ignored", c.key));
     return {};
@@ -304,12 +308,17 @@ Result<bool> Query(const Policy& p, const Command& c) {
   return Failf("'{}' cannot be queried", key);
 }
 
+std::string FormatError(const lang::Origin& origin, const Error& e) {
+  if (e.column > 0) return fmt::format("{}:{}: {}", origin.ToString(), e.column, e.what);
+  return fmt::format("{}: {}", origin.ToString(), e.what);
+}
+
 Result<Policy> ApplyAll(const Policy& base, const std::vector<lang::Command>& cmds,
                         const ApplyEnv& env) {
   Policy p = base;
   for (const Command& c : cmds) {
     auto st = Apply(p, c, env);
-    if (!st) return Failf("{}: {}", c.origin.ToString(), st.error().what);
+    if (!st) return Failf("{}", FormatError(c.origin, st.error()));
   }
   return p;
 }

@@ -24,6 +24,9 @@ Status Apply(Policy& policy, const lang::Command& cmd, const ApplyEnv& env);
 // with a value, whether the list holds an equal entry.
 Result<bool> Query(const Policy& policy, const lang::Command& cmd);
 
+// "origin:col: message" (or "origin: message" without a column).
+std::string FormatError(const lang::Origin& origin, const Error& e);
+
 // Applies commands in order to a copy; returns the new policy or the first
 // error prefixed with its origin ("file:line: ..."). Nothing half-applied.
 Result<Policy> ApplyAll(const Policy& base, const std::vector<lang::Command>& cmds,

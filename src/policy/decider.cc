@@ -38,6 +38,10 @@ Decider::Decider(Policy policy) : policy_(std::move(policy)) {
   auto entry = [](const PatternEntry& e) -> const Pattern& { return e.pattern; };
   exec_kill_.Build(Pointers(policy_.exec_kill_if_match, entry), policy_.match);
   exec_resume_.Build(Pointers(policy_.exec_resume_if_match, entry), policy_.match);
+  for (const SysRule& r : policy_.sys_rules) {
+    sys_rules_.push_back(&r);
+    rule_syscalls_.insert(r.syscalls.begin(), r.syscalls.end());
+  }
 }
 
 PathVerdict Decider::CheckPath(Category c, std::string_view path, pid_t tgid) const {

@@ -7,6 +7,8 @@
 
 #include <array>
 #include <memory>
+#include <set>
+#include <vector>
 #include <string_view>
 
 #include "policy/policy.h"
@@ -35,6 +37,10 @@ class Decider {
   // paths must already be absolute and resolved.
   PathVerdict CheckAddr(Category c, const SockAddr& addr) const;
 
+  // sys/ rules naming `nr`, in order (for rules::EvaluateRules).
+  bool HasRules(int nr) const { return rule_syscalls_.count(nr) != 0; }
+  const std::vector<const SysRule*>& rules() const { return sys_rules_; }
+
   // Exec controls (SPEC §2.8).
   bool ExecKill(std::string_view path) const;
   bool ExecResume(std::string_view path) const;
@@ -43,6 +49,8 @@ class Decider {
   Policy policy_;
   std::array<PatternIndex, kNumPathCategories> rules_;
   std::array<PatternIndex, kNumPathCategories> filters_;
+  std::vector<const SysRule*> sys_rules_;
+  std::set<int> rule_syscalls_;
   PatternIndex exec_kill_;
   PatternIndex exec_resume_;
 };

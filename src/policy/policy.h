@@ -12,6 +12,7 @@
 #include "lang/magic.h"
 #include "policy/netaddr.h"
 #include "policy/pattern_set.h"
+#include "policy/rules.h"
 
 namespace syd::policy {
 
@@ -91,8 +92,11 @@ struct Policy {
   bool restrict_memory_map = false;
   bool restrict_shared_memory_writable = false;
 
-  std::vector<std::string> syscall_allowlist;  // regex texts (SPEC §4)
+  std::vector<std::string> syscall_allowlist;  // regex texts (SPEC §4), validated
   std::vector<std::string> syscall_denylist;
+
+  // sys/ rules in order; the category sandboxing comes after them.
+  std::vector<SysRule> sys_rules;
 
   Mode mode(Sandbox s) const { return modes[static_cast<size_t>(s)]; }
   Mode mode(Category c) const { return mode(SandboxOf(c)); }

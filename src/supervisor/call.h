@@ -25,6 +25,7 @@ struct Call {
   const policy::SyscallInfo& info;
   std::shared_ptr<const policy::Decider> decider;
   std::optional<pid_t> tgid_;
+  bool rule_allowed = false;  // a sys/ rule allowed the call: no category check
 
   pid_t tid() const { return static_cast<pid_t>(req.pid); }
   pid_t Tgid() {

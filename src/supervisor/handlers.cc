@@ -18,6 +18,8 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <sched.h>
+#include <sys/socket.h>
+#include <syslog.h>
 #include <signal.h>
 #include <sys/fsuid.h>
 #include <sys/syscall.h>
@@ -29,6 +31,7 @@
 
 #include "kernel/proc.h"
 #include "policy/apply.h"
+#include "policy/syscall_table.h"
 #include "policy/syscalls.h"
 #include "supervisor/resolve.h"
 #include "util/strings.h"
@@ -457,66 +460,27 @@ void HandleGetdents(Call& c) {
   }
 }
 
-}  // namespace
 
-void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
-  const SyscallInfo* info = policy::FindSyscall(req.data.nr);
-  Call c{req, env, info ? *info : *policy::FindSyscall(__NR_stat), env.policy->Load(), std::nullopt};
-  if (!info) {
-    c.Error(ENOSYS);  // fail closed: we were not meant to see this call
-    return;
-  }
-  if (env.procs->any_resumed() && env.procs->Get(c.Tgid()).resumed) {
-    c.Continue();  // released by exec/resume_if_match: only the kernel program applies
-    return;
-  }
-
-  // Intent: open flags (from the register or struct open_how) and category.
-  open_how how{};
-  uint64_t open_flags = 0, open_mode = 0;
-  if (info->handler == policy::Handler::kOpenat2) {
-    const size_t size = c.arg(3);
-    if (size < sizeof(open_how) - 0 || size > 4096) {
-      c.Error(size < 24 ? EINVAL : E2BIG);
-      return;
-    }
-    if (!kernel::ReadMemory(c.tid(), c.arg(2), &how, sizeof how)) {
-      c.Error(EFAULT);
-      return;
-    }
-    open_flags = how.flags;
-    open_mode = how.mode;
-  } else if (info->nr == __NR_creat) {
-    open_flags = O_CREAT | O_WRONLY | O_TRUNC;
-    open_mode = c.arg(1);
-  } else if (info->rule == policy::CategoryRule::kOpenFlags) {
-    open_flags = c.arg(info->flags_arg) & 0xffffffffu;
-    open_mode = c.arg(info->flags_arg + 1);
-  }
+// Category sandboxing (SPEC §2), after the sys/ rules; `info` is the
+// checked-syscall entry of the call.
+void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_t open_flags, uint64_t open_mode) {
+  const seccomp_notif& req = c.req;
+  HandlerEnv& env = c.env;
   const Category cat = CategoryOf(c, open_flags);
   const policy::Policy& pol = c.policy();
   const bool emulate_open = info->handler == policy::Handler::kOpen || info->handler == policy::Handler::kOpenat2;
-
-  // Magic stat: the raw string decides, before any resolution.
-  if (info->magic) {
-    const int path_arg = info->paths[0].path;
-    auto raw = kernel::ReadString(c.tid(), c.arg(path_arg), PATH_MAX);
-    if (raw && IsMagicPath(*raw) && env.nfd->StillValid(req.id) && !env.procs->Get(c.Tgid()).locked) {
-      HandleMagic(c, *raw);
-      return;
-    }
-  }
 
   if (info->handler == policy::Handler::kNet) {
     HandleNet(c);
     return;
   }
   if (info->handler == policy::Handler::kGetdents) {
-    HandleGetdents(c);
+    if (c.rule_allowed) c.Continue();
+    else HandleGetdents(c);
     return;
   }
 
-  const bool checked = pol.mode(cat) != Mode::kOff;
+  const bool checked = pol.mode(cat) != Mode::kOff && !c.rule_allowed;
   const bool exec_controls = info->handler == policy::Handler::kExec;
   if (!checked && !exec_controls && info->handler != policy::Handler::kOpenat2) {
     // Nothing to decide: the kernel runs the call with its own arguments.
@@ -597,6 +561,219 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
     return;
   }
   c.Continue();
+}
+
+// ---- sys/ rules in user space ---------------------------------------------------
+
+// What the rule evaluator may ask about the call, read only when asked.
+class CallContext final : public policy::RuleContext {
+ public:
+  CallContext(Call& c, const SyscallInfo* info, uint64_t open_flags, const open_how* how)
+      : c_(c), info_(info), open_flags_(open_flags), how_(how) {}
+
+  std::optional<std::string> String(int arg) override {
+    auto s = kernel::ReadString(c_.tid(), c_.arg(arg), PATH_MAX);
+    if (!s || !c_.env.nfd->StillValid(c_.req.id)) return std::nullopt;
+    return std::move(*s);
+  }
+  std::vector<std::string> Paths() override {
+    std::vector<std::string> out;
+    if (!info_ || info_->npaths == 0) return out;
+    UniqueFd root(open(fmt::format("/proc/{}/root", c_.tid()).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!root.valid()) return out;
+    for (uint8_t i = 0; i < info_->npaths; ++i) {
+      PathArgValue v;
+      if (!ReadAndResolve(c_, info_->paths[i], open_flags_, how_, root.get(), &v).ok) return {};
+      out.push_back(v.resolved.path);
+    }
+    return out;
+  }
+  std::optional<policy::SockAddr> Address() override {
+    if (!info_ || info_->handler != policy::Handler::kNet) return std::nullopt;
+    uint64_t ptr = 0, len = 0;
+    switch (info_->nr) {
+      case __NR_bind:
+      case __NR_connect: ptr = c_.arg(1); len = c_.arg(2) & 0xffffffffu; break;
+      case __NR_sendto: ptr = c_.arg(4); len = c_.arg(5) & 0xffffffffu; break;
+      default: {  // sendmsg, sendmmsg: the first message's name
+        msghdr mh;
+        if (!kernel::ReadMemory(c_.tid(), c_.arg(1), &mh, sizeof mh)) return std::nullopt;
+        ptr = reinterpret_cast<uint64_t>(mh.msg_name);
+        len = mh.msg_namelen;
+      }
+    }
+    if (!ptr || len == 0 || len > sizeof(sockaddr_storage)) return std::nullopt;
+    sockaddr_storage ss;
+    if (!kernel::ReadMemory(c_.tid(), ptr, &ss, len)) return std::nullopt;
+    auto a = policy::ParseSockaddr(&ss, len);
+    if (!a) return std::nullopt;
+    return std::move(*a);
+  }
+  std::string Comm() override { return kernel::ReadComm(c_.tid()); }
+  std::string Cmdline() override { return kernel::ReadCmdline(c_.Tgid()); }
+
+ private:
+  Call& c_;
+  const SyscallInfo* info_;
+  uint64_t open_flags_;
+  const open_how* how_;
+};
+
+// log / :log=FD|syslog: one JSON line per logged call.
+void LogCall(Call& c, const policy::SysRule& r, int64_t dest) {
+  std::string name(policy::SyscallName(c.req.data.nr));
+  std::string line = fmt::format(
+      "{{\"event\":\"syscall\",\"pid\":{},\"tgid\":{},\"comm\":\"{}\",\"syscall\":\"{}\",\"nr\":{},"
+      "\"args\":[{},{},{},{},{},{}],\"rule\":\"{}\"}}\n",
+      c.tid(), c.Tgid(), JsonEscape(kernel::ReadComm(c.tid())), name.empty() ? "?" : name, c.req.data.nr,
+      c.arg(0), c.arg(1), c.arg(2), c.arg(3), c.arg(4), c.arg(5), JsonEscape(r.origin.ToString()));
+  if (dest == -1) {
+    syslog(LOG_INFO, "%s", line.c_str());
+  } else if (dest >= 0) {
+    (void)!write(static_cast<int>(dest), line.data(), line.size());
+  } else {
+    c.env.reporter->Line(line);
+  }
+}
+
+void Trap(Call& c) { syscall(SYS_tgkill, c.Tgid(), c.tid(), SIGSYS); }
+
+void SignalProcess(Call& c, int sig) {
+  auto pidfd = kernel::PidfdOpen(c.Tgid());
+  if (pidfd && c.env.nfd->StillValid(c.req.id)) kernel::PidfdSignal(pidfd->get(), sig);
+}
+
+// Carries out the deciding rule. Returns true if category sandboxing still
+// has to run (allow: with its checks skipped; trace without an outcome).
+bool ApplyRule(Call& c, const policy::SysRule& r) {
+  using K = lang::OptKind;
+  if (const auto* lo = r.Option(K::kLog)) LogCall(c, r, lo->number);
+  auto number = [&](K k, int64_t dflt) { const auto* o = r.Option(k); return o ? o->number : dflt; };
+  switch (r.rule.action) {
+    case lang::RuleAction::kKillProcess:
+      SignalProcess(c, SIGKILL);
+      c.Error(EPERM);
+      return false;
+    case lang::RuleAction::kKillThread:
+      // A single thread cannot be killed from outside: the process goes.
+      syscall(SYS_tgkill, c.Tgid(), c.tid(), SIGKILL);
+      c.Error(EPERM);
+      return false;
+    case lang::RuleAction::kFault:
+      c.Error(static_cast<int>(number(K::kError, EPERM)));
+      return false;
+    case lang::RuleAction::kTrap:
+      Trap(c);
+      if (r.Option(K::kRetval)) c.Value(number(K::kRetval, 0));
+      else c.Error(static_cast<int>(number(K::kError, ENOSYS)));
+      return false;
+    case lang::RuleAction::kAllow:
+      c.rule_allowed = true;
+      return true;
+    case lang::RuleAction::kLog:
+    case lang::RuleAction::kTrace:
+      break;
+  }
+  if (const auto* o = r.Option(K::kKillProcess)) {
+    SignalProcess(c, static_cast<int>(o->number));
+    c.Error(EPERM);
+    return false;
+  }
+  if (const auto* o = r.Option(K::kKillThread)) {
+    syscall(SYS_tgkill, c.Tgid(), c.tid(), static_cast<int>(o->number));
+    c.Error(EPERM);
+    return false;
+  }
+  if (const auto* o = r.Option(K::kDetachProcess)) {
+    ProcState st = c.env.procs->Get(c.Tgid());
+    st.resumed = true;
+    c.env.procs->Set(c.Tgid(), st);
+    if (o->number) SignalProcess(c, static_cast<int>(o->number));
+    c.Continue();
+    return false;
+  }
+  if (const auto* o = r.Option(K::kDetachThread)) {
+    c.env.procs->DetachThread(c.tid());
+    if (o->number) syscall(SYS_tgkill, c.Tgid(), c.tid(), static_cast<int>(o->number));
+    c.Continue();
+    return false;
+  }
+  if (r.Option(K::kTrap) || r.Option(K::kRetval)) {
+    Trap(c);
+    if (r.Option(K::kRetval)) c.Value(number(K::kRetval, 0));
+    else c.Error(static_cast<int>(number(K::kTrap, ENOSYS)));
+    return false;
+  }
+  if (r.Option(K::kFault)) {
+    c.Error(static_cast<int>(number(K::kFault, EPERM)));
+    return false;
+  }
+  if (r.Option(K::kAllow)) c.rule_allowed = true;
+  return true;  // no outcome given: category sandboxing decides
+}
+
+}  // namespace
+
+void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
+  const SyscallInfo* info = policy::FindSyscall(req.data.nr);
+  // Calls that are only here for a sys/ rule have no checked-syscall entry;
+  // `placeholder` keeps Call's reference valid and is never consulted then.
+  static const SyscallInfo placeholder{};
+  Call c{req, env, info ? *info : placeholder, env.policy->Load(), std::nullopt};
+  if (env.procs->any_resumed() &&
+      (env.procs->ThreadDetached(c.tid()) || env.procs->Get(c.Tgid()).resumed)) {
+    c.Continue();  // released (resume_if_match, detach_*): only the kernel program applies
+    return;
+  }
+
+  // Intent: open flags (from the register or struct open_how).
+  open_how how{};
+  uint64_t open_flags = 0, open_mode = 0;
+  if (info && info->handler == policy::Handler::kOpenat2) {
+    const size_t size = c.arg(3);
+    if (size < sizeof(open_how) || size > 4096) {
+      c.Error(size < sizeof(open_how) ? EINVAL : E2BIG);
+      return;
+    }
+    if (!kernel::ReadMemory(c.tid(), c.arg(2), &how, sizeof how)) {
+      c.Error(EFAULT);
+      return;
+    }
+    open_flags = how.flags;
+    open_mode = how.mode;
+  } else if (info && info->nr == __NR_creat) {
+    open_flags = O_CREAT | O_WRONLY | O_TRUNC;
+    open_mode = c.arg(1);
+  } else if (info && info->rule == policy::CategoryRule::kOpenFlags) {
+    open_flags = c.arg(info->flags_arg) & 0xffffffffu;
+    open_mode = c.arg(info->flags_arg + 1);
+  }
+
+  // Magic stat first: the raw string decides, before rules and resolution.
+  if (info && info->magic) {
+    auto raw = kernel::ReadString(c.tid(), c.arg(info->paths[0].path), PATH_MAX);
+    if (raw && IsMagicPath(*raw) && env.nfd->StillValid(req.id) && !env.procs->Get(c.Tgid()).locked) {
+      HandleMagic(c, *raw);
+      return;
+    }
+  }
+
+  // sys/ rules, in order; the category sandboxing is the final rule.
+  if (c.decider->HasRules(req.data.nr)) {
+    CallContext ctx(c, info, open_flags, info && info->handler == policy::Handler::kOpenat2 ? &how : nullptr);
+    policy::RuleOutcome out = policy::EvaluateRules(c.decider->rules(), req.data.nr, reinterpret_cast<const uint64_t*>(req.data.args), ctx);
+    if (!env.nfd->StillValid(req.id)) return;
+    for (const policy::SysRule* lr : out.logged) {
+      const auto* o = lr->Option(lang::OptKind::kLog);
+      LogCall(c, *lr, o ? o->number : -2);
+    }
+    if (out.rule && !ApplyRule(c, *out.rule)) return;
+  }
+  if (!info) {
+    c.Continue();  // no rule decided and no category applies: allowed, as in the kernel
+    return;
+  }
+  CategoryFlow(c, info, how, open_flags, open_mode);
 }
 
 }  // namespace syd::supervisor

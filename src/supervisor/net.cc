@@ -72,6 +72,7 @@ int ReadAndDecide(Call& c, Category cat, uint64_t ptr, uint64_t len, bool create
     t->unix_name = r->path.substr(slash + 1);
     if (t->unix_name.size() >= sizeof(sockaddr_un::sun_path)) return ENAMETOOLONG;
   }
+  if (c.rule_allowed) return 0;  // a sys/ rule allowed the call
   policy::PathVerdict v = c.decider->CheckAddr(cat, t->addr);
   if (v.allow) return 0;
   if (c.policy().mode(cat) == policy::Mode::kBpf) v.filtered = true;
@@ -342,7 +343,7 @@ void HandleSendmsg(Call& c, bool multi) {
 }  // namespace
 
 void HandleNet(Call& c) {
-  if (c.policy().mode(c.info.category) == policy::Mode::kOff) {
+  if (c.policy().mode(c.info.category) == policy::Mode::kOff && !c.rule_allowed) {
     c.Continue();  // not checked: nothing read, nothing to race
     return;
   }

@@ -66,3 +66,25 @@ void ProcessTable::OnExec(pid_t tgid) {
 }
 
 }  // namespace syd::supervisor
+
+namespace syd::supervisor {
+
+void ProcessTable::DetachThread(pid_t tid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto fd = kernel::PidfdOpen(tid);
+  detached_threads_[tid] = fd ? std::move(*fd) : UniqueFd();
+  any_resumed_.store(true, std::memory_order_relaxed);
+}
+
+bool ProcessTable::ThreadDetached(pid_t tid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = detached_threads_.find(tid);
+  if (it == detached_threads_.end()) return false;
+  if (it->second.valid() && kernel::PidfdSignal(it->second.get(), 0) == ESRCH) {
+    detached_threads_.erase(it);  // gone; the tid may be reused
+    return false;
+  }
+  return true;
+}
+
+}  // namespace syd::supervisor

@@ -32,6 +32,9 @@ class ProcessTable {
   void OnExec(pid_t tgid);
   // True once any process was resumed: lets the hot path skip the lookup.
   bool any_resumed() const { return any_resumed_.load(std::memory_order_relaxed); }
+  // detach_thread: one thread no longer decided in user space.
+  void DetachThread(pid_t tid);
+  bool ThreadDetached(pid_t tid);
 
  private:
   struct Entry {
@@ -48,6 +51,7 @@ class ProcessTable {
   pid_t eldest_;
   pid_t self_;
   std::atomic<bool> any_resumed_{false};
+  std::unordered_map<pid_t, UniqueFd> detached_threads_;  // tid -> pidfd of its process
 };
 
 }  // namespace syd::supervisor

@@ -53,6 +53,11 @@ void Reporter::Report(const Violation& v) {
   WriteAll(fd_, line);
 }
 
+void Reporter::Line(const std::string& line) {
+  std::lock_guard<std::mutex> lock(mu_);
+  WriteAll(fd_, line);
+}
+
 void Reporter::Note(const std::string& text) {
   std::lock_guard<std::mutex> lock(mu_);
   WriteAll(fd_, "sydbox: " + text + "\n");

@@ -30,6 +30,9 @@ class Reporter {
   void Report(const Violation& v);
   // A free-form line ("sydbox: ..."), for warnings at run time.
   void Note(const std::string& text);
+  // One complete line (with its newline) to the report descriptor.
+  void Line(const std::string& line);
+  int fd() const { return fd_; }
 
  private:
   int fd_;

@@ -10,8 +10,9 @@
 namespace syd {
 
 struct Error {
-  int sys_errno = 0;  // 0 when the error is not a system error
-  std::string what;   // human-readable, already with its location if any
+  int sys_errno = 0;    // 0 when the error is not a system error
+  std::string what;     // human-readable, already with its location if any
+  uint32_t column = 0;  // 1-based column within the command text, 0 = none
 };
 
 template <class T>

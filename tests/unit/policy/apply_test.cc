@@ -77,7 +77,6 @@ TEST(Apply, EveryOption) {
   EXPECT_TRUE(said("core/restrict/general"));
   EXPECT_TRUE(said("core/restrict/memory_map"));
   EXPECT_TRUE(said("exec/verify"));
-  EXPECT_TRUE(said("allowlist/syscall"));
   EXPECT_TRUE(said("core/trace/follow_fork"));
 }
 
@@ -129,7 +128,8 @@ TEST(Apply, ErrorsNameTheLineAndApplyNothing) {
       {{"allowlist/network/bind+inet:1.2.3.4@nosuchservice"}, "test:1: unknown port"},
       {{"allowlist/network/bind+bogus:x"}, "test:1: unknown address"},
       {{"exec/verify+abc:/bin/sh"}, "test:1: exec/verify wants"},
-      {{"sys/kill_process+ptrace"}, "test:1: sys/ rules"},
+      {{"sys/kill_process+nosuchcall"}, "test:1:18: unknown system call"},
+      {{"allowlist/syscall+(unclosed"}, "test:1: bad regex"},
       {{"core/sandbox/write?"}, "test:1: 'core/sandbox/write?' is a query"},
       {{"core/match/no_wildcard:glob"}, "test:1: bad value"},
   };
