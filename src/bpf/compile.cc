@@ -209,17 +209,26 @@ struct Builder {
   // log mark. Built back to front, each shares everything it can.
   CodeGen::Node Chain(const SyscallChain& ch) {
     auto logged = [](uint32_t a) { return a == SECCOMP_RET_ALLOW ? SECCOMP_RET_LOG : a; };
+    // A call can only be marked once it passed a log rule: the logged
+    // version is needed for the rules after the first one only.
+    size_t first_log = ch.rules.size();
+    for (size_t i = 0; i < ch.rules.size(); ++i) {
+      if (ch.rules[i].log_mark) {
+        first_log = i;
+        break;
+      }
+    }
     CodeGen::Node plain = gen.Ret(ch.fallback);
-    CodeGen::Node marked = gen.Ret(logged(ch.fallback));
-    for (auto r = ch.rules.rbegin(); r != ch.rules.rend(); ++r) {
-      if (r->log_mark) {
-        plain = Conds(r->conds, marked, plain);
+    CodeGen::Node marked = first_log < ch.rules.size() ? gen.Ret(logged(ch.fallback)) : plain;
+    for (size_t i = ch.rules.size(); i-- > 0;) {
+      const ChainRule& r = ch.rules[i];
+      if (r.log_mark) {
+        plain = Conds(r.conds, marked, plain);
         continue;  // already marked: a second mark changes nothing
       }
-      CodeGen::Node np = Conds(r->conds, gen.Ret(r->action), plain);
-      CodeGen::Node nm = Conds(r->conds, gen.Ret(logged(r->action)), marked);
+      CodeGen::Node np = Conds(r.conds, gen.Ret(r.action), plain);
+      if (i > first_log) marked = Conds(r.conds, gen.Ret(logged(r.action)), marked);
       plain = np;
-      marked = nm;
     }
     return plain;
   }
@@ -255,9 +264,14 @@ KernelPolicy LowerKernel(const policy::Policy& p, const LowerOptions& opts) {
   if (p.mode(policy::Sandbox::kStat) != Mode::kOff)
     chains[__NR_getdents] = SyscallChain{__NR_getdents, {}, RetErrno(ENOSYS)};
   // sys/ rules come first, in order, before the category chain.
+  // (Not for the always-denied calls: no rule can open those.)
+  const auto denied = policy::AlwaysDeniedSyscalls();
   std::map<int, std::vector<ChainRule>> pre;
   for (const policy::SysRule& r : p.sys_rules) {
-    for (int nr : r.syscalls) pre[nr].push_back(LowerRule(r, nr));
+    for (int nr : r.syscalls) {
+      if (std::find(denied.begin(), denied.end(), nr) != denied.end()) continue;
+      pre[nr].push_back(LowerRule(r, nr));
+    }
   }
   for (auto& [nr, rules] : pre) {
     auto it = chains.find(nr);

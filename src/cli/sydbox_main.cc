@@ -15,6 +15,7 @@
 #include "bpf/compile.h"
 #include "cli/config_loader.h"
 #include "policy/pattern_set.h"
+#include "policy/syscall_table.h"
 #include "supervisor/supervisor.h"
 #include "util/strings.h"
 
@@ -115,11 +116,49 @@ int CheckMain(int argc, char** argv) {
   return rc;
 }
 
+// sydbox syscall NAME|NUMBER|SET...: one "NUMBER NAME" line per member.
+int SyscallMain(int argc, char** argv) {
+  CLI::App app{"Resolve system call names, numbers and sets (%class, /regex, !item, ?item)", "sydbox syscall"};
+  std::vector<std::string> sets;
+  bool classes = false;
+  app.add_flag("--classes", classes, "List the class names a set may use");
+  app.add_option("SET", sets, "e.g. openat, 257, %file, /^open.*, %net,!bind");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitConfig;
+  }
+  if (classes) {
+    for (const auto& c : policy::SyscallClasses()) fmt::print("{}\n", c);
+    return 0;
+  }
+  if (sets.empty()) {
+    fmt::print(stderr, "sydbox syscall: give a name, number or set\n");
+    return kExitConfig;
+  }
+  int rc = 0;
+  for (const auto& text : sets) {
+    auto set = policy::ResolveSyscallSet(text);
+    if (!set) {
+      fmt::print(stderr, "sydbox syscall: {}:{}: {}\n", text, set.error().column, set.error().what);
+      rc = kExitConfig;
+      continue;
+    }
+    for (int nr : *set) {
+      std::string_view name = policy::SyscallName(nr);
+      fmt::print("{} {}\n", nr, name.empty() ? "?" : name);
+    }
+  }
+  return rc;
+}
+
 std::string VersionText() {
   return fmt::format(
       "sydbox {}\nbuild: C++20, libseccomp, seccomp user notification with ADDFD\n"
       "enforced: path sandboxing (read, write, exec, stat), network sandboxing, magic stat, exec controls\n"
-      "parsed, not yet enforced: core/restrict/*, exec/verify, allowlist/denylist syscall; sys/ rules: not yet\n"
+      "sys/ rules compiled to seccomp-bpf; allowlist/denylist syscall\n"
+      "parsed, not yet enforced: core/restrict/*, exec/verify\n"
       "bundled profiles: @paludis @user @noipv6\n",
       SYD_VERSION);
 }
@@ -145,7 +184,7 @@ int SydboxMain(int argc, char** argv) {
   // Everything from the first non-option (or after "--") is COMMAND.
   app.prefix_command();
   app.footer(
-      "Helper subcommands: sydbox match PATTERN PATH..., sydbox check CONFIG...\n"
+      "Helper subcommands: sydbox match PATTERN PATH..., sydbox check CONFIG..., sydbox syscall SET...\n"
       "Exit status: COMMAND's (128+N for signal N), 2 for a bad configuration, 127 if COMMAND is missing.");
   try {
     app.parse(argc, argv);
@@ -266,6 +305,7 @@ int main(int argc, char** argv) {
       std::string_view sub = argv[1];
       if (sub == "match") return syd::cli::MatchMain(argc - 1, argv + 1);
       if (sub == "check") return syd::cli::CheckMain(argc - 1, argv + 1);
+      if (sub == "syscall") return syd::cli::SyscallMain(argc - 1, argv + 1);
     }
     return syd::cli::SydboxMain(argc, argv);
   } catch (const std::exception& e) {

@@ -18,14 +18,15 @@ Unexpected<Error> At(uint32_t col, std::string what) {
   return Unexpected<Error>(std::move(e));
 }
 
-// Splits at ':' outside "..." and (), [], {}.
+// Splits at ':' outside "..." and (), [], {}. Unbalanced brackets or an
+// open quote leave the rest as one item (its parser reports the error).
 std::vector<std::pair<std::string_view, uint32_t>> SplitItems(std::string_view s, uint32_t base) {
   std::vector<std::pair<std::string_view, uint32_t>> out;
   int depth = 0;
   bool quoted = false;
   size_t start = 0;
-  for (size_t i = 0; i <= s.size(); ++i) {
-    char c = i < s.size() ? s[i] : ':';
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
     if (quoted) {
       if (c == '\\' && i + 1 < s.size()) ++i;
       else if (c == '"') quoted = false;
@@ -40,6 +41,7 @@ std::vector<std::pair<std::string_view, uint32_t>> SplitItems(std::string_view s
       start = i + 1;
     }
   }
+  out.emplace_back(s.substr(start), base + static_cast<uint32_t>(start));
   return out;
 }
 

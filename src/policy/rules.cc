@@ -117,8 +117,11 @@ bool StringHolds(const SysCond& c, std::string_view s) {
 Result<std::shared_ptr<const Regex>> Regex::Compile(const std::string& pattern, bool anchored) {
   int err = 0;
   PCRE2_SIZE off = 0;
-  std::string p = anchored ? "^(?:" + pattern + ")$" : pattern;
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(p.data()), p.size(), 0, &err, &off, nullptr);
+  // Anchoring adds PCRE2_ANCHORED|PCRE2_ENDANCHORED rather than wrapping
+  // the text, so an unbalanced ')' or '(' cannot pair with ours.
+  const uint32_t options = anchored ? (PCRE2_ANCHORED | PCRE2_ENDANCHORED) : 0;
+  pcre2_code* code =
+      pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), options, &err, &off, nullptr);
   if (!code) {
     PCRE2_UCHAR msg[256];
     pcre2_get_error_message(err, msg, sizeof msg);

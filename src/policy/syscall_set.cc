@@ -2,10 +2,10 @@
 // items may name nothing this architecture has. %file_rd, %file_wr,
 // %exec and %net come from the checked-syscall table (SPEC §2.1); the
 // other classes from strace's tables.
-#include <pcre2.h>
 
 #include <algorithm>
 
+#include "policy/rules.h"
 #include "policy/syscall_table.h"
 #include "policy/syscalls.h"
 #include "util/strings.h"
@@ -42,33 +42,22 @@ bool SydClass(std::string_view cls, std::set<int>* out) {
 }
 
 Result<std::set<int>> MatchRegex(std::string_view re, size_t col) {
-  int err = 0;
-  PCRE2_SIZE off = 0;
-  std::string anchored = "^(?:" + std::string(re) + ")$";
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(anchored.data()), anchored.size(), 0, &err, &off, nullptr);
-  if (!code) {
-    PCRE2_UCHAR msg[256];
-    pcre2_get_error_message(err, msg, sizeof msg);
-    return AtColumn(col, fmt::format("bad regex: {}", reinterpret_cast<const char*>(msg)));
-  }
-  pcre2_match_data* md = pcre2_match_data_create_from_pattern(code, nullptr);
+  auto code = Regex::Compile(std::string(re), true);
+  if (!code) return AtColumn(col, code.error().what);
   std::set<int> out;
-  for (const SyscallEntry& e : SyscallTable()) {
-    if (pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(e.name.data()), e.name.size(), 0, 0, md, nullptr) >= 0)
-      out.insert(e.nr);
-  }
-  pcre2_match_data_free(md);
-  pcre2_code_free(code);
+  for (const SyscallEntry& e : SyscallTable())
+    if ((*code)->Matches(e.name)) out.insert(e.nr);
   return out;
 }
 
 // Splits at commas outside (), [] and {} (a regex may contain commas).
+// Unbalanced brackets leave the rest as one item, for its parser to judge.
 std::vector<std::pair<std::string_view, size_t>> Items(std::string_view text) {
   std::vector<std::pair<std::string_view, size_t>> out;
   int depth = 0;
   size_t start = 0;
-  for (size_t i = 0; i <= text.size(); ++i) {
-    char c = i < text.size() ? text[i] : ',';
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
     if (c == '\\' && i + 1 < text.size()) { ++i; continue; }
     if (c == '(' || c == '[' || c == '{') ++depth;
     else if ((c == ')' || c == ']' || c == '}') && depth > 0) --depth;
@@ -77,6 +66,7 @@ std::vector<std::pair<std::string_view, size_t>> Items(std::string_view text) {
       start = i + 1;
     }
   }
+  out.emplace_back(text.substr(start), start + 1);
   return out;
 }
 

@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/sysmacros.h>
@@ -191,6 +192,9 @@ static int net_main(int argc, char** argv) {
   }
   return 100;
 }
+
+static volatile sig_atomic_t got_sigsys;
+static void on_sigsys(int sig) { (void)sig; got_sigsys = 1; }
 
 static void* thread_open(void* arg) {
   long r = syscall(__NR_openat, AT_FDCWD, (const char*)arg, O_RDONLY);
@@ -374,6 +378,16 @@ int main(int argc, char** argv) {
       if (chdir(comp) != 0) return done(-1);
     }
     return done(syscall(__NR_open, argc > 4 ? argv[4] : "deep-file", O_WRONLY | O_CREAT, 0644));
+  }
+  if (IS("setuid")) return done(syscall(__NR_setuid, atoi(a)));
+  if (IS("personality")) return done(syscall(__NR_personality, 0xffffffff));
+  if (IS("getppid")) { long r = syscall(__NR_getppid); printf("%ld\n", r); return r > 0 ? 0 : 1; }
+  if (IS("trap-getppid")) {  /* catches SIGSYS, reports it and the return value */
+    signal(SIGSYS, on_sigsys);
+    errno = 0;
+    long r = syscall(__NR_getppid);
+    printf("%s r=%ld errno=%s\n", got_sigsys ? "SIGSYS" : "nosig", r, errno ? strerrorname_np(errno) : "0");
+    return 0;
   }
   if (IS("kill-self")) { kill(getpid(), atoi(a)); return 99; }
   if (IS("exit")) return atoi(a);
