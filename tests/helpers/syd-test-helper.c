@@ -384,10 +384,15 @@ int main(int argc, char** argv) {
   if (IS("getppid")) { long r = syscall(__NR_getppid); printf("%ld\n", r); return r > 0 ? 0 : 1; }
   if (IS("trap-getppid")) {  /* catches SIGSYS, reports it and the return value */
     signal(SIGSYS, on_sigsys);
+    signal(SIGUSR1, on_sigsys);
     errno = 0;
     long r = syscall(__NR_getppid);
     printf("%s r=%ld errno=%s\n", got_sigsys ? "SIGSYS" : "nosig", r, errno ? strerrorname_np(errno) : "0");
     return 0;
+  }
+  if (IS("getppid-then-open-w")) {  /* a call a rule may act on, then a write */
+    syscall(__NR_getppid);
+    return done(syscall(__NR_open, a, O_WRONLY | O_CREAT, 0644));
   }
   if (IS("kill-self")) { kill(getpid(), atoi(a)); return 99; }
   if (IS("exit")) return atoi(a);
