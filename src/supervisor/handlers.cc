@@ -583,11 +583,18 @@ class CallContext final : public policy::RuleContext {
     if (!root.valid()) return out;
     for (uint8_t i = 0; i < info_->npaths; ++i) {
       PathArgValue v;
-      if (!ReadAndResolve(c_, info_->paths[i], open_flags_, how_, root.get(), &v).ok) return {};
+      Resolution r = ReadAndResolve(c_, info_->paths[i], open_flags_, how_, root.get(), &v);
+      if (!r.ok) {
+        resolve_errno_ = r.err;
+        return {};
+      }
       out.push_back(v.resolved.path);
     }
     return out;
   }
+  // Set when a rule needed a path that cannot be resolved: the kernel would
+  // fail the call with this errno, and so does the supervisor.
+  int resolve_errno() const { return resolve_errno_; }
   std::optional<policy::SockAddr> Address() override {
     if (!info_ || info_->handler != policy::Handler::kNet) return std::nullopt;
     uint64_t ptr = 0, len = 0;
@@ -617,6 +624,7 @@ class CallContext final : public policy::RuleContext {
   const SyscallInfo* info_;
   uint64_t open_flags_;
   const open_how* how_;
+  int resolve_errno_ = 0;
 };
 
 // log / :log=FD|syslog: one JSON line per logged call.
@@ -766,6 +774,10 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
     for (const policy::SysRule* lr : out.logged) {
       const auto* o = lr->Option(lang::OptKind::kLog);
       LogCall(c, *lr, o ? o->number : -2);
+    }
+    if (ctx.resolve_errno()) {
+      c.Error(ctx.resolve_errno());
+      return;
     }
     if (out.rule && !ApplyRule(c, *out.rule)) return;
   }

@@ -58,6 +58,40 @@ TEST(PackageBuild, GoogletestUnderPaludis) {
   EXPECT_NE(r.err.find("\"rule\":\"default:write\""), std::string::npos);
 }
 
+// A profile written only in sys/ rules decides like @paludis: the same
+// workload under both gives the same result for every step.
+TEST(PackageBuild, SysRulesDecideLikeThePaludisProfile) {
+  const std::string h = HelperBin();
+  auto workload = [&](const std::string& build) {
+    // Each step prints its label and the helper's exit status (its errno).
+    std::string s = "set -u; B=" + build + "; H=" + h + "; step() { l=$1; shift; \"$H\" \"$@\" >/dev/null 2>&1; echo \"$l $?\"; }; ";
+    s += "mkdir -p $B/src && printf 'int main(void){return 0;}\\n' > $B/src/m.c && cc -o $B/m $B/src/m.c && $B/m; echo \"cc $?\"; ";
+    s += "step build-open open-w $B/out; step tmp-open open-w /tmp/syd-mimic-$$; rm -f /tmp/syd-mimic-$$; ";
+    s += "step devnull open-w /dev/null; step usr-open open-w /usr/syd-mimic; step etc-mkdir mkdir /etc/syd-mimic; ";
+    s += "step build-mkdir mkdir $B/d; step build-rename rename $B/out $B/out2; step cross-rename rename $B/out2 /var/lib/syd-mimic; ";
+    s += "step build-symlink symlink /etc/passwd $B/l; step build-chmod chmod $B/out2; step etc-chmod chmod /etc/passwd; ";
+    s += "step build-unlink unlink $B/out2; step etc-unlink unlink /etc/syd-mimic-nonexistent; ";
+    s += "step access-w access-w /usr/bin/env; step access-r access-r /usr/bin/env; step read-etc open-r /etc/passwd; ";
+    s += "step bind-lo net-bind tcp4 127.0.0.1 0; step bind-any net-bind tcp4 0.0.0.0 0; step bind-low net-bind tcp4 127.0.0.1 1000; ";
+    s += "step connect-lo net-connect tcp4 127.0.0.1 9; step sendto-lo net-sendto udp4 127.0.0.1 9; ";
+    s += "step nscd net-connect unix /var/run/nscd/socket; step abstract net-connect abstract syd-mimic; ";
+    s += "step utime-build utimensat $B//m; step truncate-usr truncate /usr/bin/env";
+    return s;
+  };
+  TempDir a, b;
+  RunResult profile = Sydbox({"-p", "paludis", "-m", "allowlist/write+" + a.path() + "/***", "--", "sh", "-c",
+                              workload(a.path())});
+  RunResult rules = Sydbox({"-c", SYD_TEST_DATA "/paludis-sys.syd-3", "-m",
+                            "sys/allow^%file_wr:arg_=*\"" + b.path() + "/***\"", "--", "sh", "-c", workload(b.path())});
+  EXPECT_EQ(profile.code, rules.code);
+  EXPECT_EQ(profile.out, rules.out) << "@paludis:\n" << profile.out << "\nsys/ rules:\n" << rules.out << "\n"
+                                    << rules.err.substr(0, 2000);
+  // The workload exercised both outcomes.
+  EXPECT_NE(profile.out.find("usr-open 1"), std::string::npos) << profile.out;
+  EXPECT_NE(profile.out.find("build-open 0"), std::string::npos) << profile.out;
+  EXPECT_NE(profile.out.find("cc 0"), std::string::npos) << profile.out << profile.err.substr(0, 2000);
+}
+
 TEST(PackageBuild, NoConnectionLeavesTheMachine) {
   // Under @paludis only loopback binds and the nscd/sssd sockets are allowed.
   auto r = Sydbox({"-p", "paludis", "--", HelperBin(), "net-connect", "tcp4", "127.0.0.1", "9"});
