@@ -22,9 +22,13 @@ if command -v clang++ >/dev/null 2>&1; then
   echo "== fuzzing (short runs) =="
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DSYD_BUILD_FUZZ=ON -DSYD_BUILD_TESTS=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  ninja -C build-fuzz fuzz_config
-  mkdir -p build-fuzz/corpus
+  ninja -C build-fuzz fuzz_config fuzz_rule fuzz_rule_compile
+  mkdir -p build-fuzz/corpus build-fuzz/corpus-rule build-fuzz/corpus-compile
   cp fuzz/corpus/* build-fuzz/corpus/
-  build-fuzz/fuzz/fuzz_config -max_total_time="${FUZZ_SECONDS:-30}" -timeout=10 build-fuzz/corpus
+  cp fuzz/corpus-rule/* build-fuzz/corpus-rule/
+  t=${FUZZ_SECONDS:-20}
+  build-fuzz/fuzz/fuzz_config -max_total_time="$t" -timeout=10 build-fuzz/corpus
+  build-fuzz/fuzz/fuzz_rule -max_total_time="$t" -timeout=10 build-fuzz/corpus-rule
+  build-fuzz/fuzz/fuzz_rule_compile -max_total_time="$t" -timeout=10 build-fuzz/corpus-compile
 fi
 echo "all tests passed"

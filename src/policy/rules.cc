@@ -10,6 +10,9 @@
 #include <map>
 
 #include "policy/syscall_table.h"
+#include "policy/syscalls.h"
+
+#include <linux/audit.h>
 #include "util/strings.h"
 
 namespace syd::policy {
@@ -264,6 +267,52 @@ RuleOutcome EvaluateRules(const std::vector<const SysRule*>& rules, int nr, cons
     return out;
   }
   return out;
+}
+
+}  // namespace syd::policy
+
+namespace syd::policy {
+namespace {
+
+// Kernel-side evaluation: nothing but the arguments is known.
+struct ArgumentsOnly final : RuleContext {
+  std::optional<std::string> String(int) override { return std::nullopt; }
+  std::vector<std::string> Paths() override { return {}; }
+  std::optional<SockAddr> Address() override { return std::nullopt; }
+  std::string Comm() override { return {}; }
+  std::string Cmdline() override { return {}; }
+};
+
+}  // namespace
+
+uint32_t RulesReferenceAction(const std::vector<SysRule>& rules, uint32_t arch, int nr, const uint64_t args[6]) {
+  if (arch != AUDIT_ARCH_X86_64 || (static_cast<uint32_t>(nr) & 0x40000000u)) return SECCOMP_RET_KILL_PROCESS;
+  for (int d : AlwaysDeniedSyscalls())
+    if (d == nr) return SECCOMP_RET_ERRNO | EPERM;
+  // A user-space rule stops the kernel's evaluation where its arithmetic
+  // conditions hold: strip what the kernel cannot see and evaluate.
+  std::vector<SysRule> kernel_view;
+  for (const SysRule& r : rules) {
+    SysRule k = r;
+    if (r.user_space) {
+      std::vector<SysCond> arith;
+      for (const SysCond& c : r.conds)
+        if (lang::IsArithmetic(c.cond.op)) arith.push_back(c);
+      k.conds = std::move(arith);
+      k.command.reset();
+      k.cmdline.reset();
+      k.rule.action = lang::RuleAction::kTrace;
+    }
+    kernel_view.push_back(std::move(k));
+  }
+  std::vector<const SysRule*> ptrs;
+  for (const SysRule& r : kernel_view) ptrs.push_back(&r);
+  ArgumentsOnly ctx;
+  RuleOutcome out = EvaluateRules(ptrs, nr, args, ctx);
+  uint32_t a = SECCOMP_RET_ALLOW;
+  if (out.rule) a = out.rule->user_space ? SECCOMP_RET_USER_NOTIF : out.rule->kernel_action;
+  if (!out.logged.empty() && a == SECCOMP_RET_ALLOW) a = SECCOMP_RET_LOG;
+  return a;
 }
 
 }  // namespace syd::policy

@@ -78,4 +78,10 @@ struct RuleOutcome {
 RuleOutcome EvaluateRules(const std::vector<const SysRule*>& rules, int nr, const uint64_t args[6],
                           RuleContext& ctx);
 
+// The seccomp action the rules alone call for (every category off), as the
+// compiled program must return it: foreign ABIs killed, always-denied calls
+// EPERM, user-space rules USER_NOTIF, a logged ALLOW is LOG, no match ALLOW.
+// The reference the BPF compiler is tested against.
+uint32_t RulesReferenceAction(const std::vector<SysRule>& rules, uint32_t arch, int nr, const uint64_t args[6]);
+
 }  // namespace syd::policy
