@@ -175,6 +175,8 @@ int SydboxMain(int argc, char** argv) {
   app.add_option("-p,--profile", profiles, "Same as -c @NAME")->take_all();
   app.add_flag("-l,--lock", lock, "Lock runtime configuration once the sandbox starts");
   app.add_flag("--dry-run", dry_run, "Learning mode: report as usual but allow everything");
+  bool stats = false;
+  app.add_flag("--stats", stats, "At exit, one JSON line on stderr: notifications, answers, latency p50/p99");
   app.add_option("-e,--export", export_spec, "Write the seccomp program: bpf|pfc[:FILE]");
   app.add_option("-d,--dump", dump_spec, "Dump intercepted syscalls (fd:N|PATH|tmp)");
   app.add_option("--log-format", log_format, "json or human")->check(CLI::IsMember({"json", "human"}));
@@ -272,6 +274,7 @@ int SydboxMain(int argc, char** argv) {
 
   supervisor::Options opts;
   opts.lock = lock;
+  opts.stats = stats;
   opts.log_fd = STDERR_FILENO;
   if (log_fd >= 0) {
     if (fcntl(log_fd, F_GETFD) < 0) {

@@ -39,18 +39,21 @@ struct Call {
   const policy::Policy& policy() const { return decider->policy(); }
 
   void Continue() {
+    env.stats.continued.fetch_add(1, std::memory_order_relaxed);
     seccomp_notif_resp r{};
     r.id = req.id;
     r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
     (void)env.nfd->Respond(r);
   }
   void Error(int e) {
+    env.stats.errors.fetch_add(1, std::memory_order_relaxed);
     seccomp_notif_resp r{};
     r.id = req.id;
     r.error = -e;
     (void)env.nfd->Respond(r);
   }
   void Value(int64_t v) {
+    env.stats.emulated.fetch_add(1, std::memory_order_relaxed);
     seccomp_notif_resp r{};
     r.id = req.id;
     r.val = v;

@@ -290,6 +290,7 @@ bool Violate(Call& c, Category cat, const std::string& what, bool is_addr, const
     case policy::Decision::kKillAll: action = "killall"; break;
     case policy::Decision::kCont: action = "cont"; break;
   }
+  if (p.decision != policy::Decision::kCont) c.env.stats.denied.fetch_add(1, std::memory_order_relaxed);
   if (!v.filtered) {
     Violation rep;
     rep.pid = c.tid();
@@ -389,7 +390,8 @@ void EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mode,
     return;
   }
   auto added = c.env.nfd->AddFdAndSend(c.req.id, fd->get(), (flags & O_CLOEXEC) ? O_CLOEXEC : 0);
-  if (!added && added.error().sys_errno != ENOENT) c.Error(added.error().sys_errno);
+  if (added) c.env.stats.emulated.fetch_add(1, std::memory_order_relaxed);
+  else if (added.error().sys_errno != ENOENT) c.Error(added.error().sys_errno);
 }
 
 // ---- getdents64 ----------------------------------------------------------------
@@ -655,6 +657,7 @@ void SignalProcess(Call& c, int sig) {
 // has to run (allow: with its checks skipped; trace without an outcome).
 bool ApplyRule(Call& c, const policy::SysRule& r) {
   using K = lang::OptKind;
+  if (r.restrictive) c.env.stats.denied.fetch_add(1, std::memory_order_relaxed);
   if (const auto* lo = r.Option(K::kLog)) LogCall(c, r, lo->number);
   auto number = [&](K k, int64_t dflt) { const auto* o = r.Option(k); return o ? o->number : dflt; };
   switch (r.rule.action) {
@@ -786,6 +789,27 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
     return;
   }
   CategoryFlow(c, info, how, open_flags, open_mode);
+}
+
+uint64_t Stats::Percentile(double fraction) const {
+  uint64_t total = 0;
+  for (const auto& b : latency_us) total += b.load(std::memory_order_relaxed);
+  if (total == 0) return 0;
+  const uint64_t want = static_cast<uint64_t>(fraction * static_cast<double>(total) + 0.5);
+  uint64_t seen = 0;
+  for (int i = 0; i < kBuckets; ++i) {
+    seen += latency_us[i].load(std::memory_order_relaxed);
+    if (seen >= want && seen > 0) return static_cast<uint64_t>(i) + 1;  // bucket i holds [i, i+1) µs
+  }
+  return kBuckets;
+}
+
+std::string Stats::Json() const {
+  return fmt::format(
+      "{{\"event\":\"stats\",\"notifications\":{},\"continued\":{},\"emulated\":{},\"errors\":{},"
+      "\"denied\":{},\"latency_us\":{{\"p50\":{},\"p99\":{}}}}}",
+      received.load(), continued.load(), emulated.load(), errors.load(), denied.load(), Percentile(0.5),
+      Percentile(0.99));
 }
 
 }  // namespace syd::supervisor

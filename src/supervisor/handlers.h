@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <functional>
+#include <string>
 
 #include "kernel/seccomp.h"
 #include "supervisor/process_table.h"
@@ -17,6 +18,20 @@
 #include "supervisor/shared_policy.h"
 
 namespace syd::supervisor {
+
+// Counters for --stats. Relaxed atomics and a fixed histogram: nothing on
+// the hot path allocates or locks.
+struct Stats {
+  static constexpr int kBuckets = 2048;  // 1 µs each; the last one is "or more"
+  std::atomic<uint64_t> received{0}, continued{0}, emulated{0}, errors{0}, denied{0};
+  std::atomic<uint64_t> latency_us[kBuckets] = {};
+  void Record(uint64_t us) {
+    latency_us[us < kBuckets ? us : kBuckets - 1].fetch_add(1, std::memory_order_relaxed);
+  }
+  // The smallest latency (µs) at or below which `fraction` of calls were answered.
+  uint64_t Percentile(double fraction) const;
+  std::string Json() const;
+};
 
 struct HandlerEnv {
   kernel::NotifyFd* nfd = nullptr;
@@ -29,6 +44,7 @@ struct HandlerEnv {
   // FIFO opens run on threads of their own; Run() must not free this
   // environment while one may still use it.
   std::atomic<int> fifo_threads{0};
+  Stats stats;
 };
 
 // Answers one notification. Never throws; every path ends in a response

@@ -25,6 +25,7 @@
 #include <memory>
 #include <set>
 #include <thread>
+#include <ctime>
 
 #include "bpf/compile.h"
 #include "kernel/proc.h"
@@ -166,7 +167,12 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
       while (!stop.load()) {
         auto req = listener.Receive();
         if (!req) continue;  // EINTR (stop), ENOENT (caller died before we got it)
+        timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        env.stats.received.fetch_add(1, std::memory_order_relaxed);
         HandleNotification(*req, env);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        env.stats.Record(static_cast<uint64_t>((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
       }
       done[i].store(true);
     });
@@ -220,6 +226,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
     workers[i].join();
   }
 
+  if (opts.stats) fmt::print(stderr, "{}\n", env.stats.Json());
   int code = StatusToCode(eldest_status);
   if (exec_err != 0) code = exec_err == ENOENT ? 127 : 126;
   const policy::Policy& final_policy = shared.Load()->policy();

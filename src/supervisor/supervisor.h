@@ -16,6 +16,7 @@ struct Options {
   int log_fd = 2;
   unsigned workers = 0;  // 0 = online CPUs, at least 2
   bool lock = false;     // -l: magic locked from the start
+  bool stats = false;    // --stats: one JSON line of counters at exit
 };
 
 // Returns the exit code for sydbox: COMMAND's status, 128+signal, 127/126

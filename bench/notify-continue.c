@@ -1,0 +1,101 @@
+/* bench/notify-continue: the user-notification floor. notify-continue
+ * CLASS -- COMMAND: every call of CLASS (stat | open | exec | all-paths)
+ * goes to this supervisor, which answers CONTINUE without looking at it.
+ * One thread, blocking receive: the smallest possible supervisor. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
+static int nrs[16], nnrs;
+
+static void add(int nr) { nrs[nnrs++] = nr; }
+static void on_signal(int sig) { (void)sig; }
+
+int main(int argc, char** argv) {
+  if (argc < 4 || strcmp(argv[2], "--")) {
+    fprintf(stderr, "usage: notify-continue stat|open|exec|all -- COMMAND\n");
+    return 2;
+  }
+  const char* cls = argv[1];
+  int all = !strcmp(cls, "all");
+  if (all || !strcmp(cls, "stat")) { add(SYS_stat); add(SYS_lstat); add(SYS_newfstatat); add(SYS_statx); }
+  if (all || !strcmp(cls, "open")) { add(SYS_open); add(SYS_openat); add(SYS_creat); }
+  if (all || !strcmp(cls, "exec")) { add(SYS_execve); add(SYS_execveat); }
+  struct sock_filter f[64];
+  int n = 0;
+  f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+  for (int i = 0; i < nnrs; ++i) {
+    f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)nrs[i], (unsigned char)(nnrs - i), 0);
+  }
+  f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
+  struct sock_fprog prog = {(unsigned short)n, f};
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  pid_t child = fork();
+  if (child == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    int fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                     SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
+    if (fd < 0) _exit(126);
+    if (write(sv[1], &fd, sizeof fd) != sizeof fd) _exit(126);
+    char go;
+    if (read(sv[1], &go, 1) != 1) _exit(126);
+    close(fd);
+    execvp(argv[3], argv + 3);
+    _exit(127);
+  }
+  int remote;
+  if (read(sv[0], &remote, sizeof remote) != sizeof remote) return 1;
+  int pidfd = syscall(SYS_pidfd_open, child, 0);
+  int listener = syscall(SYS_pidfd_getfd, pidfd, remote, 0);
+  if (listener < 0) { perror("pidfd_getfd"); return 1; }
+  if (write(sv[0], "g", 1) != 1) return 1;
+  close(sv[0]);
+  /* The receive blocks; SIGCHLD and a 50 ms timer (handlers without
+   * SA_RESTART) interrupt it so the child's exit is noticed. */
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGCHLD, &sa, NULL);
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval it = {{0, 50000}, {0, 50000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+  for (;;) {
+    struct seccomp_notif req;
+    struct seccomp_notif_resp resp;
+    memset(&req, 0, sizeof req);
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+      int st;
+      if (waitpid(child, &st, WNOHANG) == child) return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+      if (errno == EINTR || errno == ENOENT) continue;
+      break;
+    }
+    memset(&resp, 0, sizeof resp);
+    resp.id = req.id;
+    resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+  }
+  int st;
+  waitpid(child, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}

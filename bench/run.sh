@@ -1,0 +1,93 @@
+#!/bin/sh
+# sydbox benchmarks: every workload natively and under each configuration,
+# runs interleaved (native, config, native, config, ...) in one invocation;
+# prints the median time of each and the ratio to native (and, where the
+# budget is per call, the overhead per call against the minimal CONTINUE
+# supervisor's). Usage: bench/run.sh [--quick] [--no-build]
+#   BUILD=build (the CMake build directory)
+set -eu
+cd "$(dirname "$0")/.."
+B=${BUILD:-build}
+SYD=$B/sydbox
+L=$B/bench/syd-bench-loops
+ALLOW=$B/bench/syd-bench-seccomp-allow
+CONT=$B/bench/syd-bench-notify-continue
+ROUNDS=5
+SCALE=1
+WITH_BUILD=1
+for a in "$@"; do
+  case $a in
+    --quick) ROUNDS=3; SCALE=4 ;;
+    --no-build) WITH_BUILD=0 ;;
+  esac
+done
+for f in "$SYD" "$L" "$ALLOW" "$CONT"; do
+  [ -x "$f" ] || { echo "bench: $f is missing: build first (cmake --build $B)"; exit 1; }
+done
+work=$(mktemp -d /tmp/sydbox-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "nan"} else {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}}'; }
+now() { date +%s%N; }
+
+echo "machine: nproc=$(nproc) kernel=$(uname -r) $(date -u +%Y-%m-%dT%H:%MZ)"
+echo
+printf '| workload | configuration | median | ratio to native | per call over native |\n'
+printf '|---|---|---|---|---|\n'
+
+# loop WORKLOAD N PATH CONFIG...: each CONFIG is "label|command prefix".
+loop() {
+  name=$1; n=$2; path=$3; shift 3
+  i=0
+  while [ "$i" -lt "$ROUNDS" ]; do
+    for cfg in "native|" "$@"; do
+      label=${cfg%%|*}; prefix=${cfg#*|}
+      # shellcheck disable=SC2086
+      ns=$($prefix $L "$name" "$n" "$path" 2>>"$work/stderr" | tail -1)
+      echo "$ns" >> "$work/$name.$label"
+    done
+    i=$((i + 1))
+  done
+  base=$(median < "$work/$name.native")
+  for cfg in "native|" "$@"; do
+    label=${cfg%%|*}
+    m=$(median < "$work/$name.$label")
+    awk -v w="$name x$n" -v l="$label" -v m="$m" -v b="$base" -v n="$n" \
+      'BEGIN {printf "| %s | %s | %.1f ms | %.3f | %+.3f µs |\n", w, l, m/1e6, m/b, (m-b)/n/1000}'
+  done
+}
+
+P="-p paludis"
+loop open $((200000 / SCALE)) /etc/passwd "seccomp-bpf allow-all|$ALLOW" "sydbox $P|$SYD $P --"
+loop stat $((200000 / SCALE)) /etc/passwd "seccomp-bpf allow-all|$ALLOW" "sydbox $P --lock|$SYD $P --lock --" \
+  "CONTINUE supervisor (stat)|$CONT stat --" "sydbox $P (magic unlocked)|$SYD $P --"
+loop getpid $((2000000 / SCALE)) - "seccomp-bpf allow-all|$ALLOW" "sydbox $P|$SYD $P --"
+loop creat $((20000 / SCALE)) "$work/created" "CONTINUE supervisor (open)|$CONT open --" \
+  "sydbox write:deny + allowlist|$SYD -m core/sandbox/write:deny -m allowlist/write+$work/*** --"
+loop threads $((200000 / SCALE)) /etc/passwd "seccomp-bpf allow-all|$ALLOW" "sydbox $P|$SYD $P --" \
+  "sydbox read:allow (every open notified)|$SYD -m core/sandbox/read:allow --"
+loop forkexec $((1000 / SCALE)) - "seccomp-bpf allow-all|$ALLOW" "sydbox $P|$SYD $P --"
+
+# Start-up: sydbox -- true against true, wall time of 20 runs.
+i=0
+while [ "$i" -lt "$ROUNDS" ]; do
+  t0=$(now); for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; done; t1=$(now)
+  echo $(( (t1 - t0) / 20 )) >> "$work/start.native"
+  t0=$(now); for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do "$SYD" -- /bin/true; done; t1=$(now)
+  echo $(( (t1 - t0) / 20 )) >> "$work/start.sydbox"
+  i=$((i + 1))
+done
+sn=$(median < "$work/start.native"); ss=$(median < "$work/start.sydbox")
+awk -v a="$sn" -v b="$ss" 'BEGIN {printf "| start-up | true | %.2f ms | 1.000 | |\n| start-up | sydbox -- true | %.2f ms | %.1f | |\n", a/1e6, b/1e6, b/a}'
+
+# References where installed.
+for tool in strace bwrap firejail; do
+  command -v "$tool" >/dev/null 2>&1 || echo "| (reference) | $tool | not installed | | |"
+done
+if command -v strace >/dev/null 2>&1; then
+  loop stat $((50000 / SCALE)) /etc/passwd "strace -f|strace -f -qq -o /dev/null"
+fi
+
+if [ "$WITH_BUILD" = 1 ]; then
+  echo
+  sh bench/googletest-build.sh 3
+fi
