@@ -76,6 +76,22 @@ Result<std::string> ReadString(pid_t pid, uint64_t addr, size_t max) {
   return Fail(ENAMETOOLONG, "path argument longer than PATH_MAX");
 }
 
+ssize_t ReadSome(pid_t pid, uint64_t addr, void* buf, size_t len) {
+  if (addr == 0) return -1;
+  iovec local{buf, len};
+  iovec remote{reinterpret_cast<void*>(addr), len};
+  ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+  if (n < 0 && errno == EFAULT) {
+    // The range crosses into an unmapped page: read up to the boundary.
+    size_t first = 4096 - (addr % 4096);
+    if (first < len) {
+      local.iov_len = remote.iov_len = first;
+      n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+    }
+  }
+  return n;
+}
+
 Status ReadMemory(pid_t pid, uint64_t addr, void* buf, size_t len) {
   iovec local{buf, len};
   iovec remote{reinterpret_cast<void*>(addr), len};

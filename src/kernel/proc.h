@@ -15,6 +15,9 @@ namespace syd::kernel {
 // Reads a NUL-terminated string of at most `max` bytes (including the NUL)
 // from the tracee. ENAMETOOLONG if no NUL within `max`, EFAULT if unreadable.
 Result<std::string> ReadString(pid_t pid, uint64_t addr, size_t max);
+// Reads up to `len` bytes (fewer if the next page is unmapped); returns
+// how many were read, or -1.
+ssize_t ReadSome(pid_t pid, uint64_t addr, void* buf, size_t len);
 // Reads/writes exactly `len` bytes of tracee memory.
 Status ReadMemory(pid_t pid, uint64_t addr, void* buf, size_t len);
 Status WriteMemory(pid_t pid, uint64_t addr, const void* buf, size_t len);

@@ -213,6 +213,15 @@ std::span<const int> AlwaysDeniedSyscalls() {
   return kDenied;
 }
 
+std::span<const int> CredentialSyscalls() {
+  static const std::array<int, 15> kCalls = {
+      __NR_umask,    __NR_setuid,   __NR_setgid,    __NR_setreuid, __NR_setregid,
+      __NR_setresuid, __NR_setresgid, __NR_setfsuid, __NR_setfsgid, __NR_capset,
+      __NR_chroot,   __NR_pivot_root, __NR_setns,   __NR_unshare,  __NR_setgroups,
+  };
+  return kCalls;
+}
+
 uint64_t OpenWriteFlags() {
   return O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | kTmpfileBit;
 }

@@ -75,6 +75,11 @@ bool CanBeCategory(const SyscallInfo& info, Category c);
 // Calls that escape any syscall-argument sandbox (SPEC §2.9): always denied.
 std::span<const int> AlwaysDeniedSyscalls();
 
+// Calls that change what the supervisor caches per process for emulated
+// opens (umask, ids, root, mount namespace). They are sent to user space
+// whenever opens are emulated, so the cache is never trusted after one.
+std::span<const int> CredentialSyscalls();
+
 // The open(2) flag bits that mean write intent.
 uint64_t OpenWriteFlags();
 

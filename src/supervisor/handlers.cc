@@ -365,7 +365,7 @@ void EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mode,
   bool switch_ids = false;
   const bool creates = flags & (O_CREAT | kTmpfileBit);
   if (creates || c.env.supervisor_is_root) {
-    auto r = kernel::ReadCreds(c.tid());
+    auto r = c.env.procs->CallerCreds(c.Tgid(), c.tid());
     if (!r) {
       c.Error(ESRCH);
       return;
@@ -483,7 +483,10 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
   }
 
   const bool checked = pol.mode(cat) != Mode::kOff && !c.rule_allowed;
-  const bool exec_controls = info->handler == policy::Handler::kExec;
+  // An exec needs a look only for exec controls or a pending exec lock.
+  const bool exec_controls = info->handler == policy::Handler::kExec &&
+                             (!pol.exec_kill_if_match.empty() || !pol.exec_resume_if_match.empty() ||
+                              env.procs->any_exec_lock());
   if (!checked && !exec_controls && info->handler != policy::Handler::kOpenat2) {
     // Nothing to decide: the kernel runs the call with its own arguments.
     c.Continue();
@@ -491,11 +494,12 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
   }
 
   // Resolve every path argument against the caller's root.
-  UniqueFd root(open(fmt::format("/proc/{}/root", c.tid()).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root.valid()) {
+  auto root_or = env.procs->CallerRoot(c.Tgid(), c.tid());
+  if (!root_or) {
     c.Error(ESRCH);
     return;
   }
+  UniqueFd root = std::move(*root_or);
   PathArgValue args[2];
   for (uint8_t i = 0; i < info->npaths; ++i) {
     Resolution r = ReadAndResolve(c, info->paths[i], open_flags, info->handler == policy::Handler::kOpenat2 ? &how : nullptr,
@@ -737,6 +741,15 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
     return;
   }
 
+  // A call that changes the caller's identity, umask or root: forget what
+  // was cached for its opens (before the call: it may change them now).
+  for (int nr : policy::CredentialSyscalls()) {
+    if (nr == req.data.nr) {
+      env.procs->MarkVolatile(c.Tgid());
+      break;
+    }
+  }
+
   // Intent: open flags (from the register or struct open_how).
   open_how how{};
   uint64_t open_flags = 0, open_mode = 0;
@@ -761,11 +774,18 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
   }
 
   // Magic stat first: the raw string decides, before rules and resolution.
+  // Most stat calls are not magic: 12 bytes tell, the rest is read only
+  // for a /dev/sydbox path.
   if (info && info->magic) {
-    auto raw = kernel::ReadString(c.tid(), c.arg(info->paths[0].path), PATH_MAX);
-    if (raw && IsMagicPath(*raw) && env.nfd->StillValid(req.id) && !env.procs->Get(c.Tgid()).locked) {
-      HandleMagic(c, *raw);
-      return;
+    char prefix[12];
+    ssize_t n = kernel::ReadSome(c.tid(), c.arg(info->paths[0].path), prefix, sizeof prefix);
+    if (n >= static_cast<ssize_t>(kMagicPrefix.size()) &&
+        IsMagicPath(std::string_view(prefix, static_cast<size_t>(n)).substr(0, std::min<size_t>(n, strnlen(prefix, n))))) {
+      auto raw = kernel::ReadString(c.tid(), c.arg(info->paths[0].path), PATH_MAX);
+      if (raw && IsMagicPath(*raw) && env.nfd->StillValid(req.id) && !env.procs->Get(c.Tgid()).locked) {
+        HandleMagic(c, *raw);
+        return;
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 #include "supervisor/process_table.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "kernel/proc.h"
@@ -11,6 +12,7 @@ ProcessTable::ProcessTable(policy::MagicLock initial, pid_t eldest) : eldest_(el
   initial_.locked = initial == policy::MagicLock::kOn;
   initial_.lock_on_exec = initial == policy::MagicLock::kExec;
   any_locked_ = initial_.locked;
+  any_exec_lock_.store(initial_.lock_on_exec);
 }
 
 ProcessTable::Entry& ProcessTable::Lookup(pid_t tgid, int depth) {
@@ -49,10 +51,12 @@ void ProcessTable::Set(pid_t tgid, const ProcState& st) {
   std::lock_guard<std::mutex> lock(mu_);
   Lookup(tgid).st = st;
   if (st.locked) any_locked_ = true;
+  if (st.lock_on_exec) any_exec_lock_.store(true, std::memory_order_relaxed);
   if (st.resumed) any_resumed_.store(true, std::memory_order_relaxed);
 }
 
 void ProcessTable::OnExec(pid_t tgid) {
+  if (!any_exec_lock()) return;
   std::lock_guard<std::mutex> lock(mu_);
   if (tgid == eldest_ && !eldest_exec_seen_) {
     eldest_exec_seen_ = true;
@@ -68,6 +72,44 @@ void ProcessTable::OnExec(pid_t tgid) {
 }  // namespace syd::supervisor
 
 namespace syd::supervisor {
+
+Result<kernel::Creds> ProcessTable::CallerCreds(pid_t tgid, pid_t tid) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Entry& e = Lookup(tgid);
+    if (!e.volatile_ids && e.creds) return *e.creds;
+  }
+  SYD_TRY(cr, kernel::ReadCreds(tid));
+  std::lock_guard<std::mutex> lock(mu_);
+  Entry& e = Lookup(tgid);
+  if (!e.volatile_ids) e.creds = cr;
+  return cr;
+}
+
+Result<UniqueFd> ProcessTable::CallerRoot(pid_t tgid, pid_t tid) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Entry& e = Lookup(tgid);
+    if (!e.volatile_ids && e.root.valid()) {
+      int fd = fcntl(e.root.get(), F_DUPFD_CLOEXEC, 0);
+      if (fd >= 0) return UniqueFd(fd);
+    }
+  }
+  UniqueFd root(open(fmt::format("/proc/{}/root", tid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root.valid()) return Fail(errno, "open /proc/PID/root");
+  std::lock_guard<std::mutex> lock(mu_);
+  Entry& e = Lookup(tgid);
+  if (!e.volatile_ids && !e.root.valid()) e.root.Reset(fcntl(root.get(), F_DUPFD_CLOEXEC, 0));
+  return root;
+}
+
+void ProcessTable::MarkVolatile(pid_t tgid) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Entry& e = Lookup(tgid);
+  e.volatile_ids = true;
+  e.creds.reset();
+  e.root.Reset();
+}
 
 void ProcessTable::DetachThread(pid_t tid) {
   std::lock_guard<std::mutex> lock(mu_);

@@ -8,8 +8,10 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
+#include "kernel/proc.h"
 #include "policy/policy.h"
 #include "util/unique_fd.h"
 
@@ -30,8 +32,18 @@ class ProcessTable {
   // Called when `tgid` execs: applies a pending exec lock. The eldest's
   // first exec (of COMMAND itself) does not count.
   void OnExec(pid_t tgid);
+  // True once any process may lock itself at its next exec: until then an
+  // exec needs no bookkeeping.
+  bool any_exec_lock() const { return any_exec_lock_.load(std::memory_order_relaxed); }
   // True once any process was resumed: lets the hot path skip the lookup.
   bool any_resumed() const { return any_resumed_.load(std::memory_order_relaxed); }
+  // What an emulated open needs of the caller: its fsuid/fsgid/umask and an
+  // O_PATH handle of its root. Cached per process until the process makes
+  // one of policy::CredentialSyscalls(); then read afresh every time.
+  Result<kernel::Creds> CallerCreds(pid_t tgid, pid_t tid);
+  Result<UniqueFd> CallerRoot(pid_t tgid, pid_t tid);
+  void MarkVolatile(pid_t tgid);
+
   // detach_thread: one thread no longer decided in user space.
   void DetachThread(pid_t tid);
   bool ThreadDetached(pid_t tid);
@@ -40,6 +52,9 @@ class ProcessTable {
   struct Entry {
     UniqueFd pidfd;
     ProcState st;
+    bool volatile_ids = false;  // made a credential/root call: never cache
+    std::optional<kernel::Creds> creds;
+    UniqueFd root;
   };
   Entry& Lookup(pid_t tgid, int depth = 0);  // mu_ held
 
@@ -51,6 +66,7 @@ class ProcessTable {
   pid_t eldest_;
   pid_t self_;
   std::atomic<bool> any_resumed_{false};
+  std::atomic<bool> any_exec_lock_{false};
   std::unordered_map<pid_t, UniqueFd> detached_threads_;  // tid -> pidfd of its process
 };
 

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -127,6 +128,10 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   }
 
   kernel::ListenerFd listener(std::move(child->listener()));
+  if (getenv("SYD_SYNC_WAKE_UP")) {
+    uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+    ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
+  }
   SharedPolicy shared(policy, std::set<int>(notified.begin(), notified.end()), magic_unlocked);
   ProcessTable procs(opts.lock ? policy::MagicLock::kOn : policy.magic_lock, eldest);
   Reporter reporter(opts.log_fd, opts.log_format);
