@@ -6,6 +6,9 @@
 #include "bpf/compile.h"
 
 #include <fcntl.h>
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
@@ -108,7 +111,15 @@ SyscallChain LowerChecked(const policy::Policy& p, const policy::SyscallInfo& s,
     // Every stat-like call may be a /dev/sydbox command: all go to user
     // space unless the kernel already denies them outright.
     for (ChainRule& r : ch.rules) r.action = Stronger(r.action, SECCOMP_RET_USER_NOTIF);
+    const uint32_t plain = ch.fallback;
     ch.fallback = Stronger(ch.fallback, SECCOMP_RET_USER_NOTIF);
+    // ... except fstat-style calls: magic commands never use AT_EMPTY_PATH
+    // (glibc's fstat() does: newfstatat(fd, "", AT_EMPTY_PATH)), so with
+    // stat sandboxing off they stay in the kernel. The flag is a register.
+    if (s.at_flags_arg >= 0 && s.rule == policy::CategoryRule::kFixed && plain == SECCOMP_RET_ALLOW)
+      ch.rules.insert(ch.rules.begin(), ChainRule{{ArgCond{static_cast<uint8_t>(s.at_flags_arg), true,
+                                                            CmpOp::kAnyBits, AT_EMPTY_PATH}},
+                                                  SECCOMP_RET_ALLOW});
   }
   // Drop rules that decide the same as the fallback.
   while (!ch.rules.empty() && !ch.rules.back().log_mark && ch.rules.back().action == ch.fallback) ch.rules.pop_back();
