@@ -13,18 +13,20 @@ work=$(mktemp -d /tmp/sydbox-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 now() { date +%s.%N; }
-build() {  # $1 = native|paludis, $2 = build dir
+build() {  # $1 = native|paludis|locked, $2 = build dir
   case $1 in
     native) sh -c "cmake -S $SRC -B $2 >/dev/null && make -C $2 -j2 >/dev/null" ;;
-    paludis) "$SYDBOX" -p paludis -m "allowlist/write+$2/***" -- \
+    paludis) "$SYDBOX" --stats -p paludis -m "allowlist/write+$2/***" -- \
                sh -c "cmake -S $SRC -B $2 >/dev/null && make -C $2 -j2 >/dev/null" 2>>"$work/violations" ;;
+    locked) "$SYDBOX" --stats -l -p paludis -m "allowlist/write+$2/***" -- \
+               sh -c "cmake -S $SRC -B $2 >/dev/null && make -C $2 -j2 >/dev/null" 2>>"$work/locked.err" ;;
   esac
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 i=0
 while [ "$i" -lt "$PAIRS" ]; do
-  for mode in native paludis; do
+  for mode in native paludis locked; do
     dir="$work/$mode-$i"
     t0=$(now); build "$mode" "$dir"; t1=$(now)
     echo "$t1 - $t0" | bc >> "$work/$mode.times"
@@ -34,11 +36,17 @@ while [ "$i" -lt "$PAIRS" ]; do
 done
 n=$(median < "$work/native.times")
 p=$(median < "$work/paludis.times")
+l=$(median < "$work/locked.times")
+# Round trips to the supervisor per build (from --stats): they do not drift.
+trips() { grep -h '"event":"stats"' "$1" 2>/dev/null | sed 's/.*"notifications":\([0-9]*\).*/\1/' | median; }
 echo "machine: nproc=$(nproc) kernel=$(uname -r)"
-echo "googletest build (cmake + make -j2), $PAIRS interleaved pairs, median wall seconds:"
-printf '| workload | native | sydbox -p paludis | ratio |\n|---|---|---|---|\n'
-printf '| googletest build | %.2f | %.2f | %.3f |\n' "$n" "$p" "$(echo "$p / $n" | bc -l)"
+echo "googletest build (cmake + make -j2), $PAIRS interleaved rounds, median wall seconds:"
+printf '| workload | configuration | median | ratio to native | round trips |\n|---|---|---|---|---|\n'
+printf '| googletest build | native | %.2f s | 1.000 | |\n' "$n"
+printf '| googletest build | sydbox -p paludis (magic unlocked) | %.2f s | %.3f | %s |\n' "$p" "$(echo "$p / $n" | bc -l)" "$(trips "$work/violations")"
+printf '| googletest build | sydbox -p paludis --lock | %.2f s | %.3f | %s |\n' "$l" "$(echo "$l / $n" | bc -l)" "$(trips "$work/locked.err")"
 echo "runs (native): $(tr '\n' ' ' < "$work/native.times")"
 echo "runs (paludis): $(tr '\n' ' ' < "$work/paludis.times")"
+echo "runs (paludis --lock): $(tr '\n' ' ' < "$work/locked.times")"
 v=$(cat "$work/violations" 2>/dev/null | grep -c '"event":"violation"' || true)
 echo "violations reported: ${v:-0}"

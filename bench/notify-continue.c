@@ -69,6 +69,13 @@ int main(int argc, char** argv) {
   int pidfd = syscall(SYS_pidfd_open, child, 0);
   int listener = syscall(SYS_pidfd_getfd, pidfd, remote, 0);
   if (listener < 0) { perror("pidfd_getfd"); return 1; }
+  /* NOTIFY_SYNC=1: hand the CPU over on each notification (Linux 6.6),
+   * as sydbox does by default. */
+  const char* sync = getenv("NOTIFY_SYNC");
+  if (sync && !strcmp(sync, "1")) {
+    unsigned long long fl = 1; /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP */
+    ioctl(listener, SECCOMP_IOW(4, unsigned long long), &fl);
+  }
   if (write(sv[0], "g", 1) != 1) return 1;
   close(sv[0]);
   /* The receive blocks; SIGCHLD and a 50 ms timer (handlers without
