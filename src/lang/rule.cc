@@ -12,12 +12,6 @@
 namespace syd::lang {
 namespace {
 
-Unexpected<Error> At(uint32_t col, std::string what) {
-  Error e{0, std::move(what)};
-  e.column = col;
-  return Unexpected<Error>(std::move(e));
-}
-
 // Splits at ':' outside "..." and (), [], {}. Unbalanced brackets or an
 // open quote leave the rest as one item (its parser reports the error).
 std::vector<std::pair<std::string_view, uint32_t>> SplitItems(std::string_view s, uint32_t base) {
@@ -53,13 +47,13 @@ struct ExprParser {
 
   Result<uint64_t> Primary() {
     Skip();
-    if (i >= s.size()) return At(static_cast<uint32_t>(i), "expected a number or a constant");
+    if (i >= s.size()) return FailAt(static_cast<uint32_t>(i), "expected a number or a constant");
     char c = s[i];
     if (c == '(') {
       ++i;
       SYD_TRY(v, Binary(0));
       Skip();
-      if (i >= s.size() || s[i] != ')') return At(static_cast<uint32_t>(i), "expected ')'");
+      if (i >= s.size() || s[i] != ')') return FailAt(static_cast<uint32_t>(i), "expected ')'");
       ++i;
       return v;
     }
@@ -73,16 +67,16 @@ struct ExprParser {
       char* end = nullptr;
       errno = 0;
       uint64_t v = std::strtoull(num.c_str(), &end, 0);
-      if (errno || *end) return At(static_cast<uint32_t>(start), fmt::format("bad number '{}'", num));
+      if (errno || *end) return FailAt(static_cast<uint32_t>(start), fmt::format("bad number '{}'", num));
       return v;
     }
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_')) ++i;
       std::string_view name = s.substr(start, i - start);
       if (auto v = LookupConstant(name)) return *v;
-      return At(static_cast<uint32_t>(start), fmt::format("unknown constant '{}'", name));
+      return FailAt(static_cast<uint32_t>(start), fmt::format("unknown constant '{}'", name));
     }
-    return At(static_cast<uint32_t>(i), fmt::format("unexpected '{}' in expression", c));
+    return FailAt(static_cast<uint32_t>(i), fmt::format("unexpected '{}' in expression", c));
   }
 
   // Binary operators by C precedence (higher binds tighter).
@@ -115,7 +109,7 @@ struct ExprParser {
       SYD_TRY(rhs, Binary(p + 1));
       if (op == "*") lhs *= rhs;
       else if (op == "/") {
-        if (rhs == 0) return At(static_cast<uint32_t>(at), "division by zero");
+        if (rhs == 0) return FailAt(static_cast<uint32_t>(at), "division by zero");
         lhs /= rhs;
       } else if (op == "+") lhs += rhs;
       else if (op == "-") lhs -= rhs;
@@ -130,13 +124,13 @@ struct ExprParser {
 
 // "..." with \" and \\ unescaped (other backslashes are kept: regexes).
 Result<std::string> Quoted(std::string_view v, uint32_t col) {
-  if (v.size() < 2 || v.front() != '"' || v.back() != '"') return At(col, "expected a double-quoted string");
+  if (v.size() < 2 || v.front() != '"' || v.back() != '"') return FailAt(col, "expected a double-quoted string");
   std::string out;
   for (size_t i = 1; i + 1 < v.size(); ++i) {
     if (v[i] == '\\' && i + 2 < v.size() && (v[i + 1] == '"' || v[i + 1] == '\\')) {
       out += v[++i];
     } else if (v[i] == '"') {
-      return At(col + static_cast<uint32_t>(i), "unescaped '\"' inside a string");
+      return FailAt(col + static_cast<uint32_t>(i), "unescaped '\"' inside a string");
     } else {
       out += v[i];
     }
@@ -145,23 +139,23 @@ Result<std::string> Quoted(std::string_view v, uint32_t col) {
 }
 
 Result<int64_t> NamedNumber(std::string_view v, uint32_t col, std::string_view what) {
-  if (v.empty()) return At(col, fmt::format("{} needs a value", what));
+  if (v.empty()) return FailAt(col, fmt::format("{} needs a value", what));
   if (auto n = ParseInt(v)) return *n;
   if (auto c = LookupConstant(v)) return static_cast<int64_t>(*c);
-  return At(col, fmt::format("unknown {} '{}'", what, v));
+  return FailAt(col, fmt::format("unknown {} '{}'", what, v));
 }
 
 Result<RuleCond> ParseCond(std::string_view item, uint32_t col) {
   RuleCond c;
   c.column = col;
   size_t i = 3;
-  if (item.size() < 4) return At(col, "incomplete argument condition");
+  if (item.size() < 4) return FailAt(col, "incomplete argument condition");
   if (item[3] == '_') {
     c.arg = -1;
   } else if (item[3] >= '0' && item[3] <= '5') {
     c.arg = item[3] - '0';
   } else {
-    return At(col + 3, "argument must be arg0..arg5 or arg_");
+    return FailAt(col + 3, "argument must be arg0..arg5 or arg_");
   }
   i = 4;
   struct OpText { std::string_view text; CondOp op; };
@@ -179,23 +173,23 @@ Result<RuleCond> ParseCond(std::string_view item, uint32_t col) {
       break;
     }
   }
-  if (!found) return At(col + static_cast<uint32_t>(i), "expected an operator (= != > >= < <= & !& =~ !~ =* !* @~ @!)");
+  if (!found) return FailAt(col + static_cast<uint32_t>(i), "expected an operator (= != > >= < <= & !& =~ !~ =* !* @~ @!)");
   c.op = found->op;
   std::string_view value = rest.substr(found->text.size());
   uint32_t vcol = col + static_cast<uint32_t>(i + found->text.size());
-  if (value.empty()) return At(vcol, "missing value");
+  if (value.empty()) return FailAt(vcol, "missing value");
   if (IsArithmetic(c.op)) {
-    if (value[0] == '"') return At(vcol, "an arithmetic comparison needs a number, not a string");
+    if (value[0] == '"') return FailAt(vcol, "an arithmetic comparison needs a number, not a string");
     ExprParser p{value};
     auto v = p.Binary(0);
-    if (!v) return At(vcol + v.error().column, v.error().what);
+    if (!v) return FailAt(vcol + v.error().column, v.error().what);
     p.Skip();
-    if (p.i != value.size()) return At(vcol + static_cast<uint32_t>(p.i), "unexpected text after the expression");
+    if (p.i != value.size()) return FailAt(vcol + static_cast<uint32_t>(p.i), "unexpected text after the expression");
     c.value = *v;
     return c;
   }
   SYD_TRY(text, Quoted(value, vcol));
-  if (text.empty()) return At(vcol, "empty string");
+  if (text.empty()) return FailAt(vcol, "empty string");
   c.text = std::move(text);
   return c;
 }
@@ -218,17 +212,17 @@ Result<RuleOption> ParseOption(std::string_view item, uint32_t col) {
   const K* k = nullptr;
   for (const K& e : kKeys)
     if (e.name == key) k = &e;
-  if (!k) return At(col, fmt::format("unknown option '{}'", key));
+  if (!k) return FailAt(col, fmt::format("unknown option '{}'", key));
   o.kind = k->kind;
   switch (o.kind) {
     case OptKind::kAllow:
-      if (eq != std::string_view::npos) return At(vcol, "'allow' takes no value");
+      if (eq != std::string_view::npos) return FailAt(vcol, "'allow' takes no value");
       return o;
     case OptKind::kFault:
     case OptKind::kError:
     case OptKind::kTrap: {
       SYD_TRY(n, NamedNumber(val, vcol, "errno"));
-      if (n < 0 || n > 4095) return At(vcol, "errno out of range");
+      if (n < 0 || n > 4095) return FailAt(vcol, "errno out of range");
       o.number = n;
       return o;
     }
@@ -242,7 +236,7 @@ Result<RuleOption> ParseOption(std::string_view item, uint32_t col) {
     case OptKind::kDetachProcess:
     case OptKind::kDetachThread: {
       SYD_TRY(n, NamedNumber(val, vcol, "signal"));
-      if (n < 0 || n > 64) return At(vcol, "signal out of range");
+      if (n < 0 || n > 64) return FailAt(vcol, "signal out of range");
       o.number = n;
       return o;
     }
@@ -252,13 +246,13 @@ Result<RuleOption> ParseOption(std::string_view item, uint32_t col) {
         return o;
       } else {
         auto n = ParseInt(val);
-        if (!n || *n < 0 || *n > 65535) return At(vcol, "log= wants a descriptor number or 'syslog'");
+        if (!n || *n < 0 || *n > 65535) return FailAt(vcol, "log= wants a descriptor number or 'syslog'");
         o.number = *n;
         return o;
       }
     case OptKind::kCommand:
     case OptKind::kCmdline:
-      if (val.empty()) return At(vcol, fmt::format("{}= needs a regex", key));
+      if (val.empty()) return FailAt(vcol, fmt::format("{}= needs a regex", key));
       if (val[0] == '"') {
         SYD_TRY(q, Quoted(val, vcol));
         o.text = std::move(q);
@@ -267,7 +261,7 @@ Result<RuleOption> ParseOption(std::string_view item, uint32_t col) {
       }
       return o;
     case OptKind::kLoad:
-      if (val.empty()) return At(vcol, "load= needs a module");
+      if (val.empty()) return FailAt(vcol, "load= needs a module");
       o.text = std::string(val);
       return o;
   }
@@ -302,7 +296,7 @@ Result<uint64_t> EvalExpression(std::string_view text) {
   ExprParser p{text};
   SYD_TRY(v, p.Binary(0));
   p.Skip();
-  if (p.i != text.size()) return At(static_cast<uint32_t>(p.i) + 1, "unexpected text after the expression");
+  if (p.i != text.size()) return FailAt(static_cast<uint32_t>(p.i) + 1, "unexpected text after the expression");
   return v;
 }
 
@@ -316,17 +310,17 @@ Result<Rule> ParseRule(const Command& cmd) {
   else if (action == "log") r.action = RuleAction::kLog;
   else if (action == "allow") r.action = RuleAction::kAllow;
   else if (action == "trace" || action == "user") r.action = RuleAction::kTrace;
-  else return At(5, fmt::format("unknown action '{}' (kill_process, kill_thread, fault, trap, log, allow, trace)", action));
+  else return FailAt(5, fmt::format("unknown action '{}' (kill_process, kill_thread, fault, trap, log, allow, trace)", action));
   if (cmd.op != Op::kAppend && cmd.op != Op::kPrepend && cmd.op != Op::kRemove)
-    return At(static_cast<uint32_t>(cmd.key.size() + 1), "a sys/ rule takes '+', '^' or '-'");
+    return FailAt(static_cast<uint32_t>(cmd.key.size() + 1), "a sys/ rule takes '+', '^' or '-'");
   const uint32_t base = static_cast<uint32_t>(cmd.key.size() + 2);  // column of the value's first byte
   auto items = SplitItems(cmd.value, base);
   r.set_text = std::string(items[0].first);
   r.set_column = items[0].second;
-  if (Trim(r.set_text).empty()) return At(base, "missing system call set");
+  if (Trim(r.set_text).empty()) return FailAt(base, "missing system call set");
   for (size_t k = 1; k < items.size(); ++k) {
     auto [item, col] = items[k];
-    if (item.empty()) return At(col, "empty condition or option");
+    if (item.empty()) return FailAt(col, "empty condition or option");
     if (StartsWith(item, "arg")) {
       SYD_TRY(c, ParseCond(item, col));
       r.conds.push_back(std::move(c));
@@ -344,10 +338,10 @@ Result<Rule> ParseRule(const Command& cmd) {
       case OptKind::kCommand:
       case OptKind::kCmdline: break;
       case OptKind::kLog: ok = r.action == RuleAction::kTrace || r.action == RuleAction::kLog; break;
-      case OptKind::kLoad: return At(o.column, "load= (modules) is not supported by this version yet");
+      case OptKind::kLoad: return FailAt(o.column, "load= (modules) is not supported by this version yet");
       default: ok = r.action == RuleAction::kTrace; break;
     }
-    if (!ok) return At(o.column, fmt::format("this option does not apply to a {} rule", RuleActionName(r.action)));
+    if (!ok) return FailAt(o.column, fmt::format("this option does not apply to a {} rule", RuleActionName(r.action)));
   }
   return r;
 }

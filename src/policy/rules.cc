@@ -18,12 +18,6 @@
 namespace syd::policy {
 namespace {
 
-Unexpected<Error> At(uint32_t col, std::string what) {
-  Error e{0, std::move(what)};
-  e.column = col;
-  return Unexpected<Error>(std::move(e));
-}
-
 uint32_t KernelAction(const lang::Rule& r) {
   auto opt = [&](lang::OptKind k) -> const lang::RuleOption* {
     for (const auto& o : r.options)
@@ -166,7 +160,7 @@ Result<SysRule> CompileRule(const lang::Command& cmd, const ServiceLookup& servi
   r.origin = cmd.origin;
   r.text = cmd.key + "|" + cmd.value;
   auto set = ResolveSyscallSet(rule.set_text);
-  if (!set) return At(rule.set_column + (set.error().column ? set.error().column - 1 : 0), set.error().what);
+  if (!set) return FailAt(rule.set_column + (set.error().column ? set.error().column - 1 : 0), set.error().what);
   r.syscalls = std::move(*set);
   for (const lang::RuleCond& c : rule.conds) {
     SysCond sc;
@@ -174,29 +168,29 @@ Result<SysRule> CompileRule(const lang::Command& cmd, const ServiceLookup& servi
     if (lang::IsStringOp(c.op)) {
       if (c.op == lang::CondOp::kRegex || c.op == lang::CondOp::kNotRegex) {
         auto re = Regex::Compile(c.text, false);
-        if (!re) return At(c.column, re.error().what);
+        if (!re) return FailAt(c.column, re.error().what);
         sc.regex = *re;
       } else {
         auto g = Pattern::Compile(c.text);
-        if (!g) return At(c.column, g.error().what);
+        if (!g) return FailAt(c.column, g.error().what);
         sc.glob = std::move(*g);
       }
       r.user_space = true;
     } else if (lang::IsAddressOp(c.op)) {
-      if (c.arg != -1) return At(c.column, "address conditions apply to arg_");
+      if (c.arg != -1) return FailAt(c.column, "address conditions apply to arg_");
       auto a = ParseAddrPattern(c.text, services);
-      if (!a) return At(c.column, a.error().what);
+      if (!a) return FailAt(c.column, a.error().what);
       sc.addr = std::move(*a);
       r.user_space = true;
     } else if (c.arg == -1) {
-      return At(c.column, "arg_ (the path or address) takes a string or address comparison");
+      return FailAt(c.column, "arg_ (the path or address) takes a string or address comparison");
     }
     r.conds.push_back(std::move(sc));
   }
   for (const lang::RuleOption& o : rule.options) {
     if (o.kind == lang::OptKind::kCommand || o.kind == lang::OptKind::kCmdline) {
       auto re = Regex::Compile(o.text, false);
-      if (!re) return At(o.column, re.error().what);
+      if (!re) return FailAt(o.column, re.error().what);
       (o.kind == lang::OptKind::kCommand ? r.command : r.cmdline) = *re;
       r.user_space = true;
     }

@@ -13,12 +13,6 @@
 namespace syd::policy {
 namespace {
 
-Unexpected<Error> AtColumn(size_t col, std::string what) {
-  Error e{0, std::move(what)};
-  e.column = static_cast<uint32_t>(col);
-  return Unexpected<Error>(std::move(e));
-}
-
 bool InClass(const SyscallEntry& e, std::string_view cls) {
   for (std::string_view c : Split(e.classes, ' '))
     if (c == cls) return true;
@@ -43,7 +37,7 @@ bool SydClass(std::string_view cls, std::set<int>* out) {
 
 Result<std::set<int>> MatchRegex(std::string_view re, size_t col) {
   auto code = Regex::Compile(std::string(re), true);
-  if (!code) return AtColumn(col, code.error().what);
+  if (!code) return FailAt(static_cast<uint32_t>(col), code.error().what);
   std::set<int> out;
   for (const SyscallEntry& e : SyscallTable())
     if ((*code)->Matches(e.name)) out.insert(e.nr);
@@ -94,7 +88,7 @@ std::vector<std::string> SyscallClasses() {
 
 Result<std::set<int>> ResolveSyscallSet(std::string_view text) {
   std::set<int> result;
-  if (Trim(text).empty()) return AtColumn(1, "empty system call set");
+  if (Trim(text).empty()) return FailAt(static_cast<uint32_t>(1), "empty system call set");
   for (auto [raw, col] : Items(text)) {
     std::string_view item = raw;
     bool optional = false, remove = false;
@@ -103,7 +97,7 @@ Result<std::set<int>> ResolveSyscallSet(std::string_view text) {
       item.remove_prefix(1);
       ++col;
     }
-    if (item.empty()) return AtColumn(col, "empty item in system call set");
+    if (item.empty()) return FailAt(static_cast<uint32_t>(col), "empty item in system call set");
     std::set<int> got;
     if (item[0] == '/') {
       SYD_TRY(m, MatchRegex(item.substr(1), col));
@@ -119,19 +113,19 @@ Result<std::set<int>> ResolveSyscallSet(std::string_view text) {
         }
         // %clock has no member on x86_64 in strace's table, but is a class.
         if (!known && item != "%clock" && item != "%pure" && item != "%creds")
-          return AtColumn(col, fmt::format("unknown class '{}'", item));
+          return FailAt(static_cast<uint32_t>(col), fmt::format("unknown class '{}'", item));
       }
     } else if (item[0] >= '0' && item[0] <= '9') {
       auto n = ParseInt(item);
-      if (!n || *n < 0 || *n > 4095) return AtColumn(col, fmt::format("bad system call number '{}'", item));
+      if (!n || *n < 0 || *n > 4095) return FailAt(static_cast<uint32_t>(col), fmt::format("bad system call number '{}'", item));
       got.insert(static_cast<int>(*n));
     } else {
       auto nr = SyscallNumber(item);
       if (nr) got.insert(*nr);
-      else if (!optional) return AtColumn(col, fmt::format("unknown system call '{}'", item));
+      else if (!optional) return FailAt(static_cast<uint32_t>(col), fmt::format("unknown system call '{}'", item));
     }
     if (got.empty() && !optional && item[0] == '/')
-      return AtColumn(col, fmt::format("regex '{}' matches no system call", item));
+      return FailAt(static_cast<uint32_t>(col), fmt::format("regex '{}' matches no system call", item));
     for (int nr : got) {
       if (remove) result.erase(nr);
       else result.insert(nr);

@@ -15,6 +15,12 @@ Unexpected<Error> Fail(int sys_errno, std::string_view call, std::string_view ar
   return Fail(sys_errno, fmt::format("{}({})", call, arg));
 }
 
+Unexpected<Error> FailAt(uint32_t column, std::string what) {
+  Error e{0, std::move(what)};
+  e.column = column;
+  return Unexpected<Error>(std::move(e));
+}
+
 std::string ErrnoName(int e) {
   if (const char* n = strerrorname_np(e)) return n;
   return std::to_string(e);

@@ -23,6 +23,9 @@ using Status = Result<void>;
 Unexpected<Error> Fail(int sys_errno, std::string what);
 Unexpected<Error> Fail(int sys_errno, std::string_view call, std::string_view arg);
 
+// An error located at a 1-based column of the text being parsed.
+Unexpected<Error> FailAt(uint32_t column, std::string what);
+
 template <class... Args>
 Unexpected<Error> Failf(fmt::format_string<Args...> f, Args&&... args) {
   return Unexpected<Error>(Error{0, fmt::format(f, std::forward<Args>(args)...)});
