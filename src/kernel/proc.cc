@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "util/strings.h"
@@ -56,11 +57,15 @@ std::string_view StatusField(std::string_view status, std::string_view key) {
 Result<std::string> ReadString(pid_t pid, uint64_t addr, size_t max) {
   if (addr == 0) return Fail(EFAULT, "read string at NULL");
   std::string out;
-  // Read page by page: a string may end just before an unmapped page.
+  // Small chunks first (most paths are short: copying a page per call
+  // showed in profiles), never across a page boundary, since a string may
+  // end just before an unmapped page.
   constexpr size_t kPage = 4096;
   char buf[kPage];
+  size_t want = 256;
   while (out.size() < max) {
-    size_t chunk = kPage - (addr % kPage);
+    size_t chunk = std::min(want, kPage - (addr % kPage));
+    want = kPage;
     if (chunk > max - out.size()) chunk = max - out.size();
     iovec local{buf, chunk};
     iovec remote{reinterpret_cast<void*>(addr), chunk};

@@ -73,34 +73,38 @@ void ProcessTable::OnExec(pid_t tgid) {
 
 namespace syd::supervisor {
 
-Result<kernel::Creds> ProcessTable::CallerCreds(pid_t tgid, pid_t tid) {
+Result<ProcessTable::Caller> ProcessTable::CallerInfo(pid_t tgid, pid_t tid, bool want_creds) {
+  Caller out;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Entry& e = Lookup(tgid);
-    if (!e.volatile_ids && e.creds) return *e.creds;
-  }
-  SYD_TRY(cr, kernel::ReadCreds(tid));
-  std::lock_guard<std::mutex> lock(mu_);
-  Entry& e = Lookup(tgid);
-  if (!e.volatile_ids) e.creds = cr;
-  return cr;
-}
-
-Result<UniqueFd> ProcessTable::CallerRoot(pid_t tgid, pid_t tid) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    Entry& e = Lookup(tgid);
-    if (!e.volatile_ids && e.root.valid()) {
-      int fd = fcntl(e.root.get(), F_DUPFD_CLOEXEC, 0);
-      if (fd >= 0) return UniqueFd(fd);
+    if (!e.volatile_ids) {
+      out.root = e.root;
+      if (want_creds) out.creds = e.creds;
     }
   }
-  UniqueFd root(open(fmt::format("/proc/{}/root", tid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root.valid()) return Fail(errno, "open /proc/PID/root");
+  if (out.root && (!want_creds || out.creds)) return out;  // the common case: one lookup, no /proc
+  if (!out.root) {
+    int fd = open(fmt::format("/proc/{}/root", tid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return Fail(errno, "open /proc/PID/root");
+    out.root = std::make_shared<const UniqueFd>(fd);
+  }
+  if (want_creds && !out.creds) {
+    SYD_TRY(cr, kernel::ReadCreds(tid));
+    out.creds = cr;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   Entry& e = Lookup(tgid);
-  if (!e.volatile_ids && !e.root.valid()) e.root.Reset(fcntl(root.get(), F_DUPFD_CLOEXEC, 0));
-  return root;
+  if (!e.volatile_ids) {
+    if (!e.root) e.root = out.root;
+    if (out.creds && !e.creds) e.creds = out.creds;
+  }
+  return out;
+}
+
+Result<kernel::Creds> ProcessTable::CallerCreds(pid_t tgid, pid_t tid) {
+  SYD_TRY(c, CallerInfo(tgid, tid, true));
+  return *c.creds;
 }
 
 void ProcessTable::MarkVolatile(pid_t tgid) {
@@ -108,7 +112,7 @@ void ProcessTable::MarkVolatile(pid_t tgid) {
   Entry& e = Lookup(tgid);
   e.volatile_ids = true;
   e.creds.reset();
-  e.root.Reset();
+  e.root.reset();
 }
 
 void ProcessTable::DetachThread(pid_t tid) {

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -40,8 +41,12 @@ class ProcessTable {
   // What an emulated open needs of the caller: its fsuid/fsgid/umask and an
   // O_PATH handle of its root. Cached per process until the process makes
   // one of policy::CredentialSyscalls(); then read afresh every time.
+  struct Caller {
+    std::optional<kernel::Creds> creds;     // when asked for
+    std::shared_ptr<const UniqueFd> root;   // O_PATH of the caller's "/"
+  };
+  Result<Caller> CallerInfo(pid_t tgid, pid_t tid, bool want_creds);
   Result<kernel::Creds> CallerCreds(pid_t tgid, pid_t tid);
-  Result<UniqueFd> CallerRoot(pid_t tgid, pid_t tid);
   void MarkVolatile(pid_t tgid);
 
   // detach_thread: one thread no longer decided in user space.
@@ -54,7 +59,7 @@ class ProcessTable {
     ProcState st;
     bool volatile_ids = false;  // made a credential/root call: never cache
     std::optional<kernel::Creds> creds;
-    UniqueFd root;
+    std::shared_ptr<const UniqueFd> root;
   };
   Entry& Lookup(pid_t tgid, int depth = 0);  // mu_ held
 
