@@ -56,14 +56,14 @@ std::vector<pid_t> Descendants(pid_t root) {
     if (ppid > 0) children.emplace(ppid, static_cast<pid_t>(*pid));
   }
   closedir(d);
-  std::vector<pid_t> out, todo{root};
-  while (!todo.empty()) {
-    pid_t p = todo.back();
-    todo.pop_back();
+  std::vector<pid_t> out, pending{root};
+  while (!pending.empty()) {
+    pid_t p = pending.back();
+    pending.pop_back();
     auto [b, e] = children.equal_range(p);
     for (auto it = b; it != e; ++it) {
       out.push_back(it->second);
-      todo.push_back(it->second);
+      pending.push_back(it->second);
     }
   }
   return out;
