@@ -367,7 +367,7 @@ void EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mode,
   const bool creates = flags & (O_CREAT | kTmpfileBit);
   if (creates || c.env.supervisor_is_root) {
     if (known) {
-      cr = *known;
+      cr = *known;  // read before the caller's validity was last checked
     } else {
       auto r = c.env.procs->CallerCreds(c.Tgid(), c.tid());
       if (!r) {
@@ -375,10 +375,11 @@ void EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mode,
         return;
       }
       cr = *r;
+      // /proc may have been read just now: the pid must still be the caller.
+      if (!c.env.nfd->StillValid(c.req.id)) return;
     }
     switch_ids = c.env.supervisor_is_root && (cr.fsuid != 0 || cr.fsgid != 0);
   }
-  if (!c.env.nfd->StillValid(c.req.id)) return;
   const uint64_t oflags = OpenFlagsForOpenat2(flags, c.info.handler == policy::Handler::kOpenat2);
   const uint64_t omode = creates ? (mode & 07777 & ~static_cast<uint64_t>(cr.umask)) : 0;
   auto do_open = [&]() -> Result<UniqueFd> {
