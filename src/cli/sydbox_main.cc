@@ -63,9 +63,9 @@ int MatchMain(int argc, char** argv) {
     all = all && m;
     if (explain) {
       std::string why;
-      if (pattern.size() >= 4 && pattern.substr(pattern.size() - 4) == "/***")
+      if (m && pattern.size() >= 4 && pattern.substr(pattern.size() - 4) == "/***")
         why = " (a trailing /*** matches the directory itself and everything below it)";
-      else if (!policy::HasWildcard(pattern) && prefix)
+      else if (m && !policy::HasWildcard(pattern) && prefix)
         why = " (no wildcard: with --prefix it matches itself and everything below)";
       else if (pattern.find("**") == std::string::npos && p.find('/') != std::string::npos && !m)
         why = " ('*' and '?' never match '/'; use '**' to cross directories)";
