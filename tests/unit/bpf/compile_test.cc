@@ -16,29 +16,15 @@
 #include <set>
 
 #include "bpf/interpreter.h"
+#include "test_util.h"
 #include "policy/apply.h"
 
 namespace syd::bpf {
 namespace {
 
-policy::Policy MakePolicy(std::vector<std::string> lines) {
-  std::vector<lang::Command> cmds;
-  for (auto& l : lines) cmds.push_back(*lang::ParseCommand(l, {}));
-  auto p = policy::ApplyAll(policy::Policy{}, cmds, policy::ApplyEnv{});
-  EXPECT_TRUE(p);
-  return *p;
-}
+using test::MakePolicy;
+using test::Sys;
 
-seccomp_data Sys(int nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0) {
-  seccomp_data d{};
-  d.nr = nr;
-  d.arch = AUDIT_ARCH_X86_64;
-  d.args[0] = a0;
-  d.args[1] = a1;
-  d.args[2] = a2;
-  d.args[3] = a3;
-  return d;
-}
 
 struct Case {
   const char* name;

@@ -19,34 +19,16 @@
 
 #include "bpf/compile.h"
 #include "bpf/interpreter.h"
+#include "test_util.h"
 #include "policy/apply.h"
 #include "policy/syscalls.h"
 
 namespace syd::bpf {
 namespace {
 
-policy::Policy Make(const std::vector<std::string>& lines) {
-  std::vector<lang::Command> cmds;
-  uint32_t n = 0;
-  for (const auto& l : lines) {
-    auto c = lang::ParseCommand(l, {"t", ++n});
-    EXPECT_TRUE(c) << l;
-    cmds.push_back(*c);
-  }
-  auto p = policy::ApplyAll(policy::Policy{}, cmds, policy::ApplyEnv{});
-  EXPECT_TRUE(p) << (p ? "" : p.error().what);
-  return p ? *p : policy::Policy{};
-}
+using test::MakePolicy;
+using test::Sys;
 
-seccomp_data Sys(int nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0) {
-  seccomp_data d{};
-  d.arch = AUDIT_ARCH_X86_64;
-  d.nr = nr;
-  d.args[0] = a0;
-  d.args[1] = a1;
-  d.args[2] = a2;
-  return d;
-}
 
 // The examples plus every kernel action, as one policy.
 const std::vector<std::string> kRules = {
@@ -103,7 +85,7 @@ std::vector<sock_filter> CompileOrDie(const policy::Policy& p) {
 }
 
 TEST(RuleProgram, Interpreted) {
-  auto prog = CompileOrDie(Make(kRules));
+  auto prog = CompileOrDie(MakePolicy(kRules));
   for (const Case& c : Cases()) {
     auto got = Evaluate(prog, c.in);
     ASSERT_TRUE(got) << c.name << ": " << got.error().what;
@@ -113,7 +95,7 @@ TEST(RuleProgram, Interpreted) {
 
 // Golden listing: tests/golden/rules.pfc (SYD_UPDATE_GOLDEN=1 rewrites it).
 TEST(RuleProgram, GoldenListing) {
-  const std::string got = Disassemble(CompileOrDie(Make(kRules)));
+  const std::string got = Disassemble(CompileOrDie(MakePolicy(kRules)));
   const std::string path = SYD_GOLDEN_DIR "/rules.pfc";
   if (getenv("SYD_UPDATE_GOLDEN")) {
     std::ofstream(path) << got;
@@ -128,7 +110,7 @@ TEST(RuleProgram, GoldenListing) {
 // The same cases in the kernel: each runs in a forked child that installs
 // the program and makes the call; the parent reads what happened.
 TEST(RuleProgram, InTheKernel) {
-  auto prog = CompileOrDie(Make(kRules));
+  auto prog = CompileOrDie(MakePolicy(kRules));
   for (const Case& c : Cases()) {
     if (c.want == SECCOMP_RET_USER_NOTIF) continue;  // needs a listener: covered by the integration tests
     int pipefd[2];
@@ -209,7 +191,7 @@ TEST(RuleProgram, DifferentialAgainstTheRuleSemantics) {
     std::vector<std::string> lines;
     int n = 1 + rng() % (round % 10 == 0 ? 40 : 8);
     for (int i = 0; i < n; ++i) lines.push_back(RandomRule(rng));
-    policy::Policy p = Make(lines);
+    policy::Policy p = MakePolicy(lines);
     auto prog = Compile(LowerKernel(p, LowerOptions{false}));
     ASSERT_TRUE(prog) << prog.error().what;
     for (int q = 0; q < 250; ++q, ++cases) {
