@@ -1,6 +1,7 @@
 #include "kernel/seccomp.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -29,6 +30,13 @@ Result<seccomp_notif> ListenerFd::Receive() {
   std::memset(&req, 0, sizeof req);
   if (ioctl(fd_.get(), SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) return Fail(errno, "SECCOMP_IOCTL_NOTIF_RECV");
   return req;
+}
+
+bool ListenerFd::Pending() {
+  // The listener polls readable while a notification is unreceived; a zero
+  // timeout never sleeps.
+  pollfd p{fd_.get(), POLLIN, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
 }
 
 bool ListenerFd::StillValid(uint64_t id) {

@@ -38,6 +38,8 @@ class NotifyFd {
   virtual ~NotifyFd() = default;
   // Blocks for the next notification; EINTR/ENOENT come back as errors.
   virtual Result<seccomp_notif> Receive() = 0;
+  // Whether a notification is queued that nobody has received yet.
+  virtual bool Pending() = 0;
   // SECCOMP_IOCTL_NOTIF_ID_VALID: false once the tracee is gone.
   virtual bool StillValid(uint64_t id) = 0;
   virtual Status Respond(const seccomp_notif_resp& resp) = 0;
@@ -50,6 +52,7 @@ class ListenerFd final : public NotifyFd {
   explicit ListenerFd(UniqueFd fd) : fd_(std::move(fd)) {}
   int get() const { return fd_.get(); }
   Result<seccomp_notif> Receive() override;
+  bool Pending() override;
   bool StillValid(uint64_t id) override;
   Status Respond(const seccomp_notif_resp& resp) override;
   Result<int> AddFdAndSend(uint64_t id, int fd, uint32_t newfd_flags) override;

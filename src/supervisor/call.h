@@ -42,6 +42,12 @@ struct Call {
     return *tgid_;
   }
   uint64_t arg(int i) const { return req.data.args[i]; }
+  // Before anything that may wait on something other than this CPU (a
+  // write to a log, ADDFD, a device's open): another worker takes over
+  // receiving notifications, so the sandbox never waits behind this call.
+  void MayBlock() {
+    if (env.hand_off) env.hand_off();
+  }
   const policy::Policy& policy() const { return decider->policy(); }
 
   void Continue() {

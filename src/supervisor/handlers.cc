@@ -292,6 +292,7 @@ bool Violate(Call& c, Category cat, const std::string& what, bool is_addr, const
   }
   if (p.decision != policy::Decision::kCont) c.env.stats.denied.fetch_add(1, std::memory_order_relaxed);
   if (!v.filtered) {
+    c.MayBlock();  // the report is written to the log: it may wait on a pipe
     Violation rep;
     rep.pid = c.tid();
     rep.tgid = c.Tgid();
@@ -333,6 +334,7 @@ namespace {
 
 void ReportResolveFailure(Call& c, Category cat, const std::string& raw, int err) {
   if (!c.policy().raise_fail) return;
+  c.MayBlock();
   Violation rep;
   rep.pid = c.tid();
   rep.tgid = c.Tgid();
@@ -390,13 +392,18 @@ void EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mode,
     }
     return OpenResolved(root_fd, target.path, oflags, omode);
   };
+  // Opening a device may wait on the hardware (a tty's carrier, a tape).
+  if (target.type == S_IFCHR || target.type == S_IFBLK) c.MayBlock();
   auto fd = AsCaller(cr, switch_ids, do_open);
   if (!fd) {
     c.Error(fd.error().sys_errno ? fd.error().sys_errno : EIO);
     return;
   }
   // ADDFD|SEND: installed and answered atomically (measured no slower than
-  // ADDFD followed by SEND, which would take SYNC_WAKE_UP's path).
+  // ADDFD followed by SEND, which would take SYNC_WAKE_UP's path). The
+  // ioctl returns only once the caller has run and installed the fd (never,
+  // while it is stopped): hand receiving over first.
+  c.MayBlock();
   auto added = c.env.nfd->AddFdAndSend(c.req.id, fd->get(), (flags & O_CLOEXEC) ? O_CLOEXEC : 0);
   if (added) c.env.stats.emulated.fetch_add(1, std::memory_order_relaxed);
   else if (added.error().sys_errno != ENOENT) c.Error(added.error().sys_errno);
@@ -421,6 +428,7 @@ void HandleGetdents(Call& c) {
     c.Continue();  // nothing can be hidden: the kernel lists the directory itself
     return;
   }
+  c.MayBlock();  // a whole directory read and checked, entry by entry
   const int fd = static_cast<int>(c.arg(0) & 0xffffffffu);
   const size_t count = std::min<uint64_t>(c.arg(2) & 0xffffffffu, 1 << 20);
   auto pidfd = kernel::PidfdOpen(c.Tgid());
@@ -547,6 +555,7 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
   if (exec_controls) {
     const std::string& path = args[0].resolved.path;
     if (c.decider->ExecKill(path)) {
+      c.MayBlock();
       Violation rep{c.tid(), c.Tgid(), std::string(info->name), "exec", path, false, "kill", 0,
                     "exec/kill_if_match"};
       env.reporter->Report(rep);
@@ -646,6 +655,7 @@ class CallContext final : public policy::RuleContext {
 
 // log / :log=FD|syslog: one JSON line per logged call.
 void LogCall(Call& c, const policy::SysRule& r, int64_t dest) {
+  c.MayBlock();
   std::string name(policy::SyscallName(c.req.data.nr));
   std::string line = fmt::format(
       "{{\"event\":\"syscall\",\"pid\":{},\"tgid\":{},\"comm\":\"{}\",\"syscall\":\"{}\",\"nr\":{},"
@@ -838,9 +848,9 @@ uint64_t Stats::Percentile(double fraction) const {
 std::string Stats::Json() const {
   return fmt::format(
       "{{\"event\":\"stats\",\"notifications\":{},\"continued\":{},\"emulated\":{},\"errors\":{},"
-      "\"denied\":{},\"latency_us\":{{\"p50\":{},\"p99\":{}}}}}",
+      "\"denied\":{},\"latency_us\":{{\"p50\":{},\"p99\":{}}},\"workers\":{}}}",
       received.load(), continued.load(), emulated.load(), errors.load(), denied.load(), Percentile(0.5),
-      Percentile(0.99));
+      Percentile(0.99), workers.load());
 }
 
 }  // namespace syd::supervisor

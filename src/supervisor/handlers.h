@@ -25,6 +25,7 @@ struct Stats {
   static constexpr int kBuckets = 2048;  // 1 µs each; the last one is "or more"
   std::atomic<uint64_t> received{0}, continued{0}, emulated{0}, errors{0}, denied{0};
   std::atomic<uint64_t> latency_us[kBuckets] = {};
+  std::atomic<unsigned> workers{0};  // worker threads started
   void Record(uint64_t us) {
     latency_us[us < kBuckets ? us : kBuckets - 1].fetch_add(1, std::memory_order_relaxed);
   }
@@ -44,6 +45,9 @@ struct HandlerEnv {
   // FIFO opens run on threads of their own; Run() must not free this
   // environment while one may still use it.
   std::atomic<int> fifo_threads{0};
+  // Called before work that may take long or block: if this thread is the
+  // one receiving notifications, another worker takes over (worker_pool.h).
+  std::function<void()> hand_off;
   Stats stats;
 };
 

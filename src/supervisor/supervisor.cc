@@ -1,10 +1,10 @@
 // Threads: the main thread spawns the child, then only waits for signals
-// (SIGCHLD to reap, SIGINT/TERM/HUP/QUIT to forward to the eldest). N
-// workers block in SECCOMP_IOCTL_NOTIF_RECV on the one listener; the kernel
-// hands each notification to exactly one of them. To stop a worker the
-// main thread sets a flag and signals it with kWakeSignal, whose handler
-// does nothing and is installed without SA_RESTART, so the ioctl returns
-// EINTR.
+// (SIGCHLD to reap, SIGINT/TERM/HUP/QUIT to forward to the eldest). The
+// worker pool (worker_pool.h) answers notifications: one worker at a time
+// blocks in SECCOMP_IOCTL_NOTIF_RECV, others wait to take over. To stop it
+// the main thread sets a flag and signals the workers with kWakeSignal,
+// whose handler does nothing and is installed without SA_RESTART, so the
+// ioctl returns EINTR.
 #include "supervisor/supervisor.h"
 
 #include <dirent.h>
@@ -35,6 +35,7 @@
 #include "supervisor/handlers.h"
 #include "supervisor/process_table.h"
 #include "supervisor/shared_policy.h"
+#include "supervisor/worker_pool.h"
 #include "util/strings.h"
 
 namespace syd::supervisor {
@@ -160,33 +161,32 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   struct sigaction sa{};
   sa.sa_handler = NoopHandler;  // no SA_RESTART: RECV returns EINTR
   sigaction(kWakeSignal, &sa, nullptr);
-  std::atomic<bool> stop{false};
-  unsigned n = opts.workers ? opts.workers : std::max(2u, std::thread::hardware_concurrency());
-  std::vector<std::thread> workers;
-  std::unique_ptr<std::atomic<bool>[]> done(new std::atomic<bool>[n]);
-  for (unsigned i = 0; i < n; ++i) {
-    done[i].store(false);
-    workers.emplace_back([&, i] {
-      // Each worker has its own cwd and umask: UNIX socket calls are made
-      // from an fchdir() to the socket's directory.
-      unshare(CLONE_FS);
-      sigset_t wake;
-      sigemptyset(&wake);
-      sigaddset(&wake, kWakeSignal);
-      pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);
-      while (!stop.load()) {
-        auto req = listener.Receive();
-        if (!req) continue;  // EINTR (stop), ENOENT (caller died before we got it)
+  // Workers are started on demand (a handler about to block hands the
+  // receiving role over); the bound only stops a runaway.
+  const unsigned max_workers =
+      opts.workers ? opts.workers : std::max(64u, 4 * std::thread::hardware_concurrency());
+  WorkerPool pool(
+      listener,
+      [] {
+        // Each worker has its own cwd and umask: UNIX socket calls are made
+        // from an fchdir() to the socket's directory.
+        unshare(CLONE_FS);
+        sigset_t wake;
+        sigemptyset(&wake);
+        sigaddset(&wake, kWakeSignal);
+        pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);
+      },
+      [&env](const seccomp_notif& req) {
         timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         env.stats.received.fetch_add(1, std::memory_order_relaxed);
-        HandleNotification(*req, env);
+        HandleNotification(req, env);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         env.stats.Record(static_cast<uint64_t>((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
-      }
-      done[i].store(true);
-    });
-  }
+      },
+      max_workers);
+  env.hand_off = [&pool] { pool.HandOff(); };
+  pool.Start(1);
 
   int exec_err = 0;
   if (auto r = child->Release()) exec_err = *r;
@@ -224,17 +224,8 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
     }
   }
 
-  stop.store(true);
-  for (unsigned i = 0; i < n; ++i) {
-    // A worker may miss one wake-up between its flag check and the ioctl:
-    // signal until it has left the loop.
-    while (!done[i].load()) {
-      pthread_kill(workers[i].native_handle(), kWakeSignal);
-      struct timespec ts{0, 200000};
-      nanosleep(&ts, nullptr);
-    }
-    workers[i].join();
-  }
+  pool.Stop(kWakeSignal);
+  env.stats.workers.store(pool.started());
 
   if (opts.stats) fmt::print(stderr, "{}\n", env.stats.Json());
   int code = StatusToCode(eldest_status);

@@ -14,7 +14,7 @@ namespace syd::supervisor {
 struct Options {
   LogFormat log_format = LogFormat::kJson;
   int log_fd = 2;
-  unsigned workers = 0;  // 0 = online CPUs, at least 2
+  unsigned workers = 0;  // most worker threads; 0 = max(64, 4 x online CPUs)
   bool lock = false;     // -l: magic locked from the start
   bool stats = false;    // --stats: one JSON line of counters at exit
 };

@@ -1,0 +1,93 @@
+#include "supervisor/worker_pool.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+
+namespace syd::supervisor {
+namespace {
+
+// The pool whose receiver role this thread holds, if any.
+thread_local WorkerPool* tl_receiver_of = nullptr;
+
+}  // namespace
+
+WorkerPool::WorkerPool(kernel::NotifyFd& nfd, std::function<void()> init, Handler handle, unsigned max_workers)
+    : nfd_(nfd), init_(std::move(init)), handle_(std::move(handle)), max_workers_(max_workers < 2 ? 2 : max_workers) {}
+
+WorkerPool::~WorkerPool() {
+  // Stop() joins; a pool destroyed without it must not leave threads
+  // running on freed state.
+  for (auto& w : workers_)
+    if (w->thread.joinable()) w->thread.detach();
+}
+
+void WorkerPool::StartWorkerLocked(bool receiver) {
+  auto w = std::make_unique<Worker>();
+  Worker* raw = w.get();
+  workers_.push_back(std::move(w));
+  started_.fetch_add(1);
+  raw->thread = std::thread([this, raw, receiver] { Loop(raw, receiver); });
+}
+
+void WorkerPool::Start(unsigned spares) {
+  std::lock_guard<std::mutex> lk(m_);
+  StartWorkerLocked(true);
+  for (unsigned i = 0; i < spares && started_.load() < max_workers_; ++i) StartWorkerLocked(false);
+}
+
+void WorkerPool::Loop(Worker* self, bool receiver) {
+  if (init_) init_();
+  if (receiver) tl_receiver_of = this;
+  while (!stop_.load()) {
+    if (tl_receiver_of != this) {
+      std::unique_lock<std::mutex> lk(m_);
+      ++idle_;
+      cv_.wait(lk, [this] { return role_free_ || stop_.load(); });
+      --idle_;
+      if (stop_.load()) break;
+      role_free_ = false;
+      tl_receiver_of = this;
+    }
+    auto req = nfd_.Receive();
+    if (!req) continue;  // EINTR (stop), ENOENT (the caller died first)
+    // Another call is already waiting: let a second worker answer it while
+    // this one answers the first.
+    if (nfd_.Pending()) HandOff();
+    handle_(*req);
+  }
+  tl_receiver_of = nullptr;
+  self->done.store(true);
+}
+
+void WorkerPool::HandOff() {
+  if (tl_receiver_of != this) return;
+  tl_receiver_of = nullptr;
+  std::lock_guard<std::mutex> lk(m_);
+  role_free_ = true;
+  if (idle_ > 0) cv_.notify_one();
+  else if (!stop_.load() && started_.load() < max_workers_) StartWorkerLocked(false);
+  // Otherwise every worker is busy: the first to finish takes the role.
+}
+
+void WorkerPool::Stop(int wake_signal) {
+  {
+    std::lock_guard<std::mutex> lk(m_);
+    stop_.store(true);
+    cv_.notify_all();
+  }
+  // No worker starts once stop_ is set (StartWorkerLocked runs under m_
+  // after checking it), so the list is final.
+  for (auto& w : workers_) {
+    // The receiver may miss one signal between its flag check and the
+    // ioctl: signal until it has left the loop.
+    while (!w->done.load()) {
+      pthread_kill(w->thread.native_handle(), wake_signal);
+      timespec ts{0, 200000};
+      nanosleep(&ts, nullptr);
+    }
+    w->thread.join();
+  }
+}
+
+}  // namespace syd::supervisor

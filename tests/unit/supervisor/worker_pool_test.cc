@@ -1,0 +1,162 @@
+// WorkerPool against a notification source made of a pipe: Receive() is a
+// blocking read(2) of one 8-byte id (so the stop signal interrupts it as it
+// interrupts the real ioctl), Pending() a zero-timeout poll(2).
+#include "supervisor/worker_pool.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+
+namespace syd::supervisor {
+namespace {
+
+const int kWake = SIGRTMIN + 3;
+
+class PipeNotifyFd final : public kernel::NotifyFd {
+ public:
+  PipeNotifyFd() { EXPECT_EQ(pipe(fds_), 0); }
+  ~PipeNotifyFd() override {
+    close(fds_[0]);
+    close(fds_[1]);
+  }
+  void Push(uint64_t id) { ASSERT_EQ(write(fds_[1], &id, sizeof id), static_cast<ssize_t>(sizeof id)); }
+
+  Result<seccomp_notif> Receive() override {
+    int now = ++receiving_;
+    int seen = max_receiving_.load();
+    while (now > seen && !max_receiving_.compare_exchange_weak(seen, now)) {
+    }
+    uint64_t id = 0;
+    ssize_t n = read(fds_[0], &id, sizeof id);
+    --receiving_;
+    if (n != static_cast<ssize_t>(sizeof id)) return Fail(n < 0 ? errno : EIO, "read");
+    seccomp_notif req{};
+    req.id = id;
+    return req;
+  }
+  bool Pending() override {
+    pollfd p{fds_[0], POLLIN, 0};
+    return poll(&p, 1, 0) == 1;
+  }
+  bool StillValid(uint64_t) override { return true; }
+  Status Respond(const seccomp_notif_resp&) override { return {}; }
+  Result<int> AddFdAndSend(uint64_t, int, uint32_t) override { return 0; }
+
+  // The most threads ever inside Receive() at once.
+  std::atomic<int> max_receiving_{0};
+
+ private:
+  int fds_[2];
+  std::atomic<int> receiving_{0};
+};
+
+void NoopHandler(int) {}
+
+class WorkerPoolTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    struct sigaction sa{};
+    sa.sa_handler = NoopHandler;  // no SA_RESTART: read() returns EINTR
+    sigaction(kWake, &sa, nullptr);
+  }
+
+  // Waits (up to 10 s) for `pred`; false on timeout.
+  template <class Pred>
+  bool WaitFor(Pred pred) {
+    std::unique_lock<std::mutex> lk(m);
+    return cv.wait_for(lk, std::chrono::seconds(10), pred);
+  }
+
+  PipeNotifyFd nfd;
+  std::mutex m;
+  std::condition_variable cv;
+  std::set<uint64_t> handled;
+};
+
+TEST_F(WorkerPoolTest, EveryNotificationIsAnsweredOnceAndOnlyOneWorkerReceives) {
+  WorkerPool pool(nfd, nullptr,
+                  [&](const seccomp_notif& req) {
+                    std::lock_guard<std::mutex> lk(m);
+                    EXPECT_TRUE(handled.insert(req.id).second) << req.id;
+                    cv.notify_all();
+                  },
+                  8);
+  pool.Start(3);
+  for (uint64_t id = 1; id <= 500; ++id) nfd.Push(id);
+  EXPECT_TRUE(WaitFor([&] { return handled.size() == 500; }));
+  pool.Stop(kWake);
+  EXPECT_EQ(nfd.max_receiving_.load(), 1);
+}
+
+TEST_F(WorkerPoolTest, AHandlerThatMayBlockLetsTheNextCallThrough) {
+  // Call 1 waits until call 2 has been answered: without the hand-off the
+  // receiver would wait on itself.
+  std::unique_ptr<WorkerPool> pool;
+  pool = std::make_unique<WorkerPool>(
+      nfd, nullptr,
+      [&](const seccomp_notif& req) {
+        if (req.id == 1) {
+          pool->HandOff();
+          EXPECT_TRUE(WaitFor([&] { return handled.count(2) == 1; }));
+        }
+        std::lock_guard<std::mutex> lk(m);
+        handled.insert(req.id);
+        cv.notify_all();
+      },
+      4);
+  pool->Start(0);  // no spare: the hand-off starts a worker
+  nfd.Push(1);
+  nfd.Push(2);
+  EXPECT_TRUE(WaitFor([&] { return handled.size() == 2; }));
+  pool->Stop(kWake);
+  EXPECT_GE(pool->started(), 2u);
+}
+
+TEST_F(WorkerPoolTest, QueuedCallsAreAnsweredInParallel) {
+  // Both calls are queued before any worker runs; each handler waits for
+  // the other to have started, which only a hand-off on Pending() allows.
+  std::atomic<int> inside{0};
+  WorkerPool pool(nfd, nullptr,
+                  [&](const seccomp_notif&) {
+                    ++inside;
+                    {
+                      std::lock_guard<std::mutex> lk(m);
+                      cv.notify_all();
+                    }
+                    EXPECT_TRUE(WaitFor([&] { return inside.load() == 2; }));
+                    std::lock_guard<std::mutex> lk(m);
+                    handled.insert(0);
+                  },
+                  4);
+  nfd.Push(1);
+  nfd.Push(2);
+  pool.Start(1);
+  EXPECT_TRUE(WaitFor([&] { return inside.load() == 2; }));
+  pool.Stop(kWake);
+}
+
+TEST_F(WorkerPoolTest, HandOffOutsideTheReceiverDoesNothing) {
+  WorkerPool pool(nfd, nullptr, [](const seccomp_notif&) {}, 4);
+  pool.Start(0);
+  pool.HandOff();  // this thread is not a worker
+  EXPECT_EQ(pool.started(), 1u);
+  pool.Stop(kWake);
+}
+
+TEST_F(WorkerPoolTest, StopsWhileIdle) {
+  std::atomic<int> inits{0};
+  WorkerPool pool(nfd, [&] { ++inits; }, [](const seccomp_notif&) {}, 4);
+  pool.Start(2);
+  pool.Stop(kWake);  // the receiver is blocked in read(): the signal ends it
+  EXPECT_EQ(inits.load(), 3);
+}
+
+}  // namespace
+}  // namespace syd::supervisor
