@@ -48,6 +48,11 @@ struct Call {
   void MayBlock() {
     if (env.hand_off) env.hand_off();
   }
+  // Where the answer needs real work (resolution, rules): if other calls
+  // are queued, another worker answers them meanwhile.
+  void WorkAhead() {
+    if (env.hand_off_if_queued) env.hand_off_if_queued();
+  }
   const policy::Policy& policy() const { return decider->policy(); }
 
   void Continue() {

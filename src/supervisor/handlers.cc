@@ -508,6 +508,7 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
     c.Continue();
     return;
   }
+  c.WorkAhead();
 
   // Resolve every path argument against the caller's root (and, for an
   // open that creates or a root supervisor, learn the caller's ids: one
@@ -812,6 +813,7 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
 
   // sys/ rules, in order; the category sandboxing is the final rule.
   if (c.decider->HasRules(req.data.nr)) {
+    c.WorkAhead();
     CallContext ctx(c, info, open_flags, info && info->handler == policy::Handler::kOpenat2 ? &how : nullptr);
     policy::RuleOutcome out = policy::EvaluateRules(c.decider->rules(), req.data.nr, reinterpret_cast<const uint64_t*>(req.data.args), ctx);
     if (!env.nfd->StillValid(req.id)) return;

@@ -48,6 +48,8 @@ struct HandlerEnv {
   // Called before work that may take long or block: if this thread is the
   // one receiving notifications, another worker takes over (worker_pool.h).
   std::function<void()> hand_off;
+  // Called where a call needs real work: the same, if other calls wait.
+  std::function<void()> hand_off_if_queued;
   Stats stats;
 };
 

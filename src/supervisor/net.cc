@@ -347,6 +347,7 @@ void HandleNet(Call& c) {
     c.Continue();  // not checked: nothing read, nothing to race
     return;
   }
+  c.WorkAhead();
   switch (c.info.nr) {
     case __NR_bind: return HandleBind(c);
     case __NR_connect: return HandleConnect(c);

@@ -186,6 +186,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
       },
       max_workers);
   env.hand_off = [&pool] { pool.HandOff(); };
+  env.hand_off_if_queued = [&pool] { pool.HandOffIfQueued(); };
   pool.Start(1);
 
   int exec_err = 0;

@@ -51,9 +51,6 @@ void WorkerPool::Loop(Worker* self, bool receiver) {
     }
     auto req = nfd_.Receive();
     if (!req) continue;  // EINTR (stop), ENOENT (the caller died first)
-    // Another call is already waiting: let a second worker answer it while
-    // this one answers the first.
-    if (nfd_.Pending()) HandOff();
     handle_(*req);
   }
   tl_receiver_of = nullptr;
@@ -68,6 +65,10 @@ void WorkerPool::HandOff() {
   if (idle_ > 0) cv_.notify_one();
   else if (!stop_.load() && started_.load() < max_workers_) StartWorkerLocked(false);
   // Otherwise every worker is busy: the first to finish takes the role.
+}
+
+void WorkerPool::HandOffIfQueued() {
+  if (tl_receiver_of == this && nfd_.Pending()) HandOff();
 }
 
 void WorkerPool::Stop(int wake_signal) {

@@ -6,11 +6,13 @@
 // extra thread on a notified stat. Here exactly one worker, the receiver,
 // waits in RECV. It keeps that role while it answers a call, and hands it
 // to an idle worker (waking one, starting one if none is idle) only when
-// that matters:
-//   - more notifications are already queued (another process or thread is
-//     waiting: answer in parallel);
-//   - the handler is about to do something that may take long or block
-//     (HandOff() from the handler: non-regular opens, reports, ...).
+// that matters, as the handler says:
+//   - HandOffIfQueued(): the call needs real work (a path to resolve, rules
+//     to evaluate) and more notifications are already queued: answer them
+//     in parallel. Calls answered at once (a stat that cannot be magic)
+//     skip even the poll(2) this costs;
+//   - HandOff(): the handler is about to do something that may take long
+//     or block (ADDFD, a report, a device's open, ...).
 // A tight loop of calls from one process is thus answered by one thread
 // that never sleeps anywhere but in RECV.
 #pragma once
@@ -47,6 +49,8 @@ class WorkerPool {
   // Called on the thread answering a call: if it is the receiver, another
   // worker becomes the receiver now. A no-op anywhere else.
   void HandOff();
+  // HandOff() if another notification is queued.
+  void HandOffIfQueued();
 
   // Threads started so far (for tests and --stats).
   unsigned started() const { return started_.load(); }

@@ -123,8 +123,10 @@ TEST_F(WorkerPoolTest, QueuedCallsAreAnsweredInParallel) {
   // Both calls are queued before any worker runs; each handler waits for
   // the other to have started, which only a hand-off on Pending() allows.
   std::atomic<int> inside{0};
-  WorkerPool pool(nfd, nullptr,
+  std::unique_ptr<WorkerPool> pool;
+  pool = std::make_unique<WorkerPool>(nfd, nullptr,
                   [&](const seccomp_notif&) {
+                    pool->HandOffIfQueued();
                     ++inside;
                     {
                       std::lock_guard<std::mutex> lk(m);
@@ -137,9 +139,26 @@ TEST_F(WorkerPoolTest, QueuedCallsAreAnsweredInParallel) {
                   4);
   nfd.Push(1);
   nfd.Push(2);
-  pool.Start(1);
+  pool->Start(1);
   EXPECT_TRUE(WaitFor([&] { return inside.load() == 2; }));
-  pool.Stop(kWake);
+  pool->Stop(kWake);
+}
+
+TEST_F(WorkerPoolTest, NothingQueuedNoHandOff) {
+  std::unique_ptr<WorkerPool> pool;
+  pool = std::make_unique<WorkerPool>(nfd, nullptr,
+                  [&](const seccomp_notif&) {
+                    pool->HandOffIfQueued();
+                    std::lock_guard<std::mutex> lk(m);
+                    handled.insert(0);
+                    cv.notify_all();
+                  },
+                  4);
+  pool->Start(0);
+  nfd.Push(1);
+  EXPECT_TRUE(WaitFor([&] { return handled.size() == 1; }));
+  pool->Stop(kWake);
+  EXPECT_EQ(pool->started(), 1u);  // no worker was needed
 }
 
 TEST_F(WorkerPoolTest, HandOffOutsideTheReceiverDoesNothing) {
