@@ -1,9 +1,15 @@
 /* bench/notify-continue: the user-notification floor. notify-continue
  * CLASS -- COMMAND: every call of CLASS (stat | open | exec | all-paths)
  * goes to this supervisor, which answers CONTINUE without looking at it.
- * One thread, blocking receive: the smallest possible supervisor. */
+ * One thread, blocking receive: the smallest possible supervisor.
+ *
+ * NOTIFY_ADDFD=1: openat(2) calls are instead performed here, unchecked,
+ * and the descriptor handed over with ADDFD|SEND: the floor of answering
+ * an open race-free (read the path, open it, install it). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/uio.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -20,6 +26,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef SECCOMP_ADDFD_FLAG_SEND
+#define SECCOMP_ADDFD_FLAG_SEND (1UL << 1)
+#endif
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
@@ -73,9 +82,14 @@ int main(int argc, char** argv) {
    * as sydbox does by default. */
   const char* sync = getenv("NOTIFY_SYNC");
   if (sync && !strcmp(sync, "1")) {
-    unsigned long long fl = 1; /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP */
-    ioctl(listener, SECCOMP_IOW(4, unsigned long long), &fl);
+    /* SECCOMP_IOCTL_NOTIF_SET_FLAGS takes the flags by value. */
+    if (ioctl(listener, SECCOMP_IOW(4, unsigned long long), 1UL /* SYNC_WAKE_UP */) != 0) {
+      perror("SECCOMP_IOCTL_NOTIF_SET_FLAGS");
+      return 1;
+    }
   }
+  const char* addfd_env = getenv("NOTIFY_ADDFD");
+  const int addfd = addfd_env && !strcmp(addfd_env, "1");
   if (write(sv[0], "g", 1) != 1) return 1;
   close(sv[0]);
   /* The receive blocks; SIGCHLD and a 50 ms timer (handlers without
@@ -96,6 +110,24 @@ int main(int argc, char** argv) {
       if (waitpid(child, &st, WNOHANG) == child) return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
       if (errno == EINTR || errno == ENOENT) continue;
       break;
+    }
+    if (addfd && req.data.nr == SYS_openat && (int)req.data.args[0] == AT_FDCWD) {
+      char path[256];
+      struct iovec local = {path, sizeof path}, remote_iov = {(void*)req.data.args[1], sizeof path};
+      if (process_vm_readv((pid_t)req.pid, &local, 1, &remote_iov, 1, 0) > 0 && memchr(path, 0, sizeof path)) {
+        int fd = openat(AT_FDCWD, path, (int)req.data.args[2] | O_CLOEXEC, (mode_t)req.data.args[3]);
+        if (fd >= 0) {
+          struct seccomp_notif_addfd a;
+          memset(&a, 0, sizeof a);
+          a.id = req.id;
+          a.flags = SECCOMP_ADDFD_FLAG_SEND;
+          a.srcfd = (unsigned)fd;
+          a.newfd_flags = (unsigned)(req.data.args[2] & O_CLOEXEC);
+          int r = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+          close(fd);
+          if (r >= 0) continue;
+        }
+      }
     }
     memset(&resp, 0, sizeof resp);
     resp.id = req.id;

@@ -59,10 +59,24 @@ loop() {
 P="-p paludis"
 loop open $((200000 / SCALE)) /etc/passwd "seccomp-bpf allow-all|$ALLOW" "sydbox $P|$SYD $P --"
 loop stat $((200000 / SCALE)) /etc/passwd "seccomp-bpf allow-all|$ALLOW" "sydbox $P --lock|$SYD $P --lock --" \
-  "CONTINUE supervisor (stat)|$CONT stat --" "sydbox $P (magic unlocked)|$SYD $P --"
+  "CONTINUE supervisor (stat)|$CONT stat --" "CONTINUE supervisor + SYNC_WAKE_UP (stat)|env NOTIFY_SYNC=1 $CONT stat --" \
+  "sydbox $P (magic unlocked)|$SYD $P --"
 loop getpid $((2000000 / SCALE)) - "seccomp-bpf allow-all|$ALLOW" "sydbox $P|$SYD $P --"
 loop creat $((20000 / SCALE)) "$work/created" "CONTINUE supervisor (open)|$CONT open --" \
+  "CONTINUE supervisor + SYNC_WAKE_UP (open)|env NOTIFY_SYNC=1 $CONT open --" \
+  "ADDFD supervisor + SYNC_WAKE_UP (open, unchecked)|env NOTIFY_SYNC=1 NOTIFY_ADDFD=1 $CONT open --" \
   "sydbox write:deny + allowlist|$SYD -m core/sandbox/write:deny -m allowlist/write+$work/*** --"
+# The two per-call budget lines: sydbox's overhead over native divided by
+# the minimal supervisor's, against the reference with the same wake-up
+# mode as sydbox (SYNC_WAKE_UP) and, for the open, the race-free floor.
+percall() {
+  nat=$(median < "$work/$1.native"); a=$(median < "$work/$1.$2"); b=$(median < "$work/$1.$3")
+  awk -v w="$1" -v x="$2" -v y="$3" -v n="$nat" -v a="$a" -v b="$b" \
+    'BEGIN {printf "| %s: per-call overhead of \"%s\" / \"%s\" | | | %.2f | |\n", w, x, y, (a-n)/(b-n)}'
+}
+percall stat "sydbox $P (magic unlocked)" "CONTINUE supervisor + SYNC_WAKE_UP (stat)"
+percall creat "sydbox write:deny + allowlist" "CONTINUE supervisor + SYNC_WAKE_UP (open)"
+percall creat "sydbox write:deny + allowlist" "ADDFD supervisor + SYNC_WAKE_UP (open, unchecked)"
 loop threads $((200000 / SCALE)) /etc/passwd "seccomp-bpf allow-all|$ALLOW" "sydbox $P|$SYD $P --" \
   "sydbox read:allow (every open notified)|$SYD -m core/sandbox/read:allow --"
 loop forkexec $((1000 / SCALE)) - "seccomp-bpf allow-all|$ALLOW" "sydbox $P|$SYD $P --"
