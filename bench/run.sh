@@ -101,6 +101,18 @@ if command -v strace >/dev/null 2>&1; then
   loop stat $((50000 / SCALE)) /etc/passwd "strace -f|strace -f -qq -o /dev/null"
 fi
 
+# Hot paths (Google Benchmark), when built: and the 10,000-vs-10 patterns
+# ratio per check, a budget line of its own.
+MICRO=$B/bench/syd-bench-micro
+if [ -x "$MICRO" ]; then
+  echo
+  "$MICRO" --benchmark_min_time=0.2 2>/dev/null | tee "$work/micro" | grep -E '^(Benchmark|BM_)'
+  awk '$1 == "BM_PatternCheck/10" {a = $2} $1 == "BM_PatternCheck/10000" {b = $2}
+       END {if (a > 0) printf "pattern check, 10,000 vs 10 patterns: %.2fx\n", b / a}' "$work/micro"
+else
+  echo "(Google Benchmark hot paths: $MICRO not built)"
+fi
+
 if [ "$WITH_BUILD" = 1 ]; then
   echo
   sh bench/googletest-build.sh 3
