@@ -196,6 +196,24 @@ static int net_main(int argc, char** argv) {
 static volatile sig_atomic_t got_sigsys;
 static void on_sigsys(int sig) { (void)sig; got_sigsys = 1; }
 
+/* swap-race: one thread keeps replacing DIR/sub, a directory, by a
+ * symlink to OUTSIDE and back while the main thread creates DIR/sub/f. */
+static const char* swap_dir;
+static const char* swap_outside;
+static volatile int swap_stop;
+static void* swapper(void* arg) {
+  (void)arg;
+  char sub[4096], real[4096];
+  snprintf(sub, sizeof sub, "%s/sub", swap_dir);
+  snprintf(real, sizeof real, "%s/sub.real", swap_dir);
+  while (!swap_stop) {
+    if (rename(sub, real) != 0) continue;
+    if (symlink(swap_outside, sub) == 0) unlink(sub);
+    rename(real, sub);
+  }
+  return NULL;
+}
+
 static void* thread_open(void* arg) {
   long r = syscall(__NR_openat, AT_FDCWD, (const char*)arg, O_RDONLY);
   return (void*)(intptr_t)(r < 0 ? errno : 0);
@@ -360,6 +378,29 @@ int main(int argc, char** argv) {
     }
     printf("%s\n", rc ? strerrorname_np(rc) : "OK");
     return rc;
+  }
+  if (IS("swap-race")) { /* DIR OUTSIDE N: N creations of DIR/sub/f while DIR/sub flips */
+    swap_dir = a;
+    swap_outside = b;
+    char sub[4096], f[4096];
+    snprintf(sub, sizeof sub, "%s/sub", a);
+    snprintf(f, sizeof f, "%s/sub/f", a);
+    if (mkdir(sub, 0755) != 0) return done(-1);
+    pthread_t t;
+    pthread_create(&t, NULL, swapper, NULL);
+    int n = argc > 4 ? atoi(argv[4]) : 1000, created = 0;
+    for (int i = 0; i < n; ++i) {
+      int fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      if (fd >= 0) {
+        ++created;
+        close(fd);
+        unlink(f);
+      }
+    }
+    swap_stop = 1;
+    pthread_join(t, NULL);
+    printf("created %d of %d\n", created, n);
+    return 0;
   }
   if (IS("fork-open-w")) {  /* a forked child opens PATH for writing */
     pid_t p = fork();

@@ -311,6 +311,18 @@ TEST(Sydbox, SymlinksAreFollowedWhereTheCallFollows) {
   EXPECT_EQ(with({"open-nofollow", d / "esc2"}).code, ELOOP);
 }
 
+TEST(Sydbox, ADirectorySwappedForASymlinkNeverLetsAnOpenOut) {
+  // The check and the open see the same path: a component replaced by a
+  // symlink between them makes the open fail (RESOLVE_NO_SYMLINKS) and the
+  // call go through the full resolution, never outside.
+  TempDir d, outside;
+  RunResult r = Sydbox({"-m", "core/sandbox/write:deny", "-m", "allowlist/write+" + d.path() + "/***", "--",
+                        HelperBin(), "swap-race", d.path(), outside.path(), "3000"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_FALSE(Exists(outside / "f"));
+  EXPECT_NE(r.out.find("created "), std::string::npos) << r.out;
+}
+
 TEST(Sydbox, PathsLongerThanPathMax) {
   TempDir d;
   const std::string comp(250, 'y');
@@ -345,6 +357,40 @@ TEST(Sydbox, FifoOpensDoNotBlockTheSupervisor) {
                             " stat /etc/passwd >/dev/null; done; echo hi > " + d / "p" + "; wait"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(ReadFile(d / "out"), "hi\n");
+  // Both ends checked, so both opens are performed by the supervisor: the
+  // reader's waits on a worker while another takes the writer's.
+  std::remove((d / "out").c_str());
+  RunResult both = Sydbox({"-m", "core/sandbox/write:deny", "-m", "core/sandbox/read:deny", "-m",
+                           "allowlist/read+/***", "-m", "allowlist/write+" + d.path() + "/***", "--", "sh", "-c",
+                           "cat " + d / "p" + " > " + d / "out" + " & sleep 0.2; echo both > " + d / "p" + "; wait"});
+  EXPECT_EQ(both.code, 0) << both.err;
+  EXPECT_EQ(ReadFile(d / "out"), "both\n");
+}
+
+TEST(Sydbox, SymlinkedDirectoriesAreDecidedByWhereTheyLead) {
+  // An open is checked as written when no symlink is on the way; a path
+  // through a symlinked directory is decided by the directory it reaches.
+  TempDir d, outside;
+  ASSERT_EQ(mkdir((d / "allowed").c_str(), 0755), 0);
+  ASSERT_EQ(symlink(outside.path().c_str(), (d / "allowed/out").c_str()), 0);
+  ASSERT_EQ(symlink((d / "allowed").c_str(), (outside / "in").c_str()), 0);
+  std::vector<std::string> base = {"-m", "core/sandbox/write:deny", "-m",
+                                   "allowlist/write+" + d.path() + "/allowed/***", "--", HelperBin()};
+  auto run = [&](const std::string& path) {
+    auto a = base;
+    a.insert(a.end(), {"open-w", path});
+    return Sydbox(a);
+  };
+  RunResult esc = run(d / "allowed/out/f");  // written inside, leads outside
+  EXPECT_EQ(esc.code, EPERM) << esc.err;
+  EXPECT_FALSE(Exists(outside / "f"));
+  EXPECT_EQ(CountLines(esc.err, outside.path() + "/f"), 1) << esc.err;  // the report names the real path
+  RunResult in = run(outside / "in/g");  // written outside, leads inside
+  EXPECT_EQ(in.code, 0) << in.err;
+  EXPECT_TRUE(Exists(d / "allowed/g"));
+  RunResult plain = run(d / "allowed/h");
+  EXPECT_EQ(plain.code, 0) << plain.err;
+  EXPECT_TRUE(Exists(d / "allowed/h"));
 }
 
 TEST(Sydbox, ThreadsAndForkedChildren) {
