@@ -60,11 +60,16 @@ void WorkerPool::Loop(Worker* self, bool receiver) {
 void WorkerPool::HandOff() {
   if (tl_receiver_of != this) return;
   tl_receiver_of = nullptr;
-  std::lock_guard<std::mutex> lk(m_);
-  role_free_ = true;
-  if (idle_ > 0) cv_.notify_one();
-  else if (!stop_.load() && started_.load() < max_workers_) StartWorkerLocked(false);
-  // Otherwise every worker is busy: the first to finish takes the role.
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lk(m_);
+    role_free_ = true;
+    if (idle_ > 0) wake = true;
+    else if (!stop_.load() && started_.load() < max_workers_) StartWorkerLocked(false);
+    // Otherwise every worker is busy: the first to finish takes the role.
+  }
+  // Outside the lock, so the woken worker does not wait for it.
+  if (wake) cv_.notify_one();
 }
 
 void WorkerPool::HandOffIfQueued() {
