@@ -77,6 +77,26 @@ percall() {
 percall stat "sydbox $P (magic unlocked)" "CONTINUE supervisor + SYNC_WAKE_UP (stat)"
 percall creat "sydbox write:deny + allowlist" "CONTINUE supervisor + SYNC_WAKE_UP (open)"
 percall creat "sydbox write:deny + allowlist" "ADDFD supervisor + SYNC_WAKE_UP (open, unchecked)"
+# Why the per-call lines cost what they cost: context switches and
+# cross-CPU wake-ups (IPIs) per call, system-wide, when perf can count them
+# (root or kernel.perf_event_paranoid <= 0). On a VM whose idle vCPUs halt,
+# every IPI that wakes one costs tens of µs.
+if command -v perf >/dev/null 2>&1 && perf stat -a -e context-switches true >/dev/null 2>&1; then
+  n=$((20000 / SCALE))
+  echo
+  printf '| creat x%s, per call | context switches | CPU migrations | IPIs (call-function-single) |\n|---|---|---|---|\n' "$n"
+  for cfg in "CONTINUE supervisor + SYNC_WAKE_UP (open)|env NOTIFY_SYNC=1 $CONT open --" \
+             "ADDFD supervisor + SYNC_WAKE_UP (open, unchecked)|env NOTIFY_SYNC=1 NOTIFY_ADDFD=1 $CONT open --" \
+             "sydbox write:deny + allowlist|$SYD -m core/sandbox/write:deny -m allowlist/write+$work/*** --"; do
+    label=${cfg%%|*}; prefix=${cfg#*|}
+    # shellcheck disable=SC2086
+    perf stat -a -x, -e context-switches,cpu-migrations,irq_vectors:call_function_single_entry -o "$work/perf" \
+      $prefix $L creat "$n" "$work/created" >/dev/null 2>&1 || true
+    awk -F, -v n="$n" -v l="$label" '/^[0-9]/ {v[++k] = $1 / n}
+      END {if (k == 3) printf "| %s | %.2f | %.2f | %.2f |\n", l, v[1], v[2], v[3]}' "$work/perf"
+  done
+  echo
+fi
 loop threads $((200000 / SCALE)) /etc/passwd "seccomp-bpf allow-all|$ALLOW" "sydbox $P|$SYD $P --" \
   "sydbox read:allow (every open notified)|$SYD -m core/sandbox/read:allow --"
 loop forkexec $((1000 / SCALE)) - "seccomp-bpf allow-all|$ALLOW" "sydbox $P|$SYD $P --"
