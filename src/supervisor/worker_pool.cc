@@ -9,6 +9,8 @@ namespace {
 
 // The pool whose receiver role this thread holds, if any.
 thread_local WorkerPool* tl_receiver_of = nullptr;
+// This thread handed its role over while answering the current call.
+thread_local bool tl_handed_off = false;
 
 }  // namespace
 
@@ -32,6 +34,7 @@ void WorkerPool::StartWorkerLocked(bool receiver) {
 
 void WorkerPool::Start(unsigned spares) {
   std::lock_guard<std::mutex> lk(m_);
+  receivers_.store(1);
   StartWorkerLocked(true);
   for (unsigned i = 0; i < spares && started_.load() < max_workers_; ++i) StartWorkerLocked(false);
 }
@@ -47,11 +50,34 @@ void WorkerPool::Loop(Worker* self, bool receiver) {
       --idle_;
       if (stop_.load()) break;
       role_free_ = false;
+      receivers_.fetch_add(1);
       tl_receiver_of = this;
     }
     auto req = nfd_.Receive();
     if (!req) continue;  // EINTR (stop), ENOENT (the caller died first)
+    tl_handed_off = false;
     handle_(*req);
+    if (tl_receiver_of == this) {
+      // Answered at once. A second receiver (see below) costs every
+      // notification a useless wake-up: leave receiving to the other one.
+      if (receivers_.load() > 1) {
+        std::lock_guard<std::mutex> lk(m_);
+        if (receivers_.load() > 1) {
+          receivers_.fetch_sub(1);
+          tl_receiver_of = nullptr;
+        }
+      }
+    } else if (tl_handed_off) {
+      // Back from a call that had to hand off (ADDFD, a report, ...). While
+      // such calls keep coming, a second thread waiting in RECV spares the
+      // next one the wake-up of an idle worker: join the receiver.
+      std::lock_guard<std::mutex> lk(m_);
+      // (A free role is left to the worker woken for it: both receive.)
+      if (!stop_.load() && receivers_.load() < 2) {
+        receivers_.fetch_add(1);
+        tl_receiver_of = this;
+      }
+    }
   }
   tl_receiver_of = nullptr;
   self->done.store(true);
@@ -60,9 +86,11 @@ void WorkerPool::Loop(Worker* self, bool receiver) {
 void WorkerPool::HandOff() {
   if (tl_receiver_of != this) return;
   tl_receiver_of = nullptr;
+  tl_handed_off = true;
   bool wake = false;
   {
     std::lock_guard<std::mutex> lk(m_);
+    if (receivers_.fetch_sub(1) > 1) return;  // another thread is receiving
     role_free_ = true;
     if (idle_ > 0) wake = true;
     else if (!stop_.load() && started_.load() < max_workers_) StartWorkerLocked(false);

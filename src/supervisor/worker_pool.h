@@ -13,6 +13,11 @@
 //     skip even the poll(2) this costs;
 //   - HandOff(): the handler is about to do something that may take long
 //     or block (ADDFD, a report, a device's open, ...).
+// A worker that handed off goes back to RECV as a second receiver when it
+// is done (at most two), so a run of such calls needs no wake-up of an
+// idle worker (a cross-CPU IPI); the first call answered at once by one of
+// two receivers sends that one back to waiting, so a run of plain calls
+// pays no double wake-up. Measured in bench/RESULTS.md.
 // A tight loop of calls from one process is thus answered by one thread
 // that never sleeps anywhere but in RECV.
 #pragma once
@@ -52,8 +57,13 @@ class WorkerPool {
   // HandOff() if another notification is queued.
   void HandOffIfQueued();
 
-  // Threads started so far (for tests and --stats).
+  // Threads started so far (for tests and --stats); threads waiting for
+  // the receiver role (for tests).
   unsigned started() const { return started_.load(); }
+  unsigned idle() {
+    std::lock_guard<std::mutex> lk(m_);
+    return idle_;
+  }
 
  private:
   struct Worker {
@@ -71,6 +81,7 @@ class WorkerPool {
   std::mutex m_;
   std::condition_variable cv_;
   bool role_free_ = false;  // the receiver role waits for a taker
+  std::atomic<unsigned> receivers_{0};  // threads holding the role (changed under m_)
   unsigned idle_ = 0;       // workers waiting for the role
   std::list<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stop_{false};

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <set>
+#include <thread>
 
 namespace syd::supervisor {
 namespace {
@@ -49,12 +50,12 @@ class PipeNotifyFd final : public kernel::NotifyFd {
   Status Respond(const seccomp_notif_resp&) override { return {}; }
   Result<int> AddFdAndSend(uint64_t, int, uint32_t) override { return 0; }
 
-  // The most threads ever inside Receive() at once.
+  // The most threads ever inside Receive() at once, and now.
   std::atomic<int> max_receiving_{0};
+  std::atomic<int> receiving_{0};
 
  private:
   int fds_[2];
-  std::atomic<int> receiving_{0};
 };
 
 void NoopHandler(int) {}
@@ -159,6 +160,40 @@ TEST_F(WorkerPoolTest, NothingQueuedNoHandOff) {
   EXPECT_TRUE(WaitFor([&] { return handled.size() == 1; }));
   pool->Stop(kWake);
   EXPECT_EQ(pool->started(), 1u);  // no worker was needed
+}
+
+TEST_F(WorkerPoolTest, AfterAHandOffTwoReceiveUntilACallNeedsNone) {
+  // Call 1 hands off (as before ADDFD): its worker then waits in RECV
+  // beside the new receiver, so the next such call wakes nobody. Call 2 is
+  // answered at once: its worker leaves RECV to the other one.
+  std::unique_ptr<WorkerPool> pool;
+  pool = std::make_unique<WorkerPool>(
+      nfd, nullptr,
+      [&](const seccomp_notif& req) {
+        if (req.id == 1) pool->HandOff();
+        std::lock_guard<std::mutex> lk(m);
+        handled.insert(req.id);
+        cv.notify_all();
+      },
+      4);
+  pool->Start(1);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (pool->idle() != 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the spare is waiting
+  nfd.Push(1);
+  EXPECT_TRUE(WaitFor([&] { return handled.count(1) == 1; }));
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (nfd.receiving_.load() != 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(nfd.receiving_.load(), 2);
+  nfd.Push(2);
+  EXPECT_TRUE(WaitFor([&] { return handled.count(2) == 1; }));
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (nfd.receiving_.load() != 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(nfd.receiving_.load(), 1);
+  EXPECT_EQ(pool->started(), 2u);  // the spare sufficed
+  pool->Stop(kWake);
 }
 
 TEST_F(WorkerPoolTest, HandOffOutsideTheReceiverDoesNothing) {
