@@ -74,6 +74,16 @@ class WorkerPoolTest : public ::testing::Test {
     std::unique_lock<std::mutex> lk(m);
     return cv.wait_for(lk, std::chrono::seconds(10), pred);
   }
+  // The same for state nobody signals: polls it every millisecond.
+  template <class Pred>
+  static bool PollFor(Pred pred) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!pred()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+  }
 
   PipeNotifyFd nfd;
   std::mutex m;
@@ -177,21 +187,13 @@ TEST_F(WorkerPoolTest, AfterAHandOffTwoReceiveUntilACallNeedsNone) {
       },
       4);
   pool->Start(1);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (pool->idle() != 1 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the spare is waiting
+  ASSERT_TRUE(PollFor([&] { return pool->idle() == 1; }));  // the spare is waiting
   nfd.Push(1);
   EXPECT_TRUE(WaitFor([&] { return handled.count(1) == 1; }));
-  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (nfd.receiving_.load() != 2 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  EXPECT_EQ(nfd.receiving_.load(), 2);
+  EXPECT_TRUE(PollFor([&] { return nfd.receiving_.load() == 2; })) << nfd.receiving_.load();
   nfd.Push(2);
   EXPECT_TRUE(WaitFor([&] { return handled.count(2) == 1; }));
-  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (nfd.receiving_.load() != 1 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  EXPECT_EQ(nfd.receiving_.load(), 1);
+  EXPECT_TRUE(PollFor([&] { return nfd.receiving_.load() == 1; })) << nfd.receiving_.load();
   EXPECT_EQ(pool->started(), 2u);  // the spare sufficed
   pool->Stop(kWake);
 }
