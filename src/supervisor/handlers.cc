@@ -281,6 +281,28 @@ void KillProcess(Call& c) {
   if (pidfd && c.env.nfd->StillValid(c.req.id)) kernel::PidfdSignal(pidfd->get(), SIGKILL);
 }
 
+namespace {
+
+// Writes one violation report for the current call (handing receiving
+// over first: the log may be a pipe that is full).
+void Report(Call& c, std::string_view category, const std::string& what, bool is_addr, const char* action, int err,
+            std::string rule) {
+  c.MayBlock();
+  Violation rep;
+  rep.pid = c.tid();
+  rep.tgid = c.Tgid();
+  rep.syscall = std::string(c.info.name);
+  rep.category = std::string(category);
+  rep.path = what;
+  rep.is_addr = is_addr;
+  rep.action = action;
+  rep.err = err;
+  rep.rule = std::move(rule);
+  c.env.reporter->Report(rep);
+}
+
+}  // namespace
+
 bool Violate(Call& c, Category cat, const std::string& what, bool is_addr, const policy::PathVerdict& v, int err) {
   const policy::Policy& p = c.policy();
   const char* action = "deny";
@@ -292,18 +314,8 @@ bool Violate(Call& c, Category cat, const std::string& what, bool is_addr, const
   }
   if (p.decision != policy::Decision::kCont) c.env.stats.denied.fetch_add(1, std::memory_order_relaxed);
   if (!v.filtered) {
-    c.MayBlock();  // the report is written to the log: it may wait on a pipe
-    Violation rep;
-    rep.pid = c.tid();
-    rep.tgid = c.Tgid();
-    rep.syscall = std::string(c.info.name);
-    rep.category = std::string(policy::CategoryName(cat));
-    rep.path = what;
-    rep.is_addr = is_addr;
-    rep.action = action;
-    rep.err = p.decision == policy::Decision::kDeny ? err : 0;
-    rep.rule = v.rule ? v.rule->ToString() : policy::DefaultRuleName(cat);
-    c.env.reporter->Report(rep);
+    Report(c, policy::CategoryName(cat), what, is_addr, action, p.decision == policy::Decision::kDeny ? err : 0,
+           v.rule ? v.rule->ToString() : policy::DefaultRuleName(cat));
   }
   switch (p.decision) {
     case policy::Decision::kDeny: c.Error(err); return false;
@@ -333,18 +345,7 @@ void RunDetached(Call& c, std::function<void(Call&)> body) {
 namespace {
 
 void ReportResolveFailure(Call& c, Category cat, const std::string& raw, int err) {
-  if (!c.policy().raise_fail) return;
-  c.MayBlock();
-  Violation rep;
-  rep.pid = c.tid();
-  rep.tgid = c.Tgid();
-  rep.syscall = std::string(c.info.name);
-  rep.category = std::string(policy::CategoryName(cat));
-  rep.path = raw;
-  rep.action = "deny";
-  rep.err = err;
-  rep.rule = "resolve";
-  c.env.reporter->Report(rep);
+  if (c.policy().raise_fail) Report(c, policy::CategoryName(cat), raw, false, "deny", err, "resolve");
 }
 
 // ---- open (ADDFD) -------------------------------------------------------------
@@ -556,10 +557,7 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
   if (exec_controls) {
     const std::string& path = args[0].resolved.path;
     if (c.decider->ExecKill(path)) {
-      c.MayBlock();
-      Violation rep{c.tid(), c.Tgid(), std::string(info->name), "exec", path, false, "kill", 0,
-                    "exec/kill_if_match"};
-      env.reporter->Report(rep);
+      Report(c, "exec", path, false, "kill", 0, "exec/kill_if_match");
       KillProcess(c);
       c.Error(EPERM);
       return;
