@@ -41,7 +41,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   auto p = syd::policy::ApplyAll(syd::policy::Policy{}, cmds, syd::policy::ApplyEnv{});
   if (!p) abort();
-  auto prog = syd::bpf::Compile(syd::bpf::LowerKernel(*p, syd::bpf::LowerOptions{false}));
+  // The rules alone: the guards (bpf/guards.h) have tests of their own.
+  p->restrict_terminal = p->restrict_namespaces = p->restrict_mounts = false;
+  syd::bpf::LowerOptions lo;
+  lo.magic_unlocked = false;
+  lo.signals_scoped = lo.ptrace_scoped = true;
+  auto prog = syd::bpf::Compile(syd::bpf::LowerKernel(*p, lo));
   if (!prog) return 0;  // too large for the kernel: refused, not truncated
   for (int q = 0; q < 16 && in.remaining_bytes() > 0; ++q) {
     seccomp_data d{};

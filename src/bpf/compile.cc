@@ -20,6 +20,7 @@
 #include <set>
 
 #include "bpf/codegen.h"
+#include "bpf/guards.h"
 #include "policy/syscall_table.h"
 #include "policy/syscalls.h"
 
@@ -39,24 +40,6 @@ uint32_t ActionFor(Mode m) {
     case Mode::kBpf: return RetErrno(EPERM);
   }
   return SECCOMP_RET_USER_NOTIF;
-}
-
-// The most severe of two actions, as the kernel ranks stacked filters:
-// KILL > TRAP > ERRNO > USER_NOTIF > TRACE > LOG > ALLOW.
-uint32_t Stronger(uint32_t a, uint32_t b) {
-  auto rank = [](uint32_t act) {
-    switch (act & SECCOMP_RET_ACTION_FULL) {
-      case SECCOMP_RET_KILL_PROCESS: return 7;
-      case SECCOMP_RET_KILL_THREAD: return 6;
-      case SECCOMP_RET_TRAP: return 5;
-      case SECCOMP_RET_ERRNO: return 4;
-      case SECCOMP_RET_USER_NOTIF: return 3;
-      case SECCOMP_RET_TRACE: return 2;
-      case SECCOMP_RET_LOG: return 1;
-      default: return 0;
-    }
-  };
-  return rank(a) >= rank(b) ? a : b;
 }
 
 // User space must see a call whenever any category it may belong to is
@@ -263,6 +246,22 @@ struct Builder {
 
 uint32_t RetErrno(int e) { return SECCOMP_RET_ERRNO | (static_cast<uint32_t>(e) & SECCOMP_RET_DATA); }
 
+uint32_t Stronger(uint32_t a, uint32_t b) {
+  auto rank = [](uint32_t act) {
+    switch (act & SECCOMP_RET_ACTION_FULL) {
+      case SECCOMP_RET_KILL_PROCESS: return 7;
+      case SECCOMP_RET_KILL_THREAD: return 6;
+      case SECCOMP_RET_TRAP: return 5;
+      case SECCOMP_RET_ERRNO: return 4;
+      case SECCOMP_RET_USER_NOTIF: return 3;
+      case SECCOMP_RET_TRACE: return 2;
+      case SECCOMP_RET_LOG: return 1;
+      default: return 0;
+    }
+  };
+  return rank(a) >= rank(b) ? a : b;
+}
+
 KernelPolicy LowerKernel(const policy::Policy& p, const LowerOptions& opts) {
   KernelPolicy k;
   k.arch = AUDIT_ARCH_X86_64;
@@ -280,13 +279,26 @@ KernelPolicy LowerKernel(const policy::Policy& p, const LowerOptions& opts) {
   // use getdents64 while stat sandboxing is on.
   if (p.mode(policy::Sandbox::kStat) != Mode::kOff)
     chains[__NR_getdents] = SyscallChain{__NR_getdents, {}, RetErrno(ENOSYS)};
-  // sys/ rules come first, in order, before the category chain.
-  // (Not for the always-denied calls: no rule can open those.)
-  const auto denied = policy::AlwaysDeniedSyscalls();
+  // Guards first (bpf/guards.h), then the sys/ rules in order, then the
+  // category chain. Calls that are always denied or forced by a guard take
+  // no rule at all.
+  const Guards guards = LowerGuards(p, opts);
+  std::set<int> fixed(policy::AlwaysDeniedSyscalls().begin(), policy::AlwaysDeniedSyscalls().end());
+  for (const auto& [nr, action] : guards.forced) {
+    if (fixed.count(nr)) continue;
+    chains[nr] = SyscallChain{nr, {}, action};
+    fixed.insert(nr);
+  }
   std::map<int, std::vector<ChainRule>> pre;
+  std::map<int, size_t> guard_rules;
+  for (const auto& [nr, rules] : guards.first) {
+    if (fixed.count(nr)) continue;
+    pre[nr] = rules;
+    guard_rules[nr] = rules.size();
+  }
   for (const policy::SysRule& r : p.sys_rules) {
     for (int nr : r.syscalls) {
-      if (std::find(denied.begin(), denied.end(), nr) != denied.end()) continue;
+      if (fixed.count(nr)) continue;
       pre[nr].push_back(LowerRule(r, nr));
     }
   }
@@ -295,6 +307,12 @@ KernelPolicy LowerKernel(const policy::Policy& p, const LowerOptions& opts) {
     if (it == chains.end()) it = chains.emplace(nr, SyscallChain{nr, {}, SECCOMP_RET_ALLOW}).first;
     rules.insert(rules.end(), it->second.rules.begin(), it->second.rules.end());
     it->second.rules = std::move(rules);
+  }
+  for (const auto& [nr, unless] : guards.notify_unless) {
+    if (fixed.count(nr)) continue;
+    auto it = chains.find(nr);
+    if (it == chains.end()) it = chains.emplace(nr, SyscallChain{nr, {}, SECCOMP_RET_ALLOW}).first;
+    NotifyUnless(it->second, guard_rules[nr], unless);
   }
   // allowlist/syscall and denylist/syscall decide before anything else.
   const uint32_t enosys = RetErrno(ENOSYS);

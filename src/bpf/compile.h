@@ -47,6 +47,14 @@ struct KernelPolicy {
 
 struct LowerOptions {
   bool magic_unlocked = true;  // the stat family must reach user space
+  // The supervisor's pid: calls naming it are EPERM in the kernel. 0 when
+  // not known (sydbox -e), then the program lacks those comparisons.
+  int supervisor_pid = 0;
+  // What a Landlock domain around the sandbox already keeps inside, so the
+  // calls need not come to user space: signals (LANDLOCK_SCOPE_SIGNAL) and
+  // ptrace-checked access (any domain).
+  bool signals_scoped = false;
+  bool ptrace_scoped = false;
 };
 
 // The kernel half of a policy, for the native architecture.
@@ -64,5 +72,9 @@ uint32_t ReferenceEvaluate(const KernelPolicy& k, uint32_t arch, int nr, const u
 std::string Disassemble(const std::vector<sock_filter>& prog);
 
 uint32_t RetErrno(int e);
+
+// The more severe of two actions, as the kernel ranks those of stacked
+// filters: KILL > TRAP > ERRNO > USER_NOTIF > TRACE > LOG > ALLOW.
+uint32_t Stronger(uint32_t a, uint32_t b);
 
 }  // namespace syd::bpf

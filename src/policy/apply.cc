@@ -153,6 +153,16 @@ Status ApplyExec(Policy& p, const Command& c) {
   return {};
 }
 
+// The enforced restrictions on reaching outside the sandbox, by key.
+template <class P>
+auto RestrictionFlag(P& p, std::string_view k) -> decltype(&p.restrict_mounts) {
+  if (k == "core/restrict/outside_signals") return &p.restrict_outside_signals;
+  if (k == "core/restrict/terminal") return &p.restrict_terminal;
+  if (k == "core/restrict/namespaces") return &p.restrict_namespaces;
+  if (k == "core/restrict/mounts") return &p.restrict_mounts;
+  return nullptr;
+}
+
 Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
   const std::string& k = c.key;
   const std::string& v = c.value;
@@ -225,6 +235,7 @@ Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
                         : k == "core/restrict/memory_map"             ? &p.restrict_memory_map
                         : k == "core/restrict/shared_memory_writable" ? &p.restrict_shared_memory_writable
                                                                       : nullptr;
+  if (bool* reach = RestrictionFlag(p, k)) return set_bool(reach);
   if (restrict_flag) {
     SYD_TRY_STATUS(set_bool(restrict_flag));
     if (*restrict_flag) Warn(env, fmt::format("{} is parsed but not enforced yet", k));
@@ -280,6 +291,7 @@ Result<bool> Query(const Policy& p, const Command& c) {
   if (key == "core/violation/raise_safe") return p.raise_safe;
   if (key == "core/trace/exit_wait_all") return p.exit_wait_all;
   if (key == "core/trace/magic_lock") return p.magic_lock == MagicLock::kOn;
+  if (const bool* reach = RestrictionFlag(p, key)) return *reach;
   for (std::string_view kind : {"allowlist", "denylist", "filter"}) {
     if (!StartsWith(key, kind) || key.size() <= kind.size() || key[kind.size()] != '/') continue;
     std::string_view what = key.substr(kind.size() + 1);

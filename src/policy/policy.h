@@ -91,6 +91,12 @@ struct Policy {
   bool restrict_io_control = false;
   bool restrict_memory_map = false;
   bool restrict_shared_memory_writable = false;
+  // What the sandbox may reach outside itself (SPEC §2.9); each is enforced
+  // by the kernel (seccomp-bpf, Landlock) and true means restricted.
+  bool restrict_outside_signals = true;  // signals, priorities, limits: sandbox processes only
+  bool restrict_terminal = true;         // TIOCSTI, TIOCLINUX, TIOCCONS
+  bool restrict_namespaces = true;       // unshare/clone CLONE_NEW*, setns, chroot
+  bool restrict_mounts = true;           // mount, umount2, pivot_root, the new mount API
 
   std::vector<std::string> syscall_allowlist;  // regex texts (SPEC §4), validated
   std::vector<std::string> syscall_denylist;

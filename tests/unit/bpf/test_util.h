@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bpf/compile.h"
 #include "policy/apply.h"
 
 namespace syd::bpf::test {
@@ -24,6 +25,17 @@ inline policy::Policy MakePolicy(const std::vector<std::string>& lines) {
   auto p = policy::ApplyAll(policy::Policy{}, cmds, policy::ApplyEnv{});
   EXPECT_TRUE(p) << (p ? "" : p.error().what);
   return p ? *p : policy::Policy{};
+}
+
+// Lowering as on a kernel with Landlock signal scoping, magic locked, no
+// supervisor pid: what the rule tests compare against.
+inline LowerOptions Scoped(int supervisor_pid = 0) {
+  LowerOptions o;
+  o.magic_unlocked = false;
+  o.supervisor_pid = supervisor_pid;
+  o.signals_scoped = true;
+  o.ptrace_scoped = true;
+  return o;
 }
 
 inline seccomp_data Sys(int nr, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0) {

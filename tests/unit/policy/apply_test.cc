@@ -80,6 +80,24 @@ TEST(Apply, EveryOption) {
   EXPECT_TRUE(said("core/trace/follow_fork"));
 }
 
+// What the sandbox may reach outside itself: restricted by default, each
+// lifted by its own option, queried like any boolean.
+TEST(Apply, ReachRestrictions) {
+  Policy d;
+  EXPECT_TRUE(d.restrict_outside_signals && d.restrict_terminal && d.restrict_namespaces && d.restrict_mounts);
+  auto p = ApplyLines({"core/restrict/outside_signals:false", "core/restrict/terminal:0",
+                       "core/restrict/namespaces:f", "core/restrict/mounts:false"});
+  ASSERT_TRUE(p) << p.error().what;
+  EXPECT_FALSE(p->restrict_outside_signals || p->restrict_terminal || p->restrict_namespaces || p->restrict_mounts);
+  auto q = lang::ParseCommand("core/restrict/mounts?", {"t", 1});
+  ASSERT_TRUE(q);
+  EXPECT_FALSE(*Query(*p, *q));
+  EXPECT_TRUE(*Query(d, *q));
+  auto bad = ApplyLines({"core/restrict/namespaces:maybe"});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().what.find("test:1"), std::string::npos) << bad.error().what;
+}
+
 TEST(Apply, ListsKeepOneOrderAcrossAllowAndDeny) {
   auto p = ApplyLines({"allowlist/write+/a", "denylist/write+/b", "allowlist/write^/c", "denylist/write+/d",
                 "allowlist/write-/a", "allowlist/write-/nonexistent"});

@@ -1,0 +1,119 @@
+// Three kinds of guard, all decided on registers:
+//  - calls that name the supervisor's pid are EPERM, whatever the options;
+//  - calls that act on another process and that no Landlock scope keeps
+//    inside go to user space, which checks the target (supervisor/reach.cc),
+//    except where their arguments say they act on the caller itself;
+//  - terminal injection, namespace and mount calls are EPERM unless the
+//    configuration lifts them (clone3 is ENOSYS: its flags are in memory,
+//    and glibc falls back to clone(2), whose flags are a register).
+#include "bpf/guards.h"
+
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <sys/syscall.h>
+
+#include "kernel/uapi.h"
+#include "policy/reach.h"
+
+namespace syd::bpf {
+namespace {
+
+namespace uapi = kernel::uapi;
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+// CLONE_NEWTIME shares its bit with the exit signal of clone(2): only
+// unshare(2) and clone3 take it.
+constexpr uint64_t kCloneNamespaces =
+    CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
+
+ArgCond Eq(int8_t arg, uint64_t v) { return ArgCond{static_cast<uint8_t>(arg), true, CmpOp::kEq, v}; }
+ArgCond AnyBits(int8_t arg, uint64_t v) { return ArgCond{static_cast<uint8_t>(arg), true, CmpOp::kAnyBits, v}; }
+
+void AddSupervisorGuards(const policy::ReachCall& rc, int sup, Guards* g) {
+  if (sup <= 0) return;
+  const uint32_t eperm = RetErrno(EPERM);
+  auto& first = g->first[rc.nr];
+  switch (rc.target) {
+    case policy::Target::kPid:
+    case policy::Target::kKill:
+      first.push_back({{Eq(rc.pid_arg, static_cast<uint64_t>(sup))}, eperm});
+      if (rc.pid_arg2 >= 0) first.push_back({{Eq(rc.pid_arg2, static_cast<uint64_t>(sup))}, eperm});
+      break;
+    case policy::Target::kWhich:
+      first.push_back({{Eq(rc.which_arg, static_cast<uint64_t>(rc.which_process)),
+                        Eq(rc.pid_arg, static_cast<uint64_t>(sup))},
+                       eperm});
+      break;
+    case policy::Target::kPidfd:
+      break;  // a descriptor, not a number: Landlock or user space
+  }
+}
+
+std::vector<std::vector<ArgCond>> Exemptions(const policy::ReachCall& rc) {
+  std::vector<std::vector<ArgCond>> out;
+  for (const auto& alt : rc.self) {
+    std::vector<ArgCond> conj;
+    for (const policy::ArgEq& e : alt)
+      if (e.arg >= 0) conj.push_back(Eq(e.arg, e.value));
+    if (!conj.empty()) out.push_back(std::move(conj));
+  }
+  return out;
+}
+
+}  // namespace
+
+Guards LowerGuards(const policy::Policy& p, const LowerOptions& opts) {
+  Guards g;
+  for (const policy::ReachCall& rc : policy::ReachCalls()) {
+    AddSupervisorGuards(rc, opts.supervisor_pid, &g);
+    const bool scoped = rc.family == policy::ReachFamily::kSignal   ? opts.signals_scoped
+                        : rc.family == policy::ReachFamily::kPtrace ? opts.ptrace_scoped
+                                                                    : false;
+    if (!scoped) g.notify_unless[rc.nr] = Exemptions(rc);
+  }
+  const uint32_t eperm = RetErrno(EPERM);
+  if (p.restrict_terminal) {
+    for (uint32_t cmd : {uapi::kTiocsti, uapi::kTioclinux, uapi::kTioccons})
+      g.first[__NR_ioctl].push_back({{Eq(1, cmd)}, eperm});
+  }
+  if (p.restrict_namespaces) {
+    g.first[__NR_unshare].push_back({{AnyBits(0, kCloneNamespaces | CLONE_NEWTIME)}, eperm});
+    g.first[__NR_clone].push_back({{AnyBits(0, kCloneNamespaces)}, eperm});
+    g.forced[__NR_clone3] = RetErrno(ENOSYS);
+    g.forced[__NR_setns] = eperm;
+    g.forced[__NR_chroot] = eperm;
+  }
+  if (p.restrict_mounts) {
+    for (int nr : {__NR_mount, __NR_umount2, __NR_pivot_root, __NR_move_mount, __NR_open_tree, __NR_fsopen,
+                   __NR_fsconfig, __NR_fsmount, __NR_fspick, __NR_mount_setattr, uapi::kNrOpenTreeAttr})
+      g.forced[nr] = eperm;
+  }
+  return g;
+}
+
+void NotifyUnless(SyscallChain& ch, size_t kept, const std::vector<std::vector<ArgCond>>& unless) {
+  std::vector<ChainRule> out(ch.rules.begin(), ch.rules.begin() + static_cast<long>(kept));
+  const std::vector<ChainRule> rest(ch.rules.begin() + static_cast<long>(kept), ch.rules.end());
+  // Where an exemption holds, the chain decides as it did ...
+  for (const auto& when : unless) {
+    for (const ChainRule& r : rest) {
+      ChainRule c = r;
+      c.conds.insert(c.conds.begin(), when.begin(), when.end());
+      out.push_back(std::move(c));
+    }
+    out.push_back({when, ch.fallback});
+  }
+  // ... elsewhere what it would let through goes to user space first.
+  for (const ChainRule& r : rest) {
+    ChainRule c = r;
+    if (!c.log_mark) c.action = Stronger(c.action, SECCOMP_RET_USER_NOTIF);
+    out.push_back(std::move(c));
+  }
+  ch.rules = std::move(out);
+  ch.fallback = Stronger(ch.fallback, SECCOMP_RET_USER_NOTIF);
+}
+
+}  // namespace syd::bpf

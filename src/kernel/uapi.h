@@ -1,0 +1,46 @@
+// Kernel ABI constants newer than the Debian 12 (Linux 6.1) headers, in one
+// place. Values are from the kernel's x86_64 tables and uapi headers.
+#pragma once
+
+#include <sys/syscall.h>
+
+#include <cstdint>
+
+namespace syd::kernel::uapi {
+
+// System calls added after 6.1 (x86_64 numbers).
+inline constexpr int kNrFchmodat2 = 452;
+inline constexpr int kNrSetxattrat = 463;
+inline constexpr int kNrGetxattrat = 464;
+inline constexpr int kNrListxattrat = 465;
+inline constexpr int kNrRemovexattrat = 466;
+inline constexpr int kNrOpenTreeAttr = 467;
+inline constexpr int kNrFileGetattr = 468;
+inline constexpr int kNrFileSetattr = 469;
+
+// Landlock (linux/landlock.h): the ruleset attribute grew `handled_access_net`
+// (ABI 4) and `scoped` (ABI 6).
+struct LandlockRulesetAttr {
+  uint64_t handled_access_fs = 0;
+  uint64_t handled_access_net = 0;
+  uint64_t scoped = 0;
+};
+inline constexpr uint32_t kLandlockCreateRulesetVersion = 1u << 0;
+inline constexpr uint64_t kLandlockScopeAbstractUnixSocket = 1ull << 0;
+inline constexpr uint64_t kLandlockScopeSignal = 1ull << 1;
+inline constexpr uint64_t kLandlockAccessFsMakeBlock = 1ull << 11;
+inline constexpr int kLandlockRulePathBeneath = 1;
+struct __attribute__((packed)) LandlockPathBeneathAttr {
+  uint64_t allowed_access;
+  int32_t parent_fd;
+};
+
+// pidfd_open(2) flag for a thread's pidfd (6.9).
+inline constexpr unsigned kPidfdThread = 0x80;  // O_EXCL
+
+// Terminal ioctls that inject input or redirect the console.
+inline constexpr uint32_t kTiocsti = 0x5412;
+inline constexpr uint32_t kTioclinux = 0x541C;
+inline constexpr uint32_t kTioccons = 0x541D;
+
+}  // namespace syd::kernel::uapi

@@ -1,0 +1,224 @@
+// The guards of bpf/guards.h: calls naming the supervisor are EPERM in the
+// kernel whatever the configuration; calls acting on other processes go to
+// user space unless Landlock scopes them or they act on the caller; the
+// terminal, namespace and mount restrictions, lifted by their options.
+#include <errno.h>
+#include <gtest/gtest.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bpf/compile.h"
+#include "bpf/interpreter.h"
+#include "kernel/uapi.h"
+#include "test_util.h"
+
+namespace syd::bpf {
+namespace {
+
+using test::MakePolicy;
+using test::Sys;
+
+constexpr int kSup = 4242;  // the supervisor's pid in these programs
+constexpr uint64_t kOther = 77;
+const uint32_t kEperm = RetErrno(EPERM);
+const uint32_t kNotify = SECCOMP_RET_USER_NOTIF;
+const uint32_t kAllow = SECCOMP_RET_ALLOW;
+
+struct Case {
+  const char* name;
+  seccomp_data in;
+  uint32_t scoped;    // with Landlock signal scope and a domain
+  uint32_t unscoped;  // without Landlock
+};
+
+const std::vector<Case>& Cases() {
+  static const std::vector<Case> kCases = {
+      {"kill(supervisor)", Sys(__NR_kill, kSup, SIGKILL), kEperm, kEperm},
+      {"kill(supervisor), high bits ignored (pid_t)", Sys(__NR_kill, 0xffffffff00000000ull | kSup, SIGKILL), kEperm,
+       kEperm},
+      {"kill(other)", Sys(__NR_kill, kOther, SIGTERM), kAllow, kNotify},
+      {"kill(0): the caller's group", Sys(__NR_kill, 0, SIGTERM), kAllow, kNotify},
+      {"kill(-1)", Sys(__NR_kill, static_cast<uint64_t>(-1), SIGTERM), kAllow, kNotify},
+      {"tkill(supervisor)", Sys(__NR_tkill, kSup, SIGKILL), kEperm, kEperm},
+      {"tgkill(supervisor, any)", Sys(__NR_tgkill, kSup, 1, SIGKILL), kEperm, kEperm},
+      {"tgkill(other)", Sys(__NR_tgkill, kOther, kOther, SIGKILL), kAllow, kNotify},
+      {"rt_sigqueueinfo(supervisor)", Sys(__NR_rt_sigqueueinfo, kSup, SIGKILL), kEperm, kEperm},
+      {"rt_tgsigqueueinfo(supervisor)", Sys(__NR_rt_tgsigqueueinfo, kSup, kSup, SIGKILL), kEperm, kEperm},
+      {"pidfd_open(supervisor)", Sys(__NR_pidfd_open, kSup), kEperm, kEperm},
+      {"pidfd_open(other)", Sys(__NR_pidfd_open, kOther), kAllow, kNotify},
+      {"pidfd_send_signal: a descriptor", Sys(__NR_pidfd_send_signal, 3, SIGKILL), kAllow, kNotify},
+      {"process_vm_readv(supervisor)", Sys(__NR_process_vm_readv, kSup), kEperm, kEperm},
+      {"process_vm_readv(other)", Sys(__NR_process_vm_readv, kOther), kAllow, kNotify},
+      {"kcmp(other, supervisor)", Sys(__NR_kcmp, kOther, kSup), kEperm, kEperm},
+      {"move_pages(0): the caller", Sys(__NR_move_pages, 0), kAllow, kAllow},
+      {"setpriority(PRIO_PROCESS, 0): the caller", Sys(__NR_setpriority, PRIO_PROCESS, 0, 19), kAllow, kAllow},
+      {"setpriority(PRIO_PROCESS, supervisor)", Sys(__NR_setpriority, PRIO_PROCESS, kSup, 19), kEperm, kEperm},
+      {"setpriority(PRIO_PROCESS, other)", Sys(__NR_setpriority, PRIO_PROCESS, kOther, 19), kNotify, kNotify},
+      {"setpriority(PRIO_PGRP, 0): may hold the supervisor", Sys(__NR_setpriority, PRIO_PGRP, 0, 19), kNotify,
+       kNotify},
+      {"setpriority(PRIO_USER, 0)", Sys(__NR_setpriority, PRIO_USER, 0, 19), kNotify, kNotify},
+      {"sched_setaffinity(0)", Sys(__NR_sched_setaffinity, 0), kAllow, kAllow},
+      {"sched_setaffinity(supervisor)", Sys(__NR_sched_setaffinity, kSup), kEperm, kEperm},
+      {"sched_setscheduler(other)", Sys(__NR_sched_setscheduler, kOther), kNotify, kNotify},
+      {"prlimit64(0, set)", Sys(__NR_prlimit64, 0, RLIMIT_NOFILE, 0x1000), kAllow, kAllow},
+      {"prlimit64(other, read only)", Sys(__NR_prlimit64, kOther, RLIMIT_NOFILE, 0, 0x1000), kAllow, kAllow},
+      {"prlimit64(other, set)", Sys(__NR_prlimit64, kOther, RLIMIT_NOFILE, 0x1000), kNotify, kNotify},
+      {"prlimit64(supervisor, read only)", Sys(__NR_prlimit64, kSup, RLIMIT_NOFILE, 0, 0x1000), kEperm, kEperm},
+      {"ioprio_set(PROCESS, 0)", Sys(__NR_ioprio_set, 1, 0), kAllow, kAllow},
+      {"ioprio_set(PROCESS, supervisor)", Sys(__NR_ioprio_set, 1, kSup), kEperm, kEperm},
+      {"ioprio_set(USER, 0)", Sys(__NR_ioprio_set, 3, 0), kNotify, kNotify},
+      {"ioctl TIOCSTI", Sys(__NR_ioctl, 0, kernel::uapi::kTiocsti), kEperm, kEperm},
+      {"ioctl TIOCSTI, high bits ignored", Sys(__NR_ioctl, 0, 0xffffffff00000000ull | kernel::uapi::kTiocsti), kEperm,
+       kEperm},
+      {"ioctl TIOCLINUX", Sys(__NR_ioctl, 0, kernel::uapi::kTioclinux), kEperm, kEperm},
+      {"ioctl TIOCCONS", Sys(__NR_ioctl, 0, kernel::uapi::kTioccons), kEperm, kEperm},
+      {"ioctl TCGETS", Sys(__NR_ioctl, 0, TCGETS), kAllow, kAllow},
+      {"unshare(CLONE_NEWUSER)", Sys(__NR_unshare, CLONE_NEWUSER), kEperm, kEperm},
+      {"unshare(CLONE_NEWTIME)", Sys(__NR_unshare, 0x80), kEperm, kEperm},
+      {"unshare(CLONE_FS)", Sys(__NR_unshare, CLONE_FS), kAllow, kAllow},
+      {"clone(SIGCHLD)", Sys(__NR_clone, SIGCHLD), kAllow, kAllow},
+      {"clone(CLONE_NEWNS)", Sys(__NR_clone, CLONE_NEWNS | SIGCHLD), kEperm, kEperm},
+      {"clone3: flags in memory", Sys(__NR_clone3), RetErrno(ENOSYS), RetErrno(ENOSYS)},
+      {"setns", Sys(__NR_setns, 3, 0), kEperm, kEperm},
+      {"chroot", Sys(__NR_chroot), kEperm, kEperm},
+      {"mount", Sys(__NR_mount), kEperm, kEperm},
+      {"umount2", Sys(__NR_umount2), kEperm, kEperm},
+      {"pivot_root", Sys(__NR_pivot_root), kEperm, kEperm},
+      {"fsopen", Sys(__NR_fsopen), kEperm, kEperm},
+      {"mount_setattr", Sys(__NR_mount_setattr), kEperm, kEperm},
+      {"open_tree_attr", Sys(kernel::uapi::kNrOpenTreeAttr), kEperm, kEperm},
+      {"getpid: untouched", Sys(__NR_getpid), kAllow, kAllow},
+  };
+  return kCases;
+}
+
+LowerOptions Unscoped(int sup) {
+  LowerOptions o = test::Scoped(sup);
+  o.signals_scoped = o.ptrace_scoped = false;
+  return o;
+}
+
+uint32_t Decide(const std::vector<sock_filter>& prog, const seccomp_data& d) {
+  auto got = Evaluate(prog, d);
+  EXPECT_TRUE(got) << got.error().what;
+  return got ? *got : 0;
+}
+
+TEST(Guards, DefaultPolicy) {
+  const policy::Policy p = MakePolicy({});
+  auto scoped = Compile(LowerKernel(p, test::Scoped(kSup)));
+  auto unscoped = Compile(LowerKernel(p, Unscoped(kSup)));
+  ASSERT_TRUE(scoped && unscoped);
+  for (const Case& c : Cases()) {
+    EXPECT_EQ(Decide(*scoped, c.in), c.scoped) << c.name << " (scoped)";
+    EXPECT_EQ(Decide(*unscoped, c.in), c.unscoped) << c.name << " (unscoped)";
+  }
+}
+
+TEST(Guards, RulesCannotLiftThem) {
+  const policy::Policy p = MakePolicy({"sys/allow+kill,tgkill,pidfd_open,setpriority,mount,chroot,clone3,ioctl",
+                                       "allowlist/syscall+.*"});
+  auto prog = Compile(LowerKernel(p, test::Scoped(kSup)));
+  ASSERT_TRUE(prog);
+  EXPECT_EQ(Decide(*prog, Sys(__NR_kill, kSup, SIGKILL)), kEperm);
+  EXPECT_EQ(Decide(*prog, Sys(__NR_tgkill, kSup, kSup, SIGKILL)), kEperm);
+  EXPECT_EQ(Decide(*prog, Sys(__NR_pidfd_open, kSup)), kEperm);
+  EXPECT_EQ(Decide(*prog, Sys(__NR_setpriority, PRIO_PROCESS, kSup)), kEperm);
+  EXPECT_EQ(Decide(*prog, Sys(__NR_setpriority, PRIO_PROCESS, kOther)), kNotify);
+  EXPECT_EQ(Decide(*prog, Sys(__NR_mount)), kEperm);
+  EXPECT_EQ(Decide(*prog, Sys(__NR_chroot)), kEperm);
+  EXPECT_EQ(Decide(*prog, Sys(__NR_clone3)), RetErrno(ENOSYS));
+  EXPECT_EQ(Decide(*prog, Sys(__NR_ioctl, 0, kernel::uapi::kTiocsti)), kEperm);
+  EXPECT_EQ(Decide(*prog, Sys(__NR_kill, kOther, SIGKILL)), kAllow);
+}
+
+TEST(Guards, OptionsLiftTheRestrictions) {
+  const policy::Policy p = MakePolicy({"core/restrict/terminal:false", "core/restrict/namespaces:false",
+                                       "core/restrict/mounts:false", "core/restrict/outside_signals:false"});
+  auto prog = Compile(LowerKernel(p, test::Scoped(kSup)));
+  ASSERT_TRUE(prog);
+  for (const seccomp_data& d :
+       {Sys(__NR_ioctl, 0, kernel::uapi::kTiocsti), Sys(__NR_unshare, CLONE_NEWUSER), Sys(__NR_clone, CLONE_NEWNS),
+        Sys(__NR_clone3), Sys(__NR_setns), Sys(__NR_chroot), Sys(__NR_mount), Sys(__NR_fsopen)})
+    EXPECT_EQ(Decide(*prog, d), kAllow) << d.nr;
+  // The supervisor stays out of reach.
+  EXPECT_EQ(Decide(*prog, Sys(__NR_kill, kSup, SIGKILL)), kEperm);
+}
+
+// A rule that decides in the kernel keeps deciding there; where the call
+// acts on the caller the chain is unchanged.
+TEST(Guards, NotifyKeepsKernelDecisions) {
+  const policy::Policy p = MakePolicy({"sys/fault+setpriority:arg2=5:error=EACCES"});
+  auto prog = Compile(LowerKernel(p, test::Scoped(kSup)));
+  ASSERT_TRUE(prog);
+  EXPECT_EQ(Decide(*prog, Sys(__NR_setpriority, PRIO_PROCESS, 0, 5)), RetErrno(EACCES));
+  EXPECT_EQ(Decide(*prog, Sys(__NR_setpriority, PRIO_PROCESS, 0, 3)), kAllow);
+  EXPECT_EQ(Decide(*prog, Sys(__NR_setpriority, PRIO_PROCESS, kOther, 5)), RetErrno(EACCES));
+  EXPECT_EQ(Decide(*prog, Sys(__NR_setpriority, PRIO_PROCESS, kOther, 3)), kNotify);
+}
+
+// The compiled program agrees with the KernelPolicy it came from.
+TEST(Guards, CompiledMatchesReference) {
+  const policy::Policy p = MakePolicy({"sys/fault+setpriority:arg2=5:error=EACCES", "sys/log+kill"});
+  for (const LowerOptions& o : {test::Scoped(kSup), Unscoped(kSup)}) {
+    KernelPolicy k = LowerKernel(p, o);
+    auto prog = Compile(k);
+    ASSERT_TRUE(prog);
+    for (const Case& c : Cases())
+      EXPECT_EQ(Decide(*prog, c.in), ReferenceEvaluate(k, c.in.arch, c.in.nr, reinterpret_cast<const uint64_t*>(c.in.args)))
+          << c.name;
+  }
+}
+
+// The refusals, in the kernel: each in a forked child under the program.
+TEST(Guards, InTheKernel) {
+  auto prog = Compile(LowerKernel(MakePolicy({}), test::Scoped(getpid())));
+  ASSERT_TRUE(prog);
+  struct K {
+    const char* name;
+    long nr;
+    long a0, a1;
+    int want;
+  };
+  const K kCalls[] = {
+      {"unshare(CLONE_NEWUSER)", __NR_unshare, CLONE_NEWUSER, 0, EPERM},
+      {"clone3", __NR_clone3, 0, 0, ENOSYS},
+      {"chroot", __NR_chroot, 0, 0, EPERM},
+      {"ioctl TIOCSTI", __NR_ioctl, 0, kernel::uapi::kTiocsti, EPERM},
+      {"kill(supervisor, 0)", __NR_kill, getpid(), 0, EPERM},
+      {"pidfd_open(supervisor)", __NR_pidfd_open, getpid(), 0, EPERM},
+  };
+  for (const K& k : kCalls) {
+    int pipefd[2];
+    ASSERT_EQ(pipe(pipefd), 0);
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(pipefd[0]);
+      if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(100);
+      sock_fprog fp{static_cast<unsigned short>(prog->size()), prog->data()};
+      if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) != 0) _exit(101);
+      errno = 0;
+      long r = syscall(k.nr, k.a0, k.a1, 0, 0);
+      int e = r == -1 ? errno : 0;
+      (void)!write(pipefd[1], &e, sizeof e);
+      _exit(0);
+    }
+    close(pipefd[1]);
+    int e = -1;
+    EXPECT_EQ(read(pipefd[0], &e, sizeof e), static_cast<ssize_t>(sizeof e)) << k.name;
+    close(pipefd[0]);
+    waitpid(pid, nullptr, 0);
+    EXPECT_EQ(e, k.want) << k.name;
+  }
+}
+
+}  // namespace
+}  // namespace syd::bpf
