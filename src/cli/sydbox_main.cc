@@ -182,6 +182,10 @@ int SydboxMain(int argc, char** argv) {
   app.add_option("--log-format", log_format, "json or human")->check(CLI::IsMember({"json", "human"}));
   app.add_option("--log-fd", log_fd, "Write violation reports to this descriptor");
   app.add_option("--log-file", log_file, "Append violation reports to this file");
+  std::string landlock = "best-effort";
+  app.add_option("--landlock", landlock,
+                 "Landlock for the sandbox's domain: off, best-effort (default) or require (ABI 6)")
+      ->check(CLI::IsMember({"off", "best-effort", "require"}));
   std::vector<std::string> command;
   // Everything from the first non-option (or after "--") is COMMAND.
   app.prefix_command();
@@ -275,6 +279,9 @@ int SydboxMain(int argc, char** argv) {
   supervisor::Options opts;
   opts.lock = lock;
   opts.stats = stats;
+  opts.landlock = landlock == "off"       ? supervisor::LandlockUse::kOff
+                  : landlock == "require" ? supervisor::LandlockUse::kRequire
+                                          : supervisor::LandlockUse::kBestEffort;
   opts.log_fd = STDERR_FILENO;
   if (log_fd >= 0) {
     if (fcntl(log_fd, F_GETFD) < 0) {

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -20,8 +21,24 @@
 namespace syd::spawn {
 namespace {
 
-[[noreturn]] void ChildFail(int errfd, int err) {
-  (void)!write(errfd, &err, sizeof err);
+// The step of the child's setup that failed, sent with its errno as
+// (step << 16 | errno); exec failures are sent as a bare errno.
+enum Step : int { kExec = 0, kDeathSignal, kNoNewPrivs, kLandlock, kBoundingSet, kSeccomp };
+
+const char* StepName(int step) {
+  switch (step) {
+    case kDeathSignal: return "parent-death signal";
+    case kNoNewPrivs: return "no_new_privs";
+    case kLandlock: return "Landlock domain";
+    case kBoundingSet: return "capability bounding set";
+    case kSeccomp: return "seccomp filter";
+    default: return "exec";
+  }
+}
+
+[[noreturn]] void ChildFail(int errfd, Step step, int err) {
+  int code = (step << 16) | (err & 0xffff);
+  (void)!write(errfd, &code, sizeof code);
   _exit(127);
 }
 
@@ -55,15 +72,23 @@ Result<Child> Spawn(const SpawnRequest& req) {
   if (pid == 0) {
     int errfd = err_w.get();
     // Fail closed: the sandbox dies with its supervisor.
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ChildFail(errfd, errno);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ChildFail(errfd, kDeathSignal, errno);
     if (getppid() != parent) _exit(127);
     struct sigaction dfl{};
     dfl.sa_handler = SIG_DFL;
     for (int s = 1; s < NSIG; ++s) sigaction(s, &dfl, nullptr);
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ChildFail(errfd, kNoNewPrivs, errno);
+    if (req.landlock) {
+      if (int e = kernel::LandlockRestrictSelf(req.domain)) ChildFail(errfd, kLandlock, e);
+    }
+    // Unprivileged, the bounding set cannot change (EPERM), but then there
+    // is no CAP_SYS_PTRACE to drop either.
+    if (req.drop_ptrace_capability && prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE) != 0 && errno != EPERM)
+      ChildFail(errfd, kBoundingSet, errno);
     int err = 0;
     int listener = kernel::InstallFilterWithListener(req.filter.data(),
                                                      static_cast<unsigned short>(req.filter.size()), &err);
-    if (listener < 0) ChildFail(errfd, err);
+    if (listener < 0) ChildFail(errfd, kSeccomp, err);
     // Only the number goes over the socket: write(2) is never intercepted,
     // while sendmsg(2) may be (network sandboxing) and nobody would answer
     // yet. The parent copies the descriptor with pidfd_getfd.
@@ -76,7 +101,7 @@ Result<Child> Spawn(const SpawnRequest& req) {
     close(listener);
     sigprocmask(SIG_SETMASK, &req.child_sigmask, nullptr);
     execvp(argv[0], argv.data());
-    ChildFail(errfd, errno);
+    ChildFail(errfd, kExec, errno);
   }
   child_sock.Reset();
   err_w.Reset();
@@ -85,10 +110,10 @@ Result<Child> Spawn(const SpawnRequest& req) {
   int remote_fd = -1;
   if (!ReadInt(parent_sock.get(), &remote_fd)) {
     // The child failed before handing the listener over: collect its errno.
-    int err = 0;
-    bool got = ReadInt(err_r.get(), &err);
+    int code = 0;
+    bool got = ReadInt(err_r.get(), &code);
     waitpid(pid, nullptr, 0);
-    if (got) return Fail(err, "sandbox setup (seccomp filter)");
+    if (got) return Fail(code & 0xffff, fmt::format("sandbox setup ({})", StepName(code >> 16)));
     return Fail(EPROTO, "sandbox setup: the child died");
   }
   auto pidfd = kernel::PidfdOpen(pid);
@@ -118,7 +143,7 @@ Result<int> Child::Release() {
   do n = read(exec_err_.get(), &err, sizeof err);
   while (n < 0 && errno == EINTR);
   exec_err_.Reset();
-  return n == sizeof err ? err : 0;
+  return n == sizeof err ? (err & 0xffff) : 0;
 }
 
 }  // namespace syd::spawn

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "kernel/landlock.h"
 #include "util/error.h"
 #include "util/unique_fd.h"
 
@@ -19,6 +20,13 @@ struct SpawnRequest {
   std::vector<std::string> argv;      // argv[0] is looked up in PATH
   std::vector<sock_filter> filter;
   sigset_t child_sigmask;             // signal mask the command starts with
+  // A Landlock domain for the sandbox (kernel/landlock.h), when the kernel
+  // has Landlock; a failure to enter it is a failure to start.
+  bool landlock = false;
+  kernel::LandlockDomain domain;
+  // Without Landlock: drop CAP_SYS_PTRACE from the bounding set, so that
+  // root inside cannot reach the (non-dumpable) supervisor.
+  bool drop_ptrace_capability = false;
 };
 
 class Child {

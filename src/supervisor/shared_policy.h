@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 
+#include "bpf/compile.h"
 #include "lang/magic.h"
 #include "policy/decider.h"
 
@@ -17,7 +18,7 @@ namespace syd::supervisor {
 
 class SharedPolicy {
  public:
-  SharedPolicy(policy::Policy initial, std::set<int> notified, bool magic_unlocked);
+  SharedPolicy(policy::Policy initial, std::set<int> notified, bpf::LowerOptions lowered_with);
 
   std::shared_ptr<const policy::Decider> Load() const { return current_.load(std::memory_order_acquire); }
 
@@ -28,7 +29,7 @@ class SharedPolicy {
   std::atomic<std::shared_ptr<const policy::Decider>> current_;
   std::mutex writer_;
   std::set<int> notified_;  // syscalls the installed program sends to us
-  bool magic_unlocked_;
+  bpf::LowerOptions lowered_with_;  // how the installed program was lowered
 };
 
 }  // namespace syd::supervisor

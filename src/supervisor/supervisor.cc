@@ -29,7 +29,9 @@
 #include <ctime>
 
 #include "bpf/compile.h"
+#include "kernel/landlock.h"
 #include "kernel/proc.h"
+#include "kernel/uapi.h"
 #include "kernel/seccomp.h"
 #include "spawn/spawn.h"
 #include "supervisor/handlers.h"
@@ -80,6 +82,23 @@ void KillDescendants() {
   }
 }
 
+// Moves the environment to the heap and zeroes the strings on the initial
+// stack, which is what /proc/PID/environ reads (root inside the sandbox
+// may read it even from a non-dumpable process).
+void WipeEnvironment() {
+  std::vector<std::pair<std::string, std::string>> vars;
+  std::vector<char*> originals;
+  for (char** e = environ; e && *e; ++e) {
+    originals.push_back(*e);
+    std::string_view kv(*e);
+    size_t eq = kv.find('=');
+    if (eq != std::string_view::npos) vars.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  clearenv();
+  for (const auto& [k, v] : vars) setenv(k.c_str(), v.c_str(), 1);
+  for (char* o : originals) explicit_bzero(o, strlen(o));
+}
+
 int StatusToCode(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -90,8 +109,21 @@ int StatusToCode(int status) {
 
 int Run(const policy::Policy& policy, const std::vector<std::string>& argv, const Options& opts) {
   const bool magic_unlocked = !opts.lock && policy.magic_lock != policy::MagicLock::kOn;
+  // What the kernel keeps inside the sandbox by itself (bpf/guards.h): a
+  // Landlock domain scopes ptrace-checked access (ABI 1) and, with
+  // LANDLOCK_SCOPE_SIGNAL, signals (ABI 6); what it does not, user space
+  // checks (reach.h).
+  const int abi = opts.landlock == LandlockUse::kOff ? 0 : kernel::LandlockAbi();
+  if (opts.landlock == LandlockUse::kRequire && abi < 6) {
+    fmt::print(stderr, "sydbox: --landlock=require: the kernel offers Landlock ABI {}, sydbox needs 6 "
+                       "(signal scoping, Linux 6.12)\n", abi);
+    return 2;
+  }
   bpf::LowerOptions lo;
   lo.magic_unlocked = magic_unlocked;
+  lo.supervisor_pid = getpid();
+  lo.ptrace_scoped = abi >= 1;
+  lo.signals_scoped = abi >= 6 && policy.restrict_outside_signals;
   bpf::KernelPolicy kp = bpf::LowerKernel(policy, lo);
   auto prog = bpf::Compile(kp);
   if (!prog) {
@@ -111,12 +143,23 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   sreq.argv = argv;
   sreq.filter = std::move(*prog);
   sreq.child_sigmask = old_mask;
+  sreq.landlock = abi >= 1;
+  // A domain needs something to restrict: the signal scope, or else block
+  // devices, handled and granted again beneath "/" (nothing changes).
+  if (lo.signals_scoped) sreq.domain.scoped = kernel::uapi::kLandlockScopeSignal;
+  else sreq.domain.handled_make_block = true;
+  sreq.drop_ptrace_capability = abi == 0;
   auto child = spawn::Spawn(sreq);
   if (!child) {
     fmt::print(stderr, "sydbox: cannot start the sandbox: {}\n", child.error().what);
     return 1;
   }
   const pid_t eldest = child->pid();
+  // Out of the sandbox's reach (docs/SECURITY.md): no ptrace-checked access
+  // to this process without CAP_SYS_PTRACE, and nothing left in the
+  // environment block /proc/PID/environ shows.
+  prctl(PR_SET_DUMPABLE, 0);
+  WipeEnvironment();
 
   // The supervisor's own settings, after the fork so the command keeps
   // the caller's: no umask (the caller's is applied per open), and as
@@ -138,7 +181,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
     uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
     (void)ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
   }
-  SharedPolicy shared(policy, std::set<int>(notified.begin(), notified.end()), magic_unlocked);
+  SharedPolicy shared(policy, std::set<int>(notified.begin(), notified.end()), lo);
   ProcessTable procs(opts.lock ? policy::MagicLock::kOn : policy.magic_lock, eldest);
   Reporter reporter(opts.log_fd, opts.log_format);
   std::atomic<bool> killall{false};

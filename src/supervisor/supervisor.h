@@ -11,12 +11,16 @@
 
 namespace syd::supervisor {
 
+// How sydbox uses Landlock (kernel/landlock.h) for the sandbox's domain.
+enum class LandlockUse { kOff, kBestEffort, kRequire };
+
 struct Options {
   LogFormat log_format = LogFormat::kJson;
   int log_fd = 2;
   unsigned workers = 0;  // most worker threads; 0 = max(64, 4 x online CPUs)
   bool lock = false;     // -l: magic locked from the start
   bool stats = false;    // --stats: one JSON line of counters at exit
+  LandlockUse landlock = LandlockUse::kBestEffort;
 };
 
 // Returns the exit code for sydbox: COMMAND's status, 128+signal, 127/126

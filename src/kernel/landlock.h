@@ -1,0 +1,27 @@
+// Landlock (Documentation/userspace-api/landlock.rst): detecting the ABI and
+// putting the calling process in a new domain. Sydbox uses a domain for
+// what Landlock scopes regardless of rules: a process in a domain cannot
+// use ptrace-checked access (pidfd_getfd, process_vm_readv, /proc/PID/mem,
+// fd/ links...) on processes outside it, and with LANDLOCK_SCOPE_SIGNAL
+// (ABI 6) cannot signal them either.
+#pragma once
+
+#include <cstdint>
+
+namespace syd::kernel {
+
+// The Landlock ABI version the running kernel offers; 0 when Landlock is
+// absent or disabled.
+int LandlockAbi();
+
+struct LandlockDomain {
+  uint64_t scoped = 0;          // LANDLOCK_SCOPE_* (ABI 6)
+  bool handled_make_block = false;  // handle MAKE_BLOCK, granted beneath "/" (a domain that restricts nothing)
+};
+
+// Restricts the calling thread (and what it executes) to a new domain.
+// Needs no_new_privs already set. Async-signal-safe (for a forked child):
+// returns 0 or an errno.
+int LandlockRestrictSelf(const LandlockDomain& d);
+
+}  // namespace syd::kernel
