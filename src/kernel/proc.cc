@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "util/strings.h"
 
@@ -168,6 +169,31 @@ Result<Creds> ReadCreds(pid_t pid) {
   }
   return c;
 }
+
+Result<TaskStatus> ReadStatus(pid_t tid) {
+  SYD_TRY(status, ReadSmallFile(fmt::format("/proc/{}/status", tid)));
+  TaskStatus t;
+  auto four = [&](std::string_view key, auto* out) -> bool {
+    int i = 0;
+    for (std::string_view p : Split(StatusField(status, key), '\t')) {
+      if (Trim(p).empty() || i == 4) continue;
+      auto v = ParseInt(Trim(p));
+      if (!v) return false;
+      out[i++] = static_cast<std::remove_pointer_t<decltype(out)>>(*v);
+    }
+    return i == 4;
+  };
+  auto tgid = ParseInt(StatusField(status, "Tgid"));
+  auto ppid = ParseInt(StatusField(status, "PPid"));
+  if (!tgid || !ppid || !four("Uid", t.uid) || !four("Gid", t.gid)) return Failf("bad /proc/{}/status", tid);
+  t.tgid = static_cast<pid_t>(*tgid);
+  t.ppid = static_cast<pid_t>(*ppid);
+  std::string cap(StatusField(status, "CapEff"));
+  t.cap_eff = std::strtoull(cap.c_str(), nullptr, 16);
+  return t;
+}
+
+pid_t GroupOf(pid_t pid) { return getpgid(pid); }
 
 std::string ReadComm(pid_t pid) {
   auto s = ReadSmallFile(fmt::format("/proc/{}/comm", pid));

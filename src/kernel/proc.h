@@ -39,6 +39,18 @@ struct Creds {
 };
 Result<Creds> ReadCreds(pid_t pid);
 
+// What /proc/TID/status says of a thread's process and credentials.
+struct TaskStatus {
+  pid_t tgid = 0, ppid = 0;
+  uid_t uid[4] = {};  // real, effective, saved, filesystem
+  gid_t gid[4] = {};
+  uint64_t cap_eff = 0;
+};
+Result<TaskStatus> ReadStatus(pid_t tid);
+
+// The process group of a process (getpgid(2)), or -1 with errno.
+pid_t GroupOf(pid_t pid);
+
 // /proc/PID/comm without the newline; /proc/PID/cmdline with spaces.
 std::string ReadComm(pid_t pid);
 std::string ReadCmdline(pid_t pid);

@@ -15,32 +15,27 @@
 #include "policy/decider.h"
 #include "policy/syscalls.h"
 #include "supervisor/handlers.h"
+#include "supervisor/tracee.h"
 
 namespace syd::supervisor {
 
-// Per-notification state, with the lazily computed tgid.
+// Per-notification state: the request, the policy snapshot it is decided
+// on, and the caller (every read of its memory, copy of its descriptors
+// and signal goes through `tracee`).
 struct Call {
+  Call(const seccomp_notif& r, HandlerEnv& e, const policy::SyscallInfo& i,
+       std::shared_ptr<const policy::Decider> d)
+      : req(r), env(e), info(i), decider(std::move(d)), tracee(*e.nfd, r.id, static_cast<pid_t>(r.pid)) {}
+
   const seccomp_notif& req;
   HandlerEnv& env;
   const policy::SyscallInfo& info;
   std::shared_ptr<const policy::Decider> decider;
-  std::optional<pid_t> tgid_;
+  Tracee tracee;
   bool rule_allowed = false;  // a sys/ rule allowed the call: no category check
 
   pid_t tid() const { return static_cast<pid_t>(req.pid); }
-  pid_t Tgid() {
-    if (!tgid_) {
-      // Most callers lead their thread group: tgkill(tid, tid, 0) succeeds
-      // exactly then, at the cost of one system call instead of /proc.
-      if (syscall(SYS_tgkill, tid(), tid(), 0) == 0) {
-        tgid_ = tid();
-      } else {
-        auto t = kernel::TgidOf(tid());
-        tgid_ = t ? *t : tid();
-      }
-    }
-    return *tgid_;
-  }
+  pid_t Tgid() { return tracee.Tgid(); }
   uint64_t arg(int i) const { return req.data.args[i]; }
   // Before anything that may wait on something other than this CPU (a
   // write to a log, ADDFD, a device's open): another worker takes over

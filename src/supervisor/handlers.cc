@@ -33,6 +33,7 @@
 #include "policy/apply.h"
 #include "policy/syscall_table.h"
 #include "policy/syscalls.h"
+#include "supervisor/reach.h"
 #include "supervisor/resolve.h"
 #include "util/strings.h"
 
@@ -126,7 +127,7 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
   } else if (c.arg(pa.path) == 0 && c.info.nr == __NR_utimensat) {
     out->fd_only = true;  // utimensat(fd, NULL, ...) acts on fd
   } else {
-    auto s = kernel::ReadString(c.tid(), c.arg(pa.path), PATH_MAX);
+    auto s = c.tracee.ReadString(c.arg(pa.path), PATH_MAX);
     if (!s) return {false, s.error().sys_errno ? s.error().sys_errno : EFAULT};
     out->raw = std::move(*s);
     if (out->raw.empty()) {
@@ -193,9 +194,9 @@ int FillStat(Call& c) {
   switch (c.info.nr) {
     case __NR_stat:
     case __NR_lstat:
-      return kernel::WriteMemory(c.tid(), c.arg(1), &st, sizeof st) ? 0 : EFAULT;
+      return c.tracee.WriteMemory(c.arg(1), &st, sizeof st) ? 0 : EFAULT;
     case __NR_newfstatat:
-      return kernel::WriteMemory(c.tid(), c.arg(2), &st, sizeof st) ? 0 : EFAULT;
+      return c.tracee.WriteMemory(c.arg(2), &st, sizeof st) ? 0 : EFAULT;
     case __NR_statx: {
       struct statx sx;
       std::memset(&sx, 0, sizeof sx);
@@ -210,7 +211,7 @@ int FillStat(Call& c) {
       sx.stx_rdev_minor = minor(st.st_rdev);
       sx.stx_dev_major = major(st.st_dev);
       sx.stx_dev_minor = minor(st.st_dev);
-      return kernel::WriteMemory(c.tid(), c.arg(4), &sx, sizeof sx) ? 0 : EFAULT;
+      return c.tracee.WriteMemory(c.arg(4), &sx, sizeof sx) ? 0 : EFAULT;
     }
     default:
       return 0;  // access family: no buffer
@@ -275,11 +276,7 @@ void HandleMagic(Call& c, const std::string& raw) {
 
 // ---- violations --------------------------------------------------------------
 
-void KillProcess(Call& c) {
-  auto pidfd = kernel::PidfdOpen(c.Tgid());
-  // The notification pins the pid: only signal if it is still the caller.
-  if (pidfd && c.env.nfd->StillValid(c.req.id)) kernel::PidfdSignal(pidfd->get(), SIGKILL);
-}
+void KillProcess(Call& c) { c.tracee.SignalProcess(SIGKILL); }
 
 namespace {
 
@@ -336,7 +333,7 @@ void RunDetached(Call& c, std::function<void(Call&)> body) {
   std::thread([env, req, body = std::move(body)]() {
     unshare(CLONE_FS);  // own cwd and umask, like the workers
     const SyscallInfo* i = policy::FindSyscall(req.data.nr);
-    Call cc{req, *env, *i, env->policy->Load(), std::nullopt};
+    Call cc(req, *env, *i, env->policy->Load());
     body(cc);
     env->fifo_threads.fetch_sub(1);
   }).detach();
@@ -379,7 +376,7 @@ void EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mode,
       }
       cr = *r;
       // /proc may have been read just now: the pid must still be the caller.
-      if (!c.env.nfd->StillValid(c.req.id)) return;
+      if (!c.tracee.Recheck()) return;
     }
     switch_ids = c.env.supervisor_is_root && (cr.fsuid != 0 || cr.fsgid != 0);
   }
@@ -432,14 +429,9 @@ void HandleGetdents(Call& c) {
   c.MayBlock();  // a whole directory read and checked, entry by entry
   const int fd = static_cast<int>(c.arg(0) & 0xffffffffu);
   const size_t count = std::min<uint64_t>(c.arg(2) & 0xffffffffu, 1 << 20);
-  auto pidfd = kernel::PidfdOpen(c.Tgid());
-  if (!pidfd) {
-    c.Error(ESRCH);
-    return;
-  }
-  auto dup = kernel::PidfdGetfd(pidfd->get(), fd);
+  auto dup = c.tracee.TakeFd(fd);
   if (!dup) {
-    c.Error(EBADF);
+    if (dup.error().sys_errno != ESRCH) c.Error(EBADF);
     return;
   }
   auto dir = kernel::ReadLink(AT_FDCWD, fmt::format("/proc/self/fd/{}", dup->get()));
@@ -471,7 +463,7 @@ void HandleGetdents(Call& c) {
       off += d->d_reclen;
     }
     if (kept > 0) {
-      if (!kernel::WriteMemory(c.tid(), c.arg(1), out.data(), kept)) c.Error(EFAULT);
+      if (!c.tracee.WriteMemory(c.arg(1), out.data(), kept)) c.Error(EFAULT);
       else c.Value(static_cast<int64_t>(kept));
       return;
     }
@@ -483,7 +475,6 @@ void HandleGetdents(Call& c) {
 // Category sandboxing (SPEC §2), after the sys/ rules; `info` is the
 // checked-syscall entry of the call.
 void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_t open_flags, uint64_t open_mode) {
-  const seccomp_notif& req = c.req;
   HandlerEnv& env = c.env;
   const Category cat = CategoryOf(c, open_flags);
   const policy::Policy& pol = c.policy();
@@ -526,10 +517,15 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
   for (uint8_t i = 0; i < info->npaths; ++i) {
     Resolution r = ReadAndResolve(c, info->paths[i], open_flags, info->handler == policy::Handler::kOpenat2 ? &how : nullptr,
                                   root->get(), &args[i]);
-    if (!env.nfd->StillValid(req.id)) return;
+    if (!c.tracee.Valid()) return;
     if (!r.ok) {
       if (checked) ReportResolveFailure(c, cat, args[i].raw, r.err);
       c.Error(r.err);
+      return;
+    }
+    // The supervisor's /proc entries do not exist for the sandbox.
+    if (NamesSupervisor(args[i].resolved.path)) {
+      c.Error(ENOENT);
       return;
     }
   }
@@ -590,6 +586,14 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
 
 // ---- sys/ rules in user space ---------------------------------------------------
 
+// The call may run. The kernel runs it (CONTINUE), except pidfd_send_signal,
+// whose descriptor could change under a CONTINUE: the supervisor sends the
+// signal itself (reach.h).
+void Proceed(Call& c) {
+  if (c.req.data.nr == __NR_pidfd_send_signal) HandlePidfdSignal(c);
+  else c.Continue();
+}
+
 // What the rule evaluator may ask about the call, read only when asked.
 class CallContext final : public policy::RuleContext {
  public:
@@ -597,8 +601,8 @@ class CallContext final : public policy::RuleContext {
       : c_(c), info_(info), open_flags_(open_flags), how_(how) {}
 
   std::optional<std::string> String(int arg) override {
-    auto s = kernel::ReadString(c_.tid(), c_.arg(arg), PATH_MAX);
-    if (!s || !c_.env.nfd->StillValid(c_.req.id)) return std::nullopt;
+    auto s = c_.tracee.ReadString(c_.arg(arg), PATH_MAX);
+    if (!s || !c_.tracee.Valid()) return std::nullopt;
     return std::move(*s);
   }
   std::vector<std::string> Paths() override {
@@ -629,14 +633,14 @@ class CallContext final : public policy::RuleContext {
       case __NR_sendto: ptr = c_.arg(4); len = c_.arg(5) & 0xffffffffu; break;
       default: {  // sendmsg, sendmmsg: the first message's name
         msghdr mh;
-        if (!kernel::ReadMemory(c_.tid(), c_.arg(1), &mh, sizeof mh)) return std::nullopt;
+        if (!c_.tracee.ReadMemory(c_.arg(1), &mh, sizeof mh)) return std::nullopt;
         ptr = reinterpret_cast<uint64_t>(mh.msg_name);
         len = mh.msg_namelen;
       }
     }
     if (!ptr || len == 0 || len > sizeof(sockaddr_storage)) return std::nullopt;
     sockaddr_storage ss;
-    if (!kernel::ReadMemory(c_.tid(), ptr, &ss, len)) return std::nullopt;
+    if (!c_.tracee.ReadMemory(ptr, &ss, len)) return std::nullopt;
     auto a = policy::ParseSockaddr(&ss, len);
     if (!a) return std::nullopt;
     return std::move(*a);
@@ -670,12 +674,9 @@ void LogCall(Call& c, const policy::SysRule& r, int64_t dest) {
   }
 }
 
-void Trap(Call& c) { syscall(SYS_tgkill, c.Tgid(), c.tid(), SIGSYS); }
+void Trap(Call& c) { c.tracee.SignalThread(SIGSYS); }
 
-void SignalProcess(Call& c, int sig) {
-  auto pidfd = kernel::PidfdOpen(c.Tgid());
-  if (pidfd && c.env.nfd->StillValid(c.req.id)) kernel::PidfdSignal(pidfd->get(), sig);
-}
+void SignalProcess(Call& c, int sig) { c.tracee.SignalProcess(sig); }
 
 // Carries out the deciding rule. Returns true if category sandboxing still
 // has to run (allow: with its checks skipped; trace without an outcome).
@@ -691,7 +692,7 @@ bool ApplyRule(Call& c, const policy::SysRule& r) {
       return false;
     case lang::RuleAction::kKillThread:
       // A single thread cannot be killed from outside: the process goes.
-      syscall(SYS_tgkill, c.Tgid(), c.tid(), SIGKILL);
+      c.tracee.SignalThread(SIGKILL);
       c.Error(EPERM);
       return false;
     case lang::RuleAction::kFault:
@@ -715,7 +716,7 @@ bool ApplyRule(Call& c, const policy::SysRule& r) {
     return false;
   }
   if (const auto* o = r.Option(K::kKillThread)) {
-    syscall(SYS_tgkill, c.Tgid(), c.tid(), static_cast<int>(o->number));
+    c.tracee.SignalThread(static_cast<int>(o->number));
     c.Error(EPERM);
     return false;
   }
@@ -724,13 +725,13 @@ bool ApplyRule(Call& c, const policy::SysRule& r) {
     st.resumed = true;
     c.env.procs->Set(c.Tgid(), st);
     if (o->number) SignalProcess(c, static_cast<int>(o->number));
-    c.Continue();
+    Proceed(c);
     return false;
   }
   if (const auto* o = r.Option(K::kDetachThread)) {
     c.env.procs->DetachThread(c.tid());
-    if (o->number) syscall(SYS_tgkill, c.Tgid(), c.tid(), static_cast<int>(o->number));
-    c.Continue();
+    if (o->number) c.tracee.SignalThread(static_cast<int>(o->number));
+    Proceed(c);
     return false;
   }
   if (r.Option(K::kTrap) || r.Option(K::kRetval)) {
@@ -754,10 +755,19 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
   // Calls that are only here for a sys/ rule have no checked-syscall entry;
   // `placeholder` keeps Call's reference valid and is never consulted then.
   static const SyscallInfo placeholder{};
-  Call c{req, env, info ? *info : placeholder, env.policy->Load(), std::nullopt};
+  Call c(req, env, info ? *info : placeholder, env.policy->Load());
+  // A call acting on another process (policy/reach.h) that the kernel sent
+  // here: its target is checked first, for every process, released or not.
+  if (const policy::ReachCall* reach = policy::FindReachCall(req.data.nr);
+      reach && reach->target != policy::Target::kPidfd) {
+    if (int e = CheckReach(c, *reach)) {
+      c.Error(e);
+      return;
+    }
+  }
   if (env.procs->any_resumed() &&
       (env.procs->ThreadDetached(c.tid()) || env.procs->Get(c.Tgid()).resumed)) {
-    c.Continue();  // released (resume_if_match, detach_*): only the kernel program applies
+    Proceed(c);  // released (resume_if_match, detach_*): only the kernel program applies
     return;
   }
 
@@ -779,7 +789,7 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
       c.Error(size < sizeof(open_how) ? EINVAL : E2BIG);
       return;
     }
-    if (!kernel::ReadMemory(c.tid(), c.arg(2), &how, sizeof how)) {
+    if (!c.tracee.ReadMemory(c.arg(2), &how, sizeof how)) {
       c.Error(EFAULT);
       return;
     }
@@ -798,11 +808,11 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
   // for a /dev/sydbox path.
   if (info && info->magic) {
     char prefix[12];
-    ssize_t n = kernel::ReadSome(c.tid(), c.arg(info->paths[0].path), prefix, sizeof prefix);
+    ssize_t n = c.tracee.ReadSome(c.arg(info->paths[0].path), prefix, sizeof prefix);
     if (n >= static_cast<ssize_t>(kMagicPrefix.size()) &&
         IsMagicPath(std::string_view(prefix, static_cast<size_t>(n)).substr(0, std::min<size_t>(n, strnlen(prefix, n))))) {
-      auto raw = kernel::ReadString(c.tid(), c.arg(info->paths[0].path), PATH_MAX);
-      if (raw && IsMagicPath(*raw) && env.nfd->StillValid(req.id) && !env.procs->Get(c.Tgid()).locked) {
+      auto raw = c.tracee.ReadString(c.arg(info->paths[0].path), PATH_MAX);
+      if (raw && IsMagicPath(*raw) && c.tracee.Valid() && !env.procs->Get(c.Tgid()).locked) {
         HandleMagic(c, *raw);
         return;
       }
@@ -814,7 +824,7 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
     c.WorkAhead();
     CallContext ctx(c, info, open_flags, info && info->handler == policy::Handler::kOpenat2 ? &how : nullptr);
     policy::RuleOutcome out = policy::EvaluateRules(c.decider->rules(), req.data.nr, reinterpret_cast<const uint64_t*>(req.data.args), ctx);
-    if (!env.nfd->StillValid(req.id)) return;
+    if (!c.tracee.Recheck()) return;  // memory or /proc of the caller was read
     for (const policy::SysRule* lr : out.logged) {
       const auto* o = lr->Option(lang::OptKind::kLog);
       LogCall(c, *lr, o ? o->number : -2);
@@ -826,7 +836,7 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
     if (out.rule && !ApplyRule(c, *out.rule)) return;
   }
   if (!info) {
-    c.Continue();  // no rule decided and no category applies: allowed, as in the kernel
+    Proceed(c);  // no rule decided and no category applies: allowed, as in the kernel
     return;
   }
   CategoryFlow(c, info, how, open_flags, open_mode);

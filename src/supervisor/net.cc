@@ -43,7 +43,7 @@ struct Target {
 int ReadAndDecide(Call& c, Category cat, uint64_t ptr, uint64_t len, bool creates, Target* t) {
   if (len > sizeof(sockaddr_storage)) return EINVAL;
   t->raw.resize(len);
-  if (len && !kernel::ReadMemory(c.tid(), ptr, t->raw.data(), len)) return EFAULT;
+  if (len && !c.tracee.ReadMemory(ptr, t->raw.data(), len)) return EFAULT;
   auto a = policy::ParseSockaddr(t->raw.data(), len);
   if (!a) return EINVAL;
   t->addr = std::move(*a);
@@ -80,13 +80,9 @@ int ReadAndDecide(Call& c, Category cat, uint64_t ptr, uint64_t len, bool create
   return -1;  // answered by Violate
 }
 
-Result<UniqueFd> CallerSocket(Call& c, int fd) {
-  auto pidfd = kernel::PidfdOpen(c.Tgid());
-  if (!pidfd) return Fail(ESRCH, "pidfd_open");
-  auto copy = kernel::PidfdGetfd(pidfd->get(), fd);
-  if (!copy) return Fail(copy.error().sys_errno == EBADF ? EBADF : copy.error().sys_errno, "pidfd_getfd");
-  return std::move(*copy);
-}
+// The caller's socket, taken through a pidfd confirmed to be the caller's
+// (tracee.h), after everything read from its memory is confirmed too.
+Result<UniqueFd> CallerSocket(Call& c, int fd) { return c.tracee.TakeFd(fd); }
 
 bool IsBlocking(int fd) {
   int fl = fcntl(fd, F_GETFL);
@@ -104,7 +100,7 @@ long WithAddress(Call& c, const Target& t, bool creates, const std::function<lon
   auto parent = OpenResolved(root.get(), t.unix_parent, O_PATH | O_DIRECTORY, 0);
   if (!parent) return -(parent.error().sys_errno ? parent.error().sys_errno : ENOENT);
   auto cr = kernel::ReadCreds(c.tid());
-  if (!cr) return -ESRCH;
+  if (!cr || !c.tracee.Recheck()) return -ESRCH;
   if (fchdir(parent->get()) != 0) return -errno;  // this thread's own cwd
   sockaddr_un un{};
   un.sun_family = AF_UNIX;
@@ -129,7 +125,7 @@ void Answer(Call& c, long r) {
 // The sender asked for SIGPIPE semantics; the supervisor sends with
 // MSG_NOSIGNAL, so deliver the signal to the caller's thread itself.
 void MaybeSigpipe(Call& c, long r, uint64_t flags) {
-  if (r == -EPIPE && !(flags & MSG_NOSIGNAL)) syscall(SYS_tgkill, c.Tgid(), c.tid(), SIGPIPE);
+  if (r == -EPIPE && !(flags & MSG_NOSIGNAL)) c.tracee.SignalThread(SIGPIPE);
 }
 
 void AllowBoundAddress(Call& c, int sock) {
@@ -162,7 +158,6 @@ void HandleBind(Call& c) {
   }
   auto sock = CallerSocket(c, static_cast<int>(c.arg(0)));
   if (!sock) return c.Error(sock.error().sys_errno);
-  if (!c.env.nfd->StillValid(c.req.id)) return;
   // Binding a privileged port is the caller's right, not the supervisor's.
   if ((t.addr.family == AddrFamily::kInet || t.addr.family == AddrFamily::kInet6) && t.addr.port > 0 &&
       t.addr.port < 1024 && c.env.supervisor_is_root) {
@@ -210,7 +205,7 @@ int ReadMessage(Call& c, const msghdr& mh, Message* m) {
   if (mh.msg_iovlen > kMaxIov) return EMSGSIZE;
   std::vector<iovec> iov(mh.msg_iovlen);
   if (!iov.empty() &&
-      !kernel::ReadMemory(c.tid(), reinterpret_cast<uint64_t>(mh.msg_iov), iov.data(), iov.size() * sizeof(iovec)))
+      !c.tracee.ReadMemory(reinterpret_cast<uint64_t>(mh.msg_iov), iov.data(), iov.size() * sizeof(iovec)))
     return EFAULT;
   size_t total = 0;
   for (const iovec& v : iov) total += std::min(v.iov_len, kMaxSend);
@@ -218,28 +213,26 @@ int ReadMessage(Call& c, const msghdr& mh, Message* m) {
   size_t off = 0;
   for (const iovec& v : iov) {
     size_t n = std::min(v.iov_len, m->data.size() - off);
-    if (n && !kernel::ReadMemory(c.tid(), reinterpret_cast<uint64_t>(v.iov_base), m->data.data() + off, n))
+    if (n && !c.tracee.ReadMemory(reinterpret_cast<uint64_t>(v.iov_base), m->data.data() + off, n))
       return EFAULT;
     off += n;
   }
   if (mh.msg_controllen > 0) {
     if (mh.msg_controllen > kMaxControl) return ENOBUFS;
     m->control.resize(mh.msg_controllen);
-    if (!kernel::ReadMemory(c.tid(), reinterpret_cast<uint64_t>(mh.msg_control), m->control.data(),
+    if (!c.tracee.ReadMemory(reinterpret_cast<uint64_t>(mh.msg_control), m->control.data(),
                             m->control.size()))
       return EFAULT;
     msghdr local{};
     local.msg_control = m->control.data();
     local.msg_controllen = m->control.size();
-    auto pidfd = kernel::PidfdOpen(c.Tgid());
     for (cmsghdr* cm = CMSG_FIRSTHDR(&local); cm; cm = CMSG_NXTHDR(&local, cm)) {
       if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
-      if (!pidfd) return ESRCH;
       size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
       int* fds = reinterpret_cast<int*>(CMSG_DATA(cm));
       for (size_t i = 0; i < n; ++i) {
-        auto dup = kernel::PidfdGetfd(pidfd->get(), fds[i]);
-        if (!dup) return EBADF;
+        auto dup = c.tracee.TakeFd(fds[i]);
+        if (!dup) return dup.error().sys_errno == ESRCH ? ESRCH : EBADF;
         fds[i] = dup->get();
         m->fds.push_back(std::move(*dup));
       }
@@ -280,7 +273,7 @@ void HandleSendto(Call& c) {
     }
   }
   m->data.resize(std::min<uint64_t>(c.arg(2), kMaxSend));
-  if (!m->data.empty() && !kernel::ReadMemory(c.tid(), c.arg(1), m->data.data(), m->data.size()))
+  if (!m->data.empty() && !c.tracee.ReadMemory(c.arg(1), m->data.data(), m->data.size()))
     return c.Error(EFAULT);
   auto sock = CallerSocket(c, static_cast<int>(c.arg(0)));
   if (!sock) return c.Error(sock.error().sys_errno);
@@ -305,7 +298,7 @@ void HandleSendmsg(Call& c, bool multi) {
   for (size_t i = 0; i < count; ++i) {
     uint64_t at = c.arg(1) + i * (multi ? sizeof(mmsghdr) : sizeof(msghdr));
     msghdr mh;
-    if (!kernel::ReadMemory(c.tid(), at, &mh, sizeof mh)) return c.Error(EFAULT);
+    if (!c.tracee.ReadMemory(at, &mh, sizeof mh)) return c.Error(EFAULT);
     Entry e{at, {}};
     if (mh.msg_name && mh.msg_namelen) {
       e.m.target = std::make_shared<Target>();
@@ -331,7 +324,7 @@ void HandleSendmsg(Call& c, bool multi) {
       if (!multi) return Answer(cc, r);
       if (r < 0) return Answer(cc, sent > 0 ? sent : r);
       unsigned len = static_cast<unsigned>(r);
-      (void)kernel::WriteMemory(cc.tid(), e.at + offsetof(mmsghdr, msg_len), &len, sizeof len);
+      (void)cc.tracee.WriteMemory(e.at + offsetof(mmsghdr, msg_len), &len, sizeof len);
       ++sent;
     }
     Answer(cc, sent);
