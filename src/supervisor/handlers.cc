@@ -249,15 +249,18 @@ void HandleMagic(Call& c, const std::string& raw) {
   }
   if (command.key == "core/trace/magic_lock" && command.op == lang::Op::kSet) {
     // Per process: the caller (and what it forks afterwards) locks itself.
-    ProcState st = c.env.procs->Get(c.Tgid());
-    if (command.value == "on" || command.value == "true" || command.value == "1") st.locked = true;
-    else if (command.value == "exec") st.lock_on_exec = true;
-    else if (command.value == "off" || command.value == "false" || command.value == "0") st.lock_on_exec = false;
-    else {
+    const std::string& v = command.value;
+    const bool on = v == "on" || v == "true" || v == "1", exec = v == "exec",
+               off = v == "off" || v == "false" || v == "0";
+    if (!on && !exec && !off) {
       c.Error(EINVAL);
       return;
     }
-    c.env.procs->Set(c.Tgid(), st);
+    c.env.procs->Update(c.Tgid(), [&](ProcState& st) {
+      if (on) st.locked = true;
+      if (exec) st.lock_on_exec = true;
+      if (off) st.lock_on_exec = false;
+    });
     answer_ok();
     return;
   }
@@ -559,9 +562,7 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
       return;
     }
     if (c.decider->ExecResume(path)) {
-      ProcState st = env.procs->Get(c.Tgid());
-      st.resumed = true;
-      env.procs->Set(c.Tgid(), st);
+      env.procs->Update(c.Tgid(), [](ProcState& st) { st.resumed = true; });
     }
     env.procs->OnExec(c.Tgid());
     c.Continue();
@@ -721,9 +722,7 @@ bool ApplyRule(Call& c, const policy::SysRule& r) {
     return false;
   }
   if (const auto* o = r.Option(K::kDetachProcess)) {
-    ProcState st = c.env.procs->Get(c.Tgid());
-    st.resumed = true;
-    c.env.procs->Set(c.Tgid(), st);
+    c.env.procs->Update(c.Tgid(), [](ProcState& st) { st.resumed = true; });
     if (o->number) SignalProcess(c, static_cast<int>(o->number));
     Proceed(c);
     return false;

@@ -2,7 +2,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "kernel/proc.h"
 
@@ -15,12 +18,38 @@ ProcessTable::ProcessTable(policy::MagicLock initial, pid_t eldest) : eldest_(el
   any_exec_lock_.store(initial_.lock_on_exec);
 }
 
+namespace {
+
+// A pidfd polls readable once its process has exited (a zombie too).
+bool Exited(const UniqueFd& pidfd) {
+  if (!pidfd.valid()) return true;
+  pollfd p{pidfd.get(), POLLIN, 0};
+  return poll(&p, 1, 0) == 1;
+}
+
+}  // namespace
+
+void ProcessTable::SweepLocked() {
+  for (auto it = procs_.begin(); it != procs_.end();) {
+    if (Exited(it->second.pidfd)) it = procs_.erase(it);
+    else ++it;
+  }
+  sweep_at_ = std::max<size_t>(64, 2 * procs_.size());
+}
+
+void ProcessTable::NoteLocked(const ProcState& st) {
+  if (st.locked) any_locked_ = true;
+  if (st.lock_on_exec) any_exec_lock_.store(true, std::memory_order_relaxed);
+  if (st.resumed) any_resumed_.store(true, std::memory_order_relaxed);
+}
+
 ProcessTable::Entry& ProcessTable::Lookup(pid_t tgid, int depth) {
   auto it = procs_.find(tgid);
   if (it != procs_.end()) {
     if (kernel::PidfdSignal(it->second.pidfd.get(), 0) != ESRCH) return it->second;
     procs_.erase(it);  // the pid was reused
   }
+  if (procs_.size() >= sweep_at_) SweepLocked();
   Entry e;
   if (auto fd = kernel::PidfdOpen(tgid)) e.pidfd = std::move(*fd);
   // Inherit from the parent when it is known; an orphan whose parent is
@@ -47,13 +76,6 @@ ProcState ProcessTable::Get(pid_t tgid) {
   return Lookup(tgid).st;
 }
 
-void ProcessTable::Set(pid_t tgid, const ProcState& st) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Lookup(tgid).st = st;
-  if (st.locked) any_locked_ = true;
-  if (st.lock_on_exec) any_exec_lock_.store(true, std::memory_order_relaxed);
-  if (st.resumed) any_resumed_.store(true, std::memory_order_relaxed);
-}
 
 void ProcessTable::OnExec(pid_t tgid) {
   if (!any_exec_lock()) return;

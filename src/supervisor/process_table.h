@@ -1,7 +1,8 @@
 // What the supervisor remembers per sandboxed process: the magic lock
 // state (SPEC §3.2) and whether exec/resume_if_match released it. Entries
 // are made lazily, on a process's first notification that needs one, and
-// inherit from the parent; each holds a pidfd so a reused pid is noticed.
+// inherit from the parent; each holds a pidfd so a reused pid is noticed,
+// and entries of processes that exited are swept away.
 #pragma once
 
 #include <sys/types.h>
@@ -29,7 +30,15 @@ class ProcessTable {
   explicit ProcessTable(policy::MagicLock initial, pid_t eldest);
 
   ProcState Get(pid_t tgid);
-  void Set(pid_t tgid, const ProcState& st);
+  // Changes one process's state atomically: `fn(ProcState&)` runs under the
+  // table's lock, so two threads of a process cannot undo each other.
+  template <class Fn>
+  void Update(pid_t tgid, Fn fn) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ProcState& st = Lookup(tgid).st;
+    fn(st);
+    NoteLocked(st);
+  }
   // Called when `tgid` execs: applies a pending exec lock. The eldest's
   // first exec (of COMMAND itself) does not count.
   void OnExec(pid_t tgid);
@@ -49,6 +58,18 @@ class ProcessTable {
   Result<kernel::Creds> CallerCreds(pid_t tgid, pid_t tid);
   void MarkVolatile(pid_t tgid);
 
+  // Forgets every process that has exited now. (Children are reparented
+  // when their parent exits, so no entry is needed after that.)
+  void Sweep() {
+    std::lock_guard<std::mutex> lock(mu_);
+    SweepLocked();
+  }
+  // Entries held (for tests and state dumps).
+  size_t size() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return procs_.size();
+  }
+
   // detach_thread: one thread no longer decided in user space.
   void DetachThread(pid_t tid);
   bool ThreadDetached(pid_t tid);
@@ -62,9 +83,15 @@ class ProcessTable {
     std::shared_ptr<const UniqueFd> root;
   };
   Entry& Lookup(pid_t tgid, int depth = 0);  // mu_ held
+  void NoteLocked(const ProcState& st);      // mu_ held: the any_* summaries
+  // Forgets processes that have exited (mu_ held). Run when the table has
+  // doubled since the last sweep, so its cost is constant per entry made
+  // and the table stays within twice the live processes.
+  void SweepLocked();
 
   std::mutex mu_;
   std::unordered_map<pid_t, Entry> procs_;
+  size_t sweep_at_ = 64;
   ProcState initial_;
   bool any_locked_ = false;
   bool eldest_exec_seen_ = false;
