@@ -84,8 +84,9 @@ bool Violate(Call& c, policy::Category cat, const std::string& what, bool is_add
 // notification is still valid (so a reused pid is never hit).
 void KillProcess(Call& c);
 
-// The absolute path of the caller's cwd (AT_FDCWD) or of one of its fds.
-Result<std::string> DirOf(Call& c, int dirfd);
+// The absolute path, inside the caller's root, of its cwd (AT_FDCWD) or of
+// one of its descriptors; EPERM for a directory outside that root.
+Result<std::string> DirOf(Call& c, int dirfd, const ProcessTable::Root& root);
 
 // bind, connect, sendto, sendmsg, sendmmsg (net.cc).
 void HandleNet(Call& c);

@@ -96,16 +96,24 @@ bool MayBeMissing(const policy::PathArg& pa, uint64_t open_flags) {
 
 }  // namespace
 
-Result<std::string> DirOf(Call& c, int dirfd) {
+Result<std::string> DirOf(Call& c, int dirfd, const ProcessTable::Root& root) {
   std::string link = dirfd == AT_FDCWD ? fmt::format("/proc/{}/cwd", c.tid())
                                        : fmt::format("/proc/{}/fd/{}", c.tid(), dirfd);
   auto target = kernel::ReadLink(AT_FDCWD, link);
-  if (target) return *target;
+  if (target) {
+    // The kernel names it from the supervisor's root: back inside the caller's.
+    if (root.prefix.empty() || (*target)[0] != '/') return *target;
+    if (*target == root.prefix) return std::string("/");
+    if (StartsWith(*target, root.prefix) && (*target)[root.prefix.size()] == '/')
+      return target->substr(root.prefix.size());
+    // A directory outside the caller's root (a chroot without chdir): the
+    // kernel would resolve from there; the supervisor refuses.
+    return Fail(EPERM, "directory outside the caller's root");
+  }
   if (target.error().sys_errno == ENAMETOOLONG) {
     // Deeper than the kernel will print: walk up from the directory itself.
     UniqueFd dir(open(link.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    UniqueFd root(open(fmt::format("/proc/{}/root", c.tid()).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (dir.valid() && root.valid()) return PathOfDirectory(dir.get(), root.get());
+    if (dir.valid()) return PathOfDirectory(dir.get(), root.fd.get());
   }
   return Fail(target.error().sys_errno == ENOENT ? EBADF : target.error().sys_errno, "dirfd");
 }
@@ -119,7 +127,7 @@ struct Resolution {
 
 // Reads and resolves one path argument.
 Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flags,
-                          const open_how* how, int root_fd, PathArgValue* out) {
+                          const open_how* how, const ProcessTable::Root& root, PathArgValue* out) {
   const int dirfd = pa.dirfd >= 0 ? static_cast<int>(c.arg(pa.dirfd) & 0xffffffffu) : AT_FDCWD;
   const uint64_t at = c.info.at_flags_arg >= 0 ? c.arg(c.info.at_flags_arg) : 0;
   if (pa.path < 0) {
@@ -137,14 +145,14 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
   }
   if (out->fd_only) {
     if (dirfd == AT_FDCWD) {
-      auto cwd = DirOf(c, AT_FDCWD);
+      auto cwd = DirOf(c, AT_FDCWD, root);
       if (!cwd) return {false, cwd.error().sys_errno};
       out->resolved.path = *cwd;
       out->resolved.exists = true;
       return {};
     }
-    auto target = DirOf(c, dirfd);
-    if (!target) return {false, EBADF};
+    auto target = DirOf(c, dirfd, root);
+    if (!target) return {false, target.error().sys_errno == EPERM ? EPERM : EBADF};
     out->resolved.exists = true;
     if (target->empty() || (*target)[0] != '/') {
       // pipe:[..], socket:[..], anon_inode:[..]: no path to check.
@@ -156,7 +164,7 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
     return {};
   }
   ResolveRequest rr;
-  rr.root_fd = root_fd;
+  rr.root_fd = root.fd.get();
   rr.path = out->raw;
   rr.follow_last = FollowLast(c, pa, open_flags);
   rr.may_be_missing = MayBeMissing(pa, open_flags);
@@ -172,7 +180,7 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
     rr.in_root = how->resolve & RESOLVE_IN_ROOT;
   }
   if (out->raw[0] != '/' || rr.in_root) {
-    auto start = DirOf(c, dirfd);
+    auto start = DirOf(c, dirfd, root);
     if (!start) return {false, start.error().sys_errno};
     rr.start = *start;
   }
@@ -515,19 +523,22 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
     c.Error(ESRCH);
     return;
   }
-  const std::shared_ptr<const UniqueFd> root = caller->root;
+  const std::shared_ptr<const ProcessTable::Root> root = caller->root;
   PathArgValue args[2];
+  std::string seen[2];  // each path as the supervisor sees it: what is matched and reported
   for (uint8_t i = 0; i < info->npaths; ++i) {
     Resolution r = ReadAndResolve(c, info->paths[i], open_flags, info->handler == policy::Handler::kOpenat2 ? &how : nullptr,
-                                  root->get(), &args[i]);
+                                  *root, &args[i]);
     if (!c.tracee.Valid()) return;
     if (!r.ok) {
       if (checked) ReportResolveFailure(c, cat, args[i].raw, r.err);
       c.Error(r.err);
       return;
     }
+    seen[i] = args[i].resolved.magic_link && args[i].fd_only ? args[i].resolved.path
+                                                              : InSupervisorView(*root, args[i].resolved.path);
     // The supervisor's /proc entries do not exist for the sandbox.
-    if (NamesSupervisor(args[i].resolved.path)) {
+    if (NamesSupervisor(seen[i])) {
       c.Error(ENOENT);
       return;
     }
@@ -538,7 +549,7 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
       const Resolved& res = args[i].resolved;
       if (args[i].fd_only && res.magic_link) continue;  // pipes, sockets: no path
       policy::PathVerdict v =
-          c.decider->CheckPath(cat, res.path, pol.per_process_directories ? c.Tgid() : c.tid());
+          c.decider->CheckPath(cat, seen[i], pol.per_process_directories ? c.Tgid() : c.tid());
       if (v.allow) continue;
       int err = DenyErrno(c, cat);
       // "Safe" denials: creating what exists would fail anyway.
@@ -549,12 +560,12 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
         if (!pol.raise_safe) v.filtered = true;
       }
       if (pol.mode(cat) == Mode::kBpf) v.filtered = true;  // bpf mode never reports
-      if (!Violate(c, cat, res.path, false, v, err)) return;
+      if (!Violate(c, cat, seen[i], false, v, err)) return;
     }
   }
 
   if (exec_controls) {
-    const std::string& path = args[0].resolved.path;
+    const std::string& path = seen[0];
     if (c.decider->ExecKill(path)) {
       Report(c, "exec", path, false, "kill", 0, "exec/kill_if_match");
       KillProcess(c);
@@ -575,11 +586,11 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
       // Opening a FIFO blocks until the other end opens, possibly in another
       // sandboxed process: do it on a thread of its own so no worker waits.
       RunDetached(c, [target, open_flags, open_mode, root](Call& cc) {
-        EmulateOpen(cc, target, open_flags, open_mode, root->get());
+        EmulateOpen(cc, target, open_flags, open_mode, root->fd.get());
       });
       return;
     }
-    EmulateOpen(c, target, open_flags, open_mode, root->get(), caller->creds);
+    EmulateOpen(c, target, open_flags, open_mode, root->fd.get(), caller->creds);
     return;
   }
   c.Continue();
@@ -609,16 +620,16 @@ class CallContext final : public policy::RuleContext {
   std::vector<std::string> Paths() override {
     std::vector<std::string> out;
     if (!info_ || info_->npaths == 0) return out;
-    UniqueFd root(open(fmt::format("/proc/{}/root", c_.tid()).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!root.valid()) return out;
+    auto root = OpenCallerRoot(c_.tid());
+    if (!root) return out;
     for (uint8_t i = 0; i < info_->npaths; ++i) {
       PathArgValue v;
-      Resolution r = ReadAndResolve(c_, info_->paths[i], open_flags_, how_, root.get(), &v);
+      Resolution r = ReadAndResolve(c_, info_->paths[i], open_flags_, how_, **root, &v);
       if (!r.ok) {
         resolve_errno_ = r.err;
         return {};
       }
-      out.push_back(v.resolved.path);
+      out.push_back(v.fd_only && v.resolved.magic_link ? v.resolved.path : InSupervisorView(**root, v.resolved.path));
     }
     return out;
   }

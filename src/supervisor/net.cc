@@ -35,8 +35,9 @@ constexpr size_t kMaxControl = 64 << 10;
 struct Target {
   SockAddr addr;                 // as decided (unix paths resolved)
   std::vector<char> raw;         // the sockaddr bytes as the caller gave them
-  std::string unix_parent;       // for named unix sockets: resolved parent dir
+  std::string unix_parent;       // for named unix sockets: resolved parent dir (in the caller's root)
   std::string unix_name;         //   and last component
+  std::shared_ptr<const ProcessTable::Root> root;  //   and that root
 };
 
 // 0 = allowed (t filled); otherwise the errno already answered.
@@ -50,23 +51,24 @@ int ReadAndDecide(Call& c, Category cat, uint64_t ptr, uint64_t len, bool create
   if (t->addr.raw_family == AF_UNSPEC) return 0;  // connect(AF_UNSPEC) dissolves an association
   if (t->addr.family == AddrFamily::kUnix && !t->addr.unnamed) {
     // Resolve the socket path as the caller would see it.
-    UniqueFd root(open(fmt::format("/proc/{}/root", c.tid()).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!root.valid()) return ESRCH;
+    auto root = OpenCallerRoot(c.tid());
+    if (!root) return ESRCH;
+    t->root = *root;
     ResolveRequest rr;
-    rr.root_fd = root.get();
+    rr.root_fd = t->root->fd.get();
     rr.path = t->addr.path;
     rr.follow_last = !creates;
     rr.may_be_missing = creates;
     rr.tid = c.tid();
     rr.tgid = c.Tgid();
     if (rr.path[0] != '/') {
-      auto cwd = DirOf(c, AT_FDCWD);
+      auto cwd = DirOf(c, AT_FDCWD, *t->root);
       if (!cwd) return cwd.error().sys_errno ? cwd.error().sys_errno : ENOENT;
       rr.start = *cwd;
     }
     auto r = Resolve(rr);
     if (!r) return r.error().sys_errno ? r.error().sys_errno : ENOENT;
-    t->addr.path = r->path;
+    t->addr.path = InSupervisorView(*t->root, r->path);
     size_t slash = r->path.rfind('/');
     t->unix_parent = slash == 0 ? "/" : r->path.substr(0, slash);
     t->unix_name = r->path.substr(slash + 1);
@@ -95,9 +97,7 @@ long WithAddress(Call& c, const Target& t, bool creates, const std::function<lon
   if (t.unix_name.empty()) {
     return op(reinterpret_cast<const sockaddr*>(t.raw.data()), static_cast<socklen_t>(t.raw.size()));
   }
-  UniqueFd root(open(fmt::format("/proc/{}/root", c.tid()).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!root.valid()) return -ESRCH;
-  auto parent = OpenResolved(root.get(), t.unix_parent, O_PATH | O_DIRECTORY, 0);
+  auto parent = OpenResolved(t.root->fd.get(), t.unix_parent, O_PATH | O_DIRECTORY, 0);
   if (!parent) return -(parent.error().sys_errno ? parent.error().sys_errno : ENOENT);
   auto cr = kernel::ReadCreds(c.tid());
   if (!cr || !c.tracee.Recheck()) return -ESRCH;

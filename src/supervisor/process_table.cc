@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -95,6 +96,23 @@ void ProcessTable::OnExec(pid_t tgid) {
 
 namespace syd::supervisor {
 
+Result<std::shared_ptr<const ProcessTable::Root>> OpenCallerRoot(pid_t tid) {
+  auto root = std::make_shared<ProcessTable::Root>();
+  const std::string link = fmt::format("/proc/{}/root", tid);
+  root->fd.Reset(open(link.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!root->fd.valid()) return Fail(errno, "open", link);
+  struct stat theirs, ours;
+  if (fstat(root->fd.get(), &theirs) != 0 || stat("/", &ours) != 0) return Fail(errno, "fstat root");
+  if (theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino) {
+    // A chroot: where its root is for us (in another mount namespace the
+    // kernel names it relative to that namespace: docs/SECURITY.md).
+    auto where = kernel::ReadLink(AT_FDCWD, link);
+    if (!where) return Unexpected<Error>(where.error());
+    if (where->size() > 1) root->prefix = std::move(*where);
+  }
+  return std::shared_ptr<const ProcessTable::Root>(std::move(root));
+}
+
 Result<ProcessTable::Caller> ProcessTable::CallerInfo(pid_t tgid, pid_t tid, bool want_creds) {
   Caller out;
   {
@@ -107,9 +125,8 @@ Result<ProcessTable::Caller> ProcessTable::CallerInfo(pid_t tgid, pid_t tid, boo
   }
   if (out.root && (!want_creds || out.creds)) return out;  // the common case: one lookup, no /proc
   if (!out.root) {
-    int fd = open(fmt::format("/proc/{}/root", tid).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return Fail(errno, "open /proc/PID/root");
-    out.root = std::make_shared<const UniqueFd>(fd);
+    SYD_TRY(root, OpenCallerRoot(tid));
+    out.root = std::move(root);
   }
   if (want_creds && !out.creds) {
     SYD_TRY(cr, kernel::ReadCreds(tid));

@@ -50,9 +50,16 @@ class ProcessTable {
   // What an emulated open needs of the caller: its fsuid/fsgid/umask and an
   // O_PATH handle of its root. Cached per process until the process makes
   // one of policy::CredentialSyscalls(); then read afresh every time.
+  struct Root {
+    UniqueFd fd;         // O_PATH of the caller's "/"
+    // Where that is in the supervisor's view ("" when it is the same "/"):
+    // a path resolved inside the root is matched and reported as
+    // prefix + path, so a chroot cannot make a denied file look allowed.
+    std::string prefix;
+  };
   struct Caller {
-    std::optional<kernel::Creds> creds;     // when asked for
-    std::shared_ptr<const UniqueFd> root;   // O_PATH of the caller's "/"
+    std::optional<kernel::Creds> creds;  // when asked for
+    std::shared_ptr<const Root> root;
   };
   Result<Caller> CallerInfo(pid_t tgid, pid_t tid, bool want_creds);
   Result<kernel::Creds> CallerCreds(pid_t tgid, pid_t tid);
@@ -80,7 +87,7 @@ class ProcessTable {
     ProcState st;
     bool volatile_ids = false;  // made a credential/root call: never cache
     std::optional<kernel::Creds> creds;
-    std::shared_ptr<const UniqueFd> root;
+    std::shared_ptr<const Root> root;
   };
   Entry& Lookup(pid_t tgid, int depth = 0);  // mu_ held
   void NoteLocked(const ProcState& st);      // mu_ held: the any_* summaries
@@ -101,5 +108,14 @@ class ProcessTable {
   std::atomic<bool> any_exec_lock_{false};
   std::unordered_map<pid_t, UniqueFd> detached_threads_;  // tid -> pidfd of its process
 };
+
+// The caller's root as ProcessTable::Root (from /proc/TID/root).
+Result<std::shared_ptr<const ProcessTable::Root>> OpenCallerRoot(pid_t tid);
+
+// A path resolved inside the caller's root, as the supervisor sees it.
+inline std::string InSupervisorView(const ProcessTable::Root& root, const std::string& path) {
+  if (root.prefix.empty()) return path;
+  return path == "/" ? root.prefix : root.prefix + path;
+}
 
 }  // namespace syd::supervisor
