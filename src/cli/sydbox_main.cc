@@ -156,9 +156,11 @@ int SyscallMain(int argc, char** argv) {
 std::string VersionText() {
   return fmt::format(
       "sydbox {}\nbuild: C++20, libseccomp, seccomp user notification with ADDFD\n"
-      "enforced: path sandboxing (read, write, exec, stat), network sandboxing, magic stat, exec controls\n"
+      "enforced: path sandboxing (read, write, exec, stat), network sandboxing, magic stat, exec controls,\n"
+      "  the sandbox's reach (supervisor, outside signals, terminal, namespaces, mounts; Landlock domain)\n"
       "sys/ rules compiled to seccomp-bpf; allowlist/denylist syscall\n"
-      "parsed, not yet enforced: core/restrict/*, exec/verify\n"
+      "parsed, not yet enforced: core/restrict/{{general,identity_change,io_control,memory_map,\n"
+      "  shared_memory_writable}}, exec/verify\n"
       "bundled profiles: @paludis @user @noipv6\n",
       SYD_VERSION);
 }
