@@ -10,7 +10,10 @@
 
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
 #include <sys/syscall.h>
 
 #include "kernel/uapi.h"
@@ -30,6 +33,9 @@ constexpr uint64_t kCloneNamespaces =
     CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET;
 
 ArgCond Eq(int8_t arg, uint64_t v) { return ArgCond{static_cast<uint8_t>(arg), true, CmpOp::kEq, v}; }
+ArgCond Test(const policy::ArgTest& t) {
+  return ArgCond{static_cast<uint8_t>(t.arg), true, t.differs ? CmpOp::kNe : CmpOp::kEq, t.value};
+}
 ArgCond AnyBits(int8_t arg, uint64_t v) { return ArgCond{static_cast<uint8_t>(arg), true, CmpOp::kAnyBits, v}; }
 
 void AddSupervisorGuards(const policy::ReachCall& rc, int sup, Guards* g) {
@@ -37,6 +43,9 @@ void AddSupervisorGuards(const policy::ReachCall& rc, int sup, Guards* g) {
   const uint32_t eperm = RetErrno(EPERM);
   auto& first = g->first[rc.nr];
   switch (rc.target) {
+    case policy::Target::kOwner:
+      first.push_back({{Test(rc.when), Eq(rc.pid_arg, static_cast<uint64_t>(sup))}, eperm});
+      break;
     case policy::Target::kPid:
     case policy::Target::kKill:
       first.push_back({{Eq(rc.pid_arg, static_cast<uint64_t>(sup))}, eperm});
@@ -56,8 +65,8 @@ std::vector<std::vector<ArgCond>> Exemptions(const policy::ReachCall& rc) {
   std::vector<std::vector<ArgCond>> out;
   for (const auto& alt : rc.self) {
     std::vector<ArgCond> conj;
-    for (const policy::ArgEq& e : alt)
-      if (e.arg >= 0) conj.push_back(Eq(e.arg, e.value));
+    for (const policy::ArgTest& e : alt)
+      if (e.arg >= 0) conj.push_back(Test(e));
     if (!conj.empty()) out.push_back(std::move(conj));
   }
   return out;
@@ -75,6 +84,14 @@ Guards LowerGuards(const policy::Policy& p, const LowerOptions& opts) {
     if (!scoped) g.notify_unless[rc.nr] = Exemptions(rc);
   }
   const uint32_t eperm = RetErrno(EPERM);
+  if (!opts.signals_scoped) {
+    // Setting who receives SIGIO with the pid in memory, where user space
+    // could check it but not stop it changing afterwards: refused. (Under
+    // Landlock's signal scope the kernel checks the signal when it is sent.)
+    g.first[__NR_fcntl].push_back({{Eq(1, F_SETOWN_EX)}, eperm});
+    for (uint32_t cmd : {static_cast<uint32_t>(FIOSETOWN), static_cast<uint32_t>(SIOCSPGRP)})
+      g.first[__NR_ioctl].push_back({{Eq(1, cmd)}, eperm});
+  }
   if (p.restrict_terminal) {
     for (uint32_t cmd : {uapi::kTiocsti, uapi::kTioclinux, uapi::kTioccons})
       g.first[__NR_ioctl].push_back({{Eq(1, cmd)}, eperm});

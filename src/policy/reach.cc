@@ -1,5 +1,6 @@
 #include "policy/reach.h"
 
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
@@ -24,7 +25,7 @@ ReachCall Call(int nr, std::string_view name, ReachFamily f, Target t, int8_t pi
 
 // The call acts on the caller when args[arg] == 0.
 ReachCall SelfWhenZero(ReachCall c, int8_t arg) {
-  c.self[0][0] = ArgEq{arg, 0};
+  c.self[0][0] = ArgTest{arg, 0};
   return c;
 }
 
@@ -50,7 +51,7 @@ std::vector<ReachCall> Build() {
   };
   // prlimit64: pid 0 is the caller; a NULL new limit only reads.
   ReachCall prl = SelfWhenZero(Call(__NR_prlimit64, "prlimit64", F::kPriority, T::kPid), 0);
-  prl.self[1][0] = ArgEq{2, 0};
+  prl.self[1][0] = ArgTest{2, 0};
   t.push_back(prl);
   ReachCall kcmp = Call(__NR_kcmp, "kcmp", F::kPtrace, T::kPid);
   kcmp.pid_arg2 = 1;
@@ -62,17 +63,24 @@ std::vector<ReachCall> Build() {
   prio.which_process = PRIO_PROCESS;
   prio.which_group = PRIO_PGRP;
   prio.which_user = PRIO_USER;
-  prio.self[0][0] = ArgEq{0, PRIO_PROCESS};
-  prio.self[0][1] = ArgEq{1, 0};
+  prio.self[0][0] = ArgTest{0, PRIO_PROCESS};
+  prio.self[0][1] = ArgTest{1, 0};
   t.push_back(prio);
   ReachCall io = Call(__NR_ioprio_set, "ioprio_set", F::kPriority, T::kWhich, 1);
   io.which_arg = 0;
   io.which_process = kIoprioWhoProcess;
   io.which_group = kIoprioWhoPgrp;
   io.which_user = kIoprioWhoUser;
-  io.self[0][0] = ArgEq{0, static_cast<uint64_t>(kIoprioWhoProcess)};
-  io.self[0][1] = ArgEq{1, 0};
+  io.self[0][0] = ArgTest{0, static_cast<uint64_t>(kIoprioWhoProcess)};
+  io.self[0][1] = ArgTest{1, 0};
   t.push_back(io);
+  // fcntl(fd, F_SETOWN, pid): the process (or group) that SIGIO and
+  // F_SETSIG's signal will go to. Other commands name no process.
+  ReachCall own = Call(__NR_fcntl, "fcntl", F::kSignal, T::kOwner, 2);
+  own.when = ArgTest{1, F_SETOWN};
+  own.self[0][0] = ArgTest{1, F_SETOWN, true};
+  own.self[1][0] = ArgTest{2, 0};
+  t.push_back(own);
   std::sort(t.begin(), t.end(), [](const ReachCall& a, const ReachCall& b) { return a.nr < b.nr; });
   return t;
 }

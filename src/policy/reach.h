@@ -24,12 +24,14 @@ enum class Target : uint8_t {
   kKill,   // kill(2): >0 a process, 0 the caller's group, -1 every process, <-1 group -pid
   kPidfd,  // args[pid_arg] is a pidfd or a /proc/PID directory descriptor
   kWhich,  // setpriority/ioprio_set: args[which_arg] says process, group or user
+  kOwner,  // fcntl F_SETOWN: args[pid_arg] > 0 a process, < 0 group -pid, 0 nobody
 };
 
-// One condition "args[arg] == value" of an exemption (all must hold).
-struct ArgEq {
+// One condition on an argument: args[arg] == value (or != with `differs`).
+struct ArgTest {
   int8_t arg = -1;
   uint64_t value = 0;
+  bool differs = false;
 };
 
 struct ReachCall {
@@ -41,10 +43,12 @@ struct ReachCall {
   int8_t pid_arg2 = -1;  // a second process (kcmp)
   int8_t which_arg = -1;
   int which_process = -1, which_group = -1, which_user = -1;
-  // Argument values with which the call acts on the caller only (or only
-  // reads): never sent to user space. Up to two alternatives of up to two
-  // conditions each; arg < 0 ends a list.
-  ArgEq self[2][2];
+  // Argument values with which the call acts on no other process (the
+  // caller only, or only reads): never sent to user space. Up to two
+  // alternatives of up to two conditions each; arg < 0 ends a list.
+  ArgTest self[2][2];
+  // What must hold for the call to name a process at all (fcntl: F_SETOWN).
+  ArgTest when;
 };
 
 std::span<const ReachCall> ReachCalls();

@@ -89,6 +89,7 @@ int CheckGroup(pid_t pgrp, bool inside_only) {
 }  // namespace
 
 int CheckReach(Call& c, const policy::ReachCall& rc) {
+  if (rc.when.arg >= 0 && ((c.arg(rc.when.arg) & 0xffffffffu) == rc.when.value) == rc.when.differs) return 0;
   if (ForeignPidNamespace(c.tid())) return 0;
   const bool inside_only = c.policy().restrict_outside_signals;
   const auto arg = [&](int8_t i) { return static_cast<pid_t>(c.arg(i) & 0xffffffffu); };
@@ -118,6 +119,11 @@ int CheckReach(Call& c, const policy::ReachCall& rc) {
         return uid == getuid() ? EPERM : 0;
       }
       return 0;  // EINVAL from the kernel
+    }
+    case policy::Target::kOwner: {
+      const pid_t pid = arg(rc.pid_arg);
+      if (pid > 0) return CheckTarget(pid, inside_only);
+      return pid < 0 ? CheckGroup(-pid, inside_only) : 0;
     }
     case policy::Target::kPidfd:
       break;

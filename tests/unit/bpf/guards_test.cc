@@ -3,6 +3,8 @@
 // user space unless Landlock scopes them or they act on the caller; the
 // terminal, namespace and mount restrictions, lifted by their options.
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/sockios.h>
 #include <gtest/gtest.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -94,6 +96,13 @@ const std::vector<Case>& Cases() {
       {"fsopen", Sys(__NR_fsopen), kEperm, kEperm},
       {"mount_setattr", Sys(__NR_mount_setattr), kEperm, kEperm},
       {"open_tree_attr", Sys(kernel::uapi::kNrOpenTreeAttr), kEperm, kEperm},
+      {"fcntl(F_SETOWN, supervisor)", Sys(__NR_fcntl, 3, F_SETOWN, kSup), kEperm, kEperm},
+      {"fcntl(F_SETOWN, other)", Sys(__NR_fcntl, 3, F_SETOWN, kOther), kAllow, kNotify},
+      {"fcntl(F_SETOWN, 0)", Sys(__NR_fcntl, 3, F_SETOWN, 0), kAllow, kAllow},
+      {"fcntl(F_SETOWN_EX): the pid is in memory", Sys(__NR_fcntl, 3, F_SETOWN_EX, 0x1000), kAllow, kEperm},
+      {"fcntl(F_GETFL)", Sys(__NR_fcntl, 3, F_GETFL), kAllow, kAllow},
+      {"fcntl(F_SETFL, supervisor pid as flags)", Sys(__NR_fcntl, 3, F_SETFL, kSup), kAllow, kAllow},
+      {"ioctl FIOSETOWN", Sys(__NR_ioctl, 3, FIOSETOWN, 0x1000), kAllow, kEperm},
       {"getpid: untouched", Sys(__NR_getpid), kAllow, kAllow},
   };
   return kCases;
