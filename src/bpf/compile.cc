@@ -82,7 +82,7 @@ SyscallChain LowerChecked(const policy::Policy& p, const policy::SyscallInfo& s,
     // the NULL is in a register, so the kernel decides it.
     ch.rules.push_back({{ArgCond{4, false, CmpOp::kEq, 0}}, SECCOMP_RET_ALLOW});
   }
-  if (s.handler == policy::Handler::kExec) {
+  if (s.kind == policy::CallKind::kExec) {
     // Exec controls and the exec magic lock are decided in user space.
     // While magic is unlocked a process may ask for core/trace/magic_lock:exec
     // at any time, so its next exec must be seen.

@@ -27,7 +27,7 @@ constexpr int kNrFileSetattr = 469;
 using C = Category;
 using F = Follow;
 using M = Missing;
-using H = Handler;
+using H = CallKind;
 using R = CategoryRule;
 
 constexpr PathArg P(int8_t dirfd, int8_t path, F f = F::kYes, M m = M::kMustExist) {
@@ -59,7 +59,7 @@ SyscallInfo Two(int nr, std::string_view name, PathArg a, PathArg b, int8_t at_f
 SyscallInfo Open(int nr, std::string_view name, PathArg p, int8_t flags_arg, H h = H::kOpen) {
   SyscallInfo s = S(nr, name, C::kRead, p);
   s.rule = R::kOpenFlags;
-  s.handler = h;
+  s.kind = h;
   s.flags_arg = flags_arg;
   return s;
 }
@@ -80,12 +80,12 @@ SyscallInfo Net(int nr, std::string_view name, C cat) {
   s.nr = nr;
   s.name = name;
   s.category = cat;
-  s.handler = H::kNet;
+  s.kind = H::kNet;
   s.npaths = 0;
   return s;
 }
 SyscallInfo With(SyscallInfo s, H h) {
-  s.handler = h;
+  s.kind = h;
   return s;
 }
 
@@ -96,7 +96,7 @@ std::vector<SyscallInfo> BuildTable() {
       // read
       Open(__NR_open, "open", P(-1, 0, F::kOpenFlags, M::kOpenFlags), 1),
       Open(__NR_openat, "openat", P(0, 1, F::kOpenFlags, M::kOpenFlags), 2),
-      Open(__NR_openat2, "openat2", P(0, 1, F::kOpenFlags, M::kOpenFlags), -1, H::kOpenat2),
+      Open(__NR_openat2, "openat2", P(0, 1, F::kOpenFlags, M::kOpenFlags), -1, H::kOpenHow),
       With(S(__NR_creat, "creat", C::kWrite, P(-1, 0, F::kOpenFlags, mk)), H::kOpen),
       Access(__NR_access, "access", P(-1, 0), 1, -1),
       Access(__NR_faccessat, "faccessat", P(0, 1), 2, -1),
@@ -159,7 +159,7 @@ std::vector<SyscallInfo> BuildTable() {
       S(__NR_readlink, "readlink", C::kStat, P(-1, 0, no)),
       S(__NR_readlinkat, "readlinkat", C::kStat, P(0, 1, no)),
       At(kNrFileGetattr, "file_getattr", C::kStat, P(0, 1, at), 4),
-      With(S(__NR_getdents64, "getdents64", C::kStat, Fd(0)), H::kGetdents),
+      With(S(__NR_getdents64, "getdents64", C::kStat, Fd(0)), H::kDirList),
       // network: the address is the argument, not a path
       Net(__NR_bind, "bind", C::kNetBind),
       Net(__NR_connect, "connect", C::kNetConnect),

@@ -41,14 +41,15 @@ enum class CategoryRule : uint8_t {
   kAccessMode,  // write with W_OK, read with R_OK/X_OK, stat with F_OK only
 };
 
-// Which supervisor handler answers the call.
-enum class Handler : uint8_t {
-  kGeneric,    // check the path(s), then let the kernel run it
-  kOpen,       // open/openat/creat: performed by the supervisor (ADDFD)
-  kOpenat2,    // openat2: the same, flags from struct open_how
-  kExec,       // execve/execveat: exec controls and magic lock on exec
-  kGetdents,   // getdents64: entries hidden by stat sandboxing
-  kNet,        // bind/connect/sendto/sendmsg/sendmmsg: performed on a pidfd_getfd copy
+// What kind of call it is, beyond its path arguments: the BPF lowering
+// and the supervisor's dispatch table (supervisor/dispatch.cc) both read it.
+enum class CallKind : uint8_t {
+  kPath,      // path arguments only
+  kOpen,      // open/openat/creat: flags and mode in registers
+  kOpenHow,   // openat2: flags in struct open_how, in memory
+  kExec,      // execve/execveat
+  kDirList,   // getdents64: entries hidden by stat sandboxing
+  kNet,       // bind/connect/sendto/sendmsg/sendmmsg: an address, not a path
 };
 
 struct SyscallInfo {
@@ -56,7 +57,7 @@ struct SyscallInfo {
   std::string_view name;
   Category category = Category::kRead;
   CategoryRule rule = CategoryRule::kFixed;
-  Handler handler = Handler::kGeneric;
+  CallKind kind = CallKind::kPath;
   int8_t flags_arg = -1;   // open flags / access mode / AT_* flags argument
   int8_t at_flags_arg = -1;  // AT_SYMLINK_NOFOLLOW / AT_EMPTY_PATH argument
   uint8_t npaths = 1;

@@ -391,7 +391,7 @@ void EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mode,
     }
     switch_ids = c.env.supervisor_is_root && (cr.fsuid != 0 || cr.fsgid != 0);
   }
-  const uint64_t oflags = OpenFlagsForOpenat2(flags, c.info.handler == policy::Handler::kOpenat2);
+  const uint64_t oflags = OpenFlagsForOpenat2(flags, c.info.kind == policy::CallKind::kOpenHow);
   const uint64_t omode = creates ? (mode & 07777 & ~static_cast<uint64_t>(cr.umask)) : 0;
   auto do_open = [&]() -> Result<UniqueFd> {
     if (target.magic_link) {
@@ -489,13 +489,13 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
   HandlerEnv& env = c.env;
   const Category cat = CategoryOf(c, open_flags);
   const policy::Policy& pol = c.policy();
-  const bool emulate_open = info->handler == policy::Handler::kOpen || info->handler == policy::Handler::kOpenat2;
+  const bool emulate_open = info->kind == policy::CallKind::kOpen || info->kind == policy::CallKind::kOpenHow;
 
-  if (info->handler == policy::Handler::kNet) {
+  if (info->kind == policy::CallKind::kNet) {
     HandleNet(c);
     return;
   }
-  if (info->handler == policy::Handler::kGetdents) {
+  if (info->kind == policy::CallKind::kDirList) {
     if (c.rule_allowed) c.Continue();
     else HandleGetdents(c);
     return;
@@ -503,10 +503,10 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
 
   const bool checked = pol.mode(cat) != Mode::kOff && !c.rule_allowed;
   // An exec needs a look only for exec controls or a pending exec lock.
-  const bool exec_controls = info->handler == policy::Handler::kExec &&
+  const bool exec_controls = info->kind == policy::CallKind::kExec &&
                              (!pol.exec_kill_if_match.empty() || !pol.exec_resume_if_match.empty() ||
                               env.procs->any_exec_lock());
-  if (!checked && !exec_controls && info->handler != policy::Handler::kOpenat2) {
+  if (!checked && !exec_controls && info->kind != policy::CallKind::kOpenHow) {
     // Nothing to decide: the kernel runs the call with its own arguments.
     c.Continue();
     return;
@@ -516,7 +516,7 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
   // Resolve every path argument against the caller's root (and, for an
   // open that creates or a root supervisor, learn the caller's ids: one
   // process-table lookup for both).
-  const bool emulate = info->handler == policy::Handler::kOpen || info->handler == policy::Handler::kOpenat2;
+  const bool emulate = info->kind == policy::CallKind::kOpen || info->kind == policy::CallKind::kOpenHow;
   auto caller = env.procs->CallerInfo(c.Tgid(), c.tid(),
                                       emulate && ((open_flags & (O_CREAT | kTmpfileBit)) || env.supervisor_is_root));
   if (!caller) {
@@ -527,7 +527,7 @@ void CategoryFlow(Call& c, const SyscallInfo* info, const open_how& how, uint64_
   PathArgValue args[2];
   std::string seen[2];  // each path as the supervisor sees it: what is matched and reported
   for (uint8_t i = 0; i < info->npaths; ++i) {
-    Resolution r = ReadAndResolve(c, info->paths[i], open_flags, info->handler == policy::Handler::kOpenat2 ? &how : nullptr,
+    Resolution r = ReadAndResolve(c, info->paths[i], open_flags, info->kind == policy::CallKind::kOpenHow ? &how : nullptr,
                                   *root, &args[i]);
     if (!c.tracee.Valid()) return;
     if (!r.ok) {
@@ -637,7 +637,7 @@ class CallContext final : public policy::RuleContext {
   // fail the call with this errno, and so does the supervisor.
   int resolve_errno() const { return resolve_errno_; }
   std::optional<policy::SockAddr> Address() override {
-    if (!info_ || info_->handler != policy::Handler::kNet) return std::nullopt;
+    if (!info_ || info_->kind != policy::CallKind::kNet) return std::nullopt;
     uint64_t ptr = 0, len = 0;
     switch (info_->nr) {
       case __NR_bind:
@@ -793,7 +793,7 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
   // Intent: open flags (from the register or struct open_how).
   open_how how{};
   uint64_t open_flags = 0, open_mode = 0;
-  if (info && info->handler == policy::Handler::kOpenat2) {
+  if (info && info->kind == policy::CallKind::kOpenHow) {
     const size_t size = c.arg(3);
     if (size < sizeof(open_how) || size > 4096) {
       c.Error(size < sizeof(open_how) ? EINVAL : E2BIG);
@@ -832,7 +832,7 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
   // sys/ rules, in order; the category sandboxing is the final rule.
   if (c.decider->HasRules(req.data.nr)) {
     c.WorkAhead();
-    CallContext ctx(c, info, open_flags, info && info->handler == policy::Handler::kOpenat2 ? &how : nullptr);
+    CallContext ctx(c, info, open_flags, info && info->kind == policy::CallKind::kOpenHow ? &how : nullptr);
     policy::RuleOutcome out = policy::EvaluateRules(c.decider->rules(), req.data.nr, reinterpret_cast<const uint64_t*>(req.data.args), ctx);
     if (!c.tracee.Recheck()) return;  // memory or /proc of the caller was read
     for (const policy::SysRule* lr : out.logged) {
