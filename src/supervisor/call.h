@@ -1,8 +1,8 @@
 // Internal to supervisor/: the state of one notification while a handler
-// works on it, and the helpers every handler family shares.
+// works on it, the one answer point, and what every family of handlers
+// shares (reports, violations, hand-off to a thread of its own).
 #pragma once
 
-#include <sys/fsuid.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -16,6 +16,7 @@
 #include "policy/syscalls.h"
 #include "supervisor/handlers.h"
 #include "supervisor/tracee.h"
+#include "supervisor/verdict.h"
 
 namespace syd::supervisor {
 
@@ -29,7 +30,7 @@ struct Call {
 
   const seccomp_notif& req;
   HandlerEnv& env;
-  const policy::SyscallInfo& info;
+  const policy::SyscallInfo& info;  // a placeholder for calls that carry no path
   std::shared_ptr<const policy::Decider> decider;
   Tracee tracee;
   bool rule_allowed = false;  // a sys/ rule allowed the call: no category check
@@ -37,6 +38,7 @@ struct Call {
   pid_t tid() const { return static_cast<pid_t>(req.pid); }
   pid_t Tgid() { return tracee.Tgid(); }
   uint64_t arg(int i) const { return req.data.args[i]; }
+  int nr() const { return req.data.nr; }
   // Before anything that may wait on something other than this CPU (a
   // write to a log, ADDFD, a device's open): another worker takes over
   // receiving notifications, so the sandbox never waits behind this call.
@@ -49,68 +51,32 @@ struct Call {
     if (env.hand_off_if_queued) env.hand_off_if_queued();
   }
   const policy::Policy& policy() const { return decider->policy(); }
-
-  void Continue() {
-    env.stats.continued.fetch_add(1, std::memory_order_relaxed);
-    seccomp_notif_resp r{};
-    r.id = req.id;
-    r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-    (void)env.nfd->Respond(r);
-  }
-  void Error(int e) {
-    env.stats.errors.fetch_add(1, std::memory_order_relaxed);
-    seccomp_notif_resp r{};
-    r.id = req.id;
-    r.error = -e;
-    (void)env.nfd->Respond(r);
-  }
-  void Value(int64_t v) {
-    env.stats.emulated.fetch_add(1, std::memory_order_relaxed);
-    seccomp_notif_resp r{};
-    r.id = req.id;
-    r.val = v;
-    (void)env.nfd->Respond(r);
-  }
 };
 
+// The one answer point: sends `v` to the kernel and counts it.
+void Respond(Call& c, Verdict v);
 
-// Reports a denial (unless filtered) and answers it as the configured
-// decision says. Returns true if the call may go on (decision "cont").
-// `what` is the path, or the address when `is_addr`.
-bool Violate(Call& c, policy::Category cat, const std::string& what, bool is_addr,
-             const policy::PathVerdict& v, int err);
+// The call may run: CONTINUE, except pidfd_send_signal, whose descriptor
+// could change under a CONTINUE: the supervisor sends it itself (reach.h).
+Verdict Proceed(Call& c);
 
-// SIGKILLs the caller's process, through a pidfd taken while the
-// notification is still valid (so a reused pid is never hit).
+// Reports a denial (unless filtered) and decides it as the configured
+// decision says: a verdict, or nothing when the call may go on (decision
+// "cont"). `what` is the path, or the address when `is_addr`.
+std::optional<Verdict> Violate(Call& c, policy::Category cat, const std::string& what, bool is_addr,
+                               const policy::PathVerdict& v, int err);
+
+// Writes one violation report for the current call.
+void Report(Call& c, std::string_view category, const std::string& what, bool is_addr, const char* action,
+            int err, std::string rule);
+
+// SIGKILLs the caller's process through a pidfd confirmed to be the caller's.
 void KillProcess(Call& c);
 
-// The absolute path, inside the caller's root, of its cwd (AT_FDCWD) or of
-// one of its descriptors; EPERM for a directory outside that root.
-Result<std::string> DirOf(Call& c, int dirfd, const ProcessTable::Root& root);
-
-// bind, connect, sendto, sendmsg, sendmmsg (net.cc).
-void HandleNet(Call& c);
-
 // Runs `body` on a thread of its own with a fresh Call for the same
-// notification: for calls that may block (FIFO opens, blocking connects and
-// sends) so that no worker waits on the sandbox.
-void RunDetached(Call& c, std::function<void(Call&)> body);
-
-// Runs `fn` with the caller's filesystem identity on this thread.
-template <class Fn>
-auto AsCaller(const kernel::Creds& cr, bool switch_ids, Fn fn) {
-  uid_t old_uid = 0;
-  gid_t old_gid = 0;
-  if (switch_ids) {
-    old_gid = static_cast<gid_t>(syscall(SYS_setfsgid, cr.fsgid));
-    old_uid = static_cast<uid_t>(syscall(SYS_setfsuid, cr.fsuid));
-  }
-  auto r = fn();
-  if (switch_ids) {
-    syscall(SYS_setfsuid, old_uid);
-    syscall(SYS_setfsgid, old_gid);
-  }
-  return r;
-}
+// notification, and answers with what it returns: for calls that may
+// block (FIFO opens, blocking connects and sends) so that no worker waits
+// on the sandbox. Returns Verdict::None() for the caller's thread.
+Verdict RunDetached(Call& c, std::function<Verdict(Call&)> body);
 
 }  // namespace syd::supervisor

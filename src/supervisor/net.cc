@@ -16,7 +16,8 @@
 #include <cstring>
 #include <thread>
 
-#include "supervisor/call.h"
+#include "supervisor/caller.h"
+#include "supervisor/families.h"
 #include "supervisor/resolve.h"
 #include "util/strings.h"
 
@@ -40,19 +41,19 @@ struct Target {
   std::shared_ptr<const ProcessTable::Root> root;  //   and that root
 };
 
-// 0 = allowed (t filled); otherwise the errno already answered.
-int ReadAndDecide(Call& c, Category cat, uint64_t ptr, uint64_t len, bool creates, Target* t) {
-  if (len > sizeof(sockaddr_storage)) return EINVAL;
+// Nothing when the address is allowed (t filled); otherwise the verdict.
+std::optional<Verdict> ReadAndDecide(Call& c, Category cat, uint64_t ptr, uint64_t len, bool creates, Target* t) {
+  if (len > sizeof(sockaddr_storage)) return Verdict::Error(EINVAL);
   t->raw.resize(len);
-  if (len && !c.tracee.ReadMemory(ptr, t->raw.data(), len)) return EFAULT;
+  if (len && !c.tracee.ReadMemory(ptr, t->raw.data(), len)) return Verdict::Error(EFAULT);
   auto a = policy::ParseSockaddr(t->raw.data(), len);
-  if (!a) return EINVAL;
+  if (!a) return Verdict::Error(EINVAL);
   t->addr = std::move(*a);
-  if (t->addr.raw_family == AF_UNSPEC) return 0;  // connect(AF_UNSPEC) dissolves an association
+  if (t->addr.raw_family == AF_UNSPEC) return std::nullopt;  // connect(AF_UNSPEC) dissolves an association
   if (t->addr.family == AddrFamily::kUnix && !t->addr.unnamed) {
     // Resolve the socket path as the caller would see it.
     auto root = OpenCallerRoot(c.tid());
-    if (!root) return ESRCH;
+    if (!root) return Verdict::Error(ESRCH);
     t->root = *root;
     ResolveRequest rr;
     rr.root_fd = t->root->fd.get();
@@ -63,23 +64,22 @@ int ReadAndDecide(Call& c, Category cat, uint64_t ptr, uint64_t len, bool create
     rr.tgid = c.Tgid();
     if (rr.path[0] != '/') {
       auto cwd = DirOf(c, AT_FDCWD, *t->root);
-      if (!cwd) return cwd.error().sys_errno ? cwd.error().sys_errno : ENOENT;
+      if (!cwd) return Verdict::Error(cwd.error().sys_errno ? cwd.error().sys_errno : ENOENT);
       rr.start = *cwd;
     }
     auto r = Resolve(rr);
-    if (!r) return r.error().sys_errno ? r.error().sys_errno : ENOENT;
+    if (!r) return Verdict::Error(r.error().sys_errno ? r.error().sys_errno : ENOENT);
     t->addr.path = InSupervisorView(*t->root, r->path);
     size_t slash = r->path.rfind('/');
     t->unix_parent = slash == 0 ? "/" : r->path.substr(0, slash);
     t->unix_name = r->path.substr(slash + 1);
-    if (t->unix_name.size() >= sizeof(sockaddr_un::sun_path)) return ENAMETOOLONG;
+    if (t->unix_name.size() >= sizeof(sockaddr_un::sun_path)) return Verdict::Error(ENAMETOOLONG);
   }
-  if (c.rule_allowed) return 0;  // a sys/ rule allowed the call
+  if (c.rule_allowed) return std::nullopt;  // a sys/ rule allowed the call
   policy::PathVerdict v = c.decider->CheckAddr(cat, t->addr);
-  if (v.allow) return 0;
+  if (v.allow) return std::nullopt;
   if (c.policy().mode(cat) == policy::Mode::kBpf) v.filtered = true;
-  if (Violate(c, cat, t->addr.ToString(), true, v, EPERM)) return 0;  // cont
-  return -1;  // answered by Violate
+  return Violate(c, cat, t->addr.ToString(), true, v, EPERM);  // nothing with decision cont
 }
 
 // The caller's socket, taken through a pidfd confirmed to be the caller's
@@ -117,10 +117,6 @@ long WithAddress(Call& c, const Target& t, bool creates, const std::function<lon
   return r;
 }
 
-void Answer(Call& c, long r) {
-  if (r < 0) c.Error(static_cast<int>(-r));
-  else c.Value(r);
-}
 
 // The sender asked for SIGPIPE semantics; the supervisor sends with
 // MSG_NOSIGNAL, so deliver the signal to the caller's thread itself.
@@ -149,46 +145,41 @@ void AllowBoundAddress(Call& c, int sock) {
   }
 }
 
-void HandleBind(Call& c) {
+Verdict SocketError(const Error& e) { return e.sys_errno == ESRCH ? Verdict::None() : Verdict::Error(e.sys_errno); }
+
+Verdict HandleBind(Call& c) {
   Target t;
-  int e = ReadAndDecide(c, Category::kNetBind, c.arg(1), c.arg(2) & 0xffffffffu, true, &t);
-  if (e) {
-    if (e > 0) c.Error(e);
-    return;
-  }
+  if (auto v = ReadAndDecide(c, Category::kNetBind, c.arg(1), c.arg(2) & 0xffffffffu, true, &t)) return std::move(*v);
   auto sock = CallerSocket(c, static_cast<int>(c.arg(0)));
-  if (!sock) return c.Error(sock.error().sys_errno);
+  if (!sock) return SocketError(sock.error());
   // Binding a privileged port is the caller's right, not the supervisor's.
   if ((t.addr.family == AddrFamily::kInet || t.addr.family == AddrFamily::kInet6) && t.addr.port > 0 &&
       t.addr.port < 1024 && c.env.supervisor_is_root) {
     auto cr = kernel::ReadCreds(c.tid());
-    if (cr && cr->fsuid != 0) return c.Error(EACCES);
+    if (cr && cr->fsuid != 0) return Verdict::Error(EACCES);
   }
   long r = WithAddress(c, t, true, [&](const sockaddr* sa, socklen_t len) -> long {
     return bind(sock->get(), sa, len) == 0 ? 0 : -errno;
   });
   if (r == 0 && c.policy().successful_bind) AllowBoundAddress(c, sock->get());
-  Answer(c, r);
+  return Verdict::Result(r);
 }
 
-void HandleConnect(Call& c) {
+Verdict HandleConnect(Call& c) {
   auto t = std::make_shared<Target>();
-  int e = ReadAndDecide(c, Category::kNetConnect, c.arg(1), c.arg(2) & 0xffffffffu, false, t.get());
-  if (e) {
-    if (e > 0) c.Error(e);
-    return;
-  }
+  if (auto v = ReadAndDecide(c, Category::kNetConnect, c.arg(1), c.arg(2) & 0xffffffffu, false, t.get()))
+    return std::move(*v);
   auto sock = CallerSocket(c, static_cast<int>(c.arg(0)));
-  if (!sock) return c.Error(sock.error().sys_errno);
+  if (!sock) return SocketError(sock.error());
   auto shared = std::make_shared<UniqueFd>(std::move(*sock));
   auto body = [t, shared](Call& cc) {
     long r = WithAddress(cc, *t, false, [&](const sockaddr* sa, socklen_t len) -> long {
       return connect(shared->get(), sa, len) == 0 ? 0 : -errno;
     });
-    Answer(cc, r);
+    return Verdict::Result(r);
   };
-  if (IsBlocking(shared->get())) RunDetached(c, body);
-  else body(c);
+  if (IsBlocking(shared->get())) return RunDetached(c, body);
+  return body(c);
 }
 
 // A message as the supervisor will send it: data flattened into one buffer,
@@ -261,33 +252,30 @@ long SendOne(Call& c, int sock, const Message& m, uint64_t flags) {
   return r;
 }
 
-void HandleSendto(Call& c) {
+Verdict HandleSendto(Call& c) {
   auto m = std::make_shared<Message>();
   const uint64_t flags = c.arg(3) & 0xffffffffu;
   if (c.arg(4) != 0) {
     m->target = std::make_shared<Target>();
-    int e = ReadAndDecide(c, Category::kNetConnect, c.arg(4), c.arg(5) & 0xffffffffu, false, m->target.get());
-    if (e) {
-      if (e > 0) c.Error(e);
-      return;
-    }
+    if (auto v = ReadAndDecide(c, Category::kNetConnect, c.arg(4), c.arg(5) & 0xffffffffu, false, m->target.get()))
+      return std::move(*v);
   }
   m->data.resize(std::min<uint64_t>(c.arg(2), kMaxSend));
   if (!m->data.empty() && !c.tracee.ReadMemory(c.arg(1), m->data.data(), m->data.size()))
-    return c.Error(EFAULT);
+    return Verdict::Error(EFAULT);
   auto sock = CallerSocket(c, static_cast<int>(c.arg(0)));
-  if (!sock) return c.Error(sock.error().sys_errno);
+  if (!sock) return SocketError(sock.error());
   auto shared = std::make_shared<UniqueFd>(std::move(*sock));
-  auto body = [m, shared, flags](Call& cc) { Answer(cc, SendOne(cc, shared->get(), *m, flags)); };
-  if (IsBlocking(shared->get()) && !(flags & MSG_DONTWAIT)) RunDetached(c, body);
-  else body(c);
+  auto body = [m, shared, flags](Call& cc) { return Verdict::Result(SendOne(cc, shared->get(), *m, flags)); };
+  if (IsBlocking(shared->get()) && !(flags & MSG_DONTWAIT)) return RunDetached(c, body);
+  return body(c);
 }
 
 // sendmsg and sendmmsg: every message's address is checked, every message
 // is sent by the supervisor (a message without an address too: its
 // msg_name could otherwise be filled in after the check). A sendmmsg with
 // any denied address sends nothing.
-void HandleSendmsg(Call& c, bool multi) {
+Verdict HandleSendmsg(Call& c, bool multi) {
   const uint64_t flags = c.arg(multi ? 3 : 2) & 0xffffffffu;
   const size_t count = multi ? std::min<uint64_t>(c.arg(2) & 0xffffffffu, kMaxIov) : 1;
   struct Entry {
@@ -298,48 +286,43 @@ void HandleSendmsg(Call& c, bool multi) {
   for (size_t i = 0; i < count; ++i) {
     uint64_t at = c.arg(1) + i * (multi ? sizeof(mmsghdr) : sizeof(msghdr));
     msghdr mh;
-    if (!c.tracee.ReadMemory(at, &mh, sizeof mh)) return c.Error(EFAULT);
+    if (!c.tracee.ReadMemory(at, &mh, sizeof mh)) return Verdict::Error(EFAULT);
     Entry e{at, {}};
     if (mh.msg_name && mh.msg_namelen) {
       e.m.target = std::make_shared<Target>();
-      int err = ReadAndDecide(c, Category::kNetConnect, reinterpret_cast<uint64_t>(mh.msg_name), mh.msg_namelen,
-                              false, e.m.target.get());
       // One denied address denies the whole call: nothing is sent.
-      if (err) {
-        if (err > 0) c.Error(err);
-        return;
-      }
+      if (auto v = ReadAndDecide(c, Category::kNetConnect, reinterpret_cast<uint64_t>(mh.msg_name), mh.msg_namelen,
+                                 false, e.m.target.get()))
+        return std::move(*v);
     }
-    if (int err = ReadMessage(c, mh, &e.m)) return c.Error(err);
+    if (int err = ReadMessage(c, mh, &e.m)) return err == ESRCH ? Verdict::None() : Verdict::Error(err);
     entries->push_back(std::move(e));
   }
-  if (entries->empty()) return c.Value(0);
+  if (entries->empty()) return Verdict::Value(0);
   auto sock = CallerSocket(c, static_cast<int>(c.arg(0)));
-  if (!sock) return c.Error(sock.error().sys_errno);
+  if (!sock) return SocketError(sock.error());
   auto shared = std::make_shared<UniqueFd>(std::move(*sock));
   auto body = [entries, shared, flags, multi](Call& cc) {
     long sent = 0;
     for (Entry& e : *entries) {
       long r = SendOne(cc, shared->get(), e.m, flags);
-      if (!multi) return Answer(cc, r);
-      if (r < 0) return Answer(cc, sent > 0 ? sent : r);
+      if (!multi) return Verdict::Result(r);
+      if (r < 0) return Verdict::Result(sent > 0 ? sent : r);
       unsigned len = static_cast<unsigned>(r);
       (void)cc.tracee.WriteMemory(e.at + offsetof(mmsghdr, msg_len), &len, sizeof len);
       ++sent;
     }
-    Answer(cc, sent);
+    return Verdict::Value(sent);
   };
-  if (IsBlocking(shared->get()) && !(flags & MSG_DONTWAIT)) RunDetached(c, body);
-  else body(c);
+  if (IsBlocking(shared->get()) && !(flags & MSG_DONTWAIT)) return RunDetached(c, body);
+  return body(c);
 }
 
 }  // namespace
 
-void HandleNet(Call& c) {
-  if (c.policy().mode(c.info.category) == policy::Mode::kOff && !c.rule_allowed) {
-    c.Continue();  // not checked: nothing read, nothing to race
-    return;
-  }
+Verdict HandleNet(Call& c, const Intent&) {
+  if (c.policy().mode(c.info.category) == policy::Mode::kOff && !c.rule_allowed)
+    return Verdict::Continue();  // not checked: nothing read, nothing to race
   c.WorkAhead();
   switch (c.info.nr) {
     case __NR_bind: return HandleBind(c);
@@ -348,7 +331,7 @@ void HandleNet(Call& c) {
     case __NR_sendmsg: return HandleSendmsg(c, false);
     case __NR_sendmmsg: return HandleSendmsg(c, true);
   }
-  c.Error(ENOSYS);
+  return Verdict::Error(ENOSYS);
 }
 
 }  // namespace syd::supervisor

@@ -169,27 +169,26 @@ bool MaySignal(pid_t sender, pid_t target) {
 
 }  // namespace
 
-void HandlePidfdSignal(Call& c) {
+Verdict HandlePidfdSignal(Call& c) {
   auto copy = c.tracee.TakeFd(static_cast<int>(c.arg(0) & 0xffffffffu));
-  if (!copy) return c.Error(copy.error().sys_errno == ESRCH ? ESRCH : EBADF);
+  if (!copy) return copy.error().sys_errno == ESRCH ? Verdict::None() : Verdict::Error(EBADF);
   const pid_t target = PidOfDescriptor(copy->get());
-  if (target <= 0) return c.Error(EBADF);
+  if (target <= 0) return Verdict::Error(EBADF);
   const bool inside_only = c.policy().restrict_outside_signals;
   const unsigned flags = static_cast<unsigned>(c.arg(3));
   int err = flags & kPidfdSignalProcessGroup ? CheckGroup(kernel::GroupOf(target), inside_only)
                                              : CheckTarget(target, inside_only);
   if (!err && !MaySignal(c.tid(), target)) err = EPERM;
-  if (err) return c.Error(err);
+  if (err) return Verdict::Error(err);
   siginfo_t info;
   siginfo_t* infop = nullptr;
   if (c.arg(2)) {
-    if (!c.tracee.ReadMemory(c.arg(2), &info, sizeof info)) return c.Error(EFAULT);
+    if (!c.tracee.ReadMemory(c.arg(2), &info, sizeof info)) return Verdict::Error(EFAULT);
     infop = &info;
   }
-  if (!c.tracee.Valid()) return;
+  if (!c.tracee.Valid()) return Verdict::None();
   long r = syscall(SYS_pidfd_send_signal, copy->get(), static_cast<int>(c.arg(1)), infop, flags);
-  if (r < 0) c.Error(errno);
-  else c.Value(r);
+  return Verdict::Result(r < 0 ? -errno : r);
 }
 
 bool NamesSupervisor(std::string_view path) {

@@ -19,8 +19,8 @@ int CheckReach(Call& c, const policy::ReachCall& rc);
 // pidfd_send_signal: the descriptor could be replaced between a check and
 // the kernel's own look at it, so the supervisor checks and sends on a
 // copy of it, with the caller's permission to signal checked as the
-// kernel would (kill(2), "Permissions"). Answers the call.
-void HandlePidfdSignal(Call& c);
+// kernel would (kill(2), "Permissions").
+Verdict HandlePidfdSignal(Call& c);
 
 // True when `path` (resolved, absolute) is the /proc directory of the
 // supervisor or one of its threads, or lies below it.

@@ -1,0 +1,115 @@
+#include "supervisor/call.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+
+#include <thread>
+
+#include "supervisor/reach.h"
+
+namespace syd::supervisor {
+
+void Respond(Call& c, Verdict v) {
+  HandlerEnv& env = c.env;
+  seccomp_notif_resp r{};
+  r.id = c.req.id;
+  switch (v.kind()) {
+    case Verdict::Kind::kNone:
+      return;
+    case Verdict::Kind::kContinue:
+      env.stats.continued.fetch_add(1, std::memory_order_relaxed);
+      r.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+      break;
+    case Verdict::Kind::kError:
+      env.stats.errors.fetch_add(1, std::memory_order_relaxed);
+      r.error = -v.err();
+      break;
+    case Verdict::Kind::kValue:
+      env.stats.emulated.fetch_add(1, std::memory_order_relaxed);
+      r.val = v.value();
+      break;
+    case Verdict::Kind::kFd: {
+      // ADDFD|SEND: installed and answered atomically (measured no slower
+      // than ADDFD followed by SEND, which would take SYNC_WAKE_UP's path).
+      // The ioctl returns only once the caller has run and installed the
+      // fd (never, while it is stopped): hand receiving over first.
+      c.MayBlock();
+      auto added = env.nfd->AddFdAndSend(c.req.id, v.fd().get(), v.cloexec() ? O_CLOEXEC : 0);
+      if (added) {
+        env.stats.emulated.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      if (added.error().sys_errno == ENOENT) return;  // the caller is gone
+      env.stats.errors.fetch_add(1, std::memory_order_relaxed);
+      r.error = -added.error().sys_errno;
+      break;
+    }
+  }
+  (void)env.nfd->Respond(r);
+}
+
+Verdict Proceed(Call& c) {
+  if (c.nr() == __NR_pidfd_send_signal) return HandlePidfdSignal(c);
+  return Verdict::Continue();
+}
+
+void KillProcess(Call& c) { c.tracee.SignalProcess(SIGKILL); }
+
+void Report(Call& c, std::string_view category, const std::string& what, bool is_addr, const char* action, int err,
+            std::string rule) {
+  c.MayBlock();  // the log may be a pipe that is full
+  Violation rep;
+  rep.pid = c.tid();
+  rep.tgid = c.Tgid();
+  rep.syscall = std::string(c.info.name);
+  rep.category = std::string(category);
+  rep.path = what;
+  rep.is_addr = is_addr;
+  rep.action = action;
+  rep.err = err;
+  rep.rule = std::move(rule);
+  c.env.reporter->Report(rep);
+}
+
+std::optional<Verdict> Violate(Call& c, policy::Category cat, const std::string& what, bool is_addr,
+                               const policy::PathVerdict& v, int err) {
+  const policy::Policy& p = c.policy();
+  const char* action = "deny";
+  switch (p.decision) {
+    case policy::Decision::kDeny: action = "deny"; break;
+    case policy::Decision::kKill: action = "kill"; break;
+    case policy::Decision::kKillAll: action = "killall"; break;
+    case policy::Decision::kCont: action = "cont"; break;
+  }
+  if (p.decision != policy::Decision::kCont) c.env.stats.denied.fetch_add(1, std::memory_order_relaxed);
+  if (!v.filtered) {
+    Report(c, policy::CategoryName(cat), what, is_addr, action, p.decision == policy::Decision::kDeny ? err : 0,
+           v.rule ? v.rule->ToString() : policy::DefaultRuleName(cat));
+  }
+  switch (p.decision) {
+    case policy::Decision::kDeny: return Verdict::Error(err);
+    case policy::Decision::kKill: KillProcess(c); return Verdict::Error(err);
+    case policy::Decision::kKillAll:
+      if (c.env.kill_all) c.env.kill_all();
+      return Verdict::Error(err);
+    case policy::Decision::kCont: return std::nullopt;
+  }
+  return Verdict::Error(err);
+}
+
+Verdict RunDetached(Call& c, std::function<Verdict(Call&)> body) {
+  HandlerEnv* env = &c.env;
+  seccomp_notif req = c.req;
+  const policy::SyscallInfo* info = &c.info;
+  env->fifo_threads.fetch_add(1);
+  std::thread([env, req, info, body = std::move(body)]() {
+    unshare(CLONE_FS);  // own cwd and umask, like the workers
+    Call cc(req, *env, *info, env->policy->Load());
+    Respond(cc, body(cc));
+    env->fifo_threads.fetch_sub(1);
+  }).detach();
+  return Verdict::None();
+}
+
+}  // namespace syd::supervisor

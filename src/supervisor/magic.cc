@@ -1,0 +1,111 @@
+// Magic stat (SPEC §3.2): while runtime configuration is unlocked for the
+// caller, a stat-like call on /dev/sydbox/CMD applies CMD. Most stat calls
+// are not magic: the first 12 bytes tell, and the rest is read only for a
+// /dev/sydbox path.
+#include "supervisor/magic.h"
+
+#include <limits.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cstring>
+
+#include "policy/apply.h"
+#include "util/strings.h"
+
+namespace syd::supervisor {
+namespace {
+
+constexpr std::string_view kMagicPrefix = "/dev/sydbox";
+
+bool IsMagicPath(std::string_view p) {
+  return StartsWith(p, kMagicPrefix) && (p.size() == kMagicPrefix.size() || p[kMagicPrefix.size()] == '/');
+}
+
+// Writes a /dev/null-like stat result into the caller's buffer.
+int FillStat(Call& c) {
+  const struct stat& st = c.env.null_stat;
+  switch (c.info.nr) {
+    case __NR_stat:
+    case __NR_lstat:
+      return c.tracee.WriteMemory(c.arg(1), &st, sizeof st) ? 0 : EFAULT;
+    case __NR_newfstatat:
+      return c.tracee.WriteMemory(c.arg(2), &st, sizeof st) ? 0 : EFAULT;
+    case __NR_statx: {
+      struct statx sx;
+      std::memset(&sx, 0, sizeof sx);
+      sx.stx_mask = STATX_BASIC_STATS;
+      sx.stx_blksize = static_cast<uint32_t>(st.st_blksize);
+      sx.stx_nlink = static_cast<uint32_t>(st.st_nlink);
+      sx.stx_uid = st.st_uid;
+      sx.stx_gid = st.st_gid;
+      sx.stx_mode = static_cast<uint16_t>(st.st_mode);
+      sx.stx_ino = st.st_ino;
+      sx.stx_rdev_major = major(st.st_rdev);
+      sx.stx_rdev_minor = minor(st.st_rdev);
+      sx.stx_dev_major = major(st.st_dev);
+      sx.stx_dev_minor = minor(st.st_dev);
+      return c.tracee.WriteMemory(c.arg(4), &sx, sizeof sx) ? 0 : EFAULT;
+    }
+    default:
+      return 0;  // access family: no buffer
+  }
+}
+
+Verdict HandleMagic(Call& c, const std::string& raw) {
+  std::string_view cmd = std::string_view(raw).substr(kMagicPrefix.size());
+  if (!cmd.empty()) cmd.remove_prefix(1);  // the '/'
+  auto answer_ok = [&] {
+    int e = FillStat(c);
+    return e ? Verdict::Error(e) : Verdict::Value(0);
+  };
+  if (cmd.empty() || cmd == "3") return answer_ok();
+  auto parsed = lang::ParseCommand(cmd, lang::Origin{"/dev/sydbox", 0});
+  if (!parsed) {
+    c.env.reporter->Note(fmt::format("magic command from pid {} rejected: {}", c.tid(), parsed.error().what));
+    return Verdict::Error(EINVAL);
+  }
+  const lang::Command& command = *parsed;
+  if (command.op == lang::Op::kQuery) {
+    auto q = policy::Query(c.policy(), command);
+    if (!q) return Verdict::Error(EINVAL);
+    return *q ? answer_ok() : Verdict::Error(ENOENT);
+  }
+  if (command.key == "core/trace/magic_lock" && command.op == lang::Op::kSet) {
+    // Per process: the caller (and what it forks afterwards) locks itself.
+    const std::string& v = command.value;
+    const bool on = v == "on" || v == "true" || v == "1", exec = v == "exec",
+               off = v == "off" || v == "false" || v == "0";
+    if (!on && !exec && !off) return Verdict::Error(EINVAL);
+    c.env.procs->Update(c.Tgid(), [&](ProcState& st) {
+      if (on) st.locked = true;
+      if (exec) st.lock_on_exec = true;
+      if (off) st.lock_on_exec = false;
+    });
+    return answer_ok();
+  }
+  std::vector<std::string> warnings;
+  auto st = c.env.policy->Change(command, &warnings);
+  for (const auto& w : warnings) c.env.reporter->Note(w);
+  if (!st) {
+    c.env.reporter->Note(fmt::format("magic command '{}' from pid {} rejected: {}", cmd, c.tid(), st.error().what));
+    return Verdict::Error(EINVAL);
+  }
+  return answer_ok();
+}
+
+}  // namespace
+
+std::optional<Verdict> TryMagic(Call& c) {
+  const uint64_t path = c.arg(c.info.paths[0].path);
+  char prefix[12];
+  ssize_t n = c.tracee.ReadSome(path, prefix, sizeof prefix);
+  if (n < static_cast<ssize_t>(kMagicPrefix.size()) ||
+      !IsMagicPath(std::string_view(prefix, static_cast<size_t>(n)).substr(0, std::min<size_t>(n, strnlen(prefix, n)))))
+    return std::nullopt;
+  auto raw = c.tracee.ReadString(path, PATH_MAX);
+  if (raw && IsMagicPath(*raw) && c.tracee.Valid() && !c.env.procs->Get(c.Tgid()).locked) return HandleMagic(c, *raw);
+  return std::nullopt;
+}
+
+}  // namespace syd::supervisor

@@ -1,0 +1,249 @@
+// One pass per argument: read the string once, resolve it inside the
+// caller's root (supervisor/resolve.cc), confirm the notification (the
+// string came from the caller), then decide. Nothing here performs the
+// call: the family handlers do, on what this returns.
+#include "supervisor/paths.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+
+#include "policy/syscalls.h"
+#include "supervisor/reach.h"
+#include "util/strings.h"
+
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+
+namespace syd::supervisor {
+
+using policy::Category;
+using policy::Mode;
+
+policy::Category CategoryOf(const Call& c, uint64_t open_flags) {
+  switch (c.info.rule) {
+    case policy::CategoryRule::kFixed: return c.info.category;
+    case policy::CategoryRule::kOpenFlags: return policy::CategoryForOpenFlags(open_flags);
+    case policy::CategoryRule::kAccessMode: return policy::CategoryForAccessMode(c.arg(c.info.flags_arg) & 0xffffffffu);
+  }
+  return c.info.category;
+}
+
+namespace {
+
+int DenyErrno(const Call& c, Category cat) {
+  if (c.info.rule == policy::CategoryRule::kAccessMode) return EACCES;
+  if (cat == Category::kStat) return ENOENT;
+  return EPERM;
+}
+
+bool FollowLast(const Call& c, const policy::PathArg& pa, uint64_t open_flags) {
+  const uint64_t at = c.info.at_flags_arg >= 0 ? c.arg(c.info.at_flags_arg) : 0;
+  switch (pa.follow) {
+    case policy::Follow::kYes: return true;
+    case policy::Follow::kNo: return false;
+    case policy::Follow::kUnlessAtFlag: return !(at & AT_SYMLINK_NOFOLLOW);
+    case policy::Follow::kIfAtFlag: return (at & AT_SYMLINK_FOLLOW) != 0;
+    case policy::Follow::kOpenFlags:
+      if (open_flags & O_NOFOLLOW) return false;
+      return (open_flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+  }
+  return true;
+}
+
+bool MayBeMissing(const policy::PathArg& pa, uint64_t open_flags) {
+  switch (pa.missing) {
+    case policy::Missing::kMustExist: return false;
+    case policy::Missing::kMayCreate: return true;
+    case policy::Missing::kOpenFlags: return (open_flags & O_CREAT) != 0;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<std::string> DirOf(Call& c, int dirfd, const ProcessTable::Root& root) {
+  std::string link = dirfd == AT_FDCWD ? fmt::format("/proc/{}/cwd", c.tid())
+                                       : fmt::format("/proc/{}/fd/{}", c.tid(), dirfd);
+  auto target = kernel::ReadLink(AT_FDCWD, link);
+  if (target) {
+    // The kernel names it from the supervisor's root: back inside the caller's.
+    if (root.prefix.empty() || (*target)[0] != '/') return *target;
+    if (*target == root.prefix) return std::string("/");
+    if (StartsWith(*target, root.prefix) && (*target)[root.prefix.size()] == '/')
+      return target->substr(root.prefix.size());
+    // A directory outside the caller's root (a chroot without chdir): the
+    // kernel would resolve from there; the supervisor refuses.
+    return Fail(EPERM, "directory outside the caller's root");
+  }
+  if (target.error().sys_errno == ENAMETOOLONG) {
+    // Deeper than the kernel will print: walk up from the directory itself.
+    UniqueFd dir(open(link.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (dir.valid()) return PathOfDirectory(dir.get(), root.fd.get());
+  }
+  return Fail(target.error().sys_errno == ENOENT ? EBADF : target.error().sys_errno, "dirfd");
+}
+
+namespace {
+
+struct Resolution {
+  bool ok = true;
+  int err = 0;
+};
+
+// Reads and resolves one path argument.
+Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flags,
+                          const open_how* how, const ProcessTable::Root& root, PathArgValue* out) {
+  const int dirfd = pa.dirfd >= 0 ? static_cast<int>(c.arg(pa.dirfd) & 0xffffffffu) : AT_FDCWD;
+  const uint64_t at = c.info.at_flags_arg >= 0 ? c.arg(c.info.at_flags_arg) : 0;
+  if (pa.path < 0) {
+    out->fd_only = true;
+  } else if (c.arg(pa.path) == 0 && c.info.nr == __NR_utimensat) {
+    out->fd_only = true;  // utimensat(fd, NULL, ...) acts on fd
+  } else {
+    auto s = c.tracee.ReadString(c.arg(pa.path), PATH_MAX);
+    if (!s) return {false, s.error().sys_errno ? s.error().sys_errno : EFAULT};
+    out->raw = std::move(*s);
+    if (out->raw.empty()) {
+      if (!(at & AT_EMPTY_PATH)) return {false, ENOENT};
+      out->fd_only = true;
+    }
+  }
+  if (out->fd_only) {
+    if (dirfd == AT_FDCWD) {
+      auto cwd = DirOf(c, AT_FDCWD, root);
+      if (!cwd) return {false, cwd.error().sys_errno};
+      out->resolved.path = *cwd;
+      out->resolved.exists = true;
+      return {};
+    }
+    auto target = DirOf(c, dirfd, root);
+    if (!target) return {false, target.error().sys_errno == EPERM ? EPERM : EBADF};
+    out->resolved.exists = true;
+    if (target->empty() || (*target)[0] != '/') {
+      // pipe:[..], socket:[..], anon_inode:[..]: no path to check.
+      out->resolved.magic_link = true;
+      out->resolved.path = fmt::format("/proc/{}/fd/{}", c.Tgid(), dirfd);
+    } else {
+      out->resolved.path = *target;
+    }
+    return {};
+  }
+  ResolveRequest rr;
+  rr.root_fd = root.fd.get();
+  rr.path = out->raw;
+  rr.follow_last = FollowLast(c, pa, open_flags);
+  rr.may_be_missing = MayBeMissing(pa, open_flags);
+  rr.tid = c.tid();
+  if (out->raw.find("self") != std::string::npos || out->raw.find("/proc") != std::string::npos ||
+      out->raw[0] != '/')
+    rr.tgid = c.Tgid();
+  else
+    rr.tgid = c.tid();
+  if (how) {
+    rr.no_symlinks = how->resolve & RESOLVE_NO_SYMLINKS;
+    rr.beneath = how->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT);
+    rr.in_root = how->resolve & RESOLVE_IN_ROOT;
+  }
+  if (out->raw[0] != '/' || rr.in_root) {
+    auto start = DirOf(c, dirfd, root);
+    if (!start) return {false, start.error().sys_errno};
+    rr.start = *start;
+  }
+  auto r = Resolve(rr);
+  if (!r) return {false, r.error().sys_errno ? r.error().sys_errno : ENOENT};
+  out->resolved = std::move(*r);
+  return {};
+}
+
+void ReportResolveFailure(Call& c, Category cat, const std::string& raw, int err) {
+  if (c.policy().raise_fail) Report(c, policy::CategoryName(cat), raw, false, "deny", err, "resolve");
+}
+
+}  // namespace
+
+int ResolveForRules(Call& c, uint64_t open_flags, const open_how* how, std::vector<std::string>* out) {
+  auto root = OpenCallerRoot(c.tid());
+  if (!root) return ESRCH;
+  for (uint8_t i = 0; i < c.info.npaths; ++i) {
+    PathArgValue v;
+    Resolution r = ReadAndResolve(c, c.info.paths[i], open_flags, how, **root, &v);
+    if (!r.ok) return r.err;
+    out->push_back(v.fd_only && v.resolved.magic_link ? v.resolved.path : InSupervisorView(**root, v.resolved.path));
+  }
+  return 0;
+}
+
+std::optional<Verdict> ReadIntent(Call& c, Intent* in) {
+  const policy::SyscallInfo& info = c.info;
+  if (info.kind == policy::CallKind::kOpenHow) {
+    const size_t size = c.arg(3);
+    if (size < sizeof(open_how) || size > 4096) return Verdict::Error(size < sizeof(open_how) ? EINVAL : E2BIG);
+    if (!c.tracee.ReadMemory(c.arg(2), &in->how, sizeof in->how)) return Verdict::Error(EFAULT);
+    in->has_how = true;
+    in->open_flags = in->how.flags;
+    in->open_mode = in->how.mode;
+  } else if (info.nr == __NR_creat) {
+    in->open_flags = O_CREAT | O_WRONLY | O_TRUNC;
+    in->open_mode = c.arg(1);
+  } else if (info.rule == policy::CategoryRule::kOpenFlags) {
+    in->open_flags = c.arg(info.flags_arg) & 0xffffffffu;
+    in->open_mode = c.arg(info.flags_arg + 1);
+  }
+  return std::nullopt;
+}
+
+std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need need) {
+  const policy::SyscallInfo& info = c.info;
+  const policy::Policy& pol = c.policy();
+  Checked out;
+  out.cat = CategoryOf(c, in.open_flags);
+  out.checked = pol.mode(out.cat) != Mode::kOff && !c.rule_allowed;
+  // Nothing to decide: the kernel runs the call with its own arguments.
+  if (!out.checked && !need.always) return Verdict::Continue();
+  c.WorkAhead();
+
+  // The caller's root (and, when asked, its ids: one process-table lookup
+  // for both).
+  auto caller = c.env.procs->CallerInfo(c.Tgid(), c.tid(), need.creds);
+  if (!caller) return Verdict::Error(ESRCH);
+  out.root = caller->root;
+  out.creds = caller->creds;
+  out.n = info.npaths;
+  for (uint8_t i = 0; i < info.npaths; ++i) {
+    PathArgValue& a = out.args[i];
+    Resolution r = ReadAndResolve(c, info.paths[i], in.open_flags, in.has_how ? &in.how : nullptr, *out.root, &a);
+    if (!c.tracee.Valid()) return Verdict::None();
+    if (!r.ok) {
+      if (out.checked) ReportResolveFailure(c, out.cat, a.raw, r.err);
+      return Verdict::Error(r.err);
+    }
+    a.seen = a.resolved.magic_link && a.fd_only ? a.resolved.path : InSupervisorView(*out.root, a.resolved.path);
+    // The supervisor's /proc entries do not exist for the sandbox.
+    if (NamesSupervisor(a.seen)) return Verdict::Error(ENOENT);
+  }
+  if (!out.checked) return out;
+
+  const bool open_excl = (info.kind == policy::CallKind::kOpen || info.kind == policy::CallKind::kOpenHow) &&
+                         (in.open_flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
+  for (uint8_t i = 0; i < info.npaths; ++i) {
+    const PathArgValue& a = out.args[i];
+    if (a.fd_only && a.resolved.magic_link) continue;  // pipes, sockets: no path
+    policy::PathVerdict v = c.decider->CheckPath(out.cat, a.seen, pol.per_process_directories ? c.Tgid() : c.tid());
+    if (v.allow) continue;
+    int err = DenyErrno(c, out.cat);
+    // "Safe" denials: creating what exists would fail anyway.
+    if (out.cat == Category::kWrite && a.resolved.exists &&
+        (info.nr == __NR_mkdir || info.nr == __NR_mkdirat || info.nr == __NR_mknod || info.nr == __NR_mknodat ||
+         open_excl)) {
+      err = EEXIST;
+      if (!pol.raise_safe) v.filtered = true;
+    }
+    if (pol.mode(out.cat) == Mode::kBpf) v.filtered = true;  // bpf mode never reports
+    if (auto verdict = Violate(c, out.cat, a.seen, false, v, err)) return std::move(*verdict);
+  }
+  return out;
+}
+
+}  // namespace syd::supervisor

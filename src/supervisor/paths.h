@@ -1,0 +1,72 @@
+// The path arguments of a call: read once from the caller's memory,
+// resolved as the kernel would inside the caller's root, and decided for
+// the call's category. Every family of path handlers starts here.
+#pragma once
+
+#include <linux/openat2.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "supervisor/call.h"
+#include "supervisor/process_table.h"
+#include "supervisor/resolve.h"
+
+namespace syd::supervisor {
+
+inline constexpr uint64_t kTmpfileBit = 020000000;  // __O_TMPFILE without O_DIRECTORY
+
+// What an open asks for: flags and mode from the registers or, for
+// openat2, from struct open_how (read once).
+struct Intent {
+  uint64_t open_flags = 0;
+  uint64_t open_mode = 0;
+  open_how how{};
+  bool has_how = false;
+};
+
+// Reads the call's intent; an error verdict for a bad open_how.
+std::optional<Verdict> ReadIntent(Call& c, Intent* in);
+
+struct PathArgValue {
+  bool fd_only = false;  // the dirfd itself names the object
+  std::string raw;       // as read from the caller
+  Resolved resolved;     // path inside the caller's root
+  std::string seen;      // the path as the supervisor sees it: what is matched and reported
+};
+
+// The resolved and allowed path arguments of a call.
+struct Checked {
+  policy::Category cat = policy::Category::kRead;
+  bool checked = false;  // the category is on and no rule allowed the call
+  std::shared_ptr<const ProcessTable::Root> root;
+  std::optional<kernel::Creds> creds;  // when asked for
+  uint8_t n = 0;
+  PathArgValue args[2];
+};
+
+struct Need {
+  bool always = false;  // resolve even where nothing is checked
+  bool creds = false;   // the caller's fsuid/fsgid/umask too
+};
+
+// Resolves and decides every path argument. A verdict when the call is
+// settled here (denied, unresolvable, the caller gone, or — unless
+// `need.always` — nothing to check: CONTINUE), else what was found.
+std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need need);
+
+// Every path argument resolved and as the supervisor sees it, for rules
+// that match paths: 0, or the errno the kernel would give.
+int ResolveForRules(Call& c, uint64_t open_flags, const open_how* how, std::vector<std::string>* out);
+
+// The category this call is checked for, given its intent.
+policy::Category CategoryOf(const Call& c, uint64_t open_flags);
+
+// The absolute path, inside the caller's root, of its cwd (AT_FDCWD) or of
+// one of its descriptors; EPERM for a directory outside that root.
+Result<std::string> DirOf(Call& c, int dirfd, const ProcessTable::Root& root);
+
+}  // namespace syd::supervisor

@@ -1,0 +1,170 @@
+// sys/ rules (SPEC §4) that need user space: string, address or process-
+// name conditions, and trace rules. The rule evaluator (policy/rules.cc)
+// asks for what it needs through CallContext, read only when asked; the
+// deciding rule is then carried out here.
+#include "supervisor/rules.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <syslog.h>
+
+#include "policy/syscall_table.h"
+#include "util/strings.h"
+
+namespace syd::supervisor {
+namespace {
+
+// What the rule evaluator may ask about the call, read only when asked.
+class CallContext final : public policy::RuleContext {
+ public:
+  CallContext(Call& c, const policy::SyscallInfo* info, uint64_t open_flags, const open_how* how)
+      : c_(c), info_(info), open_flags_(open_flags), how_(how) {}
+
+  std::optional<std::string> String(int arg) override {
+    auto s = c_.tracee.ReadString(c_.arg(arg), PATH_MAX);
+    if (!s || !c_.tracee.Valid()) return std::nullopt;
+    return std::move(*s);
+  }
+  std::vector<std::string> Paths() override {
+    std::vector<std::string> out;
+    if (!info_ || info_->npaths == 0) return out;
+    if (int e = ResolveForRules(c_, open_flags_, how_, &out)) {
+      resolve_errno_ = e;
+      return {};
+    }
+    return out;
+  }
+  // Set when a rule needed a path that cannot be resolved: the kernel would
+  // fail the call with this errno, and so does the supervisor.
+  int resolve_errno() const { return resolve_errno_; }
+  std::optional<policy::SockAddr> Address() override {
+    if (!info_ || info_->kind != policy::CallKind::kNet) return std::nullopt;
+    uint64_t ptr = 0, len = 0;
+    switch (info_->nr) {
+      case __NR_bind:
+      case __NR_connect: ptr = c_.arg(1); len = c_.arg(2) & 0xffffffffu; break;
+      case __NR_sendto: ptr = c_.arg(4); len = c_.arg(5) & 0xffffffffu; break;
+      default: {  // sendmsg, sendmmsg: the first message's name
+        msghdr mh;
+        if (!c_.tracee.ReadMemory(c_.arg(1), &mh, sizeof mh)) return std::nullopt;
+        ptr = reinterpret_cast<uint64_t>(mh.msg_name);
+        len = mh.msg_namelen;
+      }
+    }
+    if (!ptr || len == 0 || len > sizeof(sockaddr_storage)) return std::nullopt;
+    sockaddr_storage ss;
+    if (!c_.tracee.ReadMemory(ptr, &ss, len)) return std::nullopt;
+    auto a = policy::ParseSockaddr(&ss, len);
+    if (!a) return std::nullopt;
+    return std::move(*a);
+  }
+  std::string Comm() override { return kernel::ReadComm(c_.tid()); }
+  std::string Cmdline() override { return kernel::ReadCmdline(c_.Tgid()); }
+
+ private:
+  Call& c_;
+  const policy::SyscallInfo* info_;
+  uint64_t open_flags_;
+  const open_how* how_;
+  int resolve_errno_ = 0;
+};
+
+// log / :log=FD|syslog: one JSON line per logged call.
+void LogCall(Call& c, const policy::SysRule& r, int64_t dest) {
+  c.MayBlock();
+  std::string name(policy::SyscallName(c.req.data.nr));
+  std::string line = fmt::format(
+      "{{\"event\":\"syscall\",\"pid\":{},\"tgid\":{},\"comm\":\"{}\",\"syscall\":\"{}\",\"nr\":{},"
+      "\"args\":[{},{},{},{},{},{}],\"rule\":\"{}\"}}\n",
+      c.tid(), c.Tgid(), JsonEscape(kernel::ReadComm(c.tid())), name.empty() ? "?" : name, c.req.data.nr,
+      c.arg(0), c.arg(1), c.arg(2), c.arg(3), c.arg(4), c.arg(5), JsonEscape(r.origin.ToString()));
+  if (dest == -1) {
+    syslog(LOG_INFO, "%s", line.c_str());
+  } else if (dest >= 0) {
+    (void)!write(static_cast<int>(dest), line.data(), line.size());
+  } else {
+    c.env.reporter->Line(line);
+  }
+}
+
+void Trap(Call& c) { c.tracee.SignalThread(SIGSYS); }
+
+void SignalProcess(Call& c, int sig) { c.tracee.SignalProcess(sig); }
+
+// Carries out the deciding rule: a verdict, or nothing when category
+// sandboxing still has to run (allow: with its checks skipped; trace
+// without an outcome).
+std::optional<Verdict> ApplyRule(Call& c, const policy::SysRule& r) {
+  using K = lang::OptKind;
+  if (r.restrictive) c.env.stats.denied.fetch_add(1, std::memory_order_relaxed);
+  if (const auto* lo = r.Option(K::kLog)) LogCall(c, r, lo->number);
+  auto number = [&](K k, int64_t dflt) { const auto* o = r.Option(k); return o ? o->number : dflt; };
+  switch (r.rule.action) {
+    case lang::RuleAction::kKillProcess:
+      SignalProcess(c, SIGKILL);
+      return Verdict::Error(EPERM);
+    case lang::RuleAction::kKillThread:
+      // A single thread cannot be killed from outside: the process goes.
+      c.tracee.SignalThread(SIGKILL);
+      return Verdict::Error(EPERM);
+    case lang::RuleAction::kFault:
+      return Verdict::Error(static_cast<int>(number(K::kError, EPERM)));
+    case lang::RuleAction::kTrap:
+      Trap(c);
+      if (r.Option(K::kRetval)) return Verdict::Value(number(K::kRetval, 0));
+      return Verdict::Error(static_cast<int>(number(K::kError, ENOSYS)));
+    case lang::RuleAction::kAllow:
+      c.rule_allowed = true;
+      return std::nullopt;
+    case lang::RuleAction::kLog:
+    case lang::RuleAction::kTrace:
+      break;
+  }
+  if (const auto* o = r.Option(K::kKillProcess)) {
+    SignalProcess(c, static_cast<int>(o->number));
+    return Verdict::Error(EPERM);
+  }
+  if (const auto* o = r.Option(K::kKillThread)) {
+    c.tracee.SignalThread(static_cast<int>(o->number));
+    return Verdict::Error(EPERM);
+  }
+  if (const auto* o = r.Option(K::kDetachProcess)) {
+    c.env.procs->Update(c.Tgid(), [](ProcState& st) { st.resumed = true; });
+    if (o->number) SignalProcess(c, static_cast<int>(o->number));
+    return Proceed(c);
+  }
+  if (const auto* o = r.Option(K::kDetachThread)) {
+    c.env.procs->DetachThread(c.tid());
+    if (o->number) c.tracee.SignalThread(static_cast<int>(o->number));
+    return Proceed(c);
+  }
+  if (r.Option(K::kTrap) || r.Option(K::kRetval)) {
+    Trap(c);
+    if (r.Option(K::kRetval)) return Verdict::Value(number(K::kRetval, 0));
+    return Verdict::Error(static_cast<int>(number(K::kTrap, ENOSYS)));
+  }
+  if (r.Option(K::kFault)) return Verdict::Error(static_cast<int>(number(K::kFault, EPERM)));
+  if (r.Option(K::kAllow)) c.rule_allowed = true;
+  return std::nullopt;  // no outcome given: category sandboxing decides
+}
+
+}  // namespace
+
+std::optional<Verdict> RunRules(Call& c, const Intent& in) {
+  c.WorkAhead();
+  const policy::SyscallInfo* info = c.info.nr >= 0 ? &c.info : nullptr;
+  CallContext ctx(c, info, in.open_flags, in.has_how ? &in.how : nullptr);
+  policy::RuleOutcome out =
+      policy::EvaluateRules(c.decider->rules(), c.nr(), reinterpret_cast<const uint64_t*>(c.req.data.args), ctx);
+  if (!c.tracee.Recheck()) return Verdict::None();  // memory or /proc of the caller was read
+  for (const policy::SysRule* lr : out.logged) {
+    const auto* o = lr->Option(lang::OptKind::kLog);
+    LogCall(c, *lr, o ? o->number : -2);
+  }
+  if (ctx.resolve_errno()) return Verdict::Error(ctx.resolve_errno());
+  if (out.rule) return ApplyRule(c, *out.rule);
+  return std::nullopt;
+}
+
+}  // namespace syd::supervisor
