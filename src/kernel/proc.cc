@@ -146,27 +146,14 @@ pid_t ParentOf(pid_t pid) {
   return v ? static_cast<pid_t>(*v) : 0;
 }
 
-Result<Creds> ReadCreds(pid_t pid) {
-  SYD_TRY(status, ReadSmallFile(fmt::format("/proc/{}/status", pid)));
+Result<Creds> ReadCreds(pid_t tid) {
+  SYD_TRY(t, ReadStatus(tid));
   Creds c;
-  // "Uid:\treal\teffective\tsaved\tfs"
-  auto fourth = [](std::string_view field) -> std::optional<long long> {
-    std::vector<std::string_view> parts;
-    for (std::string_view p : Split(field, '\t'))
-      if (!Trim(p).empty()) parts.push_back(Trim(p));
-    if (parts.size() < 4) return std::nullopt;
-    return ParseInt(parts[3]);
-  };
-  auto u = fourth(StatusField(status, "Uid"));
-  auto g = fourth(StatusField(status, "Gid"));
-  if (!u || !g) return Failf("bad /proc/{}/status", pid);
-  c.fsuid = static_cast<uid_t>(*u);
-  c.fsgid = static_cast<gid_t>(*g);
-  std::string_view um = StatusField(status, "Umask");
-  if (!um.empty()) {
-    std::string s(um);
-    c.umask = static_cast<mode_t>(std::strtol(s.c_str(), nullptr, 8));
-  }
+  c.fsuid = t.uid[3];
+  c.fsgid = t.gid[3];
+  c.groups = std::move(t.groups);
+  c.cap_eff = t.cap_eff;
+  c.umask = t.umask;
   return c;
 }
 
@@ -190,6 +177,11 @@ Result<TaskStatus> ReadStatus(pid_t tid) {
   t.ppid = static_cast<pid_t>(*ppid);
   std::string cap(StatusField(status, "CapEff"));
   t.cap_eff = std::strtoull(cap.c_str(), nullptr, 16);
+  for (std::string_view g : Split(StatusField(status, "Groups"), ' ')) {
+    if (auto v = ParseInt(Trim(g))) t.groups.push_back(static_cast<gid_t>(*v));
+  }
+  std::string um(StatusField(status, "Umask"));
+  if (!um.empty()) t.umask = static_cast<mode_t>(std::strtol(um.c_str(), nullptr, 8));
   return t;
 }
 

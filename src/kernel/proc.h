@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "util/error.h"
 #include "util/unique_fd.h"
@@ -32,19 +33,24 @@ Result<pid_t> TgidOf(pid_t tid);
 // Parent pid of a process (PPid:), 0 if unknown.
 pid_t ParentOf(pid_t pid);
 
+// A thread's identity as the kernel checks it for file system access.
 struct Creds {
   uid_t fsuid = 0;
   gid_t fsgid = 0;
+  std::vector<gid_t> groups;  // supplementary groups
+  uint64_t cap_eff = 0;       // effective capabilities
   mode_t umask = 022;
 };
-Result<Creds> ReadCreds(pid_t pid);
+Result<Creds> ReadCreds(pid_t tid);
 
 // What /proc/TID/status says of a thread's process and credentials.
 struct TaskStatus {
   pid_t tgid = 0, ppid = 0;
   uid_t uid[4] = {};  // real, effective, saved, filesystem
   gid_t gid[4] = {};
+  std::vector<gid_t> groups;
   uint64_t cap_eff = 0;
+  mode_t umask = 022;
 };
 Result<TaskStatus> ReadStatus(pid_t tid);
 

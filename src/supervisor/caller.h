@@ -1,31 +1,55 @@
-// Acting as the caller: a worker thread takes the caller's filesystem
-// identity for the length of one operation. Per thread: setfsuid and
-// setfsgid change only the calling thread (glibc does not broadcast them).
+// Acting as the caller: a worker thread takes the caller's identity for
+// the file system — fsuid/fsgid, supplementary groups, effective
+// capabilities — and its umask, for the length of one operation, so that
+// the kernel checks the operation exactly as it would have checked the
+// caller's own call. All of these are per thread in the kernel: the raw
+// system calls change only the calling thread (glibc's setgroups() would
+// broadcast to every thread; it is not used), and a worker has its own
+// umask (it unshared CLONE_FS).
 #pragma once
 
-#include <sys/fsuid.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <vector>
 
 #include "kernel/proc.h"
 
 namespace syd::supervisor {
 
-// Runs `fn` with the caller's filesystem identity on this thread.
+// The supervisor's own identity, read once at start.
+struct SelfIdentity {
+  bool root = false;  // euid 0: can take any identity
+  uid_t fsuid = 0;
+  gid_t fsgid = 0;
+  std::vector<gid_t> groups;
+  uint64_t cap_eff = 0;
+};
+SelfIdentity ReadSelfIdentity();
+
+// Takes the caller's identity on this thread; gives it back when
+// destroyed. `umask`: apply the caller's umask too (for calls that create).
+// An unprivileged supervisor cannot (and need not) change ids, groups or
+// capabilities: its sandboxed processes have its uid and cannot gain
+// privileges (no_new_privs).
+class AsCaller {
+ public:
+  AsCaller(const SelfIdentity& self, const kernel::Creds& caller, bool umask);
+  ~AsCaller();
+  AsCaller(const AsCaller&) = delete;
+  AsCaller& operator=(const AsCaller&) = delete;
+
+ private:
+  const SelfIdentity& self_;
+  bool ids_ = false, groups_ = false, caps_ = false, umask_ = false;
+  mode_t old_umask_ = 0;
+};
+
+// Runs fn() as the caller.
 template <class Fn>
-auto AsCaller(const kernel::Creds& cr, bool switch_ids, Fn fn) {
-  uid_t old_uid = 0;
-  gid_t old_gid = 0;
-  if (switch_ids) {
-    old_gid = static_cast<gid_t>(syscall(SYS_setfsgid, cr.fsgid));
-    old_uid = static_cast<uid_t>(syscall(SYS_setfsuid, cr.fsuid));
-  }
-  auto r = fn();
-  if (switch_ids) {
-    syscall(SYS_setfsuid, old_uid);
-    syscall(SYS_setfsgid, old_gid);
-  }
-  return r;
+auto WithCaller(const SelfIdentity& self, const kernel::Creds& caller, bool umask, Fn fn) {
+  AsCaller as(self, caller, umask);
+  return fn();
 }
 
 }  // namespace syd::supervisor

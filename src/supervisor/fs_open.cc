@@ -27,23 +27,24 @@ uint64_t OpenFlagsForOpenat2(uint64_t flags, bool from_openat2) {
 
 Verdict EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mode, int root_fd,
                     const std::optional<kernel::Creds>& known = std::nullopt) {
-  kernel::Creds cr;
-  bool switch_ids = false;
   const bool creates = flags & (O_CREAT | kTmpfileBit);
-  if (creates || c.env.supervisor_is_root) {
+  // The caller's identity: its umask for a creating open (the kernel then
+  // applies it, or a default ACL of the directory instead), and everything
+  // when the supervisor runs as root (caller.h).
+  std::optional<kernel::Creds> cr;
+  if (creates || c.env.self.root) {
     if (known) {
       cr = *known;  // read before the caller's validity was last checked
     } else {
       auto r = c.env.procs->CallerCreds(c.Tgid(), c.tid());
       if (!r) return Verdict::Error(ESRCH);
-      cr = *r;
+      cr = std::move(*r);
       // /proc may have been read just now: the pid must still be the caller.
       if (!c.tracee.Recheck()) return Verdict::None();
     }
-    switch_ids = c.env.supervisor_is_root && (cr.fsuid != 0 || cr.fsgid != 0);
   }
   const uint64_t oflags = OpenFlagsForOpenat2(flags, c.info.kind == policy::CallKind::kOpenHow);
-  const uint64_t omode = creates ? (mode & 07777 & ~static_cast<uint64_t>(cr.umask)) : 0;
+  const uint64_t omode = creates ? (mode & 07777) : 0;
   auto do_open = [&]() -> Result<UniqueFd> {
     if (target.magic_link) {
       int fd = open(target.path.c_str(), static_cast<int>(oflags | O_CLOEXEC), static_cast<mode_t>(omode));
@@ -54,7 +55,7 @@ Verdict EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mo
   };
   // Opening a device may wait on the hardware (a tty's carrier, a tape).
   if (target.type == S_IFCHR || target.type == S_IFBLK) c.MayBlock();
-  auto fd = AsCaller(cr, switch_ids, do_open);
+  auto fd = cr ? WithCaller(c.env.self, *cr, creates, do_open) : do_open();
   if (!fd) return Verdict::Error(fd.error().sys_errno ? fd.error().sys_errno : EIO);
   return Verdict::Fd(std::move(*fd), (flags & O_CLOEXEC) != 0);
 }
@@ -67,7 +68,7 @@ Verdict HandleOpen(Call& c, const Intent& in) {
   // may have changed since; it is always performed here.
   const bool how = c.info.kind == policy::CallKind::kOpenHow;
   const bool creates = in.open_flags & (O_CREAT | kTmpfileBit);
-  auto r = ResolveAndCheck(c, in, Need{how, creates || c.env.supervisor_is_root});
+  auto r = ResolveAndCheck(c, in, Need{how, creates || c.env.self.root});
   if (auto* v = std::get_if<Verdict>(&r)) return std::move(*v);
   Checked& ck = std::get<Checked>(r);
   const Resolved& target = ck.args[0].resolved;

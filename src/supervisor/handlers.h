@@ -13,6 +13,7 @@
 #include <string>
 
 #include "kernel/seccomp.h"
+#include "supervisor/caller.h"
 #include "supervisor/process_table.h"
 #include "supervisor/report.h"
 #include "supervisor/shared_policy.h"
@@ -41,7 +42,7 @@ struct HandlerEnv {
   Reporter* reporter = nullptr;
   std::function<void()> kill_all;  // core/violation/decision:killall
   struct stat null_stat{};        // what a successful magic stat returns
-  bool supervisor_is_root = false;
+  SelfIdentity self;  // the supervisor's own identity (caller.h)
   // FIFO opens run on threads of their own; Run() must not free this
   // environment while one may still use it.
   std::atomic<int> fifo_threads{0};

@@ -91,32 +91,34 @@ bool IsBlocking(int fd) {
   return fl >= 0 && !(fl & O_NONBLOCK);
 }
 
-// Runs `op(addr, len)` with the target address: named unix sockets from
-// their parent directory, as the caller's fsuid/fsgid and umask.
+// Runs `op(addr, len)` with the target address as the caller (caller.h:
+// its ids, groups and capabilities where the supervisor runs as root, its
+// umask for a socket file `creates` makes): named unix sockets from their
+// parent directory.
 long WithAddress(Call& c, const Target& t, bool creates, const std::function<long(const sockaddr*, socklen_t)>& op) {
-  if (t.unix_name.empty()) {
-    return op(reinterpret_cast<const sockaddr*>(t.raw.data()), static_cast<socklen_t>(t.raw.size()));
-  }
+  auto run = [&](const sockaddr* sa, socklen_t len) -> long {
+    std::optional<kernel::Creds> cr;
+    if (c.env.self.root || creates) {
+      auto r = kernel::ReadCreds(c.tid());
+      if (!r || !c.tracee.Recheck()) return -ESRCH;
+      cr = std::move(*r);
+    }
+    auto call = [&] {
+      long rc = op(sa, len);
+      return rc < 0 ? -errno : rc;
+    };
+    return cr ? WithCaller(c.env.self, *cr, creates, call) : call();
+  };
+  if (t.unix_name.empty()) return run(reinterpret_cast<const sockaddr*>(t.raw.data()), static_cast<socklen_t>(t.raw.size()));
   auto parent = OpenResolved(t.root->fd.get(), t.unix_parent, O_PATH | O_DIRECTORY, 0);
   if (!parent) return -(parent.error().sys_errno ? parent.error().sys_errno : ENOENT);
-  auto cr = kernel::ReadCreds(c.tid());
-  if (!cr || !c.tracee.Recheck()) return -ESRCH;
   if (fchdir(parent->get()) != 0) return -errno;  // this thread's own cwd
   sockaddr_un un{};
   un.sun_family = AF_UNIX;
   std::memcpy(un.sun_path, t.unix_name.data(), t.unix_name.size());
-  const socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + t.unix_name.size() + 1);
-  const bool switch_ids = c.env.supervisor_is_root && (cr->fsuid != 0 || cr->fsgid != 0);
-  mode_t old_umask = 0;
-  if (creates) old_umask = umask(cr->umask);  // per thread: CLONE_FS is unshared
-  long r = AsCaller(*cr, switch_ids, [&] {
-    long rc = op(reinterpret_cast<const sockaddr*>(&un), len);
-    return rc < 0 ? -errno : rc;
-  });
-  if (creates) umask(old_umask);
-  return r;
+  return run(reinterpret_cast<const sockaddr*>(&un),
+             static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + t.unix_name.size() + 1));
 }
-
 
 // The sender asked for SIGPIPE semantics; the supervisor sends with
 // MSG_NOSIGNAL, so deliver the signal to the caller's thread itself.
@@ -152,12 +154,8 @@ Verdict HandleBind(Call& c) {
   if (auto v = ReadAndDecide(c, Category::kNetBind, c.arg(1), c.arg(2) & 0xffffffffu, true, &t)) return std::move(*v);
   auto sock = CallerSocket(c, static_cast<int>(c.arg(0)));
   if (!sock) return SocketError(sock.error());
-  // Binding a privileged port is the caller's right, not the supervisor's.
-  if ((t.addr.family == AddrFamily::kInet || t.addr.family == AddrFamily::kInet6) && t.addr.port > 0 &&
-      t.addr.port < 1024 && c.env.supervisor_is_root) {
-    auto cr = kernel::ReadCreds(c.tid());
-    if (cr && cr->fsuid != 0) return Verdict::Error(EACCES);
-  }
+  // Binding a privileged port is the caller's right, not the supervisor's:
+  // the bind runs with the caller's capabilities (WithAddress).
   long r = WithAddress(c, t, true, [&](const sockaddr* sa, socklen_t len) -> long {
     return bind(sock->get(), sa, len) == 0 ? 0 : -errno;
   });

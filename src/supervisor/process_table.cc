@@ -130,7 +130,7 @@ Result<ProcessTable::Caller> ProcessTable::CallerInfo(pid_t tgid, pid_t tid, boo
   }
   if (want_creds && !out.creds) {
     SYD_TRY(cr, kernel::ReadCreds(tid));
-    out.creds = cr;
+    out.creds = std::move(cr);
   }
   std::lock_guard<std::mutex> lock(mu_);
   Entry& e = Lookup(tgid);
@@ -142,8 +142,9 @@ Result<ProcessTable::Caller> ProcessTable::CallerInfo(pid_t tgid, pid_t tid, boo
 }
 
 Result<kernel::Creds> ProcessTable::CallerCreds(pid_t tgid, pid_t tid) {
-  SYD_TRY(c, CallerInfo(tgid, tid, true));
-  return *c.creds;
+  auto c = CallerInfo(tgid, tid, true);
+  if (!c) return Unexpected<Error>(c.error());
+  return std::move(*c->creds);
 }
 
 void ProcessTable::MarkVolatile(pid_t tgid) {

@@ -191,7 +191,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   env.policy = &shared;
   env.procs = &procs;
   env.reporter = &reporter;
-  env.supervisor_is_root = geteuid() == 0;
+  env.self = ReadSelfIdentity();
   env.kill_all = [&killall] {
     killall.store(true);
     KillDescendants();

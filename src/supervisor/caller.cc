@@ -1,0 +1,74 @@
+#include "supervisor/caller.h"
+
+#include <linux/capability.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace syd::supervisor {
+namespace {
+
+// capset(2) on the calling thread: effective as given, permitted and
+// inheritable as they are.
+void SetEffective(uint64_t eff) {
+  __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct d[2];
+  if (syscall(SYS_capget, &h, d) != 0) return;
+  const uint64_t permitted = (static_cast<uint64_t>(d[1].permitted) << 32) | d[0].permitted;
+  eff &= permitted;
+  d[0].effective = static_cast<uint32_t>(eff);
+  d[1].effective = static_cast<uint32_t>(eff >> 32);
+  (void)syscall(SYS_capset, &h, d);
+}
+
+}  // namespace
+
+SelfIdentity ReadSelfIdentity() {
+  SelfIdentity s;
+  s.root = geteuid() == 0;
+  if (auto st = kernel::ReadStatus(static_cast<pid_t>(syscall(SYS_gettid)))) {
+    s.fsuid = st->uid[3];
+    s.fsgid = st->gid[3];
+    s.groups = st->groups;
+    s.cap_eff = st->cap_eff;
+  }
+  return s;
+}
+
+AsCaller::AsCaller(const SelfIdentity& self, const kernel::Creds& caller, bool umask) : self_(self) {
+  if (self.root) {
+    // Groups first (setgroups needs CAP_SETGID, which the fsuid change
+    // below keeps: only file system capabilities go with it), then the ids,
+    // then exactly the caller's effective capabilities.
+    if (caller.groups != self.groups) {
+      groups_ = syscall(SYS_setgroups, caller.groups.size(), caller.groups.data()) == 0;
+    }
+    if (caller.fsuid != self.fsuid || caller.fsgid != self.fsgid) {
+      syscall(SYS_setfsgid, caller.fsgid);
+      syscall(SYS_setfsuid, caller.fsuid);
+      ids_ = true;
+    }
+    if (caller.cap_eff != self.cap_eff || ids_) {
+      SetEffective(caller.cap_eff);
+      caps_ = true;
+    }
+  }
+  if (umask) {
+    old_umask_ = ::umask(caller.umask);
+    umask_ = true;
+  }
+}
+
+AsCaller::~AsCaller() {
+  if (umask_) ::umask(old_umask_);
+  // The capabilities back first: setfsuid and setgroups need them.
+  if (caps_) SetEffective(self_.cap_eff);
+  if (ids_) {
+    syscall(SYS_setfsuid, self_.fsuid);
+    syscall(SYS_setfsgid, self_.fsgid);
+    if (caps_) SetEffective(self_.cap_eff);  // the fsuid change dropped file system capabilities
+  }
+  if (groups_) syscall(SYS_setgroups, self_.groups.size(), self_.groups.data());
+}
+
+}  // namespace syd::supervisor
