@@ -333,3 +333,23 @@ Result<UniqueFd> OpenResolved(int root_fd, const std::string& path, uint64_t fla
 }
 
 }  // namespace syd::supervisor
+
+namespace syd::supervisor {
+
+Result<ParentHandle> OpenParent(int root_fd, const std::string& path) {
+  ParentHandle out;
+  const size_t slash = path.rfind('/');
+  if (path.empty() || path[0] != '/' || slash == std::string::npos) return Fail(EINVAL, "not an absolute path", path);
+  if (path == "/") {
+    SYD_TRY(root, OpenResolved(root_fd, "/", O_PATH | O_DIRECTORY, 0));
+    out.dir = std::move(root);
+    out.name = ".";
+    return out;
+  }
+  SYD_TRY(dir, OpenResolved(root_fd, slash == 0 ? std::string("/") : path.substr(0, slash), O_PATH | O_DIRECTORY, 0));
+  out.dir = std::move(dir);
+  out.name = path.substr(slash + 1);
+  return out;
+}
+
+}  // namespace syd::supervisor

@@ -43,6 +43,17 @@ Result<Resolved> Resolve(const ResolveRequest& req);
 // any symlink on the way, splitting paths longer than PATH_MAX.
 Result<UniqueFd> OpenResolved(int root_fd, const std::string& path, uint64_t flags, uint64_t mode);
 
+// The directory holding `path` (absolute, resolved, inside the root) and
+// the name in it, for calls performed on (parent, name) with *at()
+// system calls. The parent is opened like OpenResolved (no symlink on the
+// way): a symlink swapped in after the check makes it fail (ELOOP), never
+// redirects it. For "/" the parent is the root itself and the name ".".
+struct ParentHandle {
+  UniqueFd dir;
+  std::string name;
+};
+Result<ParentHandle> OpenParent(int root_fd, const std::string& path);
+
 // The absolute path (inside the caller's root `root_fd`) of a directory we
 // hold a descriptor for, found by walking ".." and looking each directory
 // up in its parent, as getcwd(3) does. For directories whose path is too
