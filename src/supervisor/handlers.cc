@@ -29,7 +29,7 @@ Verdict Decide(Call& c, bool checked_call) {
   // A call acting on another process that the kernel sent here: its target
   // is checked first, for every process, released or not.
   if (const policy::ReachCall* reach = policy::FindReachCall(nr); reach && reach->target != policy::Target::kPidfd) {
-    if (int e = CheckReach(c, *reach)) return Verdict::Error(e);
+    if (auto v = CheckReach(c, *reach)) return std::move(*v);
   }
   if (env.procs->any_resumed() && (env.procs->ThreadDetached(c.tid()) || env.procs->Get(c.Tgid()).resumed))
     return Proceed(c);  // released (resume_if_match, detach_*): only the kernel program applies

@@ -35,7 +35,7 @@ void ProcessTable::SweepLocked() {
     if (Exited(it->second.pidfd)) it = procs_.erase(it);
     else ++it;
   }
-  sweep_at_ = std::max<size_t>(64, 2 * procs_.size());
+  sweep_at_ = std::max(kMinSweep, 2 * procs_.size());
 }
 
 void ProcessTable::NoteLocked(const ProcState& st) {

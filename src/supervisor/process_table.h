@@ -98,7 +98,8 @@ class ProcessTable {
 
   std::mutex mu_;
   std::unordered_map<pid_t, Entry> procs_;
-  size_t sweep_at_ = 64;
+  size_t sweep_at_ = kMinSweep;
+  static constexpr size_t kMinSweep = 16;
   ProcState initial_;
   bool any_locked_ = false;
   bool eldest_exec_seen_ = false;

@@ -86,9 +86,77 @@ int CheckGroup(pid_t pgrp, bool inside_only) {
   return err;
 }
 
+// kill(2)'s permission rule: the sender's real or effective uid is the
+// target's real or saved uid, or the sender has CAP_KILL; SIGCONT goes to
+// any process of the sender's session.
+bool MaySignal(pid_t sender, pid_t target, int sig) {
+  auto s = kernel::ReadStatus(sender);
+  auto t = kernel::ReadStatus(target);
+  if (!s || !t) return false;
+  if (s->cap_eff & (1ull << kCapKill)) return true;
+  for (uid_t su : {s->uid[0], s->uid[1]})
+    for (uid_t tu : {t->uid[0], t->uid[2]})
+      if (su == tu) return true;
+  return sig == SIGCONT && getsid(sender) == getsid(target);
+}
+
+// A signal to every process of group `pgrp` (0: every process but init and
+// the caller, as kill(-1)) that the caller may reach, sent by the
+// supervisor through a pidfd of each. Membership is checked again after
+// the pidfd is opened, so a pid reused meanwhile is not hit.
+Verdict SignalGroup(Call& c, pid_t pgrp, int sig, bool inside_only) {
+  if (sig < 0 || sig > SIGRTMAX) return Verdict::Error(EINVAL);
+  const pid_t caller = c.Tgid();
+  DIR* d = opendir("/proc");
+  if (!d) return Verdict::Error(EPERM);
+  bool any = false, sent = false;
+  int err = ESRCH;
+  auto member = [&](pid_t pid) {
+    if (pgrp > 0 ? kernel::GroupOf(pid) != pgrp : (pid <= 1 || pid == caller)) return false;
+    return !IsSupervisorThread(pid) && (!inside_only || InSandbox(pid));
+  };
+  while (dirent* e = readdir(d)) {
+    auto n = ParseInt(e->d_name);
+    if (!n || !member(static_cast<pid_t>(*n))) continue;
+    const pid_t pid = static_cast<pid_t>(*n);
+    any = true;
+    if (!MaySignal(c.tid(), pid, sig)) {
+      err = EPERM;
+      continue;
+    }
+    auto pidfd = kernel::PidfdOpen(pid);
+    if (!pidfd || !member(pid)) continue;
+    if (syscall(SYS_pidfd_send_signal, pidfd->get(), sig, nullptr, 0) == 0) sent = true;
+    else err = errno;
+  }
+  closedir(d);
+  if (!c.tracee.Valid()) return Verdict::None();
+  // kill(-1) succeeds once it found anyone to try (kill(2) in the kernel
+  // counts EPERM as tried); a group kill, once one got the signal.
+  if (sent || (pgrp == 0 && any)) return Verdict::Value(0);
+  return Verdict::Error(err);
+}
+
+int CheckTargets(Call& c, const policy::ReachCall& rc);
+
 }  // namespace
 
-int CheckReach(Call& c, const policy::ReachCall& rc) {
+std::optional<Verdict> CheckReach(Call& c, const policy::ReachCall& rc) {
+  if (int e = CheckTargets(c, rc)) return Verdict::Error(e);
+  if (rc.target == policy::Target::kKill && static_cast<pid_t>(c.arg(rc.pid_arg) & 0xffffffffu) <= 0 &&
+      !ForeignPidNamespace(c.tid())) {
+    const pid_t pid = static_cast<pid_t>(c.arg(rc.pid_arg) & 0xffffffffu);
+    const int sig = static_cast<int>(c.arg(1) & 0xffffffffu);
+    const bool inside_only = c.policy().restrict_outside_signals;
+    if (pid == -1) return SignalGroup(c, 0, sig, inside_only);
+    return SignalGroup(c, pid == 0 ? kernel::GroupOf(c.tid()) : -pid, sig, inside_only);
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+int CheckTargets(Call& c, const policy::ReachCall& rc) {
   if (rc.when.arg >= 0 && ((c.arg(rc.when.arg) & 0xffffffffu) == rc.when.value) == rc.when.differs) return 0;
   if (ForeignPidNamespace(c.tid())) return 0;
   const bool inside_only = c.policy().restrict_outside_signals;
@@ -100,10 +168,7 @@ int CheckReach(Call& c, const policy::ReachCall& rc) {
     }
     case policy::Target::kKill: {
       const pid_t pid = arg(rc.pid_arg);
-      if (pid > 0) return CheckTarget(pid, inside_only);
-      // Every process the caller may signal: the supervisor among them.
-      if (pid == -1) return EPERM;
-      return CheckGroup(pid == 0 ? kernel::GroupOf(c.tid()) : -pid, inside_only);
+      return pid > 0 ? CheckTarget(pid, inside_only) : 0;  // groups: SignalGroup
     }
     case policy::Target::kWhich: {
       const int which = static_cast<int>(c.arg(rc.which_arg));
@@ -131,6 +196,8 @@ int CheckReach(Call& c, const policy::ReachCall& rc) {
   return EPERM;
 }
 
+}  // namespace
+
 namespace {
 
 // The pid behind a pidfd or a /proc/PID directory descriptor we hold.
@@ -154,19 +221,6 @@ pid_t PidOfDescriptor(int fd) {
   return -1;
 }
 
-// kill(2)'s permission rule: the sender's real or effective uid is the
-// target's real or saved uid, or the sender has CAP_KILL.
-bool MaySignal(pid_t sender, pid_t target) {
-  auto s = kernel::ReadStatus(sender);
-  auto t = kernel::ReadStatus(target);
-  if (!s || !t) return false;
-  if (s->cap_eff & (1ull << kCapKill)) return true;
-  for (uid_t su : {s->uid[0], s->uid[1]})
-    for (uid_t tu : {t->uid[0], t->uid[2]})
-      if (su == tu) return true;
-  return false;
-}
-
 }  // namespace
 
 Verdict HandlePidfdSignal(Call& c) {
@@ -178,7 +232,7 @@ Verdict HandlePidfdSignal(Call& c) {
   const unsigned flags = static_cast<unsigned>(c.arg(3));
   int err = flags & kPidfdSignalProcessGroup ? CheckGroup(kernel::GroupOf(target), inside_only)
                                              : CheckTarget(target, inside_only);
-  if (!err && !MaySignal(c.tid(), target)) err = EPERM;
+  if (!err && !MaySignal(c.tid(), target, static_cast<int>(c.arg(1)))) err = EPERM;
   if (err) return Verdict::Error(err);
   siginfo_t info;
   siginfo_t* infop = nullptr;

@@ -12,9 +12,12 @@
 
 namespace syd::supervisor {
 
-// 0 when the call may go on (CONTINUE: every argument it acts on is in a
-// register), else the errno to answer. Not for Target::kPidfd.
-int CheckReach(Call& c, const policy::ReachCall& rc);
+// Nothing when the call may go on (CONTINUE: every argument it acts on is
+// in a register), else its verdict: an error, or the result of a
+// process-group or kill(-1) signal the supervisor sent itself to the
+// processes the caller may reach (the kernel would reach the others too).
+// Not for Target::kPidfd.
+std::optional<Verdict> CheckReach(Call& c, const policy::ReachCall& rc);
 
 // pidfd_send_signal: the descriptor could be replaced between a check and
 // the kernel's own look at it, so the supervisor checks and sends on a

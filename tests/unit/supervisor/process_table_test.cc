@@ -38,7 +38,7 @@ TEST(ProcessTable, ForgetsProcessesThatExited) {
     Reap(p);
   }
   // Swept whenever the table doubled: never more than twice what is live.
-  EXPECT_LE(t.size(), 130u);
+  EXPECT_LE(t.size(), 34u);
   t.Sweep();
   EXPECT_LE(t.size(), 2u);  // this process (and at most its parent)
 }
