@@ -21,7 +21,12 @@ std::string SydboxBin() {
 
 std::string HelperBin() {
   if (const char* e = getenv("SYD_TEST_HELPER")) return e;
-  return SYD_HELPER_DIR "/syd-test-helper";
+  return Helper("syd-test-helper");
+}
+
+std::string Helper(const std::string& name) {
+  if (const char* e = getenv("SYD_HELPER_DIR")) return std::string(e) + "/" + name;
+  return std::string(SYD_HELPER_DIR) + "/" + name;
 }
 
 RunResult RunCmd(const std::vector<std::string>& argv, const std::string& cwd) {

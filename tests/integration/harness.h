@@ -16,6 +16,9 @@ struct RunResult {
 
 std::string SydboxBin();
 std::string HelperBin();
+// Any helper program built in tests/ (syd-NAME): from $SYD_HELPER_DIR (the
+// copies of the uid 65534 run), else the build directory.
+std::string Helper(const std::string& name);
 
 // Runs argv (argv[0] is the program) with cwd (empty = inherit), stdin
 // from /dev/null; inherited descriptors stay open.
