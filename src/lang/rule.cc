@@ -42,10 +42,21 @@ std::vector<std::pair<std::string_view, uint32_t>> SplitItems(std::string_view s
 struct ExprParser {
   std::string_view s;
   size_t i = 0;
+  int depth = 0;  // nesting of the recursive descent, bounded: hostile input must not exhaust the stack
 
   void Skip() { while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i; }
 
+  // Counts one level of nesting for the life of a Primary() or Binary().
+  struct Nest {
+    int& d;
+    explicit Nest(int& depth_ref) : d(++depth_ref) {}
+    ~Nest() { --d; }
+  };
+
   Result<uint64_t> Primary() {
+    Nest nest(depth);
+    if (depth > kMaxExprDepth)
+      return FailAt(static_cast<uint32_t>(i), fmt::format("expression nested deeper than {} levels", kMaxExprDepth));
     Skip();
     if (i >= s.size()) return FailAt(static_cast<uint32_t>(i), "expected a number or a constant");
     char c = s[i];
@@ -99,6 +110,9 @@ struct ExprParser {
   }
 
   Result<uint64_t> Binary(int min_prec) {
+    Nest nest(depth);
+    if (depth > kMaxExprDepth)
+      return FailAt(static_cast<uint32_t>(i), fmt::format("expression nested deeper than {} levels", kMaxExprDepth));
     SYD_TRY(lhs, Primary());
     for (;;) {
       std::string_view op = PeekOp();

@@ -12,6 +12,10 @@
 
 namespace syd::lang {
 
+// How deeply an argument expression may nest (parentheses, unary and
+// binary operators); deeper is an error at its column, not a crash.
+inline constexpr int kMaxExprDepth = 64;
+
 enum class RuleAction : uint8_t { kKillProcess, kKillThread, kFault, kTrap, kLog, kAllow, kTrace };
 
 enum class CondOp : uint8_t {

@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <linux/capability.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -24,6 +26,11 @@ namespace {
 // The step of the child's setup that failed, sent with its errno as
 // (step << 16 | errno); exec failures are sent as a bare errno.
 enum Step : int { kExec = 0, kDeathSignal, kNoNewPrivs, kLandlock, kBoundingSet, kSeccomp };
+
+// hidepid=invisible hides the processes the reader may not ptrace; gid=
+// names the group exempt from that (default 0, which root is in): one
+// nobody has.
+constexpr const char* kHiddenProcOptions = "hidepid=invisible,gid=2147483646";
 
 const char* StepName(int step) {
   switch (step) {
@@ -77,6 +84,14 @@ Result<Child> Spawn(const SpawnRequest& req) {
     struct sigaction dfl{};
     dfl.sa_handler = SIG_DFL;
     for (int s = 1; s < NSIG; ++s) sigaction(s, &dfl, nullptr);
+    int proc_state = 0;  // 1: private /proc mounted
+    // Slave: mounts made outside still appear inside, none leaves. Where
+    // procfs cannot be mounted (root of a user namespace that does not own
+    // the pid namespace) the copy of the mount table changes nothing.
+    if (req.private_proc && unshare(CLONE_NEWNS) == 0 &&
+        mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) == 0 &&
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, kHiddenProcOptions) == 0)
+      proc_state = 1;
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ChildFail(errfd, kNoNewPrivs, errno);
     if (req.landlock) {
       if (int e = kernel::LandlockRestrictSelf(req.domain)) ChildFail(errfd, kLandlock, e);
@@ -89,10 +104,11 @@ Result<Child> Spawn(const SpawnRequest& req) {
     int listener = kernel::InstallFilterWithListener(req.filter.data(),
                                                      static_cast<unsigned short>(req.filter.size()), &err);
     if (listener < 0) ChildFail(errfd, kSeccomp, err);
-    // Only the number goes over the socket: write(2) is never intercepted,
+    // Only numbers go over the socket: write(2) is never intercepted,
     // while sendmsg(2) may be (network sandboxing) and nobody would answer
     // yet. The parent copies the descriptor with pidfd_getfd.
-    if (write(child_sock.get(), &listener, sizeof listener) != sizeof listener) _exit(127);
+    const int hello[2] = {listener, proc_state};
+    if (write(child_sock.get(), hello, sizeof hello) != sizeof hello) _exit(127);
     char go;
     ssize_t n;
     do n = read(child_sock.get(), &go, 1);
@@ -107,8 +123,8 @@ Result<Child> Spawn(const SpawnRequest& req) {
   err_w.Reset();
   Child child;
   child.pid_ = pid;
-  int remote_fd = -1;
-  if (!ReadInt(parent_sock.get(), &remote_fd)) {
+  int remote_fd = -1, proc_state = 0;
+  if (!ReadInt(parent_sock.get(), &remote_fd) || !ReadInt(parent_sock.get(), &proc_state)) {
     // The child failed before handing the listener over: collect its errno.
     int code = 0;
     bool got = ReadInt(err_r.get(), &code);
@@ -129,6 +145,7 @@ Result<Child> Spawn(const SpawnRequest& req) {
     return Unexpected<Error>(std::move(listener).error());
   }
   child.listener_ = std::move(*listener);
+  child.private_proc_ = proc_state == 1;
   child.control_ = std::move(parent_sock);
   child.exec_err_ = std::move(err_r);
   return child;

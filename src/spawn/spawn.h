@@ -27,6 +27,13 @@ struct SpawnRequest {
   // Without Landlock: drop CAP_SYS_PTRACE from the bounding set, so that
   // root inside cannot reach the (non-dumpable) supervisor.
   bool drop_ptrace_capability = false;
+  // A mount namespace of the sandbox's own (receiving mounts from outside)
+  // with a procfs that shows only the processes it may ptrace
+  // (hidepid=invisible): with the Landlock domain, nothing outside the
+  // sandbox has a /proc entry in it. Needs CAP_SYS_ADMIN; when the mount
+  // namespace cannot be made, the command runs without it and
+  // Child::private_proc() says so.
+  bool private_proc = false;
 };
 
 class Child {
@@ -35,6 +42,8 @@ class Child {
   UniqueFd& listener() { return listener_; }
   // Lets the child exec. Returns 0 if exec succeeded, else its errno.
   Result<int> Release();
+  // Whether the child got its private /proc (SpawnRequest::private_proc).
+  bool private_proc() const { return private_proc_; }
 
  private:
   friend Result<Child> Spawn(const SpawnRequest& req);
@@ -42,6 +51,7 @@ class Child {
   UniqueFd listener_;
   UniqueFd control_;    // our end of the socketpair
   UniqueFd exec_err_;   // read end of the O_CLOEXEC error pipe
+  bool private_proc_ = false;
 };
 
 // Forks the child; when this returns, the child's filter is installed and

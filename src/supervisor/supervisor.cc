@@ -149,12 +149,19 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   if (lo.signals_scoped) sreq.domain.scoped = kernel::uapi::kLandlockScopeSignal;
   else sreq.domain.handled_make_block = true;
   sreq.drop_ptrace_capability = abi == 0;
+  // Root inside could read and write what the kernel lets root do in the
+  // supervisor's /proc entries (its memory map, oom_score_adj, ...): as
+  // root, the sandbox gets a /proc that shows only its own processes.
+  sreq.private_proc = geteuid() == 0;
   auto child = spawn::Spawn(sreq);
   if (!child) {
     fmt::print(stderr, "sydbox: cannot start the sandbox: {}\n", child.error().what);
     return 1;
   }
   const pid_t eldest = child->pid();
+  if (sreq.private_proc && !child->private_proc())
+    fmt::print(stderr, "sydbox: note: no /proc of the sandbox's own here (no CAP_SYS_ADMIN over the "
+                       "pid namespace): its /proc shows sydbox's entries\n");
   // Out of the sandbox's reach (docs/SECURITY.md): no ptrace-checked access
   // to this process without CAP_SYS_PTRACE, and nothing left in the
   // environment block /proc/PID/environ shows.
