@@ -11,10 +11,11 @@ if [ "$(id -u)" = 0 ]; then
   # The unprivileged user must reach the binaries: run copies from /tmp.
   copy=$(mktemp -d /tmp/sydbox-unpriv.XXXXXX)
   trap 'rm -rf "$copy"' EXIT
-  cp build/sydbox build/pandora build/tests/syd-test-helper build/tests/integration_test "$copy/"
+  cp build/sydbox build/pandora build/tests/syd-test-helper build/tests/syd-attack build/tests/integration_test "$copy/"
   chmod -R a+rX "$copy"
   echo "== integration tests as uid 65534 =="
-  SYDBOX_BIN="$copy/sydbox" PANDORA_BIN="$copy/pandora" SYD_TEST_HELPER="$copy/syd-test-helper" HOME=/tmp \
+  SYDBOX_BIN="$copy/sydbox" PANDORA_BIN="$copy/pandora" SYD_TEST_HELPER="$copy/syd-test-helper" \
+    SYD_ATTACK_HELPER="$copy/syd-attack" HOME=/tmp \
     setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
     "$copy/integration_test" --gtest_brief=1
 fi

@@ -24,6 +24,12 @@ std::string HelperBin() {
   return SYD_HELPER_DIR "/syd-test-helper";
 }
 
+std::string AttackBin() {
+  if (const char* e = getenv("SYD_ATTACK_HELPER")) return e;
+  std::string helper = HelperBin();
+  return helper.substr(0, helper.rfind('/') + 1) + "syd-attack";
+}
+
 RunResult RunCmd(const std::vector<std::string>& argv, const std::string& cwd) {
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) abort();
