@@ -21,9 +21,12 @@
  *                                         waits for EOF on stdin before exiting
  *   syd-attack kill-outside -1|0|-pgrp    SIGTERM by pid -1 / own group; the
  *                                         victim's death is seen as EOF on fd 9
- *   syd-attack signal-lab pidns|pgrp [--map-root] -- CMD...
+ *   syd-attack signal-lab pidns|pgrp|ns-run [--map-root] -- CMD...
  *                                         launcher: a victim and CMD in a new
- *                                         pid namespace or process group
+ *                                         pid namespace (with its own /proc)
+ *                                         or process group; ns-run: CMD alone
+ *                                         in a new pid namespace; --map-root:
+ *                                         be root of a new user namespace
  *   syd-attack tiocsti STRING | tioclinux | tioccons
  *   syd-attack ns-calls DIR               every namespace/mount call, one line each
  *   syd-attack bindmount-write ALLOWED DENIED

@@ -294,6 +294,7 @@ TEST(Escape, ListenerTheft) {
   RunResult r = RunArgv(SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***"},
                             Attack({"steal-listener", d / "denied/target"})));
   ExpectBlocked(r);
+  EXPECT_EQ(Verdict(r.out), "BLOCKED pidfd_open(parent): EPERM") << Show(r);
   EXPECT_FALSE(Exists(d / "denied/target")) << "the stolen listener let creat through\n" << Show(r);
 }
 
