@@ -270,7 +270,8 @@ std::string Mismatches(const std::map<std::string, std::string>& got, const std:
     std::string v = g == got.end() ? "(missing)" : g->second;
     std::string w = want(it);
     if (w.empty()) continue;
-    if (v != w && !(w == "OK|ENOSYS" && (v == "OK" || v == "ENOSYS"))) bad += "  " + it + ": " + v + " (want " + w + ")\n";
+    if (v != w && !(w == "OK|ENOSYS" && (v == "OK" || v == "ENOSYS")))
+      bad += "  " + it + ": " + v + " (want " + w + ")\n";
   }
   return bad;
 }
@@ -292,7 +293,7 @@ TEST(Escape, ListenerTheft) {
   ASSERT_NE(native.out.find("before the theft: creat: EPERM"), std::string::npos) << Show(native);
   // Under sydbox.
   RunResult r = RunArgv(SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***"},
-                            Attack({"steal-listener", d / "denied/target"})));
+                                Attack({"steal-listener", d / "denied/target"})));
   ExpectBlocked(r);
   EXPECT_EQ(Verdict(r.out), "BLOCKED pidfd_open(parent): EPERM") << Show(r);
   EXPECT_FALSE(Exists(d / "denied/target")) << "the stolen listener let creat through\n" << Show(r);
@@ -335,9 +336,9 @@ INSTANTIATE_TEST_SUITE_P(Escape, SignalTest,
 // 3. /proc/SUPERVISOR: fd links, fdinfo, maps, mem, environ, cwd, root,
 // exe, task/TID/fd, process_vm_readv, pidfd_getfd. Blocked: every one fails.
 TEST(Escape, ProcEntriesOfSupervisor) {
-  const std::vector<std::string> items = {"readlink-fd", "open-fd", "fdinfo", "maps",     "open-mem",
-                                          "read-mem",    "environ", "cwd",    "root",     "exe",
-                                          "task-fd",     "process_vm_readv",  "pidfd_getfd"};
+  const std::vector<std::string> items = {"readlink-fd", "open-fd",          "fdinfo",     "maps", "open-mem",
+                                          "read-mem",    "environ",          "cwd",        "root", "exe",
+                                          "task-fd",     "process_vm_readv", "pidfd_getfd"};
   auto ok = [](const std::string& out, const std::string& item) {
     for (const auto& l : Lines(out))
       if (l == "OK " + item || l.rfind("OK " + item + " ", 0) == 0) return true;
@@ -345,7 +346,8 @@ TEST(Escape, ProcEntriesOfSupervisor) {
   };
   RunResult native = RunArgv(Attack({"parent-wait", AttackBin(), "proc-parent"}));
   ASSERT_EQ(native.code, 0) << Show(native);
-  for (const auto& it : items) ASSERT_TRUE(ok(native.out, it)) << it << " failed on the stand-in parent\n" << Show(native);
+  for (const auto& it : items)
+    ASSERT_TRUE(ok(native.out, it)) << it << " failed on the stand-in parent\n" << Show(native);
   RunResult r = RunArgv(SydArgv({}, Attack({"proc-parent"})));
   std::string reached;
   for (const auto& it : items)
@@ -414,7 +416,8 @@ TEST(Escape, PrioritiesAndLimitsOfSupervisor) {
   Proc p(SydArgv({}, Attack({"prio-parent"})));
   ASSERT_TRUE(p.WaitFor([](const std::string& o) { return HasLine(o, "DONE"); }, 10000)) << p.out();
   EXPECT_TRUE(p.out().find("ppid=" + std::to_string(p.pid()) + "\n") != std::string::npos)
-      << "the attack's parent is not sydbox\n" << p.out();
+      << "the attack's parent is not sydbox\n"
+      << p.out();
   SchedState s = ReadSched(p.pid());
   p.CloseStdin();
   RunResult r = p.Wait();
@@ -460,7 +463,8 @@ void ExpectLabBlocked(const Lab& lab) {
   std::string why;
   if (!lab.victim_alive()) why += " the signal reached the victim outside the sandbox;";
   if (Verdict(lab.r.out).rfind("BLOCKED", 0) != 0) why += " the attack was not blocked;";
-  if (lab.cmd_status() != 1) why += " sydbox exited " + std::to_string(lab.cmd_status()) + ", not with the attack's status 1;";
+  if (lab.cmd_status() != 1)
+    why += " sydbox exited " + std::to_string(lab.cmd_status()) + ", not with the attack's status 1;";
   EXPECT_TRUE(why.empty()) << why << "\n" << Show(lab.r);
   ExpectNoCrash(lab.r);
 }
@@ -499,7 +503,8 @@ TEST(Escape, OutsideSignalsOptionLiftsTheRestriction) {
   std::string why;
   if (!lab.victim_died()) why += " the victim survived;";
   if (!Escaped(lab.r)) why += " the attack did not report the victim's death;";
-  if (lab.cmd_status() != 0) why += " sydbox exited " + std::to_string(lab.cmd_status()) + ", not with the attack's status 0;";
+  if (lab.cmd_status() != 0)
+    why += " sydbox exited " + std::to_string(lab.cmd_status()) + ", not with the attack's status 0;";
   EXPECT_TRUE(why.empty()) << why << "\n" << Show(lab.r);
   ExpectNoCrash(lab.r);
 }
@@ -515,7 +520,9 @@ RunResult RunThenEvalALine(const TempDir& d, const std::string& command) {
   WriteFile(d / "eval-next-line.sh", "\"$@\"\nread -r line\neval \"$line\"\n");
   Proc p({"script", "-qec", "sh " + d / "eval-next-line.sh " + command, "/dev/null"});
   bool done = p.WaitFor(
-      [](const std::string& o) { return o.find("ESCAPED") != std::string::npos || o.find("BLOCKED") != std::string::npos; },
+      [](const std::string& o) {
+        return o.find("ESCAPED") != std::string::npos || o.find("BLOCKED") != std::string::npos;
+      },
       10000);
   usleep(100000);
   p.Write("echo SAFE\n");
@@ -587,9 +594,11 @@ TEST(Escape, CtrlCStillReachesTheSandbox) {
 // foreground `sleep 100`, not the shell; `exit 7` ends sydbox with 7.
 TEST(Escape, InteractiveShellJobControl) {
   Proc p({"script", "-qec", SydboxBin() + " -- sh -i; echo status=$?", "/dev/null"});
-  ASSERT_TRUE(p.WaitFor([](const std::string& o) { return o.find("$ ") != std::string::npos || o.find("# ") != std::string::npos; },
-                        10000))
-      << "no prompt\n" << p.out();
+  ASSERT_TRUE(p.WaitFor(
+      [](const std::string& o) { return o.find("$ ") != std::string::npos || o.find("# ") != std::string::npos; },
+      10000))
+      << "no prompt\n"
+      << p.out();
   p.Write("sleep 100\n");
   usleep(500000);
   p.Write("\x03");
@@ -608,21 +617,45 @@ TEST(Escape, InteractiveShellJobControl) {
 // 7. Namespaces and mounts, one call at a time (each in a fresh child).
 
 const std::vector<std::string>& NsItems() {
-  static const std::vector<std::string> k = {
-      "unshare(CLONE_NEWNS)",  "unshare(CLONE_NEWUSER)", "unshare(CLONE_NEWPID)", "unshare(CLONE_NEWNET)",
-      "unshare(CLONE_NEWUTS)", "unshare(CLONE_NEWIPC)",  "unshare(CLONE_NEWCGROUP)", "unshare(CLONE_NEWTIME)",
-      "clone(CLONE_NEWUSER)",  "clone(CLONE_NEWNS)",     "clone(CLONE_NEWPID)",   "clone(CLONE_NEWNET)",
-      "clone3(CLONE_NEWNS)",   "setns(net)",             "setns(uts)",            "setns(ipc)",
-      "setns(mnt)",            "setns(cgroup)",          "setns(pid)",            "setns(time)",
-      "setns(user)",           "chroot",                 "mount(MS_BIND)",        "mount(tmpfs)",
-      "umount2",               "pivot_root",             "open_tree",             "move_mount",
-      "fsopen",                "fsconfig",               "fsmount",               "fspick",
-      "mount_setattr"};
+  static const std::vector<std::string> k = {"unshare(CLONE_NEWNS)",
+                                             "unshare(CLONE_NEWUSER)",
+                                             "unshare(CLONE_NEWPID)",
+                                             "unshare(CLONE_NEWNET)",
+                                             "unshare(CLONE_NEWUTS)",
+                                             "unshare(CLONE_NEWIPC)",
+                                             "unshare(CLONE_NEWCGROUP)",
+                                             "unshare(CLONE_NEWTIME)",
+                                             "clone(CLONE_NEWUSER)",
+                                             "clone(CLONE_NEWNS)",
+                                             "clone(CLONE_NEWPID)",
+                                             "clone(CLONE_NEWNET)",
+                                             "clone3(CLONE_NEWNS)",
+                                             "setns(net)",
+                                             "setns(uts)",
+                                             "setns(ipc)",
+                                             "setns(mnt)",
+                                             "setns(cgroup)",
+                                             "setns(pid)",
+                                             "setns(time)",
+                                             "setns(user)",
+                                             "chroot",
+                                             "mount(MS_BIND)",
+                                             "mount(tmpfs)",
+                                             "umount2",
+                                             "pivot_root",
+                                             "open_tree",
+                                             "move_mount",
+                                             "fsopen",
+                                             "fsconfig",
+                                             "fsmount",
+                                             "fspick",
+                                             "mount_setattr"};
   return k;
 }
 
 bool IsMountCall(const std::string& item) {
-  return item.rfind("unshare", 0) != 0 && item.rfind("clone", 0) != 0 && item.rfind("setns", 0) != 0 && item != "chroot";
+  return item.rfind("unshare", 0) != 0 && item.rfind("clone", 0) != 0 && item.rfind("setns", 0) != 0 &&
+         item != "chroot";
 }
 
 // item -> what the attack printed for it ("OK", "EPERM", ...)
@@ -630,7 +663,8 @@ std::map<std::string, std::string> NsResults(const std::string& out) {
   std::map<std::string, std::string> m;
   for (const auto& l : Lines(out)) {
     size_t c = l.rfind(": ");
-    if (c != std::string::npos && l.rfind("ESCAPED", 0) != 0 && l.rfind("BLOCKED", 0) != 0) m[l.substr(0, c)] = l.substr(c + 2);
+    if (c != std::string::npos && l.rfind("ESCAPED", 0) != 0 && l.rfind("BLOCKED", 0) != 0)
+      m[l.substr(0, c)] = l.substr(c + 2);
   }
   return m;
 }
@@ -650,8 +684,9 @@ TEST(Escape, NamespaceAndMountCalls) {
   RunResult native = RunArgv(Attack({"ns-calls", nd.d.path()}));
   ASSERT_NONE(Mismatches(NsResults(native.out), NsItems(), [](const std::string&) { return "OK"; })) << Show(native);
   RunResult r = RunArgv(SydArgv({}, Attack({"ns-calls", nd.d.path()})));
-  EXPECT_NONE(Mismatches(NsResults(r.out), NsItems(),
-                       [](const std::string& it) { return it.rfind("clone3", 0) == 0 ? "ENOSYS" : "EPERM"; })) << Show(r);
+  EXPECT_NONE(Mismatches(NsResults(r.out), NsItems(), [](const std::string& it) {
+    return it.rfind("clone3", 0) == 0 ? "ENOSYS" : "EPERM";
+  })) << Show(r);
   ExpectBlocked(r);
 }
 
@@ -659,10 +694,11 @@ TEST(Escape, NamespaceAndMountCalls) {
 // back (clone3 may stay ENOSYS).
 TEST(Escape, NamespaceAndMountOptionsLiftTheRestriction) {
   NsDir nd;
-  RunResult r = RunArgv(SydArgv({"core/restrict/namespaces:false", "core/restrict/mounts:false"},
-                            Attack({"ns-calls", nd.d.path()})));
-  EXPECT_NONE(Mismatches(NsResults(r.out), NsItems(),
-                       [](const std::string& it) { return it.rfind("clone3", 0) == 0 ? "OK|ENOSYS" : "OK"; })) << Show(r);
+  RunResult r = RunArgv(
+      SydArgv({"core/restrict/namespaces:false", "core/restrict/mounts:false"}, Attack({"ns-calls", nd.d.path()})));
+  EXPECT_NONE(Mismatches(NsResults(r.out), NsItems(), [](const std::string& it) {
+    return it.rfind("clone3", 0) == 0 ? "OK|ENOSYS" : "OK";
+  })) << Show(r);
   EXPECT_EQ(r.code, 0) << Show(r);
   ExpectNoCrash(r);
 }
@@ -672,11 +708,10 @@ TEST(Escape, NamespaceAndMountOptionsLiftTheRestriction) {
 TEST(Escape, NamespacesLiftedMountsStillDenied) {
   NsDir nd;
   RunResult r = RunArgv(SydArgv({"core/restrict/namespaces:false"}, Attack({"ns-calls", nd.d.path()})));
-  EXPECT_NONE(Mismatches(NsResults(r.out), NsItems(),
-                       [](const std::string& it) {
-                         if (it == "unshare(CLONE_NEWNS)" || it == "unshare(CLONE_NEWUSER)") return "OK";
-                         return IsMountCall(it) ? "EPERM" : "";
-                       })) << Show(r);
+  EXPECT_NONE(Mismatches(NsResults(r.out), NsItems(), [](const std::string& it) {
+    if (it == "unshare(CLONE_NEWNS)" || it == "unshare(CLONE_NEWUSER)") return "OK";
+    return IsMountCall(it) ? "EPERM" : "";
+  })) << Show(r);
   ExpectNoCrash(r);
 }
 
@@ -708,7 +743,7 @@ TEST(Escape, BindMountWrite) {
   unlink((denied + "/secret").c_str());
   auto before = Snapshot(denied);
   RunResult r = RunArgv(SydArgv({"core/sandbox/write:deny", "allowlist/write+" + allowed + "/***"},
-                            Attack({"bindmount-write", allowed, denied})));
+                                Attack({"bindmount-write", allowed, denied})));
   ExpectBlocked(r);
   EXPECT_FALSE(Exists(denied + "/secret")) << "the write landed in the denied directory\n" << Show(r);
   EXPECT_EQ(Snapshot(denied), before) << Show(r);
@@ -778,7 +813,8 @@ TEST(Escape, ConnectAfterPidReuse) {
   if (size_t at = r.out.find("pid reused in "); at != std::string::npos) reused = std::atoi(r.out.c_str() + at + 14);
   EXPECT_GE(reused, 3) << "the pid was not reused: the test shows nothing\n" << Show(r);
   EXPECT_EQ(r.out.find("connected by someone else"), std::string::npos)
-      << "the supervisor connected a socket of a process that never called connect\n" << Show(r);
+      << "the supervisor connected a socket of a process that never called connect\n"
+      << Show(r);
   ExpectBlocked(r);
 }
 
@@ -792,10 +828,11 @@ TEST(Escape, ConnectAfterPidReuse) {
 TEST(Escape, ProcessTableDoesNotLeak) {
   TempDir d;
   // (Output goes to the pipe: nothing but the 300 opens is checked.)
-  const std::string script = "for i in $(seq 300); do " + HelperBin() + " open-w " + d / "f$i" +
-                             "; done; echo LOOP-DONE; exec sleep 30";
+  const std::string script =
+      "for i in $(seq 300); do " + HelperBin() + " open-w " + d / "f$i" + "; done; echo LOOP-DONE; exec sleep 30";
   std::vector<std::string> argv = {"sh", "-c", "ulimit -n 256 && exec \"$0\" \"$@\""};
-  for (const auto& a : SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d.path() + "/***"}, {"sh", "-c", script}))
+  for (const auto& a :
+       SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d.path() + "/***"}, {"sh", "-c", script}))
     argv.push_back(a);
   Proc p(argv);
   p.CloseStdin();
@@ -837,9 +874,9 @@ TEST(Escape, MagicLockIsNotLostToARacingThread) {
   TempDir d;
   const char* env = getenv("SYD_ATTACK_RACE_ROUNDS");
   const std::string rounds = env ? env : "1000";
-  RunResult r = RunArgv({SydboxBin(), "--log-format", "json", "--log-file", "/dev/null", "-m", "core/sandbox/write:deny",
-                     "--", AttackBin(), "magic-race", rounds, d / "noise"},
-                    120000);
+  RunResult r = RunArgv({SydboxBin(), "--log-format", "json", "--log-file", "/dev/null", "-m",
+                         "core/sandbox/write:deny", "--", AttackBin(), "magic-race", rounds, d / "noise"},
+                        120000);
   EXPECT_EQ(Verdict(r.out), "BLOCKED magic-race (every process locked): ENOENT") << Show(r);
   EXPECT_EQ(r.code, 1) << Show(r);
   ExpectNoCrash(r);
