@@ -13,10 +13,14 @@
  *   syd-attack naive-supervisor TARGET    stand-in supervisor: a child with a
  *                                         notify filter (EPERM for every
  *                                         open/openat/creat) runs steal-listener
- *   syd-attack parent-wait CMD...         stand-in parent (2 idle threads):
+ *   syd-attack parent-wait [--setsid] CMD...
+ *                                         stand-in parent (2 idle threads):
  *                                         runs CMD, prints "survived" if alive
  *   syd-attack signal-parent METHOD       SIGKILL the parent (see below)
  *   syd-attack proc-parent                /proc/PPID entries, memory, pidfd_getfd
+ *   syd-attack proc-layout                /proc/PPID maps, smaps...: its layout
+ *   syd-attack proc-knobs                 writes /proc/PPID/{oom_score_adj,...};
+ *                                         waits for EOF on stdin before exiting
  *   syd-attack prio-parent                priorities and limits of the parent;
  *                                         waits for EOF on stdin before exiting
  *   syd-attack kill-outside -1|0|-pgrp    SIGTERM by pid -1 / own group; the
@@ -362,6 +366,22 @@ static void* idle_thread(void* arg) {
 }
 
 static int parent_wait(char** cmd) {
+  if (strcmp(cmd[0], "--setsid") == 0) {
+    /* A session (and so an autogroup) of its own; a process group leader
+     * cannot have one, so its child is the stand-in then. */
+    ++cmd;
+    if (setsid() < 0) {
+      pid_t c = fork();
+      if (c < 0) return 100;
+      if (c > 0) {
+        int st;
+        while (waitpid(c, &st, 0) < 0 && errno == EINTR) {
+        }
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      }
+      if (setsid() < 0) _exit(100);
+    }
+  }
   pthread_t t[2];
   for (int i = 0; i < 2; ++i) pthread_create(&t[i], NULL, idle_thread, NULL);
   pid_t c = fork();
@@ -546,7 +566,6 @@ static int proc_parent(void) {
       }
     }
   }
-  proc_result("maps", n > 0, e, NULL);
   snprintf(path, sizeof path, "/proc/%d/mem", p);
   int mfd = open(path, O_RDONLY | O_CLOEXEC);
   proc_result("open-mem", mfd >= 0, errno, NULL);
@@ -558,9 +577,12 @@ static int proc_parent(void) {
   } else {
     proc_result("read-mem", 0, errno, NULL);
   }
+  /* the contents: a read of zeroed strings reveals nothing */
   snprintf(path, sizeof path, "/proc/%d/environ", p);
   n = read_all(path, buf, sizeof buf, &e);
-  proc_result("environ", n > 0, n == 0 ? ENODATA : e, NULL);
+  int content = 0;
+  for (ssize_t i = 0; i < n; ++i) content += buf[i] != 0;
+  proc_result("environ", content > 0, n >= 0 ? ENODATA : e, NULL);
   const char* links[] = {"cwd", "root", "exe"};
   for (int i = 0; i < 3; ++i) {
     snprintf(path, sizeof path, "/proc/%d/%s", p, links[i]);
@@ -599,6 +621,54 @@ static int proc_parent(void) {
   proc_result("pidfd_getfd", ok, err, NULL);
   if (proc_ok) return escaped("proc-parent: %s", proc_list);
   return blocked("proc-parent (every item)", proc_first_err);
+}
+
+/* The parent's memory layout (defeats its ASLR for any later attack). */
+static int proc_layout(void) {
+  pid_t p = getppid();
+  info("ppid=%d", p);
+  const char* files[] = {"maps", "smaps", "smaps_rollup", "numa_maps"};
+  char path[128], buf[4096];
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i) {
+    snprintf(path, sizeof path, "/proc/%d/%s", p, files[i]);
+    int e = 0;
+    ssize_t n = read_all(path, buf, sizeof buf, &e);
+    proc_result(files[i], n > 0, n == 0 ? ENODATA : e, NULL);
+  }
+  if (proc_ok) return escaped("proc-layout: %s", proc_list);
+  return blocked("proc-layout (every file)", proc_first_err);
+}
+
+/* Writable /proc knobs of the parent: OOM victim choice, timer slack, core
+ * dump filter, and the CPU share of its whole session (autogroup). Waits for
+ * EOF on stdin before exiting, like prio-parent. */
+static int proc_knobs(void) {
+  pid_t p = getppid();
+  printf("ppid=%d\n", p);
+  const char* knobs[][2] = {
+      {"oom_score_adj", "1000"}, {"timerslack_ns", "100000000"}, {"coredump_filter", "0x7f"}, {"autogroup", "19"}};
+  int oks = 0, first = 0;
+  for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; ++i) {
+    char path[128];
+    snprintf(path, sizeof path, "/proc/%d/%s", p, knobs[i][0]);
+    if (write_file(path, knobs[i][1]) == 0) {
+      ++oks;
+      printf("OK %s\n", knobs[i][0]);
+    } else {
+      if (!first) first = errno;
+      printf("FAIL %s: %s\n", knobs[i][0], en(errno));
+    }
+  }
+  printf("DONE\n");
+  fflush(stdout);
+  char c;
+  long end = now_ms() + 10000;
+  while (now_ms() < end) {
+    struct pollfd pf = {0, POLLIN, 0};
+    if (poll(&pf, 1, 100) > 0 && read(0, &c, 1) <= 0) break;
+  }
+  if (oks) return escaped("proc-knobs: %d knobs of the parent written", oks);
+  return blocked("proc-knobs (every knob)", first);
 }
 
 /* ---- 4. priorities and limits ------------------------------------------- */
@@ -1232,6 +1302,8 @@ int main(int argc, char** argv) {
   if (IS("signal-parent")) return signal_parent(a);
   if (IS("proc-parent")) return proc_parent();
   if (IS("prio-parent")) return prio_parent();
+  if (IS("proc-layout")) return proc_layout();
+  if (IS("proc-knobs")) return proc_knobs();
   if (IS("kill-outside")) return kill_outside(a);
   if (IS("signal-lab") && argc > 3) return signal_lab(argc, argv);
   if (IS("tiocsti")) return tiocsti(a);
