@@ -16,15 +16,20 @@
  *   syd-attack parent-wait [--setsid] CMD...
  *                                         stand-in parent (2 idle threads):
  *                                         runs CMD, prints "survived" if alive
- *   syd-attack signal-parent METHOD       SIGKILL the parent (see below)
+ *   syd-attack signal-parent METHOD       SIGKILL the parent: kill, tkill, tgkill,
+ *                                         sigqueue, tgsigqueue, pidfd, procfd,
+ *                                         threads, threads-kill, or SIGIO with
+ *                                         sigio-{fcntl,fcntl-ex,fiosetown,siocspgrp}
  *   syd-attack proc-parent                /proc/PPID entries, memory, pidfd_getfd
  *   syd-attack proc-layout                /proc/PPID maps, smaps...: its layout
  *   syd-attack proc-knobs                 writes /proc/PPID/{oom_score_adj,...};
  *                                         waits for EOF on stdin before exiting
  *   syd-attack prio-parent                priorities and limits of the parent;
  *                                         waits for EOF on stdin before exiting
- *   syd-attack kill-outside -1|0|-pgrp    SIGTERM by pid -1 / own group; the
- *                                         victim's death is seen as EOF on fd 9
+ *   syd-attack kill-outside -1|0|-pgrp|sigio-HOW
+ *                                         SIGTERM by pid -1 / own group (also as
+ *                                         SIGIO); the victim's death is seen as
+ *                                         EOF on fd 9
  *   syd-attack signal-lab pidns|pgrp|ns-run [--map-root] -- CMD...
  *                                         launcher: a victim and CMD in a new
  *                                         pid namespace (with its own /proc)
@@ -359,6 +364,32 @@ static int naive_supervisor(const char* target) {
 }
 
 /* ---- 2. signals to the parent -------------------------------------------- */
+/* Makes the kernel send `sig` to `owner` (a pid, or -pgrp) as the SIGIO of
+ * a socket becoming readable: the owner set by fcntl F_SETOWN / F_SETOWN_EX
+ * or ioctl FIOSETOWN / SIOCSPGRP, the signal by F_SETSIG. 0 or errno. */
+static int sigio_signal(const char* how, pid_t owner, int sig, const char** step) {
+  int sv[2];
+  *step = "socketpair";
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return errno;
+  long r;
+  *step = how;
+  if (strcmp(how, "fcntl") == 0) r = fcntl(sv[0], F_SETOWN, owner);
+  else if (strcmp(how, "fcntl-ex") == 0) {
+    struct f_owner_ex o = {owner < 0 ? F_OWNER_PGRP : F_OWNER_PID, owner < 0 ? -owner : owner};
+    r = fcntl(sv[0], F_SETOWN_EX, &o);
+  } else if (strcmp(how, "fiosetown") == 0) r = ioctl(sv[0], FIOSETOWN, &owner);
+  else if (strcmp(how, "siocspgrp") == 0) r = ioctl(sv[0], 0x8902 /* SIOCSPGRP */, &owner);
+  else return EINVAL;
+  if (r != 0) return errno;
+  *step = "F_SETSIG";
+  if (fcntl(sv[0], F_SETSIG, sig) != 0) return errno;
+  *step = "O_ASYNC";
+  if (fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_ASYNC) != 0) return errno;
+  *step = "write";
+  if (write(sv[1], "x", 1) != 1) return errno;
+  return 0;
+}
+
 static void* idle_thread(void* arg) {
   (void)arg;
   for (;;) pause();
@@ -451,6 +482,11 @@ static int signal_parent(const char* m) {
     int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return blocked("open /proc/PPID", errno);
     r = syscall(__NR_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+  } else if (strncmp(m, "sigio-", 6) == 0) {
+    const char* step;
+    int err = sigio_signal(m + 6, ppid, SIGKILL, &step);
+    if (err) return blocked(step, err);
+    r = 0;
   } else if (M("threads") || M("threads-kill")) {
     pid_t tids[256];
     int n = parent_threads(ppid, tids, 256);
@@ -722,11 +758,22 @@ static int prio_parent(void) {
 
 static int kill_outside(const char* how) {
   signal(SIGTERM, SIG_IGN);
-  pid_t target = strcmp(how, "-pgrp") == 0 ? -getpgrp() : (pid_t)atoi(how);
-  info("kill(%d, SIGTERM) pid=%d pgrp=%d", target, getpid(), getpgrp());
-  long r = kill(target, SIGTERM);
-  int e = errno;
-  info("kill returned %ld (%s)", r, r ? en(e) : "0");
+  long r;
+  int e;
+  if (strncmp(how, "sigio-", 6) == 0) {
+    /* SIGTERM to our own process group as the SIGIO of a socket */
+    const char* step;
+    info("%s: SIGTERM to process group %d", how, getpgrp());
+    e = sigio_signal(how + 6, -getpgrp(), SIGTERM, &step);
+    r = e ? -1 : 0;
+    info("%s returned %s", step, e ? en(e) : "0");
+  } else {
+    pid_t target = strcmp(how, "-pgrp") == 0 ? -getpgrp() : (pid_t)atoi(how);
+    info("kill(%d, SIGTERM) pid=%d pgrp=%d", target, getpid(), getpgrp());
+    r = kill(target, SIGTERM);
+    e = errno;
+    info("kill returned %ld (%s)", r, r ? en(e) : "0");
+  }
   /* The victim holds the only write end of the pipe at VICTIM_FD: EOF
    * means it died. */
   long end = now_ms() + 500;

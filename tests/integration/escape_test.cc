@@ -188,9 +188,35 @@ RunResult RunArgv(const std::vector<std::string>& argv, int timeout_ms = 30000) 
   return r;
 }
 
+// SYD_ESCAPE_SYDBOX_ARGS: extra options (space-separated) for every sydbox
+// these tests start, e.g. "--landlock=off" to test the defences that do
+// without Landlock.
+std::vector<std::string> ExtraArgs() {
+  std::vector<std::string> out;
+  if (const char* e = getenv("SYD_ESCAPE_SYDBOX_ARGS")) {
+    std::istringstream in(e);
+    std::string a;
+    while (in >> a) out.push_back(a);
+  }
+  return out;
+}
+
+// sydbox and its extra options, as argv or as a shell command line.
+std::vector<std::string> SydboxArgv() {
+  std::vector<std::string> argv = {SydboxBin()};
+  for (const auto& a : ExtraArgs()) argv.push_back(a);
+  return argv;
+}
+std::string SydboxLine() {
+  std::string line;
+  for (const auto& a : SydboxArgv()) line += (line.empty() ? "" : " ") + a;
+  return line;
+}
+
 // sydbox (JSON reports) with `magic`, then -- CMD...
 std::vector<std::string> SydArgv(const std::vector<std::string>& magic, const std::vector<std::string>& cmd) {
-  std::vector<std::string> argv = {SydboxBin(), "--log-format", "json"};
+  std::vector<std::string> argv = SydboxArgv();
+  argv.insert(argv.end(), {"--log-format", "json"});
   for (const auto& m : magic) argv.insert(argv.end(), {"-m", m});
   argv.push_back("--");
   argv.insert(argv.end(), cmd.begin(), cmd.end());
@@ -301,7 +327,9 @@ TEST(Escape, ListenerTheft) {
 
 // ===========================================================================
 // 2. Signals to the supervisor and its threads (SIGKILL by every call that
-// can send one). Blocked: the call fails, sydbox lives on and exits 1.
+// can send one, and as the SIGIO of a socket whose owner is the supervisor,
+// F_SETSIG SIGKILL). Blocked: the call fails or the signal never arrives,
+// sydbox lives on and exits 1.
 class SignalTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(SignalTest, SupervisorSurvives) {
@@ -324,7 +352,8 @@ TEST_P(SignalTest, SupervisorSurvives) {
 
 INSTANTIATE_TEST_SUITE_P(Escape, SignalTest,
                          ::testing::Values("kill", "tkill", "tgkill", "sigqueue", "tgsigqueue", "pidfd", "procfd",
-                                           "threads", "threads-kill"),
+                                           "threads", "threads-kill", "sigio-fcntl", "sigio-fcntl-ex",
+                                           "sigio-fiosetown", "sigio-siocspgrp"),
                          [](const ::testing::TestParamInfo<std::string>& p) {
                            std::string n = p.param;
                            for (char& c : n)
@@ -569,6 +598,18 @@ TEST(Escape, KillGroupByIdStaysInside) {
   ExpectLabBlocked(RunLab("pgrp", SydArgv({}, Attack({"kill-outside", "-pgrp"}))));
 }
 
+// SIGTERM to the own process group as the SIGIO of a socket (owner -pgrp
+// by fcntl F_SETOWN/F_SETOWN_EX, ioctl FIOSETOWN/SIOCSPGRP; F_SETSIG).
+// Blocked: the victim lives.
+TEST(Escape, SigioToOwnProcessGroupStaysInside) {
+  for (const char* how : {"sigio-fcntl", "sigio-fcntl-ex", "sigio-fiosetown", "sigio-siocspgrp"}) {
+    SCOPED_TRACE(how);
+    Lab native = RunLab("pgrp", Attack({"kill-outside", how}));
+    ASSERT_TRUE(native.victim_died()) << Show(native.r);
+    ExpectLabBlocked(RunLab("pgrp", SydArgv({}, Attack({"kill-outside", how}))));
+  }
+}
+
 // core/restrict/outside_signals:false gives kill(0) its reach back, but
 // sydbox itself stays out of it: the victim dies, sydbox exits with the
 // attack's status (0, ESCAPED).
@@ -615,7 +656,7 @@ TEST(Escape, TiocstiInjection) {
   ASSERT_TRUE(Escaped(native)) << Show(native);
   ASSERT_TRUE(Exists(d / "MARKER")) << Show(native);
   unlink((d / "MARKER").c_str());
-  RunResult r = RunThenEvalALine(d, SydboxBin() + " -- " + AttackBin() + inject);
+  RunResult r = RunThenEvalALine(d, SydboxLine() + " -- " + AttackBin() + inject);
   EXPECT_FALSE(Exists(d / "MARKER")) << "keystrokes injected from the sandbox ran outside it\n" << Show(r);
   EXPECT_EQ(Verdict(r.out), "BLOCKED ioctl(TIOCSTI): EPERM") << Show(r);
   ExpectNoCrash(r);
@@ -635,7 +676,7 @@ TEST(Escape, TioclinuxAndTioccons) {
   RunResult native_linux = InScript(AttackBin() + " tioclinux");
   ASSERT_NE(Verdict(native_linux.out), "") << Show(native_linux);
   ASSERT_EQ(native_linux.out.find(": EPERM"), std::string::npos) << Show(native_linux);
-  RunResult linux_r = InScript(SydboxBin() + " -- " + AttackBin() + " tioclinux");
+  RunResult linux_r = InScript(SydboxLine() + " -- " + AttackBin() + " tioclinux");
   EXPECT_EQ(Verdict(linux_r.out), "BLOCKED ioctl(TIOCLINUX): EPERM") << Show(linux_r);
   if (Root()) {
     RunResult native_cons = InScript(AttackBin() + " tioccons");
@@ -644,14 +685,14 @@ TEST(Escape, TioclinuxAndTioccons) {
   } else {
     std::cout << "[ note ] TIOCCONS native half skipped: it needs CAP_SYS_ADMIN, uid " << geteuid() << " has none\n";
   }
-  RunResult cons = InScript(SydboxBin() + " -- " + AttackBin() + " tioccons");
+  RunResult cons = InScript(SydboxLine() + " -- " + AttackBin() + " tioccons");
   EXPECT_EQ(Verdict(cons.out), "BLOCKED ioctl(TIOCCONS): EPERM") << Show(cons);
 }
 
 // Job control is kept: ^C typed on the terminal reaches the sandboxed
 // command (no new session), and sydbox exits 130 at once.
 TEST(Escape, CtrlCStillReachesTheSandbox) {
-  Proc p({"script", "-qec", SydboxBin() + " -- sh -c 'echo started; sleep 100'; echo status=$?", "/dev/null"});
+  Proc p({"script", "-qec", SydboxLine() + " -- sh -c 'echo started; sleep 100'; echo status=$?", "/dev/null"});
   ASSERT_TRUE(p.WaitForText("started", 10000)) << p.out();
   usleep(300000);
   auto t0 = Clock::now();
@@ -667,7 +708,7 @@ TEST(Escape, CtrlCStillReachesTheSandbox) {
 // An interactive shell inside sydbox keeps job control: ^C ends the
 // foreground `sleep 100`, not the shell; `exit 7` ends sydbox with 7.
 TEST(Escape, InteractiveShellJobControl) {
-  Proc p({"script", "-qec", SydboxBin() + " -- sh -i; echo status=$?", "/dev/null"});
+  Proc p({"script", "-qec", SydboxLine() + " -- sh -i; echo status=$?", "/dev/null"});
   ASSERT_TRUE(p.WaitFor(
       [](const std::string& o) { return o.find("$ ") != std::string::npos || o.find("# ") != std::string::npos; },
       10000))
@@ -951,9 +992,12 @@ TEST(Escape, MagicLockIsNotLostToARacingThread) {
   TempDir d;
   const char* env = getenv("SYD_ATTACK_RACE_ROUNDS");
   const std::string rounds = env ? env : "1000";
-  RunResult r = RunArgv({SydboxBin(), "--log-format", "json", "--log-file", "/dev/null", "-m",
-                         "core/sandbox/write:deny", "--", AttackBin(), "magic-race", rounds, d / "noise"},
-                        120000);
+  // Reports go to /dev/null: thousands of them, and each costs a worker hand-off.
+  std::vector<std::string> argv = SydboxArgv();
+  for (const auto& a : {"--log-format", "json", "--log-file", "/dev/null", "-m", "core/sandbox/write:deny", "--"})
+    argv.push_back(a);
+  for (const auto& a : Attack({"magic-race", rounds, d / "noise"})) argv.push_back(a);
+  RunResult r = RunArgv(argv, 120000);
   EXPECT_EQ(Verdict(r.out), "BLOCKED magic-race (every process locked): ENOENT") << Show(r);
   EXPECT_EQ(r.code, 1) << Show(r);
   ExpectNoCrash(r);
