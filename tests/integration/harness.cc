@@ -29,6 +29,11 @@ std::string Helper(const std::string& name) {
   return std::string(SYD_HELPER_DIR) + "/" + name;
 }
 
+std::string AttackBin() {
+  if (const char* e = getenv("SYD_ATTACK_HELPER")) return e;
+  return Helper("syd-attack");
+}
+
 RunResult RunCmd(const std::vector<std::string>& argv, const std::string& cwd) {
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) abort();

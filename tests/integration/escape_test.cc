@@ -1,0 +1,1007 @@
+// Issue 9: the supervisor and the world outside are out of the sandbox's
+// reach (SPEC §2.9). Every test runs one syd-attack mode twice: first
+// without sydbox, where the attack must work on this machine and change its
+// target (otherwise the test proves nothing and stops), then under sydbox,
+// where it must fail, leave the target untouched, and sydbox must survive
+// and exit with the attack's own status (1 = "BLOCKED").
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "harness.h"
+
+namespace syd::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+long MsSince(Clock::time_point t0) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+}
+
+// A child process in a process group of its own, with pipes on stdin,
+// stdout and stderr; whatever is left of the group is SIGKILLed at the end,
+// so no test leaves a process behind.
+class Proc {
+ public:
+  explicit Proc(const std::vector<std::string>& argv, const std::string& cwd = "") {
+    int in[2], out[2], err[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) abort();
+    pid_ = fork();
+    if (pid_ == 0) {
+      setpgid(0, 0);
+      dup2(in[0], 0);
+      dup2(out[1], 1);
+      dup2(err[1], 2);
+      if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(250);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      execvp(args[0], args.data());
+      _exit(251);
+    }
+    setpgid(pid_, pid_);
+    close(in[0]);
+    close(out[1]);
+    close(err[1]);
+    in_ = in[1];
+    out_ = out[0];
+    err_ = err[0];
+  }
+  ~Proc() {
+    if (pid_ > 0 && !reaped_) {
+      kill(-pid_, SIGKILL);
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    for (int fd : {in_, out_, err_})
+      if (fd >= 0) close(fd);
+  }
+  pid_t pid() const { return pid_; }
+  const std::string& out() const { return r_.out; }
+  // Not exited yet (the exit is not collected: Wait() does that).
+  bool Running() {
+    siginfo_t si{};
+    return !(waitid(P_PID, static_cast<id_t>(pid_), &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid_);
+  }
+  // Writes to stdin; a reader that is gone is no reason to die of SIGPIPE.
+  void Write(const std::string& s) {
+    if (in_ < 0) return;
+    sigset_t pipe_set, old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    (void)!write(in_, s.data(), s.size());
+    timespec zero{0, 0};
+    while (sigtimedwait(&pipe_set, nullptr, &zero) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
+  void CloseStdin() {
+    if (in_ >= 0) close(in_);
+    in_ = -1;
+  }
+  // Reads output until `pred(stdout)` holds; false after timeout_ms.
+  bool WaitFor(const std::function<bool(const std::string&)>& pred, int timeout_ms) {
+    auto t0 = Clock::now();
+    while (!pred(r_.out)) {
+      long left = timeout_ms - MsSince(t0);
+      if (left <= 0) return false;
+      if (!Pump(static_cast<int>(std::min(left, 100L))) && !pred(r_.out)) {
+        if (out_ < 0 && err_ < 0) return false;  // nothing more will come
+      }
+    }
+    return true;
+  }
+  bool WaitForText(const std::string& needle, int timeout_ms) {
+    return WaitFor([&](const std::string& o) { return o.find(needle) != std::string::npos; }, timeout_ms);
+  }
+  // Waits for the exit and the end of the output; kills the group after
+  // timeout_ms (then timed_out is set and code is 128+9).
+  RunResult Wait(int timeout_ms = 30000) {
+    auto t0 = Clock::now();
+    for (;;) {
+      if (!exited_) {
+        // WNOWAIT: the zombie keeps the pid, so the group id stays ours
+        // until the kill below.
+        siginfo_t si{};
+        if (waitid(P_PID, static_cast<id_t>(pid_), &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid_) {
+          exited_ = true;
+          exited_at_ = Clock::now();
+        }
+      }
+      if (exited_ && out_ < 0 && err_ < 0) break;
+      // Descendants may hold the pipes: give them a moment after the exit.
+      if (exited_ && MsSince(exited_at_) > 3000) break;
+      if (MsSince(t0) > timeout_ms) {
+        timed_out = true;
+        break;
+      }
+      Pump(50);
+    }
+    kill(-pid_, SIGKILL);  // anything left in the group
+    if (timed_out) kill(pid_, SIGKILL);
+    int st = 0;
+    while (waitpid(pid_, &st, 0) < 0 && errno == EINTR) {
+    }
+    reaped_ = true;
+    r_.code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return r_;
+  }
+  bool timed_out = false;
+
+ private:
+  // One poll round; true if something was read.
+  bool Pump(int timeout_ms) {
+    pollfd fds[2] = {{out_, POLLIN, 0}, {err_, POLLIN, 0}};
+    if (out_ < 0 && err_ < 0) {
+      usleep(static_cast<useconds_t>(timeout_ms) * 1000);
+      return false;
+    }
+    if (poll(fds, 2, timeout_ms) <= 0) return false;
+    bool got = false;
+    char buf[65536];
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        close(fds[i].fd);
+        (i == 0 ? out_ : err_) = -1;
+      } else {
+        (i == 0 ? r_.out : r_.err).append(buf, static_cast<size_t>(n));
+        got = true;
+      }
+    }
+    return got;
+  }
+
+  pid_t pid_ = -1;
+  int in_ = -1, out_ = -1, err_ = -1;
+  bool exited_ = false, reaped_ = false;
+  Clock::time_point exited_at_;
+  RunResult r_;
+};
+
+RunResult RunArgv(const std::vector<std::string>& argv, int timeout_ms = 30000) {
+  Proc p(argv);
+  p.CloseStdin();
+  RunResult r = p.Wait(timeout_ms);
+  if (p.timed_out) r.err += "\n[test: timed out and killed]\n";
+  return r;
+}
+
+// SYD_ESCAPE_SYDBOX_ARGS: extra options (space-separated) for every sydbox
+// these tests start, e.g. "--landlock=off" to test the defences that do
+// without Landlock.
+std::vector<std::string> ExtraArgs() {
+  std::vector<std::string> out;
+  if (const char* e = getenv("SYD_ESCAPE_SYDBOX_ARGS")) {
+    std::istringstream in(e);
+    std::string a;
+    while (in >> a) out.push_back(a);
+  }
+  return out;
+}
+
+// sydbox and its extra options, as argv or as a shell command line.
+std::vector<std::string> SydboxArgv() {
+  std::vector<std::string> argv = {SydboxBin()};
+  for (const auto& a : ExtraArgs()) argv.push_back(a);
+  return argv;
+}
+std::string SydboxLine() {
+  std::string line;
+  for (const auto& a : SydboxArgv()) line += (line.empty() ? "" : " ") + a;
+  return line;
+}
+
+// sydbox (JSON reports) with `magic`, then -- CMD...
+std::vector<std::string> SydArgv(const std::vector<std::string>& magic, const std::vector<std::string>& cmd) {
+  std::vector<std::string> argv = SydboxArgv();
+  argv.insert(argv.end(), {"--log-format", "json"});
+  for (const auto& m : magic) argv.insert(argv.end(), {"-m", m});
+  argv.push_back("--");
+  argv.insert(argv.end(), cmd.begin(), cmd.end());
+  return argv;
+}
+
+std::vector<std::string> Attack(std::vector<std::string> args) {
+  args.insert(args.begin(), AttackBin());
+  return args;
+}
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    out.push_back(line);
+  }
+  return out;
+}
+
+bool HasLine(const std::string& text, const std::string& want) {
+  for (const auto& l : Lines(text))
+    if (l == want) return true;
+  return false;
+}
+
+// The attack's verdict: its last ESCAPED/BLOCKED line.
+std::string Verdict(const std::string& out) {
+  std::string v;
+  for (const auto& l : Lines(out))
+    if (l.rfind("ESCAPED", 0) == 0 || l.rfind("BLOCKED", 0) == 0) v = l;
+  return v;
+}
+
+bool Escaped(const RunResult& r) { return Verdict(r.out).rfind("ESCAPED", 0) == 0; }
+
+std::string Show(const RunResult& r) {
+  return "exit " + std::to_string(r.code) + "\n--- stdout:\n" + r.out + "--- stderr:\n" + r.err.substr(0, 4000);
+}
+
+// sydbox neither crashed nor complained about itself.
+std::string CrashSigns(const RunResult& r) {
+  std::string found;
+  for (const char* bad : {"terminate called", "Segmentation fault", "Aborted", "AddressSanitizer", "core dumped"})
+    if (r.err.find(bad) != std::string::npos) found += std::string(" stderr mentions '") + bad + "';";
+  for (int sig : {SIGSEGV, SIGABRT, SIGBUS, SIGKILL})
+    if (r.code == 128 + sig) found += " died of signal " + std::to_string(sig) + ";";
+  return found;
+}
+
+void ExpectNoCrash(const RunResult& r) {
+  EXPECT_TRUE(CrashSigns(r).empty()) << "sydbox crashed or was killed:" << CrashSigns(r) << "\n" << Show(r);
+}
+
+// Under sydbox: the attack failed, said so, and sydbox passed its status on
+// (one failure with the whole story, not one per symptom).
+void ExpectBlocked(const RunResult& r) {
+  std::string why;
+  if (Verdict(r.out).rfind("BLOCKED", 0) != 0) why += " the attack was not blocked;";
+  if (r.code != 1) why += " sydbox exited " + std::to_string(r.code) + ", not with the attack's status 1;";
+  why += CrashSigns(r);
+  EXPECT_TRUE(why.empty()) << why << "\n" << Show(r);
+}
+
+// A list of what went wrong, empty when nothing did.
+#define EXPECT_NONE(list) EXPECT_TRUE((list).empty()) << (list)
+#define ASSERT_NONE(list) ASSERT_TRUE((list).empty()) << (list)
+
+// "item: got (want ...)" for every mismatch, empty when all match.
+std::string Mismatches(const std::map<std::string, std::string>& got, const std::vector<std::string>& items,
+                       const std::function<std::string(const std::string&)>& want) {
+  std::string bad;
+  for (const auto& it : items) {
+    auto g = got.find(it);
+    std::string v = g == got.end() ? "(missing)" : g->second;
+    std::string w = want(it);
+    if (w.empty()) continue;
+    if (v != w && !(w == "OK|ENOSYS" && (v == "OK" || v == "ENOSYS")))
+      bad += "  " + it + ": " + v + " (want " + w + ")\n";
+  }
+  return bad;
+}
+
+bool Root() { return geteuid() == 0; }
+
+// ===========================================================================
+// 1. Listener theft, actually used: pidfd_getfd the parent's seccomp listener
+// and answer our own denied creat() with CONTINUE. Blocked: the listener
+// cannot be taken, the creat stays denied, TARGET does not exist.
+TEST(Escape, ListenerTheft) {
+  TempDir d;
+  ASSERT_EQ(mkdir((d / "denied").c_str(), 0777), 0);
+  ASSERT_EQ(mkdir((d / "allowed").c_str(), 0777), 0);
+  // Native: a naive supervisor (answers EPERM to every open) is robbed.
+  RunResult native = RunArgv(Attack({"naive-supervisor", d / "denied/native"}));
+  ASSERT_TRUE(Escaped(native)) << Show(native);
+  ASSERT_TRUE(Exists(d / "denied/native"));
+  ASSERT_NE(native.out.find("before the theft: creat: EPERM"), std::string::npos) << Show(native);
+  // Under sydbox.
+  RunResult r = RunArgv(SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***"},
+                                Attack({"steal-listener", d / "denied/target"})));
+  ExpectBlocked(r);
+  EXPECT_EQ(Verdict(r.out), "BLOCKED pidfd_open(parent): EPERM") << Show(r);
+  EXPECT_FALSE(Exists(d / "denied/target")) << "the stolen listener let creat through\n" << Show(r);
+}
+
+// ===========================================================================
+// 2. Signals to the supervisor and its threads (SIGKILL by every call that
+// can send one, and as the SIGIO of a socket whose owner is the supervisor,
+// F_SETSIG SIGKILL). Blocked: the call fails or the signal never arrives,
+// sydbox lives on and exits 1.
+class SignalTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SignalTest, SupervisorSurvives) {
+  std::string method = GetParam();
+  // Native: the stand-in parent (with two idle threads) dies.
+  RunResult native = RunArgv(Attack({"parent-wait", AttackBin(), "signal-parent", method}));
+  ASSERT_EQ(native.code, 128 + SIGKILL) << Show(native);
+  ASSERT_EQ(native.out.find("survived"), std::string::npos) << Show(native);
+  ASSERT_TRUE(Escaped(native)) << Show(native);
+  // Under sydbox.
+  RunResult r = RunArgv(SydArgv({}, Attack({"signal-parent", method})));
+  ExpectBlocked(r);
+  if (method == "kill" || method == "tgkill") {
+    EXPECT_EQ(Verdict(r.out), "BLOCKED " + method + ": EPERM") << Show(r);
+  }
+  if (method == "pidfd") {
+    EXPECT_EQ(Verdict(r.out), "BLOCKED pidfd_open: EPERM") << Show(r);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Escape, SignalTest,
+                         ::testing::Values("kill", "tkill", "tgkill", "sigqueue", "tgsigqueue", "pidfd", "procfd",
+                                           "threads", "threads-kill", "sigio-fcntl", "sigio-fcntl-ex",
+                                           "sigio-fiosetown", "sigio-siocspgrp"),
+                         [](const ::testing::TestParamInfo<std::string>& p) {
+                           std::string n = p.param;
+                           for (char& c : n)
+                             if (c == '-') c = '_';
+                           return n;
+                         });
+
+// ===========================================================================
+// "OK ITEM" or "OK ITEM detail" in the output of a /proc mode.
+bool ProcItemOk(const std::string& out, const std::string& item) {
+  for (const auto& l : Lines(out))
+    if (l == "OK " + item || l.rfind("OK " + item + " ", 0) == 0) return true;
+  return false;
+}
+
+// Runs MODE under a stand-in parent (every item must work) and under sydbox
+// (none may).
+void ExpectProcItems(const std::string& mode, const std::vector<std::string>& items,
+                     const std::function<bool(const std::string&, const std::string&)>& ok) {
+  RunResult native = RunArgv(Attack({"parent-wait", AttackBin(), mode}));
+  ASSERT_EQ(native.code, 0) << Show(native);
+  for (const auto& it : items)
+    ASSERT_TRUE(ok(native.out, it)) << it << " failed on the stand-in parent\n" << Show(native);
+  RunResult r = RunArgv(SydArgv({}, Attack({mode})));
+  std::string reached;
+  for (const auto& it : items)
+    if (ok(r.out, it)) reached += " " + it;
+  EXPECT_TRUE(reached.empty()) << "reachable in the supervisor:" << reached << "\n" << Show(r);
+  ExpectBlocked(r);
+}
+
+// ===========================================================================
+// 3. /proc/SUPERVISOR: fd links, fdinfo, mem, environ (its contents), cwd,
+// root, exe, task/TID/fd, process_vm_readv, pidfd_getfd. Blocked: every one
+// fails.
+TEST(Escape, ProcEntriesOfSupervisor) {
+  const std::vector<std::string> items = {"readlink-fd",      "open-fd",    "fdinfo", "open-mem", "read-mem",
+                                          "environ",          "cwd",        "root",   "exe",      "task-fd",
+                                          "process_vm_readv", "pidfd_getfd"};
+  ExpectProcItems("proc-parent", items, ProcItemOk);
+}
+
+// The supervisor's memory layout (/proc/SUPERVISOR/{maps,smaps,...}): with it
+// any later memory attack knows where everything is. Not in the brief's
+// list; found reading maps as root under the guarded sydbox. Blocked: every
+// file fails.
+TEST(Escape, SupervisorMemoryLayout) {
+  ExpectProcItems("proc-layout", {"maps", "smaps", "smaps_rollup", "numa_maps"}, ProcItemOk);
+}
+
+// ===========================================================================
+// 4. Priorities and limits of the supervisor: nice 19, one CPU, SCHED_IDLE,
+// RLIMIT_NOFILE 10, idle I/O class. Blocked: each call fails and sydbox's
+// values, read here from /proc, are those it started with.
+struct SchedState {
+  int nice = 0, policy = -1;
+  std::string cpus;
+  std::string nofile;  // "soft hard"
+  long ioprio = -1;
+};
+
+SchedState ReadSched(pid_t pid) {
+  SchedState s;
+  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  size_t rp = stat.rfind(')');
+  if (rp != std::string::npos) {
+    std::istringstream in(stat.substr(rp + 2));
+    std::vector<std::string> f;
+    std::string x;
+    while (in >> x) f.push_back(x);
+    // fields from 3 (state): nice is field 19, policy field 41
+    if (f.size() > 38) {
+      s.nice = std::stoi(f[16]);
+      s.policy = std::stoi(f[38]);
+    }
+  }
+  for (const auto& l : Lines(ReadFile("/proc/" + std::to_string(pid) + "/status")))
+    if (l.rfind("Cpus_allowed_list:", 0) == 0) s.cpus = l.substr(l.find_first_not_of(" \t", 18));
+  for (const auto& l : Lines(ReadFile("/proc/" + std::to_string(pid) + "/limits")))
+    if (l.rfind("Max open files", 0) == 0) {
+      std::istringstream in(l.substr(14));
+      std::string soft, hard;
+      in >> soft >> hard;
+      s.nofile = soft + " " + hard;
+    }
+  s.ioprio = syscall(SYS_ioprio_get, 1 /* IOPRIO_WHO_PROCESS */, pid);
+  return s;
+}
+
+TEST(Escape, PrioritiesAndLimitsOfSupervisor) {
+  const SchedState mine = ReadSched(getpid());
+  {
+    Proc p(Attack({"parent-wait", AttackBin(), "prio-parent"}));
+    ASSERT_TRUE(p.WaitFor([](const std::string& o) { return HasLine(o, "DONE"); }, 10000)) << p.out();
+    ASSERT_TRUE(p.out().find("ppid=" + std::to_string(p.pid()) + "\n") != std::string::npos) << p.out();
+    SchedState s = ReadSched(p.pid());
+    p.CloseStdin();
+    RunResult native = p.Wait();
+    ASSERT_EQ(s.nice, 19) << Show(native);
+    ASSERT_EQ(s.policy, SCHED_IDLE) << Show(native);
+    ASSERT_EQ(s.nofile, "10 10") << Show(native);
+    ASSERT_EQ(s.ioprio >> 13, 3) << "ioprio " << s.ioprio << "\n" << Show(native);
+    if (native.out.find("SKIP sched_setaffinity") == std::string::npos) {
+      ASSERT_NE(s.cpus, mine.cpus) << Show(native);
+    }
+    ASSERT_EQ(native.code, 0) << Show(native);
+  }
+  Proc p(SydArgv({}, Attack({"prio-parent"})));
+  ASSERT_TRUE(p.WaitFor([](const std::string& o) { return HasLine(o, "DONE"); }, 10000)) << p.out();
+  EXPECT_TRUE(p.out().find("ppid=" + std::to_string(p.pid()) + "\n") != std::string::npos)
+      << "the attack's parent is not sydbox\n"
+      << p.out();
+  SchedState s = ReadSched(p.pid());
+  p.CloseStdin();
+  RunResult r = p.Wait();
+  std::string changed;
+  if (s.nice != mine.nice) changed += " nice=" + std::to_string(s.nice);
+  if (s.policy != mine.policy) changed += " policy=" + std::to_string(s.policy);
+  if (s.nofile == "10 10") changed += " RLIMIT_NOFILE=10";
+  if (s.ioprio != mine.ioprio) changed += " ioprio=" + std::to_string(s.ioprio);
+  if (s.cpus != mine.cpus) changed += " cpus=" + s.cpus;
+  EXPECT_TRUE(changed.empty()) << "sydbox's own settings were changed from inside:" << changed << "\n" << Show(r);
+  std::string worked;
+  for (const char* call : {"setpriority", "sched_setaffinity", "sched_setscheduler", "prlimit64", "ioprio_set"})
+    if (HasLine(r.out, std::string("OK ") + call)) worked += std::string(" ") + call;
+  EXPECT_TRUE(worked.empty()) << "calls that succeeded on the supervisor:" << worked << "\n" << Show(r);
+  ExpectBlocked(r);
+}
+
+// Writable /proc knobs of the supervisor: oom_score_adj 1000 (the OOM killer
+// picks sydbox first), timerslack_ns, coredump_filter, and autogroup nice
+// 19 (the CPU share of sydbox's whole session). Not in the brief's list;
+// found writing them as root under the guarded sydbox. Blocked: every write
+// fails and sydbox's values are those it started with. The stand-in parent
+// has a session of its own, so the native autogroup write touches only it;
+// should the sydbox half get through, the test's own autogroup is restored.
+std::string ProcValue(pid_t pid, const std::string& name) {
+  std::string v = ReadFile("/proc/" + std::to_string(pid) + "/" + name);
+  while (!v.empty() && (v.back() == '\n' || v.back() == ' ')) v.pop_back();
+  return v;
+}
+
+TEST(Escape, SupervisorProcKnobs) {
+  {
+    Proc p(Attack({"parent-wait", "--setsid", AttackBin(), "proc-knobs"}));
+    ASSERT_TRUE(p.WaitFor([](const std::string& o) { return HasLine(o, "DONE"); }, 10000)) << p.out();
+    const size_t at = p.out().find("ppid=");  // (the stand-in may be a child of p, see --setsid)
+    ASSERT_NE(at, std::string::npos) << p.out();
+    const pid_t pid = std::atoi(p.out().c_str() + at + 5);
+    std::map<std::string, std::string> got;
+    for (const char* k : {"oom_score_adj", "timerslack_ns", "coredump_filter", "autogroup"}) got[k] = ProcValue(pid, k);
+    p.CloseStdin();
+    RunResult native = p.Wait();
+    ASSERT_EQ(got["oom_score_adj"], "1000") << Show(native);
+    ASSERT_EQ(got["coredump_filter"], "0000007f") << Show(native);
+    ASSERT_NE(got["autogroup"].find("nice 19"), std::string::npos) << got["autogroup"] << "\n" << Show(native);
+    if (Root()) {
+      ASSERT_EQ(got["timerslack_ns"], "100000000") << Show(native);
+    } else {
+      std::cout << "[ note ] timerslack_ns native half skipped: another process's needs CAP_SYS_NICE\n";
+    }
+  }
+  // sydbox inherits these from us; the autogroup is even shared with us.
+  std::map<std::string, std::string> before;
+  for (const char* k : {"oom_score_adj", "timerslack_ns", "coredump_filter", "autogroup"})
+    before[k] = ProcValue(getpid(), k);
+  const std::string my_autogroup = before["autogroup"];
+  Proc p(SydArgv({}, Attack({"proc-knobs"})));
+  ASSERT_TRUE(p.WaitFor([](const std::string& o) { return HasLine(o, "DONE"); }, 10000)) << p.out();
+  std::string changed;
+  for (const auto& [k, was] : before) {
+    std::string theirs = ProcValue(p.pid(), k);  // empty where we may not read it
+    if (!theirs.empty() && theirs != was) changed += " " + k + "=" + theirs + " (was " + was + ")";
+  }
+  p.CloseStdin();
+  RunResult r = p.Wait();
+  if (ProcValue(getpid(), "autogroup") != my_autogroup) {
+    size_t at = my_autogroup.find("nice ");
+    if (at != std::string::npos) WriteFile("/proc/self/autogroup", my_autogroup.substr(at + 5));
+  }
+  EXPECT_TRUE(changed.empty()) << "sydbox's own settings were changed from inside:" << changed << "\n" << Show(r);
+  ExpectBlocked(r);
+}
+
+// ===========================================================================
+// 5. Signals to processes outside the sandbox. Every kill(-1) runs inside a
+// pid namespace made for it (never loose on this machine); process-group
+// kills inside a process group made for them. A victim outside the sandbox
+// waits in pause(); its death is what the attack looks for.
+struct Lab {
+  RunResult r;
+  bool victim_died() const { return r.out.find("lab: victim died") != std::string::npos; }
+  bool victim_alive() const { return r.out.find("lab: victim alive") != std::string::npos; }
+  int cmd_status() const {
+    size_t at = r.out.find("lab: cmd status ");
+    return at == std::string::npos ? -1 : std::atoi(r.out.c_str() + at + 16);
+  }
+  bool no_ns() const { return r.out.find("lab: cannot") != std::string::npos; }
+};
+
+Lab RunLab(const std::string& kind, const std::vector<std::string>& cmd) {
+  std::vector<std::string> argv = {AttackBin(), "signal-lab", kind, "--"};
+  argv.insert(argv.end(), cmd.begin(), cmd.end());
+  return Lab{RunArgv(argv)};
+}
+
+// Blocked: the victim survives, sydbox survives and exits with the attack's
+// status (1).
+void ExpectLabBlocked(const Lab& lab) {
+  std::string why;
+  if (!lab.victim_alive()) why += " the signal reached the victim outside the sandbox;";
+  if (Verdict(lab.r.out).rfind("BLOCKED", 0) != 0) why += " the attack was not blocked;";
+  if (lab.cmd_status() != 1)
+    why += " sydbox exited " + std::to_string(lab.cmd_status()) + ", not with the attack's status 1;";
+  EXPECT_TRUE(why.empty()) << why << "\n" << Show(lab.r);
+  ExpectNoCrash(lab.r);
+}
+
+// kill(-1, SIGTERM) from the sandbox, in a fresh pid namespace holding a
+// victim, sydbox and the attack. Blocked: only sandbox processes could be hit.
+TEST(Escape, KillMinusOneStaysInside) {
+  Lab native = RunLab("pidns", Attack({"kill-outside", "-1"}));
+  if (native.no_ns()) GTEST_SKIP() << "no pid namespace on this machine: " << native.r.out;
+  ASSERT_TRUE(native.victim_died()) << Show(native.r);
+  ASSERT_TRUE(Escaped(native.r)) << Show(native.r);
+  ExpectLabBlocked(RunLab("pidns", SydArgv({}, Attack({"kill-outside", "-1"}))));
+}
+
+// kill(0, SIGTERM): the sandbox shares sydbox's process group, and so does a
+// victim outside it. Blocked: the victim lives.
+TEST(Escape, KillOwnProcessGroupStaysInside) {
+  Lab native = RunLab("pgrp", Attack({"kill-outside", "0"}));
+  ASSERT_TRUE(native.victim_died()) << Show(native.r);
+  ASSERT_TRUE(Escaped(native.r)) << Show(native.r);
+  ExpectLabBlocked(RunLab("pgrp", SydArgv({}, Attack({"kill-outside", "0"}))));
+}
+
+// kill(-getpgrp(), SIGTERM): the same group named explicitly.
+TEST(Escape, KillGroupByIdStaysInside) {
+  Lab native = RunLab("pgrp", Attack({"kill-outside", "-pgrp"}));
+  ASSERT_TRUE(native.victim_died()) << Show(native.r);
+  ExpectLabBlocked(RunLab("pgrp", SydArgv({}, Attack({"kill-outside", "-pgrp"}))));
+}
+
+// SIGTERM to the own process group as the SIGIO of a socket (owner -pgrp
+// by fcntl F_SETOWN/F_SETOWN_EX, ioctl FIOSETOWN/SIOCSPGRP; F_SETSIG).
+// Blocked: the victim lives.
+TEST(Escape, SigioToOwnProcessGroupStaysInside) {
+  for (const char* how : {"sigio-fcntl", "sigio-fcntl-ex", "sigio-fiosetown", "sigio-siocspgrp"}) {
+    SCOPED_TRACE(how);
+    Lab native = RunLab("pgrp", Attack({"kill-outside", how}));
+    ASSERT_TRUE(native.victim_died()) << Show(native.r);
+    ExpectLabBlocked(RunLab("pgrp", SydArgv({}, Attack({"kill-outside", how}))));
+  }
+}
+
+// core/restrict/outside_signals:false gives kill(0) its reach back, but
+// sydbox itself stays out of it: the victim dies, sydbox exits with the
+// attack's status (0, ESCAPED).
+TEST(Escape, OutsideSignalsOptionLiftsTheRestriction) {
+  Lab lab = RunLab("pgrp", SydArgv({"core/restrict/outside_signals:false"}, Attack({"kill-outside", "0"})));
+  std::string why;
+  if (!lab.victim_died()) why += " the victim survived;";
+  if (!Escaped(lab.r)) why += " the attack did not report the victim's death;";
+  if (lab.cmd_status() != 0)
+    why += " sydbox exited " + std::to_string(lab.cmd_status()) + ", not with the attack's status 0;";
+  EXPECT_TRUE(why.empty()) << why << "\n" << Show(lab.r);
+  ExpectNoCrash(lab.r);
+}
+
+// ===========================================================================
+// 6. The terminal, under script(1) for a pty.
+
+// Runs `command` under script with a shell that, once the command is done,
+// reads one line from the terminal and evaluates it (what an interactive
+// shell does after the sandbox exits). The test types "echo SAFE" after the
+// command has finished, so `read` never waits.
+RunResult RunThenEvalALine(const TempDir& d, const std::string& command) {
+  WriteFile(d / "eval-next-line.sh", "\"$@\"\nread -r line\neval \"$line\"\n");
+  Proc p({"script", "-qec", "sh " + d / "eval-next-line.sh " + command, "/dev/null"});
+  bool done = p.WaitFor(
+      [](const std::string& o) {
+        return o.find("ESCAPED") != std::string::npos || o.find("BLOCKED") != std::string::npos;
+      },
+      10000);
+  usleep(100000);
+  p.Write("echo SAFE\n");
+  RunResult r = p.Wait(15000);
+  if (!done) r.err += "\n[test: the attack printed no verdict]\n";
+  return r;
+}
+
+// TIOCSTI: push "echo PWNED > MARKER\n" into the shared terminal. Blocked:
+// the ioctl fails with EPERM and the line the shell reads is the user's.
+TEST(Escape, TiocstiInjection) {
+  TempDir d;
+  chmod(d.path().c_str(), 0777);
+  const std::string inject = " tiocsti 'echo PWNED > " + d / "MARKER" + "\\n'";
+  RunResult native = RunThenEvalALine(d, AttackBin() + inject);
+  ASSERT_TRUE(Escaped(native)) << Show(native);
+  ASSERT_TRUE(Exists(d / "MARKER")) << Show(native);
+  unlink((d / "MARKER").c_str());
+  RunResult r = RunThenEvalALine(d, SydboxLine() + " -- " + AttackBin() + inject);
+  EXPECT_FALSE(Exists(d / "MARKER")) << "keystrokes injected from the sandbox ran outside it\n" << Show(r);
+  EXPECT_EQ(Verdict(r.out), "BLOCKED ioctl(TIOCSTI): EPERM") << Show(r);
+  ExpectNoCrash(r);
+}
+
+RunResult InScript(const std::string& command, int timeout_ms = 15000) {
+  Proc p({"script", "-qec", command, "/dev/null"});
+  RunResult r = p.Wait(timeout_ms);
+  if (p.timed_out) r.err += "\n[test: timed out]\n";
+  return r;
+}
+
+// TIOCLINUX (paste) and TIOCCONS (take the console). Natively on a pty
+// TIOCLINUX is not refused for want of permission (it is no VT), and
+// TIOCCONS works for root (the attack undoes it at once). Blocked: EPERM.
+TEST(Escape, TioclinuxAndTioccons) {
+  RunResult native_linux = InScript(AttackBin() + " tioclinux");
+  ASSERT_NE(Verdict(native_linux.out), "") << Show(native_linux);
+  ASSERT_EQ(native_linux.out.find(": EPERM"), std::string::npos) << Show(native_linux);
+  RunResult linux_r = InScript(SydboxLine() + " -- " + AttackBin() + " tioclinux");
+  EXPECT_EQ(Verdict(linux_r.out), "BLOCKED ioctl(TIOCLINUX): EPERM") << Show(linux_r);
+  if (Root()) {
+    RunResult native_cons = InScript(AttackBin() + " tioccons");
+    ASSERT_TRUE(Escaped(native_cons)) << Show(native_cons);
+    ASSERT_NE(native_cons.out.find("undone: yes"), std::string::npos) << Show(native_cons);
+  } else {
+    std::cout << "[ note ] TIOCCONS native half skipped: it needs CAP_SYS_ADMIN, uid " << geteuid() << " has none\n";
+  }
+  RunResult cons = InScript(SydboxLine() + " -- " + AttackBin() + " tioccons");
+  EXPECT_EQ(Verdict(cons.out), "BLOCKED ioctl(TIOCCONS): EPERM") << Show(cons);
+}
+
+// Job control is kept: ^C typed on the terminal reaches the sandboxed
+// command (no new session), and sydbox exits 130 at once.
+TEST(Escape, CtrlCStillReachesTheSandbox) {
+  Proc p({"script", "-qec", SydboxLine() + " -- sh -c 'echo started; sleep 100'; echo status=$?", "/dev/null"});
+  ASSERT_TRUE(p.WaitForText("started", 10000)) << p.out();
+  usleep(300000);
+  auto t0 = Clock::now();
+  p.Write("\x03");
+  bool got = p.WaitForText("status=", 5000);
+  long ms = MsSince(t0);
+  RunResult r = p.Wait(10000);
+  EXPECT_TRUE(got) << "^C did not end the sandboxed command\n" << Show(r);
+  EXPECT_NE(r.out.find("status=130"), std::string::npos) << Show(r);
+  EXPECT_LT(ms, 3000) << Show(r);
+}
+
+// An interactive shell inside sydbox keeps job control: ^C ends the
+// foreground `sleep 100`, not the shell; `exit 7` ends sydbox with 7.
+TEST(Escape, InteractiveShellJobControl) {
+  Proc p({"script", "-qec", SydboxLine() + " -- sh -i; echo status=$?", "/dev/null"});
+  ASSERT_TRUE(p.WaitFor(
+      [](const std::string& o) { return o.find("$ ") != std::string::npos || o.find("# ") != std::string::npos; },
+      10000))
+      << "no prompt\n"
+      << p.out();
+  p.Write("sleep 100\n");
+  usleep(500000);
+  p.Write("\x03");
+  usleep(300000);
+  p.Write("echo ALIVE-$((6*7))\n");
+  bool alive = p.WaitForText("ALIVE-42", 5000);
+  p.Write("exit 7\n");
+  bool ended = p.WaitForText("status=", 5000);
+  RunResult r = p.Wait(10000);
+  EXPECT_TRUE(alive) << "^C did not stop the foreground job, or it killed the shell\n" << Show(r);
+  EXPECT_TRUE(ended) << Show(r);
+  EXPECT_NE(r.out.find("status=7"), std::string::npos) << Show(r);
+}
+
+// ===========================================================================
+// 7. Namespaces and mounts, one call at a time (each in a fresh child).
+
+const std::vector<std::string>& NsItems() {
+  static const std::vector<std::string> k = {"unshare(CLONE_NEWNS)",
+                                             "unshare(CLONE_NEWUSER)",
+                                             "unshare(CLONE_NEWPID)",
+                                             "unshare(CLONE_NEWNET)",
+                                             "unshare(CLONE_NEWUTS)",
+                                             "unshare(CLONE_NEWIPC)",
+                                             "unshare(CLONE_NEWCGROUP)",
+                                             "unshare(CLONE_NEWTIME)",
+                                             "clone(CLONE_NEWUSER)",
+                                             "clone(CLONE_NEWNS)",
+                                             "clone(CLONE_NEWPID)",
+                                             "clone(CLONE_NEWNET)",
+                                             "clone3(CLONE_NEWNS)",
+                                             "setns(net)",
+                                             "setns(uts)",
+                                             "setns(ipc)",
+                                             "setns(mnt)",
+                                             "setns(cgroup)",
+                                             "setns(pid)",
+                                             "setns(time)",
+                                             "setns(user)",
+                                             "chroot",
+                                             "mount(MS_BIND)",
+                                             "mount(tmpfs)",
+                                             "umount2",
+                                             "pivot_root",
+                                             "open_tree",
+                                             "move_mount",
+                                             "fsopen",
+                                             "fsconfig",
+                                             "fsmount",
+                                             "fspick",
+                                             "mount_setattr"};
+  return k;
+}
+
+bool IsMountCall(const std::string& item) {
+  return item.rfind("unshare", 0) != 0 && item.rfind("clone", 0) != 0 && item.rfind("setns", 0) != 0 &&
+         item != "chroot";
+}
+
+// item -> what the attack printed for it ("OK", "EPERM", ...)
+std::map<std::string, std::string> NsResults(const std::string& out) {
+  std::map<std::string, std::string> m;
+  for (const auto& l : Lines(out)) {
+    size_t c = l.rfind(": ");
+    if (c != std::string::npos && l.rfind("ESCAPED", 0) != 0 && l.rfind("BLOCKED", 0) != 0)
+      m[l.substr(0, c)] = l.substr(c + 2);
+  }
+  return m;
+}
+
+struct NsDir {
+  TempDir d;
+  NsDir() {
+    for (const char* s : {"a", "b", "root"}) mkdir((d / s).c_str(), 0777);
+  }
+};
+
+// Every namespace and mount call works natively (as root directly, as an
+// unprivileged user inside a user namespace of its own). Blocked: each one
+// fails with EPERM (clone3 with ENOSYS, so that glibc falls back to clone).
+TEST(Escape, NamespaceAndMountCalls) {
+  NsDir nd;
+  RunResult native = RunArgv(Attack({"ns-calls", nd.d.path()}));
+  ASSERT_NONE(Mismatches(NsResults(native.out), NsItems(), [](const std::string&) { return "OK"; })) << Show(native);
+  RunResult r = RunArgv(SydArgv({}, Attack({"ns-calls", nd.d.path()})));
+  EXPECT_NONE(Mismatches(NsResults(r.out), NsItems(), [](const std::string& it) {
+    return it.rfind("clone3", 0) == 0 ? "ENOSYS" : "EPERM";
+  })) << Show(r);
+  ExpectBlocked(r);
+}
+
+// core/restrict/namespaces:false and core/restrict/mounts:false give them
+// back (clone3 may stay ENOSYS).
+TEST(Escape, NamespaceAndMountOptionsLiftTheRestriction) {
+  NsDir nd;
+  RunResult r = RunArgv(
+      SydArgv({"core/restrict/namespaces:false", "core/restrict/mounts:false"}, Attack({"ns-calls", nd.d.path()})));
+  EXPECT_NONE(Mismatches(NsResults(r.out), NsItems(), [](const std::string& it) {
+    return it.rfind("clone3", 0) == 0 ? "OK|ENOSYS" : "OK";
+  })) << Show(r);
+  EXPECT_EQ(r.code, 0) << Show(r);
+  ExpectNoCrash(r);
+}
+
+// Namespaces allowed but mounts still restricted: a namespace can be made,
+// nothing can be mounted in it.
+TEST(Escape, NamespacesLiftedMountsStillDenied) {
+  NsDir nd;
+  RunResult r = RunArgv(SydArgv({"core/restrict/namespaces:false"}, Attack({"ns-calls", nd.d.path()})));
+  EXPECT_NONE(Mismatches(NsResults(r.out), NsItems(), [](const std::string& it) {
+    if (it == "unshare(CLONE_NEWNS)" || it == "unshare(CLONE_NEWUSER)") return "OK";
+    return IsMountCall(it) ? "EPERM" : "";
+  })) << Show(r);
+  ExpectNoCrash(r);
+}
+
+// ===========================================================================
+// 8. The bind-mount write: in a mount namespace of its own, the sandboxed
+// process binds DENIED over ALLOWED and writes ALLOWED/secret, which the
+// supervisor checks as allowed and creates in DENIED. Blocked: DENIED is
+// byte-for-byte what it was.
+std::map<std::string, std::string> Snapshot(const std::string& dir) {
+  std::map<std::string, std::string> m;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d))
+      if (std::strcmp(e->d_name, ".") && std::strcmp(e->d_name, "..")) m[e->d_name] = ReadFile(dir + "/" + e->d_name);
+    closedir(d);
+  }
+  return m;
+}
+
+TEST(Escape, BindMountWrite) {
+  TempDir d;
+  const std::string allowed = d / "allowed", denied = d / "denied";
+  mkdir(allowed.c_str(), 0777);
+  mkdir(denied.c_str(), 0777);
+  WriteFile(denied + "/keep", "keep me\n");
+  RunResult native = RunArgv(Attack({"bindmount-write", allowed, denied}));
+  ASSERT_TRUE(Escaped(native)) << Show(native);
+  ASSERT_EQ(ReadFile(denied + "/secret"), "pwned\n") << Show(native);
+  ASSERT_FALSE(Exists(allowed + "/secret"));
+  unlink((denied + "/secret").c_str());
+  auto before = Snapshot(denied);
+  RunResult r = RunArgv(SydArgv({"core/sandbox/write:deny", "allowlist/write+" + allowed + "/***"},
+                                Attack({"bindmount-write", allowed, denied})));
+  ExpectBlocked(r);
+  EXPECT_FALSE(Exists(denied + "/secret")) << "the write landed in the denied directory\n" << Show(r);
+  EXPECT_EQ(Snapshot(denied), before) << Show(r);
+}
+
+// ===========================================================================
+// 9. connect after pid reuse. A child C connects through a path whose
+// resolution costs the supervisor tens of ms (39 symlinks of "d/../" runs);
+// meanwhile the parent kills C, reaps it, sets ns_last_pid and forks D,
+// which gets C's pid and holds an unconnected socket at C's fd number. If
+// the supervisor takes "the caller's" socket by pid after C died, it
+// connects D's. Blocked: D's socket is never connected. Runs in a pid
+// namespace of its own (ns_last_pid), as root of a user namespace when
+// unprivileged.
+void MakeSlowPath(const TempDir& d) {
+  mkdir((d / "d").c_str(), 0777);
+  const int kLinks = 39;
+  std::string run;
+  for (int i = 0; i < 810; ++i) run += "d/../";
+  for (int i = 1; i <= kLinks; ++i) {
+    std::string target = run + (i < kLinks ? "l" + std::to_string(i + 1) : std::string("sock"));
+    ASSERT_EQ(symlink(target.c_str(), (d / ("l" + std::to_string(i))).c_str()), 0) << strerror(errno);
+  }
+}
+
+int UnixServer(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un un{};
+  un.sun_family = AF_UNIX;
+  std::strncpy(un.sun_path, path.c_str(), sizeof un.sun_path - 1);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&un), sizeof un) != 0 || listen(fd, 64) != 0) {
+    close(fd);
+    return -1;
+  }
+  chmod(path.c_str(), 0777);
+  return fd;
+}
+
+TEST(Escape, ConnectAfterPidReuse) {
+  TempDir d;
+  chmod(d.path().c_str(), 0777);
+  MakeSlowPath(d);
+  int server = UnixServer(d / "sock");
+  ASSERT_GE(server, 0) << strerror(errno);
+  std::vector<std::string> lab = {AttackBin(), "signal-lab", "ns-run"};
+  if (!Root()) lab.push_back("--map-root");
+  lab.push_back("--");
+  // Native: the reproduction works here (D gets C's pid every round); with
+  // nobody acting on C's behalf, D's socket stays unconnected.
+  auto native_argv = lab;
+  for (const auto& a : Attack({"connect-reuse", d / "l1", "3"})) native_argv.push_back(a);
+  RunResult native = RunArgv(native_argv);
+  if (native.out.find("lab: cannot") != std::string::npos) {
+    close(server);
+    GTEST_SKIP() << "no pid/user namespace here: " << native.out;
+  }
+  ASSERT_NE(native.out.find("pid reused in 3 of 3 rounds"), std::string::npos) << Show(native);
+  ASSERT_EQ(native.out.find("connected by someone else"), std::string::npos) << Show(native);
+  // Under sydbox.
+  auto argv = lab;
+  for (const auto& a : SydArgv({"core/sandbox/network:deny", "allowlist/network/connect+unix:" + d / "sock"},
+                               Attack({"connect-reuse", d / "l1", "5"})))
+    argv.push_back(a);
+  RunResult r = RunArgv(argv, 60000);
+  close(server);
+  int reused = 0;
+  if (size_t at = r.out.find("pid reused in "); at != std::string::npos) reused = std::atoi(r.out.c_str() + at + 14);
+  EXPECT_GE(reused, 3) << "the pid was not reused: the test shows nothing\n" << Show(r);
+  EXPECT_EQ(r.out.find("connected by someone else"), std::string::npos)
+      << "the supervisor connected a socket of a process that never called connect\n"
+      << Show(r);
+  ExpectBlocked(r);
+}
+
+// ===========================================================================
+// 10. The process table leaks: 300 short-lived processes each make one
+// write-checked call; sydbox must not keep descriptors for each of them.
+// sydbox runs with RLIMIT_NOFILE 64 (the bound asked for, enforced at every
+// moment, also where /proc/SYDBOX/fd cannot be read: a non-dumpable sydbox
+// as uid 65534), and its /proc/PID/fd is counted where it can be read.
+// Blocked: every one of the 300 calls worked and sydbox holds few
+// descriptors (< 64) afterwards.
+TEST(Escape, ProcessTableDoesNotLeak) {
+  TempDir d;
+  // (Output goes to the pipe: nothing but the 300 opens is checked.)
+  const std::string script =
+      "for i in $(seq 300); do " + HelperBin() + " open-w " + d / "f$i" + "; done; echo LOOP-DONE; exec sleep 30";
+  std::vector<std::string> argv = {"sh", "-c", "ulimit -n 64 && exec \"$0\" \"$@\""};
+  for (const auto& a :
+       SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d.path() + "/***"}, {"sh", "-c", script}))
+    argv.push_back(a);
+  Proc p(argv);
+  p.CloseStdin();
+  ASSERT_TRUE(p.WaitForText("LOOP-DONE", 60000)) << "the loop did not finish\n" << Show(p.Wait(1000));
+  usleep(100000);
+  int fds = -1, fd_dir_errno = 0;
+  DIR* dir = opendir(("/proc/" + std::to_string(p.pid()) + "/fd").c_str());
+  if (!dir) fd_dir_errno = errno;
+  if (dir) {
+    fds = 0;
+    while (dirent* e = readdir(dir))
+      if (e->d_name[0] != '.') ++fds;
+    closedir(dir);
+  }
+  kill(p.pid(), SIGTERM);  // forwarded to the sleep
+  RunResult r = p.Wait(10000);
+  int missing = 0;
+  for (int i = 1; i <= 300; ++i) missing += !Exists(d / ("f" + std::to_string(i)));
+  std::string failure;
+  for (const auto& l : Lines(r.out))
+    if (l != "OK" && l != "LOOP-DONE") failure = l;
+  EXPECT_EQ(missing, 0) << missing << " of 300 write-checked calls failed (sydbox out of descriptors?), e.g. with "
+                        << failure;
+  if (fds < 0) {
+    std::cout << "[ note ] /proc/" << p.pid() << "/fd is not readable here (" << strerror(fd_dir_errno)
+              << "); only the 300 calls are checked\n";
+  } else {
+    EXPECT_LT(fds, 64) << "sydbox holds " << fds << " descriptors after 300 processes came and went";
+  }
+}
+
+// ===========================================================================
+// 11. Per-process magic lock lost to a racing thread: thread A locks the
+// process (magic_lock:on) while two others keep setting magic_lock:exec;
+// a third keeps a denied write going so that several supervisor workers
+// answer at once. A fresh process per round. Blocked: every process ends up
+// locked (its query of /dev/sydbox/core/sandbox/write? is ENOENT).
+// SYD_ATTACK_RACE_ROUNDS sets the number of rounds (default 1000, ~5 s;
+// today the lock is lost in ~0.2-0.4% of them, so nearly every run sees it).
+TEST(Escape, MagicLockIsNotLostToARacingThread) {
+  TempDir d;
+  const char* env = getenv("SYD_ATTACK_RACE_ROUNDS");
+  const std::string rounds = env ? env : "1000";
+  // Reports go to /dev/null: thousands of them, and each costs a worker hand-off.
+  std::vector<std::string> argv = SydboxArgv();
+  for (const auto& a : {"--log-format", "json", "--log-file", "/dev/null", "-m", "core/sandbox/write:deny", "--"})
+    argv.push_back(a);
+  for (const auto& a : Attack({"magic-race", rounds, d / "noise"})) argv.push_back(a);
+  RunResult r = RunArgv(argv, 120000);
+  EXPECT_EQ(Verdict(r.out), "BLOCKED magic-race (every process locked): ENOENT") << Show(r);
+  EXPECT_EQ(r.code, 1) << Show(r);
+  ExpectNoCrash(r);
+}
+
+}  // namespace
+}  // namespace syd::test
