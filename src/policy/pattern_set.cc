@@ -30,7 +30,7 @@ int Compare(std::string_view a, std::string_view b, CaseFold fold) {
 
 Result<Pattern> Pattern::Compile(std::string text) {
   if (std::string_view err = PatternError(text); !err.empty())
-    return Failf("bad pattern '{}': {}", text, err);
+    return Failf("bad pattern '{}': {}", Elide(text), err);
   Pattern p;
   p.text_ = std::move(text);
   if (EndsWith(p.text_, kDirAndBelow)) {

@@ -163,12 +163,15 @@ bool HasWildcard(std::string_view pattern) {
 std::string_view PatternError(std::string_view pattern) {
   if (pattern.empty()) return "empty pattern";
   Matcher m{pattern, {}, false};
+  int stars = 0;  // runs of '*': each is one level of the matcher's recursion
   for (size_t i = 0; i < pattern.size(); ++i) {
     if (pattern[i] == '\\') {
       if (i + 1 >= pattern.size()) return "trailing backslash";
       ++i;
       continue;
     }
+    if (pattern[i] == '*' && (i == 0 || pattern[i - 1] != '*') && ++stars > kMaxWildcards)
+      return "more than 256 '*' wildcards";
     if (pattern[i] != '[') continue;
     // Bracket() reports kAbortAll exactly for the malformed cases; the text
     // byte it is asked about does not change that.

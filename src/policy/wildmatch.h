@@ -21,4 +21,8 @@ bool HasWildcard(std::string_view pattern);
 // silently fails to match such patterns; a sandbox rule must not.
 std::string_view PatternError(std::string_view pattern);
 
+// The most runs of '*' a pattern may have: the matcher recurses once per
+// run, and patterns come from profiles that may be hostile.
+inline constexpr int kMaxWildcards = 256;
+
 }  // namespace syd::policy

@@ -69,4 +69,9 @@ std::string JsonEscape(std::string_view s) {
   return out;
 }
 
+std::string Elide(std::string_view s, size_t max) {
+  if (s.size() <= max) return std::string(s);
+  return std::string(s.substr(0, max)) + "...";
+}
+
 }  // namespace syd

@@ -15,6 +15,9 @@ std::vector<std::string_view> Split(std::string_view s, char sep);
 std::optional<bool> ParseBool(std::string_view s);
 // Parses a decimal, 0x-hex or 0-octal integer, with optional leading '-'.
 std::optional<long long> ParseInt(std::string_view s);
+// `s` itself, or its first `max` bytes and "..." (for quoting input in
+// error messages: the input may be megabytes).
+std::string Elide(std::string_view s, size_t max = 80);
 // Escapes a string for inclusion in a JSON string literal (without quotes).
 std::string JsonEscape(std::string_view s);
 

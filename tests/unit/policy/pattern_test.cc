@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include "policy/wildmatch.h"
+
 namespace syd::policy {
 namespace {
 
@@ -105,6 +107,26 @@ TEST(PatternIndex, AgreesWithLinearScan) {
       ASSERT_EQ(idx.FirstMatch(path), want) << "round " << round << " path " << path;
     }
   }
+}
+
+}  // namespace
+}  // namespace syd::policy
+
+namespace syd::policy {
+namespace {
+
+// The matcher recurses once per run of '*': a hostile profile must not be
+// able to exhaust a worker's stack with a long path and many stars.
+TEST(Pattern, WildcardsAreBounded) {
+  std::string ok = "/";
+  for (int i = 0; i < kMaxWildcards; ++i) ok += "*a";
+  EXPECT_TRUE(Pattern::Compile(ok));
+  auto bad = Pattern::Compile(ok + "*");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().what.find("more than 256"), std::string::npos);
+  EXPECT_LT(bad.error().what.size(), 200u) << "the pattern is quoted whole";
+  EXPECT_TRUE(Pattern::Compile("/a/***"));  // '***' is one run
+  EXPECT_TRUE(Pattern::Compile(std::string(1000, '*')));
 }
 
 }  // namespace
