@@ -1,6 +1,7 @@
 # Generates a C++ file holding every bundled profile as a string, so that
 # `sydbox -p NAME` works without the installed files.
 # Usage: cmake -DOUT=... -DFILES="a|b" -P embed_profiles.cmake
+cmake_minimum_required(VERSION 3.25)  # script mode: no policy warnings
 set(body "// Generated from data/profiles by cmake/embed_profiles.cmake.\n#include \"cli/profiles.h\"\n\nnamespace syd::cli {\n\nconst std::vector<EmbeddedProfile>& EmbeddedProfiles() {\n  static const std::vector<EmbeddedProfile> kProfiles = {\n")
 string(REPLACE "|" ";" FILES "${FILES}")
 foreach(f IN LISTS FILES)

@@ -1,6 +1,7 @@
 # Generates the x86_64 system call table (number, name, argument count,
 # strace classes) from data/syscalls/x86_64.tsv.
 # Usage: cmake -DTSV=... -DOUT=... -P embed_syscalls.cmake
+cmake_minimum_required(VERSION 3.25)  # script mode: no policy warnings
 file(STRINGS "${TSV}" lines)
 set(body "// Generated from data/syscalls/x86_64.tsv by cmake/embed_syscalls.cmake.\n#include \"policy/syscall_table.h\"\n\nnamespace syd::policy {\n\nstd::span<const SyscallEntry> SyscallTable() {\n  static const SyscallEntry kTable[] = {\n")
 foreach(line IN LISTS lines)
