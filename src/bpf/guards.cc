@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <linux/filter.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/ioctl.h>
@@ -34,7 +35,7 @@ constexpr uint64_t kCloneNamespaces =
 
 ArgCond Eq(int8_t arg, uint64_t v) { return ArgCond{static_cast<uint8_t>(arg), true, CmpOp::kEq, v}; }
 ArgCond Test(const policy::ArgTest& t) {
-  return ArgCond{static_cast<uint8_t>(t.arg), true, t.differs ? CmpOp::kNe : CmpOp::kEq, t.value};
+  return ArgCond{static_cast<uint8_t>(t.arg), !t.wide, t.differs ? CmpOp::kNe : CmpOp::kEq, t.value};
 }
 ArgCond AnyBits(int8_t arg, uint64_t v) { return ArgCond{static_cast<uint8_t>(arg), true, CmpOp::kAnyBits, v}; }
 
@@ -84,6 +85,10 @@ Guards LowerGuards(const policy::Policy& p, const LowerOptions& opts) {
     if (!scoped) g.notify_unless[rc.nr] = Exemptions(rc);
   }
   const uint32_t eperm = RetErrno(EPERM);
+  // A listener of the sandbox's own: while the supervisor lives the kernel
+  // refuses it (EBUSY), but were the supervisor killed, a process with its
+  // own listener would answer every notified call itself. Never.
+  g.first[__NR_seccomp].push_back({{Eq(0, SECCOMP_SET_MODE_FILTER), AnyBits(1, SECCOMP_FILTER_FLAG_NEW_LISTENER)}, eperm});
   if (!opts.signals_scoped) {
     // Setting who receives SIGIO with the pid in memory, where user space
     // could check it but not stop it changing afterwards: refused. (Under

@@ -51,7 +51,7 @@ std::vector<ReachCall> Build() {
   };
   // prlimit64: pid 0 is the caller; a NULL new limit only reads.
   ReachCall prl = SelfWhenZero(Call(__NR_prlimit64, "prlimit64", F::kPriority, T::kPid), 0);
-  prl.self[1][0] = ArgTest{2, 0};
+  prl.self[1][0] = ArgTest{2, 0, false, /*wide=*/true};  // a pointer: NULL in all 64 bits
   t.push_back(prl);
   ReachCall kcmp = Call(__NR_kcmp, "kcmp", F::kPtrace, T::kPid);
   kcmp.pid_arg2 = 1;

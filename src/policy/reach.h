@@ -27,11 +27,14 @@ enum class Target : uint8_t {
   kOwner,  // fcntl F_SETOWN: args[pid_arg] > 0 a process, < 0 group -pid, 0 nobody
 };
 
-// One condition on an argument: args[arg] == value (or != with `differs`).
+// One condition on an argument: args[arg] == value (or != with `differs`),
+// on its low 32 bits (pids, flags, commands: the kernel takes an int) or
+// all 64 with `wide` (pointers).
 struct ArgTest {
   int8_t arg = -1;
   uint64_t value = 0;
   bool differs = false;
+  bool wide = false;
 };
 
 struct ReachCall {

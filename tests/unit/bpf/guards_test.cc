@@ -3,6 +3,7 @@
 // user space unless Landlock scopes them or they act on the caller; the
 // terminal, namespace and mount restrictions, lifted by their options.
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <fcntl.h>
 #include <linux/sockios.h>
 #include <gtest/gtest.h>
@@ -103,6 +104,11 @@ const std::vector<Case>& Cases() {
       {"fcntl(F_GETFL)", Sys(__NR_fcntl, 3, F_GETFL), kAllow, kAllow},
       {"fcntl(F_SETFL, supervisor pid as flags)", Sys(__NR_fcntl, 3, F_SETFL, kSup), kAllow, kAllow},
       {"ioctl FIOSETOWN", Sys(__NR_ioctl, 3, FIOSETOWN, 0x1000), kAllow, kEperm},
+      {"prlimit64(other, 0x100000000): a pointer, not NULL", Sys(__NR_prlimit64, kOther, RLIMIT_CPU, 0x100000000ull),
+       kNotify, kNotify},
+      {"seccomp: a listener of its own", Sys(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER),
+       kEperm, kEperm},
+      {"seccomp: a plain filter", Sys(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0), kAllow, kAllow},
       {"getpid: untouched", Sys(__NR_getpid), kAllow, kAllow},
   };
   return kCases;
