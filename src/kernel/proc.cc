@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -149,10 +150,20 @@ pid_t ParentOf(pid_t pid) {
 Result<Creds> ReadCreds(pid_t tid) {
   SYD_TRY(t, ReadStatus(tid));
   Creds c;
+  c.ruid = t.uid[0];
+  c.euid = t.uid[1];
   c.fsuid = t.uid[3];
+  c.rgid = t.gid[0];
+  c.egid = t.gid[1];
   c.fsgid = t.gid[3];
   c.groups = std::move(t.groups);
-  c.cap_eff = t.cap_eff;
+  // /proc shows ids as the reader's user namespace maps them, but
+  // capabilities as they are in the thread's own user namespace.
+  struct stat mine, theirs;
+  const bool same_userns = stat("/proc/self/ns/user", &mine) == 0 &&
+                           stat(fmt::format("/proc/{}/ns/user", tid).c_str(), &theirs) == 0 &&
+                           mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev;
+  c.cap_eff = same_userns ? t.cap_eff : 0;
   c.umask = t.umask;
   return c;
 }

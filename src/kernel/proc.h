@@ -33,12 +33,16 @@ Result<pid_t> TgidOf(pid_t tid);
 // Parent pid of a process (PPid:), 0 if unknown.
 pid_t ParentOf(pid_t pid);
 
-// A thread's identity as the kernel checks it for file system access.
+// A thread's identity as the kernel checks it: for file system access
+// (fsuid/fsgid, groups, capabilities, umask) and for acting on processes
+// and as a socket's peer (real and effective ids).
 struct Creds {
-  uid_t fsuid = 0;
-  gid_t fsgid = 0;
+  uid_t ruid = 0, euid = 0, fsuid = 0;
+  gid_t rgid = 0, egid = 0, fsgid = 0;
   std::vector<gid_t> groups;  // supplementary groups
-  uint64_t cap_eff = 0;       // effective capabilities
+  // Effective capabilities, in the reader's user namespace: 0 when the
+  // thread is in another one (its capabilities mean nothing here).
+  uint64_t cap_eff = 0;
   mode_t umask = 022;
 };
 Result<Creds> ReadCreds(pid_t tid);

@@ -35,25 +35,30 @@ SelfIdentity ReadSelfIdentity() {
   return s;
 }
 
-AsCaller::AsCaller(const SelfIdentity& self, const kernel::Creds& caller, bool umask) : self_(self) {
+AsCaller::AsCaller(const SelfIdentity& self, const kernel::Creds& caller, Act act) : self_(self) {
   if (self.root) {
-    // Groups first (setgroups needs CAP_SETGID, which the fsuid change
-    // below keeps: only file system capabilities go with it), then the ids,
-    // then exactly the caller's effective capabilities.
+    // Groups and gids first (they need CAP_SETGID, which the uid change
+    // below drops from the effective set), then the uids, then exactly the
+    // caller's effective capabilities. The saved ids stay 0, so the thread
+    // can come back.
     if (caller.groups != self.groups) {
       groups_ = syscall(SYS_setgroups, caller.groups.size(), caller.groups.data()) == 0;
     }
-    if (caller.fsuid != self.fsuid || caller.fsgid != self.fsgid) {
+    if (act.full_ids) {
+      syscall(SYS_setresgid, caller.rgid, caller.egid, -1);
+      syscall(SYS_setresuid, caller.ruid, caller.euid, -1);
+      full_ = true;
+    } else if (caller.fsuid != self.fsuid || caller.fsgid != self.fsgid) {
       syscall(SYS_setfsgid, caller.fsgid);
       syscall(SYS_setfsuid, caller.fsuid);
       ids_ = true;
     }
-    if (caller.cap_eff != self.cap_eff || ids_) {
+    if (caller.cap_eff != self.cap_eff || ids_ || full_) {
       SetEffective(caller.cap_eff);
       caps_ = true;
     }
   }
-  if (umask) {
+  if (act.umask) {
     old_umask_ = ::umask(caller.umask);
     umask_ = true;
   }
@@ -61,13 +66,19 @@ AsCaller::AsCaller(const SelfIdentity& self, const kernel::Creds& caller, bool u
 
 AsCaller::~AsCaller() {
   if (umask_) ::umask(old_umask_);
-  // The capabilities back first: setfsuid and setgroups need them.
+  // The capabilities back first: setresuid, setfsuid and setgroups need them.
   if (caps_) SetEffective(self_.cap_eff);
+  if (full_) {
+    syscall(SYS_setresuid, 0, 0, -1);
+    syscall(SYS_setresgid, 0, 0, -1);
+  }
   if (ids_) {
     syscall(SYS_setfsuid, self_.fsuid);
     syscall(SYS_setfsgid, self_.fsgid);
-    if (caps_) SetEffective(self_.cap_eff);  // the fsuid change dropped file system capabilities
   }
+  // An id change from 0 dropped capabilities that coming back to 0 may not
+  // restore exactly: set them once more.
+  if (caps_ && (full_ || ids_)) SetEffective(self_.cap_eff);
   if (groups_) syscall(SYS_setgroups, self_.groups.size(), self_.groups.data());
 }
 

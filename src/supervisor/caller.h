@@ -27,28 +27,35 @@ struct SelfIdentity {
 };
 SelfIdentity ReadSelfIdentity();
 
+// What of the caller's identity an operation needs.
+struct Act {
+  bool umask = false;     // its umask (calls that create files)
+  bool full_ids = false;  // its real and effective ids, not just the file
+                          // system ones: calls on other processes, and
+                          // sockets (a peer sees the connecting thread's)
+};
+
 // Takes the caller's identity on this thread; gives it back when
-// destroyed. `umask`: apply the caller's umask too (for calls that create).
-// An unprivileged supervisor cannot (and need not) change ids, groups or
-// capabilities: its sandboxed processes have its uid and cannot gain
-// privileges (no_new_privs).
+// destroyed. An unprivileged supervisor cannot (and need not) change ids,
+// groups or capabilities: its sandboxed processes have its uid and cannot
+// gain privileges (no_new_privs); it applies the umask only.
 class AsCaller {
  public:
-  AsCaller(const SelfIdentity& self, const kernel::Creds& caller, bool umask);
+  AsCaller(const SelfIdentity& self, const kernel::Creds& caller, Act act);
   ~AsCaller();
   AsCaller(const AsCaller&) = delete;
   AsCaller& operator=(const AsCaller&) = delete;
 
  private:
   const SelfIdentity& self_;
-  bool ids_ = false, groups_ = false, caps_ = false, umask_ = false;
+  bool ids_ = false, full_ = false, groups_ = false, caps_ = false, umask_ = false;
   mode_t old_umask_ = 0;
 };
 
 // Runs fn() as the caller.
 template <class Fn>
-auto WithCaller(const SelfIdentity& self, const kernel::Creds& caller, bool umask, Fn fn) {
-  AsCaller as(self, caller, umask);
+auto WithCaller(const SelfIdentity& self, const kernel::Creds& caller, Act act, Fn fn) {
+  AsCaller as(self, caller, act);
   return fn();
 }
 

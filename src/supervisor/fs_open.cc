@@ -55,7 +55,7 @@ Verdict EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mo
   };
   // Opening a device may wait on the hardware (a tty's carrier, a tape).
   if (target.type == S_IFCHR || target.type == S_IFBLK) c.MayBlock();
-  auto fd = cr ? WithCaller(c.env.self, *cr, creates, do_open) : do_open();
+  auto fd = cr ? WithCaller(c.env.self, *cr, Act{.umask = creates}, do_open) : do_open();
   if (!fd) return Verdict::Error(fd.error().sys_errno ? fd.error().sys_errno : EIO);
   return Verdict::Fd(std::move(*fd), (flags & O_CLOEXEC) != 0);
 }

@@ -107,7 +107,7 @@ long WithAddress(Call& c, const Target& t, bool creates, const std::function<lon
       long rc = op(sa, len);
       return rc < 0 ? -errno : rc;
     };
-    return cr ? WithCaller(c.env.self, *cr, creates, call) : call();
+    return cr ? WithCaller(c.env.self, *cr, Act{.umask = creates, .full_ids = true}, call) : call();
   };
   if (t.unix_name.empty()) return run(reinterpret_cast<const sockaddr*>(t.raw.data()), static_cast<socklen_t>(t.raw.size()));
   auto parent = OpenResolved(t.root->fd.get(), t.unix_parent, O_PATH | O_DIRECTORY, 0);

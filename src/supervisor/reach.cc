@@ -1,29 +1,39 @@
 // Membership: the supervisor is a child subreaper and forks only the
 // eldest, so the sandbox is exactly the set of its descendants; a process
-// is inside when its chain of parents reaches the supervisor. The check and
-// the kernel's own action are two steps: a target that dies in between may
-// have its pid reused (docs/SECURITY.md, "Signals and other processes").
-// Where Landlock scopes signals (Linux 6.12) none of this runs for them.
+// is inside when its chain of parents reaches the supervisor.
+//
+// A call naming one process is checked and then answered CONTINUE: its
+// arguments are registers. The target may die and its pid be reused in
+// between (docs/SECURITY.md says what that can reach); it can never become
+// a thread of the supervisor, whose threads all exist before the command
+// runs. A call naming a group, every process, or a descriptor is performed
+// here instead, member by member, on a thread that has taken the caller's
+// identity (caller.h): the kernel checks each permission as it would have
+// for the caller, and group membership cannot change under a CONTINUE.
+// Where Landlock scopes signals (Linux 6.12) signals never come here.
 #include "supervisor/reach.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstring>
+#include <functional>
 
 #include "kernel/proc.h"
+#include "supervisor/caller.h"
 #include "util/strings.h"
 
 namespace syd::supervisor {
 namespace {
 
-constexpr int kCapKill = 5;
 constexpr unsigned kPidfdSignalProcessGroup = 1u << 2;  // PIDFD_SIGNAL_PROCESS_GROUP (6.9)
+constexpr int kIoprioWhoProcess = 1;
 
 pid_t Self() {
   static const pid_t self = getpid();
@@ -54,8 +64,9 @@ bool InSandbox(pid_t pid) {
   return false;
 }
 
-// Whether the caller names processes in another pid namespace than ours:
-// then it cannot name the supervisor at all (docs/SECURITY.md).
+// Whether the caller names processes in another pid namespace than ours.
+// It can only be a descendant of ours (setns(2) enters no ancestor), where
+// the supervisor has no pid; but a process group is shared across them.
 bool ForeignPidNamespace(pid_t tid) {
   struct stat mine, theirs;
   if (stat("/proc/self/ns/pid", &mine) != 0) return false;
@@ -63,140 +74,150 @@ bool ForeignPidNamespace(pid_t tid) {
   return mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev;
 }
 
+// A single target named by pid (0: the caller itself, always fine).
 int CheckTarget(pid_t target, bool inside_only) {
-  if (target <= 0 || !Exists(target)) return 0;  // the kernel answers ESRCH/EINVAL itself
+  if (target == 0) return 0;
+  if (target < 0 || !Exists(target)) return ESRCH;  // answered here: a pid that does not exist yet may later
   if (IsSupervisorThread(target)) return EPERM;
   if (inside_only && !InSandbox(target)) return EPERM;
   return 0;
 }
 
-int CheckGroup(pid_t pgrp, bool inside_only) {
+// Every member of group `pgrp` (0: every process but init and `caller`,
+// as kill(-1)) that the caller may reach.
+std::vector<pid_t> Members(pid_t pgrp, pid_t caller, bool inside_only) {
+  std::vector<pid_t> out;
   DIR* d = opendir("/proc");
-  if (!d) return EPERM;
-  int err = 0;
-  while (dirent* e = readdir(d)) {
-    auto pid = ParseInt(e->d_name);
-    if (!pid || kernel::GroupOf(static_cast<pid_t>(*pid)) != pgrp) continue;
-    if (int r = CheckTarget(static_cast<pid_t>(*pid), inside_only)) {
-      err = r;
-      break;
-    }
-  }
-  closedir(d);
-  return err;
-}
-
-// kill(2)'s permission rule: the sender's real or effective uid is the
-// target's real or saved uid, or the sender has CAP_KILL; SIGCONT goes to
-// any process of the sender's session.
-bool MaySignal(pid_t sender, pid_t target, int sig) {
-  auto s = kernel::ReadStatus(sender);
-  auto t = kernel::ReadStatus(target);
-  if (!s || !t) return false;
-  if (s->cap_eff & (1ull << kCapKill)) return true;
-  for (uid_t su : {s->uid[0], s->uid[1]})
-    for (uid_t tu : {t->uid[0], t->uid[2]})
-      if (su == tu) return true;
-  return sig == SIGCONT && getsid(sender) == getsid(target);
-}
-
-// A signal to every process of group `pgrp` (0: every process but init and
-// the caller, as kill(-1)) that the caller may reach, sent by the
-// supervisor through a pidfd of each. Membership is checked again after
-// the pidfd is opened, so a pid reused meanwhile is not hit.
-Verdict SignalGroup(Call& c, pid_t pgrp, int sig, bool inside_only) {
-  if (sig < 0 || sig > SIGRTMAX) return Verdict::Error(EINVAL);
-  const pid_t caller = c.Tgid();
-  DIR* d = opendir("/proc");
-  if (!d) return Verdict::Error(EPERM);
-  bool any = false, sent = false;
-  int err = ESRCH;
-  auto member = [&](pid_t pid) {
-    if (pgrp > 0 ? kernel::GroupOf(pid) != pgrp : (pid <= 1 || pid == caller)) return false;
-    return !IsSupervisorThread(pid) && (!inside_only || InSandbox(pid));
-  };
+  if (!d) return out;
   while (dirent* e = readdir(d)) {
     auto n = ParseInt(e->d_name);
-    if (!n || !member(static_cast<pid_t>(*n))) continue;
+    if (!n) continue;
     const pid_t pid = static_cast<pid_t>(*n);
-    any = true;
-    if (!MaySignal(c.tid(), pid, sig)) {
-      err = EPERM;
-      continue;
-    }
-    auto pidfd = kernel::PidfdOpen(pid);
-    if (!pidfd || !member(pid)) continue;
-    if (syscall(SYS_pidfd_send_signal, pidfd->get(), sig, nullptr, 0) == 0) sent = true;
-    else err = errno;
+    if (pgrp > 0 ? kernel::GroupOf(pid) != pgrp : (pid <= 1 || pid == caller)) continue;
+    if (IsSupervisorThread(pid) || (inside_only && !InSandbox(pid))) continue;
+    out.push_back(pid);
   }
   closedir(d);
-  if (!c.tracee.Valid()) return Verdict::None();
-  // kill(-1) succeeds once it found anyone to try (kill(2) in the kernel
-  // counts EPERM as tried); a group kill, once one got the signal.
-  if (sent || (pgrp == 0 && any)) return Verdict::Value(0);
+  return out;
+}
+
+// Whether any member of the group is out of reach (for calls that only
+// register the group, like F_SETOWN, and cannot be performed here).
+bool GroupHasOutsider(pid_t pgrp, bool inside_only) {
+  DIR* d = opendir("/proc");
+  if (!d) return true;
+  bool outsider = false;
+  while (dirent* e = readdir(d)) {
+    auto n = ParseInt(e->d_name);
+    if (!n || kernel::GroupOf(static_cast<pid_t>(*n)) != pgrp) continue;
+    if (CheckTarget(static_cast<pid_t>(*n), inside_only) == EPERM) outsider = true;
+  }
+  closedir(d);
+  return outsider;
+}
+
+// Runs `op(pid)` for each member as the caller, each through a pidfd whose
+// process is checked again after opening it (a pid reused meanwhile is not
+// hit), and folds the results as the kernel does for a group: success once
+// one succeeded, else the last error, ESRCH when there was nobody.
+Verdict ForEachMember(Call& c, const std::vector<pid_t>& members, pid_t pgrp, bool inside_only,
+                      const std::function<long(int pidfd, pid_t pid)>& op, bool any_tried_succeeds) {
+  auto creds = kernel::ReadCreds(c.tid());
+  if (!creds || !c.tracee.Recheck()) return Verdict::None();
+  AsCaller as(c.env.self, *creds, Act{.full_ids = true});
+  bool done = false, tried = false;
+  int err = ESRCH;
+  for (pid_t pid : members) {
+    auto pidfd = kernel::PidfdOpen(pid);
+    if (!pidfd) continue;
+    if ((pgrp > 0 && kernel::GroupOf(pid) != pgrp) || IsSupervisorThread(pid) || (inside_only && !InSandbox(pid)))
+      continue;
+    tried = true;
+    if (op(pidfd->get(), pid) == 0) done = true;
+    else err = errno;
+  }
+  if (done || (any_tried_succeeds && tried)) return Verdict::Value(0);
   return Verdict::Error(err);
 }
 
-int CheckTargets(Call& c, const policy::ReachCall& rc);
+Verdict SignalMembers(Call& c, pid_t pgrp, int sig, bool inside_only) {
+  if (sig < 0 || sig > SIGRTMAX) return Verdict::Error(EINVAL);
+  // kill(-1) succeeds once it found anyone to try (the kernel counts EPERM
+  // as tried); a group kill, once one got the signal.
+  return ForEachMember(c, Members(pgrp, c.Tgid(), inside_only), pgrp, inside_only,
+                       [sig](int pidfd, pid_t) { return syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0); },
+                       pgrp == 0);
+}
+
+Verdict PrioritizeMembers(Call& c, const policy::ReachCall& rc, pid_t pgrp, bool inside_only) {
+  const uint64_t value = c.arg(2);
+  const bool io = rc.nr == __NR_ioprio_set;
+  return ForEachMember(c, Members(pgrp, 0, inside_only), pgrp, inside_only,
+                       [io, value](int, pid_t pid) -> long {
+                         return io ? syscall(SYS_ioprio_set, kIoprioWhoProcess, pid, value)
+                                   : setpriority(PRIO_PROCESS, static_cast<id_t>(pid), static_cast<int>(value));
+                       },
+                       false);
+}
 
 }  // namespace
 
 std::optional<Verdict> CheckReach(Call& c, const policy::ReachCall& rc) {
-  if (int e = CheckTargets(c, rc)) return Verdict::Error(e);
-  if (rc.target == policy::Target::kKill && static_cast<pid_t>(c.arg(rc.pid_arg) & 0xffffffffu) <= 0 &&
-      !ForeignPidNamespace(c.tid())) {
-    const pid_t pid = static_cast<pid_t>(c.arg(rc.pid_arg) & 0xffffffffu);
-    const int sig = static_cast<int>(c.arg(1) & 0xffffffffu);
-    const bool inside_only = c.policy().restrict_outside_signals;
-    if (pid == -1) return SignalGroup(c, 0, sig, inside_only);
-    return SignalGroup(c, pid == 0 ? kernel::GroupOf(c.tid()) : -pid, sig, inside_only);
-  }
-  return std::nullopt;
-}
-
-namespace {
-
-int CheckTargets(Call& c, const policy::ReachCall& rc) {
-  if (rc.when.arg >= 0 && ((c.arg(rc.when.arg) & 0xffffffffu) == rc.when.value) == rc.when.differs) return 0;
-  if (ForeignPidNamespace(c.tid())) return 0;
+  if (rc.when.arg >= 0 && ((c.arg(rc.when.arg) & 0xffffffffu) == rc.when.value) == rc.when.differs)
+    return std::nullopt;
   const bool inside_only = c.policy().restrict_outside_signals;
+  const bool foreign = ForeignPidNamespace(c.tid());
   const auto arg = [&](int8_t i) { return static_cast<pid_t>(c.arg(i) & 0xffffffffu); };
+  auto single = [&](pid_t pid) -> std::optional<Verdict> {
+    if (foreign) return std::nullopt;  // a pid of a namespace where the supervisor has none
+    if (int e = CheckTarget(pid, inside_only)) return Verdict::Error(e);
+    return std::nullopt;
+  };
+  // The caller's own process group, in our namespace.
+  auto own_group = [&] { return kernel::GroupOf(c.tid()); };
   switch (rc.target) {
     case policy::Target::kPid: {
-      if (int e = CheckTarget(arg(rc.pid_arg), inside_only)) return e;
-      return rc.pid_arg2 >= 0 ? CheckTarget(arg(rc.pid_arg2), inside_only) : 0;
+      if (auto v = single(arg(rc.pid_arg))) return v;
+      return rc.pid_arg2 >= 0 ? single(arg(rc.pid_arg2)) : std::nullopt;
     }
     case policy::Target::kKill: {
       const pid_t pid = arg(rc.pid_arg);
-      return pid > 0 ? CheckTarget(pid, inside_only) : 0;  // groups: SignalGroup
+      const int sig = static_cast<int>(c.arg(1) & 0xffffffffu);
+      if (pid > 0) return single(pid);
+      if (pid == -1) return foreign ? std::nullopt : std::optional(SignalMembers(c, 0, sig, inside_only));
+      if (pid < -1 && foreign) return Verdict::Error(EPERM);  // a group id of another namespace
+      return SignalMembers(c, pid == 0 ? own_group() : -pid, sig, inside_only);
+    }
+    case policy::Target::kOwner: {
+      const pid_t pid = arg(rc.pid_arg);
+      if (pid >= 0) return single(pid);
+      if (foreign || GroupHasOutsider(-pid, inside_only)) return Verdict::Error(EPERM);
+      return std::nullopt;
     }
     case policy::Target::kWhich: {
       const int which = static_cast<int>(c.arg(rc.which_arg));
       const pid_t who = arg(rc.pid_arg);
-      if (which == rc.which_process) return CheckTarget(who == 0 ? c.tid() : who, inside_only);
-      if (which == rc.which_group) return CheckGroup(who == 0 ? kernel::GroupOf(c.tid()) : who, inside_only);
+      if (which == rc.which_process) return single(who);
+      if (which == rc.which_group) {
+        if (who != 0 && foreign) return Verdict::Error(EPERM);
+        return PrioritizeMembers(c, rc, who == 0 ? own_group() : who, inside_only);
+      }
       if (which == rc.which_user) {
         // Every process of a user: outside ones always, the supervisor's
         // own when it is that user.
-        if (inside_only) return EPERM;
+        if (inside_only) return Verdict::Error(EPERM);
         auto st = kernel::ReadStatus(c.tid());
         const uid_t uid = who == 0 && st ? st->uid[0] : static_cast<uid_t>(who);
-        return uid == getuid() ? EPERM : 0;
+        if (uid == getuid()) return Verdict::Error(EPERM);
+        return std::nullopt;
       }
-      return 0;  // EINVAL from the kernel
-    }
-    case policy::Target::kOwner: {
-      const pid_t pid = arg(rc.pid_arg);
-      if (pid > 0) return CheckTarget(pid, inside_only);
-      return pid < 0 ? CheckGroup(-pid, inside_only) : 0;
+      return std::nullopt;  // EINVAL from the kernel
     }
     case policy::Target::kPidfd:
       break;
   }
-  return EPERM;
+  return Verdict::Error(EPERM);
 }
-
-}  // namespace
 
 namespace {
 
@@ -229,19 +250,21 @@ Verdict HandlePidfdSignal(Call& c) {
   const pid_t target = PidOfDescriptor(copy->get());
   if (target <= 0) return Verdict::Error(EBADF);
   const bool inside_only = c.policy().restrict_outside_signals;
+  const int sig = static_cast<int>(c.arg(1) & 0xffffffffu);
   const unsigned flags = static_cast<unsigned>(c.arg(3));
-  int err = flags & kPidfdSignalProcessGroup ? CheckGroup(kernel::GroupOf(target), inside_only)
-                                             : CheckTarget(target, inside_only);
-  if (!err && !MaySignal(c.tid(), target, static_cast<int>(c.arg(1)))) err = EPERM;
-  if (err) return Verdict::Error(err);
+  // PIDFD_SIGNAL_PROCESS_GROUP: the group whose id is the pidfd's pid.
+  if (flags & kPidfdSignalProcessGroup) return SignalMembers(c, target, sig, inside_only);
+  if (int e = CheckTarget(target, inside_only)) return Verdict::Error(e);
   siginfo_t info;
   siginfo_t* infop = nullptr;
   if (c.arg(2)) {
     if (!c.tracee.ReadMemory(c.arg(2), &info, sizeof info)) return Verdict::Error(EFAULT);
     infop = &info;
   }
-  if (!c.tracee.Valid()) return Verdict::None();
-  long r = syscall(SYS_pidfd_send_signal, copy->get(), static_cast<int>(c.arg(1)), infop, flags);
+  auto creds = kernel::ReadCreds(c.tid());
+  if (!creds || !c.tracee.Recheck()) return Verdict::None();
+  AsCaller as(c.env.self, *creds, Act{.full_ids = true});
+  long r = syscall(SYS_pidfd_send_signal, copy->get(), sig, infop, flags);
   return Verdict::Result(r < 0 ? -errno : r);
 }
 

@@ -211,10 +211,10 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   struct sigaction sa{};
   sa.sa_handler = NoopHandler;  // no SA_RESTART: RECV returns EINTR
   sigaction(kWakeSignal, &sa, nullptr);
-  // Workers are started on demand (a handler about to block hands the
-  // receiving role over); the bound only stops a runaway.
+  // All workers are started before the command runs (below); a handler
+  // about to block hands the receiving role to an idle one.
   const unsigned max_workers =
-      opts.workers ? opts.workers : std::max(64u, 4 * std::thread::hardware_concurrency());
+      opts.workers ? opts.workers : std::max(16u, 4 * std::thread::hardware_concurrency());
   WorkerPool pool(
       listener,
       [] {
@@ -237,7 +237,10 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
       max_workers);
   env.hand_off = [&pool] { pool.HandOff(); };
   env.hand_off_if_queued = [&pool] { pool.HandOffIfQueued(); };
-  pool.Start(1);
+  // Every worker now, before the command runs: a thread started later would
+  // take a new pid, which a call the sandbox had checked on that pid (as
+  // not one of ours) could then reach (docs/SECURITY.md).
+  pool.Start(max_workers - 1);
 
   int exec_err = 0;
   if (auto r = child->Release()) exec_err = *r;

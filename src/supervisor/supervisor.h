@@ -17,7 +17,7 @@ enum class LandlockUse { kOff, kBestEffort, kRequire };
 struct Options {
   LogFormat log_format = LogFormat::kJson;
   int log_fd = 2;
-  unsigned workers = 0;  // most worker threads; 0 = max(64, 4 x online CPUs)
+  unsigned workers = 0;  // worker threads, all started at once; 0 = max(16, 4 x online CPUs)
   bool lock = false;     // -l: magic locked from the start
   bool stats = false;    // --stats: one JSON line of counters at exit
   LandlockUse landlock = LandlockUse::kBestEffort;
