@@ -98,8 +98,11 @@ Guards LowerGuards(const policy::Policy& p, const LowerOptions& opts) {
       g.first[__NR_ioctl].push_back({{Eq(1, cmd)}, eperm});
   }
   if (p.restrict_terminal) {
-    for (uint32_t cmd : {uapi::kTiocsti, uapi::kTioclinux, uapi::kTioccons})
+    // Injecting input, the console, and hanging up the terminal (which
+    // sends SIGHUP to the session leader: the user's shell, outside).
+    for (uint32_t cmd : {uapi::kTiocsti, uapi::kTioclinux, uapi::kTioccons, uapi::kTiocvhangup})
       g.first[__NR_ioctl].push_back({{Eq(1, cmd)}, eperm});
+    g.forced[__NR_vhangup] = eperm;
   }
   if (p.restrict_namespaces) {
     g.first[__NR_unshare].push_back({{AnyBits(0, kCloneNamespaces | CLONE_NEWTIME)}, eperm});

@@ -42,5 +42,16 @@ inline constexpr unsigned kPidfdThread = 0x80;  // O_EXCL
 inline constexpr uint32_t kTiocsti = 0x5412;
 inline constexpr uint32_t kTioclinux = 0x541C;
 inline constexpr uint32_t kTioccons = 0x541D;
+inline constexpr uint32_t kTiocvhangup = 0x5437;
+
+// mount_setattr(2) (5.12).
+struct MountAttr {
+  uint64_t attr_set = 0;
+  uint64_t attr_clr = 0;
+  uint64_t propagation = 0;
+  uint64_t userns_fd = 0;
+};
+inline constexpr uint64_t kMountAttrRdonly = 0x1;
+inline constexpr unsigned kAtRecursive = 0x8000;
 
 }  // namespace syd::kernel::uapi

@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 
 #include "kernel/proc.h"
 #include "kernel/seccomp.h"
+#include "kernel/uapi.h"
 
 namespace syd::spawn {
 namespace {
@@ -90,8 +92,14 @@ Result<Child> Spawn(const SpawnRequest& req) {
     // the pid namespace) the copy of the mount table changes nothing.
     if (req.private_proc && unshare(CLONE_NEWNS) == 0 &&
         mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) == 0 &&
-        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, kHiddenProcOptions) == 0)
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, kHiddenProcOptions) == 0) {
       proc_state = 1;
+      // Root could move the supervisor into a frozen or starved cgroup: the
+      // cgroup file systems are read-only in here (where they are mounted).
+      kernel::uapi::MountAttr ro;
+      ro.attr_set = kernel::uapi::kMountAttrRdonly;
+      (void)syscall(__NR_mount_setattr, AT_FDCWD, "/sys/fs/cgroup", kernel::uapi::kAtRecursive, &ro, sizeof ro);
+    }
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ChildFail(errfd, kNoNewPrivs, errno);
     if (req.landlock) {
       if (int e = kernel::LandlockRestrictSelf(req.domain)) ChildFail(errfd, kLandlock, e);

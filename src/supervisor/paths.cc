@@ -87,6 +87,13 @@ Result<std::string> DirOf(Call& c, int dirfd, const ProcessTable::Root& root) {
 
 namespace {
 
+// /proc/PID/autogroup (or /proc/PID/task/TID/autogroup).
+bool IsAutogroup(std::string_view p) {
+  if (!StartsWith(p, "/proc/")) return false;
+  const size_t slash = p.rfind('/');
+  return p.substr(slash + 1) == "autogroup";
+}
+
 struct Resolution {
   bool ok = true;
   int err = 0;
@@ -222,6 +229,14 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
     a.seen = a.resolved.magic_link && a.fd_only ? a.resolved.path : InSupervisorView(*out.root, a.resolved.path);
     // The supervisor's /proc entries do not exist for the sandbox.
     if (NamesSupervisor(a.seen)) return Verdict::Error(ENOENT);
+    // A process's autogroup is its session's, which the supervisor and the
+    // user's other jobs share: its nice is not the sandbox's to change.
+    if (out.checked && out.cat == Category::kWrite && IsAutogroup(a.seen)) {
+      static const lang::Origin kBuiltin{"builtin:autogroup", 0};
+      policy::PathVerdict v;
+      v.rule = &kBuiltin;
+      if (auto verdict = Violate(c, out.cat, a.seen, false, v, EPERM)) return std::move(*verdict);
+    }
   }
   if (!out.checked) return out;
 

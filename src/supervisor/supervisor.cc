@@ -114,6 +114,10 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   // LANDLOCK_SCOPE_SIGNAL, signals (ABI 6); what it does not, user space
   // checks (reach.h).
   const int abi = opts.landlock == LandlockUse::kOff ? 0 : kernel::LandlockAbi();
+  if (opts.landlock == LandlockUse::kBestEffort && abi == 0)
+    fmt::print(stderr, "sydbox: note: Landlock is not available here: the sandbox's processes can reach "
+                       "processes outside that run as the same user (through /proc/PID/mem, say) unless "
+                       "write sandboxing refuses it (--landlock=off silences this)\n");
   if (opts.landlock == LandlockUse::kRequire && abi < 6) {
     fmt::print(stderr, "sydbox: --landlock=require: the kernel offers Landlock ABI {}, sydbox needs 6 "
                        "(signal scoping, Linux 6.12)\n", abi);
@@ -133,6 +137,13 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   std::vector<int> notified = bpf::NotifiedSyscalls(kp);
 
   prctl(PR_SET_CHILD_SUBREAPER, 1);
+  // A sandboxed process may read from or write to the terminal from a
+  // background group of its own making: the kernel would stop that group,
+  // sydbox included (SIGTTIN, SIGTTOU). sydbox never reads the terminal and
+  // its reports may go there whatever the foreground. (The command starts
+  // with default dispositions: spawn.cc resets them.)
+  signal(SIGTTIN, SIG_IGN);
+  signal(SIGTTOU, SIG_IGN);
   sigset_t handled, old_mask;
   sigemptyset(&handled);
   for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&handled, s);

@@ -82,6 +82,8 @@ const std::vector<Case>& Cases() {
        kEperm},
       {"ioctl TIOCLINUX", Sys(__NR_ioctl, 0, kernel::uapi::kTioclinux), kEperm, kEperm},
       {"ioctl TIOCCONS", Sys(__NR_ioctl, 0, kernel::uapi::kTioccons), kEperm, kEperm},
+      {"ioctl TIOCVHANGUP", Sys(__NR_ioctl, 0, kernel::uapi::kTiocvhangup), kEperm, kEperm},
+      {"vhangup", Sys(__NR_vhangup), kEperm, kEperm},
       {"ioctl TCGETS", Sys(__NR_ioctl, 0, TCGETS), kAllow, kAllow},
       {"unshare(CLONE_NEWUSER)", Sys(__NR_unshare, CLONE_NEWUSER), kEperm, kEperm},
       {"unshare(CLONE_NEWTIME)", Sys(__NR_unshare, 0x80), kEperm, kEperm},
