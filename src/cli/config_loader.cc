@@ -143,14 +143,17 @@ Result<policy::Policy> BuildPolicy(const std::vector<lang::Command>& cmds, std::
   policy::ApplyEnv env;
   env.services = SystemServices();
   env.warnings = &raw;
+  env.mistakes = &raw;
   auto p = policy::ApplyAll(policy::Policy{}, cmds, env);
   if (p) {
     // Lists for a category that is off decide nothing: say so.
     for (size_t c = 0; c < policy::kNumPathCategories; ++c) {
       auto cat = static_cast<policy::Category>(c);
-      if (!p->path_rules[c].empty() && p->mode(cat) == policy::Mode::kOff)
-        raw.push_back(fmt::format("{} entries for {} have no effect while core/sandbox/{} is off",
-                                  p->path_rules[c].size(), policy::CategoryName(cat), policy::CategoryName(cat)));
+      const size_t n = p->path_rules[c].size();
+      if (n && p->mode(cat) == policy::Mode::kOff)
+        raw.push_back(fmt::format("{} {} for {} {} no effect while core/sandbox/{} is off", n,
+                                  n == 1 ? "entry" : "entries", policy::CategoryName(cat), n == 1 ? "has" : "have",
+                                  policy::CategoryName(cat)));
     }
     if ((!p->net_rules[0].empty() || !p->net_rules[1].empty()) && p->mode(policy::Sandbox::kNetwork) == policy::Mode::kOff)
       raw.push_back("network entries have no effect while core/sandbox/network is off");
@@ -169,21 +172,47 @@ std::vector<std::string> OverlapWarnings(const policy::Policy& p) {
     while (s.size() > 1 && s.back() == '/') s.pop_back();
     return s;
   };
+  // Paths a pattern matches, to ask whether another covers them all.
+  auto probes = [&](const std::string& t) {
+    std::string s = sample(t);
+    std::vector<std::string> v = {s};
+    if (t.size() > s.size()) {
+      v.push_back(s + "/a");
+      v.push_back(s + "/a/b");
+    }
+    return v;
+  };
+  auto legacy = [](const lang::Origin& o) { return EndsWith(o.file, ".syd-1") || EndsWith(o.file, ".syd-2"); };
+  auto action = [](const policy::PathRule& r) { return r.action == policy::ListAction::kAllow ? "allow" : "deny"; };
   for (size_t c = 0; c < policy::kNumPathCategories; ++c) {
     const auto& rules = p.path_rules[c];
+    const std::string_view cat = policy::CategoryName(static_cast<policy::Category>(c));
     for (size_t i = 0; i < rules.size(); ++i) {
       for (size_t j = i + 1; j < rules.size(); ++j) {
         if (rules[i].action == rules[j].action) continue;
+        // A later entry that an earlier one covers entirely never decides:
+        // a mistake in any format (the exception should come first).
+        bool shadowed = true;
+        for (const std::string& probe : probes(rules[j].pattern.text()))
+          shadowed = shadowed && rules[i].pattern.Matches(probe, p.match);
+        if (shadowed) {
+          out.push_back(fmt::format("{} ({} {}) never decides for {}: {} ({} {}) comes first and matches everything "
+                                    "it does (the first match wins; put exceptions first)",
+                                    rules[j].origin.ToString(), action(rules[j]), rules[j].pattern.text(), cat,
+                                    rules[i].origin.ToString(), action(rules[i]), rules[i].pattern.text()));
+          continue;
+        }
+        // Legacy profiles were written for sydbox-1/2, which consulted the
+        // lists differently: any overlap there may now decide otherwise.
+        if (!legacy(rules[i].origin) && !legacy(rules[j].origin)) continue;
         bool overlap = rules[i].pattern.Matches(sample(rules[j].pattern.text()), p.match) ||
                        rules[j].pattern.Matches(sample(rules[i].pattern.text()), p.match);
         if (!overlap) continue;
         out.push_back(fmt::format(
             "{} ({} {}) and {} ({} {}) overlap for {}: the first match wins; sydbox-1/2 decided such pairs "
             "differently",
-            rules[i].origin.ToString(), rules[i].action == policy::ListAction::kAllow ? "allow" : "deny",
-            rules[i].pattern.text(), rules[j].origin.ToString(),
-            rules[j].action == policy::ListAction::kAllow ? "allow" : "deny", rules[j].pattern.text(),
-            policy::CategoryName(static_cast<policy::Category>(c))));
+            rules[i].origin.ToString(), action(rules[i]), rules[i].pattern.text(), rules[j].origin.ToString(),
+            action(rules[j]), rules[j].pattern.text(), cat));
       }
     }
   }

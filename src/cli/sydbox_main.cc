@@ -28,6 +28,13 @@ namespace {
 
 constexpr int kExitConfig = 2;
 
+bool NothingChecked(const policy::Policy& p) {
+  for (policy::Mode m : p.modes)
+    if (m != policy::Mode::kOff) return false;
+  return p.sys_rules.empty() && p.syscall_allowlist.empty() && p.syscall_denylist.empty() &&
+         p.exec_kill_if_match.empty() && p.exec_resume_if_match.empty() && p.exec_verify.empty();
+}
+
 void PrintWarnings(const std::vector<std::string>& warnings) {
   for (const auto& w : warnings) fmt::print(stderr, "sydbox: warning: {}\n", w);
 }
@@ -98,8 +105,9 @@ int CheckMain(int argc, char** argv) {
     policy::Policy p;
     policy::ApplyEnv env;
     env.services = SystemServices();
-    std::vector<std::string> warnings;
+    std::vector<std::string> warnings, mistakes;
     env.warnings = &warnings;
+    env.mistakes = &mistakes;
     bool ok = true;
     for (const auto& c : *cmds) {
       auto st = policy::Apply(p, c, env);
@@ -108,10 +116,13 @@ int CheckMain(int argc, char** argv) {
         ok = false;
       }
     }
+    // Valid but almost certainly wrong: a failure here, a warning at run time.
+    for (const auto& m : mistakes) fmt::print(stderr, "{}\n", m);
+    if (!mistakes.empty()) ok = false;
     for (const auto& w : OverlapWarnings(p)) fmt::print(stderr, "{}: warning: {}\n", f, w);
     for (const auto& w : warnings) fmt::print(stderr, "{}: warning: {}\n", f, w);
     if (!ok) rc = kExitConfig;
-    else fmt::print("{}: ok ({} commands)\n", f, cmds->size());
+    else fmt::print("{}: ok ({} command{})\n", f, cmds->size(), cmds->size() == 1 ? "" : "s");
   }
   return rc;
 }
@@ -239,6 +250,9 @@ int SydboxMain(int argc, char** argv) {
     return kExitConfig;
   }
   if (dry_run) policy->decision = policy::Decision::kCont;
+  if (NothingChecked(*policy))
+    warnings.push_back("no category is on and no sys/ rule is given: nothing the command does is checked "
+                       "(only sydbox's own restrictions apply); turn a category on, e.g. -m core/sandbox/write:deny");
   if (!dump_spec.empty()) warnings.push_back("--dump is parsed but not implemented yet: nothing is dumped");
   PrintWarnings(warnings);
 

@@ -85,13 +85,35 @@ bool IsLegacyTraceOption(std::string_view key) {
   return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
 }
 
+// Paths are matched absolute: a pattern that starts with anything but '/'
+// or '**' can never match one.
+Status NeedAbsolute(const Command& c) {
+  if (c.op == Op::kRemove || StartsWith(c.value, "/") || StartsWith(c.value, "**")) return {};
+  return Failf("'{}' is not an absolute pattern: paths are matched absolute, so it would never match "
+               "(start it with '/' or '**')",
+               Elide(c.value));
+}
+
+// Whether a pattern matches every path (as "/***", "/**" and "***" do).
+bool MatchesEverything(const Pattern& pat, const MatchOptions& m) {
+  for (const char* probe : {"/", "/etc/passwd", "/home/u/.ssh/id_ed25519", "/x/y/z/w", "/.hidden"})
+    if (!pat.Matches(probe, m)) return false;
+  return true;
+}
+
 Status ApplyList(Policy& p, const Command& c, const ApplyEnv& env, std::string_view kind,
                  std::string_view what) {
   SYD_TRY_STATUS(NeedListOp(c));
   const bool is_filter = kind == "filter";
   const ListAction action = kind == "denylist" ? ListAction::kDeny : ListAction::kAllow;
   if (auto cat = PathCategoryByName(what)) {
+    SYD_TRY_STATUS(NeedAbsolute(c));
     SYD_TRY(pat, Pattern::Compile(c.value));
+    if (env.mistakes && action == ListAction::kAllow && !is_filter && c.op != Op::kRemove &&
+        (*cat == Category::kWrite || *cat == Category::kExec) && MatchesEverything(pat, p.match))
+      env.mistakes->push_back(fmt::format("{}: {}+{} allows every {}{}", c.origin.ToString(), c.key, c.value,
+                                          what == "write" ? "write" : "exec",
+                                          c.value.size() <= 4 ? " (an empty variable before '/***'?)" : ""));
     size_t i = static_cast<size_t>(*cat);
     if (is_filter) {
       EditList(p.path_filters[i], c.op, PatternEntry{std::move(pat), c.origin},
@@ -131,6 +153,7 @@ Status ApplyList(Policy& p, const Command& c, const ApplyEnv& env, std::string_v
 Status ApplyExec(Policy& p, const Command& c) {
   SYD_TRY_STATUS(NeedListOp(c));
   if (c.key == "exec/kill_if_match" || c.key == "exec/resume_if_match") {
+    SYD_TRY_STATUS(NeedAbsolute(c));
     SYD_TRY(pat, Pattern::Compile(c.value));
     auto& list = c.key == "exec/kill_if_match" ? p.exec_kill_if_match : p.exec_resume_if_match;
     EditList(list, c.op, PatternEntry{std::move(pat), c.origin},
@@ -145,7 +168,10 @@ Status ApplyExec(Policy& p, const Command& c) {
     if (!std::isxdigit(static_cast<unsigned char>(ch))) return Failf("exec/verify: '{}' is not hex", hex);
     ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   }
-  SYD_TRY(pat, Pattern::Compile(c.value.substr(65)));
+  Command pattern_only = c;
+  pattern_only.value = c.value.substr(65);
+  SYD_TRY_STATUS(NeedAbsolute(pattern_only));
+  SYD_TRY(pat, Pattern::Compile(pattern_only.value));
   EditList(p.exec_verify, c.op, ExecVerify{hex, std::move(pat), c.origin},
            [](const ExecVerify& a, const ExecVerify& b) {
              return a.sha256_hex == b.sha256_hex && a.pattern.text() == b.pattern.text();

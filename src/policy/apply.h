@@ -13,6 +13,10 @@ namespace syd::policy {
 struct ApplyEnv {
   ServiceLookup services;               // for port names; may be empty
   std::vector<std::string>* warnings = nullptr;  // "parsed but not enforced" notes
+  // Commands that are valid but almost certainly wrong (an allowlist entry
+  // that allows every write, say), with their origin: sydbox warns,
+  // `sydbox check` fails.
+  std::vector<std::string>* mistakes = nullptr;
 };
 
 // Applies one command (set, append, prepend, remove). On error the policy

@@ -11,9 +11,6 @@ namespace {
 
 constexpr std::string_view kDirAndBelow = "/***";
 
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
 
 int Compare(std::string_view a, std::string_view b, CaseFold fold) {
   if (fold == CaseFold::kSensitive) return a.compare(b);

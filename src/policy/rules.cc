@@ -154,6 +154,12 @@ bool ArgIsInt(int nr, int arg) {
   return it != IntArgs().end() && (it->second & (1u << arg));
 }
 
+std::string SysRule::Shown() const {
+  std::string out = text;
+  if (size_t bar = out.find('|'); bar != std::string::npos) out[bar] = '+';
+  return out;
+}
+
 Result<SysRule> CompileRule(const lang::Command& cmd, const ServiceLookup& services) {
   SYD_TRY(rule, lang::ParseRule(cmd));
   SysRule r;

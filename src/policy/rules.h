@@ -40,7 +40,8 @@ struct SysCond {
 
 struct SysRule {
   lang::Rule rule;
-  std::string text;  // "ACTION<op>VALUE" without the op, for '-' equality
+  std::string text;  // "sys/ACTION|VALUE" (the operator left out), for '-' equality
+  std::string Shown() const;  // "sys/ACTION+VALUE", for messages
   lang::Origin origin;
   std::set<int> syscalls;
   std::vector<SysCond> conds;

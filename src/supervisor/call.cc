@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "policy/syscall_table.h"
 #include "supervisor/reach.h"
 
 namespace syd::supervisor {
@@ -62,7 +63,7 @@ void Report(Call& c, std::string_view category, const std::string& what, bool is
   Violation rep;
   rep.pid = c.tid();
   rep.tgid = c.Tgid();
-  rep.syscall = std::string(c.info.name);
+  rep.syscall = std::string(c.info.name.empty() ? policy::SyscallName(c.nr()) : c.info.name);
   rep.category = std::string(category);
   rep.path = what;
   rep.is_addr = is_addr;

@@ -71,14 +71,24 @@ class CallContext final : public policy::RuleContext {
 };
 
 // log / :log=FD|syslog: one JSON line per logged call.
-void LogCall(Call& c, const policy::SysRule& r, int64_t dest) {
+// What a logged call named, resolved: "path"/"path2" or "addr" fields.
+std::string NamedObjects(CallContext& ctx) {
+  std::string out;
+  std::vector<std::string> paths = ctx.Paths();
+  for (size_t i = 0; i < paths.size(); ++i)
+    out += fmt::format(",\"{}\":\"{}\"", i == 0 ? "path" : "path2", JsonEscape(paths[i]));
+  if (auto a = ctx.Address()) out += fmt::format(",\"addr\":\"{}\"", JsonEscape(a->ToString()));
+  return out;
+}
+
+void LogCall(Call& c, const policy::SysRule& r, int64_t dest, CallContext& ctx) {
   c.MayBlock();
   std::string name(policy::SyscallName(c.req.data.nr));
   std::string line = fmt::format(
       "{{\"event\":\"syscall\",\"pid\":{},\"tgid\":{},\"comm\":\"{}\",\"syscall\":\"{}\",\"nr\":{},"
-      "\"args\":[{},{},{},{},{},{}],\"rule\":\"{}\"}}\n",
+      "\"args\":[{},{},{},{},{},{}]{},\"rule\":\"{}\"}}\n",
       c.tid(), c.Tgid(), JsonEscape(kernel::ReadComm(c.tid())), name.empty() ? "?" : name, c.req.data.nr,
-      c.arg(0), c.arg(1), c.arg(2), c.arg(3), c.arg(4), c.arg(5), JsonEscape(r.origin.ToString()));
+      c.arg(0), c.arg(1), c.arg(2), c.arg(3), c.arg(4), c.arg(5), NamedObjects(ctx), JsonEscape(r.origin.ToString()));
   if (dest == -1) {
     syslog(LOG_INFO, "%s", line.c_str());
   } else if (dest >= 0) {
@@ -95,17 +105,19 @@ void SignalProcess(Call& c, int sig) { c.tracee.SignalProcess(sig); }
 // Carries out the deciding rule: a verdict, or nothing when category
 // sandboxing still has to run (allow: with its checks skipped; trace
 // without an outcome).
-std::optional<Verdict> ApplyRule(Call& c, const policy::SysRule& r) {
+std::optional<Verdict> ApplyRule(Call& c, const policy::SysRule& r, CallContext& ctx) {
   using K = lang::OptKind;
   if (r.restrictive) c.env.stats.denied.fetch_add(1, std::memory_order_relaxed);
-  if (const auto* lo = r.Option(K::kLog)) LogCall(c, r, lo->number);
+  if (const auto* lo = r.Option(K::kLog)) LogCall(c, r, lo->number, ctx);
   auto number = [&](K k, int64_t dflt) { const auto* o = r.Option(k); return o ? o->number : dflt; };
   switch (r.rule.action) {
     case lang::RuleAction::kKillProcess:
+      Report(c, "rule", std::string(policy::SyscallName(c.nr())), false, "kill", 0, r.origin.ToString());
       SignalProcess(c, SIGKILL);
       return Verdict::Error(EPERM);
     case lang::RuleAction::kKillThread:
       // A single thread cannot be killed from outside: the process goes.
+      Report(c, "rule", std::string(policy::SyscallName(c.nr())), false, "kill", 0, r.origin.ToString());
       c.tracee.SignalThread(SIGKILL);
       return Verdict::Error(EPERM);
     case lang::RuleAction::kFault:
@@ -160,10 +172,10 @@ std::optional<Verdict> RunRules(Call& c, const Intent& in) {
   if (!c.tracee.Recheck()) return Verdict::None();  // memory or /proc of the caller was read
   for (const policy::SysRule* lr : out.logged) {
     const auto* o = lr->Option(lang::OptKind::kLog);
-    LogCall(c, *lr, o ? o->number : -2);
+    LogCall(c, *lr, o ? o->number : -2, ctx);
   }
   if (ctx.resolve_errno()) return Verdict::Error(ctx.resolve_errno());
-  if (out.rule) return ApplyRule(c, *out.rule);
+  if (out.rule) return ApplyRule(c, *out.rule, ctx);
   return std::nullopt;
 }
 

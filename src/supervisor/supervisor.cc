@@ -99,6 +99,22 @@ void WipeEnvironment() {
   for (char* o : originals) explicit_bzero(o, strlen(o));
 }
 
+// The kernel kills with SIGSYS for a sys/ kill rule it decides alone, or
+// for a call of a foreign ABI: no report was written, so say which rules
+// could have done it.
+void SayWhatKillsWithSigsys(const std::string& command, pid_t pid, const policy::Policy& p) {
+  std::string rules;
+  for (const policy::SysRule& r : p.sys_rules) {
+    if (r.user_space || (r.rule.action != lang::RuleAction::kKillProcess &&
+                         r.rule.action != lang::RuleAction::kKillThread))
+      continue;
+    rules += fmt::format("{}{} ({})", rules.empty() ? "" : ", ", r.origin.ToString(), Elide(r.Shown()));
+  }
+  fmt::print(stderr, "sydbox: {} (pid {}) was killed by SIGSYS: {}\n", command, pid,
+             rules.empty() ? std::string("a call of a foreign ABI (int 0x80, x32), which the kernel kills")
+                           : "a kill rule the kernel decides: " + rules + " (or a call of a foreign ABI)");
+}
+
 int StatusToCode(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -297,6 +313,8 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   if (exec_err != 0) code = exec_err == ENOENT ? 127 : 126;
   const policy::Policy& final_policy = shared.Load()->policy();
   if (killall.load() && final_policy.exit_code != 0) code = final_policy.exit_code;
+  if (exec_err == 0 && WIFSIGNALED(eldest_status) && WTERMSIG(eldest_status) == SIGSYS)
+    SayWhatKillsWithSigsys(argv[0], eldest, final_policy);
   if (env.fifo_threads.load() > 0) {
     // A FIFO open whose caller is gone may still be blocked on a thread
     // that refers to this frame: leave without unwinding it.

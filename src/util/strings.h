@@ -10,6 +10,7 @@ namespace syd {
 
 std::string_view Trim(std::string_view s);
 bool StartsWith(std::string_view s, std::string_view prefix);
+bool EndsWith(std::string_view s, std::string_view suffix);
 std::vector<std::string_view> Split(std::string_view s, char sep);
 // Parses booleans as magic commands accept them: true/false/t/f/1/0.
 std::optional<bool> ParseBool(std::string_view s);
