@@ -35,6 +35,20 @@ bool NothingChecked(const policy::Policy& p) {
          p.exec_kill_if_match.empty() && p.exec_resume_if_match.empty() && p.exec_verify.empty();
 }
 
+// The words after a subcommand's options, as given. (CLI11 would read a
+// word written [a,b] as a list; patterns are written like that.) An
+// unknown option among them is an error.
+Result<std::vector<std::string>> Words(CLI::App& app, std::string_view what) {
+  app.allow_extras();
+  std::vector<std::string> words;
+  for (const std::string& w : app.remaining()) {
+    if (w.size() > 1 && w[0] == '-' && w != "--") return Failf("unknown option '{}' (see {} --help)", w, app.get_name());
+    if (w != "--") words.push_back(w);
+  }
+  if (words.empty() && !what.empty()) return Failf("give at least one {}", what);
+  return words;
+}
+
 void PrintWarnings(const std::vector<std::string>& warnings) {
   for (const auto& w : warnings) fmt::print(stderr, "sydbox: warning: {}\n", w);
 }
@@ -49,13 +63,20 @@ int MatchMain(int argc, char** argv) {
   app.add_flag("--no-case", no_case, "Match case-insensitively (core/match/case_sensitive:false)");
   app.add_flag("--prefix", prefix, "A pattern without wildcards also matches below it (core/match/no_wildcard:prefix)");
   app.add_option("PATTERN", pattern, "rsync-style wildmatch pattern")->required();
-  app.add_option("PATH", paths, "Paths to test")->required();
+  app.footer("PATH...: the paths to test (one or more)");
+  app.allow_extras();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitConfig;
   }
+  auto words = Words(app, "PATH");
+  if (!words) {
+    fmt::print(stderr, "sydbox match: {}\n", words.error().what);
+    return kExitConfig;
+  }
+  paths = std::move(*words);
   auto pat = policy::Pattern::Compile(pattern);
   if (!pat) {
     fmt::print(stderr, "sydbox match: {}\n", pat.error().what);
@@ -86,13 +107,20 @@ int MatchMain(int argc, char** argv) {
 int CheckMain(int argc, char** argv) {
   CLI::App app{"Parse and validate sydbox configuration files", "sydbox check"};
   std::vector<std::string> files;
-  app.add_option("CONFIG", files, "Config files or @PROFILE names")->required();
+  app.footer("CONFIG...: config files or @PROFILE names (one or more)");
+  app.allow_extras();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitConfig;
   }
+  auto words = Words(app, "CONFIG");
+  if (!words) {
+    fmt::print(stderr, "sydbox check: {}\n", words.error().what);
+    return kExitConfig;
+  }
+  files = std::move(*words);
   int rc = 0;
   for (const auto& f : files) {
     auto cmds = LoadPathspec(f);
@@ -133,13 +161,20 @@ int SyscallMain(int argc, char** argv) {
   std::vector<std::string> sets;
   bool classes = false;
   app.add_flag("--classes", classes, "List the class names a set may use");
-  app.add_option("SET", sets, "e.g. openat, 257, %file, /^open.*, %net,!bind");
+  app.footer("SET...: names, numbers and sets, e.g. openat, 257, %file, /^open.*, %net,!bind");
+  app.allow_extras();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitConfig;
   }
+  auto words = Words(app, "");
+  if (!words) {
+    fmt::print(stderr, "sydbox syscall: {}\n", words.error().what);
+    return kExitConfig;
+  }
+  sets = std::move(*words);
   if (classes) {
     for (const auto& c : policy::SyscallClasses()) fmt::print("{}\n", c);
     return 0;
@@ -183,9 +218,14 @@ int SydboxMain(int argc, char** argv) {
   bool lock = false, dry_run = false;
   std::string export_spec, dump_spec, log_format, log_file;
   int log_fd = -1;
-  app.add_option("-c,--config", configs, "Load a config file (@NAME: bundled profile); repeatable")->take_all();
-  app.add_option("-m,--magic", magics, "Apply a magic command; repeatable")->take_all();
-  app.add_option("-p,--profile", profiles, "Same as -c @NAME")->take_all();
+  // Each takes exactly one value per occurrence: the first word after
+  // them that is not an option starts COMMAND (sydbox -m X touch f runs
+  // touch f), as sydbox-1 and sydbox-2 did.
+  app.add_option("-c,--config", configs, "Load a config file (@NAME: bundled profile); repeatable")
+      ->take_all()
+      ->allow_extra_args(false);
+  app.add_option("-m,--magic", magics, "Apply a magic command; repeatable")->take_all()->allow_extra_args(false);
+  app.add_option("-p,--profile", profiles, "Same as -c @NAME")->take_all()->allow_extra_args(false);
   app.add_flag("-l,--lock", lock, "Lock runtime configuration once the sandbox starts");
   app.add_flag("--dry-run", dry_run, "Learning mode: report as usual but allow everything");
   bool stats = false;

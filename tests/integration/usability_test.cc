@@ -100,3 +100,31 @@ TEST(SilentMistakes, Plurals) {
 
 }  // namespace
 }  // namespace syd::test
+
+namespace syd::test {
+namespace {
+
+// Each option takes one value: COMMAND may follow without "--", as with
+// sydbox-1 and sydbox-2.
+TEST(CommandLine, CommandWithoutDoubleDash) {
+  TempDir d;
+  RunResult r = RunCmd({SydboxBin(), "-m", "core/sandbox/write:deny", "-m", "allowlist/write+" + d.path() + "/***",
+                        HelperBin(), "open-w", d / "f"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(Exists(d / "f"));
+  r = RunCmd({SydboxBin(), "-p", "paludis", "-c", "@noipv6", HelperBin(), "exit", "7"});
+  EXPECT_EQ(r.code, 7) << r.err;
+}
+
+// Words written [...] are patterns, not lists.
+TEST(CommandLine, BracketsAreNotLists) {
+  EXPECT_EQ(RunCmd({SydboxBin(), "match", "\\[ab]", "[ab]"}).code, 0);
+  EXPECT_EQ(RunCmd({SydboxBin(), "match", "[ab]", "a", "b"}).code, 0);
+  EXPECT_EQ(RunCmd({SydboxBin(), "match", "[ab]", "[ab]"}).code, 1);
+  RunResult none = RunCmd({SydboxBin(), "match", "/x"});
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.err.find("sydbox match: give at least one PATH"), std::string::npos) << none.err;
+}
+
+}  // namespace
+}  // namespace syd::test
