@@ -2,7 +2,10 @@
 // (Debian's /usr/src/googletest) with CMake and make -j2, as Exherbo's
 // package manager would, with the build tree allowlisted on the command
 // line and the build script adjusting the sandbox through pandora.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,6 +124,43 @@ TEST(Profiles, BundledProfilesLoadAndExpandVariables) {
   EXPECT_NE(unset.err.find("HOME is not set"), std::string::npos) << unset.err;
   RunResult v6 = Sydbox({"-p", "user", "-p", "noipv6", "--", HelperBin(), "net-connect", "tcp6", "::1", "9"});
   EXPECT_EQ(v6.code, EPERM) << v6.err;
+}
+
+// The esandbox verbs as Paludis's own esandbox sends them during a build:
+// stat("/dev/sydbox/whitelist/write+DIR") with a bare directory (legacy
+// list name, '+'), allow_net with an address, and pandora's allow_path with
+// a bare directory. Under @paludis a bare directory covers its tree, as in
+// sydbox-1's Paludis profile (a newcomer found writes below it refused).
+TEST(PackageBuild, EsandboxAsPaludisSendsIt) {
+  if (access("/usr/bin/make", X_OK) != 0) GTEST_SKIP() << "make is missing";
+  TempDir t;
+  int srv = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in in{};
+  in.sin_family = AF_INET;
+  in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(srv, reinterpret_cast<sockaddr*>(&in), sizeof in), 0);
+  listen(srv, 4);
+  socklen_t len = sizeof in;
+  getsockname(srv, reinterpret_cast<sockaddr*>(&in), &len);
+  const std::string port = std::to_string(ntohs(in.sin_port));
+  const std::string d = t / "d", e = t / "e";
+  WriteFile(t / "Makefile",
+            "all:\n"
+            "\ttest -e /dev/sydbox\n"
+            "\ttest -e '/dev/sydbox/whitelist/write+" + d + "'\n"
+            "\tmkdir -p " + d + "/sub/deeper && echo built > " + d + "/sub/deeper/out\n"
+            "\t" + PandoraBin() + " sandbox allow_path " + e + "\n"
+            "\tmkdir -p " + e + "/a/b && echo x > " + e + "/a/b/c\n"
+            "\ttest -e '/dev/sydbox/whitelist/network/connect+inet:127.0.0.1@" + port + "'\n"
+            "\t" + HelperBin() + " net-connect tcp4 127.0.0.1 " + port + "\n");
+  // The test directory is under /tmp, which @paludis allows: take that away
+  // so only what the build asks for is allowed.
+  RunResult r = Sydbox({"-p", "paludis", "-m", "allowlist/write-/tmp/***", "--", "make", "-s", "-C", t.path()});
+  close(srv);
+  EXPECT_EQ(r.code, 0) << r.out << r.err.substr(0, 4000);
+  EXPECT_EQ(ReadFile(d + "/sub/deeper/out"), "built\n");
+  EXPECT_TRUE(Exists(e + "/a/b/c"));
+  EXPECT_EQ(CountLines(r.err, "\"event\":\"violation\""), 0) << r.err.substr(0, 4000);
 }
 
 }  // namespace
