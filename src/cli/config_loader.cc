@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -22,10 +23,16 @@ constexpr int kMaxIncludeDepth = 16;
 
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(errno, "cannot read config", path);
+  if (!in) {
+    const int e = errno;
+    // `-c user` for `-c @user`.
+    for (const EmbeddedProfile& p : EmbeddedProfiles())
+      if (path == p.name) return Failf("cannot read config file '{}': {} (did you mean '@{}', the bundled profile?)", path, std::strerror(e), p.name);
+    return Failf("cannot read config file '{}': {}", path, std::strerror(e));
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
-  if (in.bad()) return Fail(errno, "cannot read config", path);
+  if (in.bad()) return Failf("cannot read config file '{}': {}", path, std::strerror(errno));
   return ss.str();
 }
 
@@ -122,8 +129,12 @@ Result<std::vector<lang::Command>> LoadPathspec(const std::string& spec) {
       }
     }
     std::string known;
-    for (const EmbeddedProfile& p : EmbeddedProfiles()) known += " @" + std::string(p.name);
-    return Failf("no bundled profile named '{}' (bundled:{})", name, known);
+    std::vector<std::string> names;
+    for (const EmbeddedProfile& p : EmbeddedProfiles()) {
+      known += " @" + std::string(p.name);
+      names.emplace_back(p.name);
+    }
+    return Failf("no bundled profile named '{}'{} (bundled:{})", name, DidYouMean(name, names), known);
   }
   SYD_TRY_STATUS(LoadFile(spec, 0, &stack, &out));
   return out;

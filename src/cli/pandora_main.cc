@@ -13,11 +13,17 @@
 #include <fmt/format.h>
 
 #include "pandora/esandbox.h"
+#include "util/strings.h"
+
+#ifndef SYD_VERSION
+#define SYD_VERSION "0"
+#endif
 
 namespace {
 
 constexpr const char* kUsage =
-    "usage: pandora sandbox COMMAND [ARG...]\n"
+    "Usage: pandora sandbox COMMAND [ARG...]\n"
+    "       pandora --version\n"
     "  check | enabled[_path|_exec|_net] | enable[...] | disable[...]\n"
     "  allow[_path|_exec|_net] ARG... | disallow[...] ARG... (_net: --connect for the connect list)\n"
     "  addfilter[...] ARG... | rmfilter[...] ARG... | lock | exec_lock | wait_eldest | wait_all\n"
@@ -26,7 +32,7 @@ constexpr const char* kUsage =
 int SandboxMain(const std::vector<std::string>& args) {
   auto req = syd::pandora::TranslateEsandbox(args);
   if (!req) {
-    fmt::print(stderr, "pandora: {}\n{}", req.error().what, kUsage);
+    fmt::print(stderr, "pandora sandbox: {}\n{}", req.error().what, kUsage);
     return 2;
   }
   struct stat st;
@@ -56,12 +62,18 @@ int main(int argc, char** argv) {
     fmt::print(args.empty() ? stderr : stdout, "{}", kUsage);
     return args.empty() ? 2 : 0;
   }
+  if (args[0] == "-V" || args[0] == "--version") {
+    fmt::print("pandora {}\n", SYD_VERSION);
+    return 0;
+  }
   if (args[0] == "sandbox") return SandboxMain(std::vector<std::string>(args.begin() + 1, args.end()));
   if (args[0] == "profile" || args[0] == "inspect" || args[0] == "box" || args[0] == "keygen" ||
       args[0] == "sign" || args[0] == "verify" || args[0] == "push" || args[0] == "pull") {
     fmt::print(stderr, "pandora: '{}' is not available in this version yet\n", args[0]);
     return 2;
   }
-  fmt::print(stderr, "pandora: unknown subcommand '{}'\n{}", args[0], kUsage);
+  const std::vector<std::string> subcommands = {"sandbox", "profile", "inspect", "box", "keygen",
+                                                "sign",    "verify",  "push",    "pull"};
+  fmt::print(stderr, "pandora: unknown subcommand '{}'{}\n{}", args[0], syd::DidYouMean(args[0], subcommands), kUsage);
   return 2;
 }

@@ -35,6 +35,32 @@ bool NothingChecked(const policy::Policy& p) {
          p.exec_kill_if_match.empty() && p.exec_resume_if_match.empty() && p.exec_verify.empty();
 }
 
+// CLI11 2.1 derives the usage line from the declared options, which
+// cannot say "COMMAND [ARG...]" or "PATH..."; each app states its own.
+class UsageFormatter : public CLI::Formatter {
+ public:
+  explicit UsageFormatter(std::string usage) : usage_(std::move(usage)) {}
+  std::string make_usage(const CLI::App*, std::string) const override { return "\nUsage: " + usage_ + "\n"; }
+
+ private:
+  std::string usage_;
+};
+
+void SetUsage(CLI::App& app, std::string usage) { app.formatter(std::make_shared<UsageFormatter>(std::move(usage))); }
+
+// "unknown option '--lok' (did you mean '--lock'? see sydbox --help)".
+std::string UnknownOption(const CLI::App& app, const std::string& word) {
+  std::vector<std::string> names;
+  for (const CLI::Option* o : app.get_options()) {
+    for (const std::string& n : o->get_lnames()) names.push_back("--" + n);
+    for (const std::string& n : o->get_snames()) names.push_back("-" + n);
+  }
+  const std::string flag = word.substr(0, word.find('='));
+  auto c = Closest(flag, names);
+  return fmt::format("unknown option '{}' ({}see {} --help)", word, c ? "did you mean '" + *c + "'? " : "",
+                     app.get_name());
+}
+
 // The words after a subcommand's options, as given. (CLI11 would read a
 // word written [a,b] as a list; patterns are written like that.) An
 // unknown option among them is an error.
@@ -42,7 +68,7 @@ Result<std::vector<std::string>> Words(CLI::App& app, std::string_view what) {
   app.allow_extras();
   std::vector<std::string> words;
   for (const std::string& w : app.remaining()) {
-    if (w.size() > 1 && w[0] == '-' && w != "--") return Failf("unknown option '{}' (see {} --help)", w, app.get_name());
+    if (w.size() > 1 && w[0] == '-' && w != "--") return Failf("{}", UnknownOption(app, w));
     if (w != "--") words.push_back(w);
   }
   if (words.empty() && !what.empty()) return Failf("give at least one {}", what);
@@ -56,6 +82,7 @@ void PrintWarnings(const std::vector<std::string>& warnings) {
 // sydbox match [--explain] [--no-case] [--prefix] PATTERN PATH...
 int MatchMain(int argc, char** argv) {
   CLI::App app{"Check whether paths match a sydbox pattern", "sydbox match"};
+  SetUsage(app, "sydbox match [OPTIONS] PATTERN PATH...");
   std::string pattern;
   std::vector<std::string> paths;
   bool explain = false, no_case = false, prefix = false;
@@ -106,6 +133,7 @@ int MatchMain(int argc, char** argv) {
 // sydbox check CONFIG...
 int CheckMain(int argc, char** argv) {
   CLI::App app{"Parse and validate sydbox configuration files", "sydbox check"};
+  SetUsage(app, "sydbox check CONFIG...");
   std::vector<std::string> files;
   app.footer("CONFIG...: config files or @PROFILE names (one or more)");
   app.allow_extras();
@@ -125,7 +153,7 @@ int CheckMain(int argc, char** argv) {
   for (const auto& f : files) {
     auto cmds = LoadPathspec(f);
     if (!cmds) {
-      fmt::print(stderr, "{}\n", cmds.error().what);
+      fmt::print(stderr, "sydbox check: {}\n", cmds.error().what);
       rc = kExitConfig;
       continue;
     }
@@ -140,15 +168,15 @@ int CheckMain(int argc, char** argv) {
     for (const auto& c : *cmds) {
       auto st = policy::Apply(p, c, env);
       if (!st) {
-        fmt::print(stderr, "{}\n", policy::FormatError(c.origin, st.error()));
+        fmt::print(stderr, "sydbox check: {}\n", policy::FormatError(c.origin, st.error()));
         ok = false;
       }
     }
     // Valid but almost certainly wrong: a failure here, a warning at run time.
-    for (const auto& m : mistakes) fmt::print(stderr, "{}\n", m);
+    for (const auto& m : mistakes) fmt::print(stderr, "sydbox check: {}\n", m);
     if (!mistakes.empty()) ok = false;
-    for (const auto& w : OverlapWarnings(p)) fmt::print(stderr, "{}: warning: {}\n", f, w);
-    for (const auto& w : warnings) fmt::print(stderr, "{}: warning: {}\n", f, w);
+    for (const auto& w : OverlapWarnings(p)) fmt::print(stderr, "sydbox check: {}: warning: {}\n", f, w);
+    for (const auto& w : warnings) fmt::print(stderr, "sydbox check: {}: warning: {}\n", f, w);
     if (!ok) rc = kExitConfig;
     else fmt::print("{}: ok ({} command{})\n", f, cmds->size(), cmds->size() == 1 ? "" : "s");
   }
@@ -158,6 +186,7 @@ int CheckMain(int argc, char** argv) {
 // sydbox syscall NAME|NUMBER|SET...: one "NUMBER NAME" line per member.
 int SyscallMain(int argc, char** argv) {
   CLI::App app{"Resolve system call names, numbers and sets (%class, /regex, !item, ?item)", "sydbox syscall"};
+  SetUsage(app, "sydbox syscall SET...");
   std::vector<std::string> sets;
   bool classes = false;
   app.add_flag("--classes", classes, "List the class names a set may use");
@@ -212,7 +241,8 @@ std::string VersionText() {
 }
 
 int SydboxMain(int argc, char** argv) {
-  CLI::App app{"sydbox: run a command under seccomp path sandboxing\n\nUsage: sydbox [OPTIONS] [--] COMMAND [ARG...]", "sydbox"};
+  CLI::App app{"sydbox: run a command under seccomp path sandboxing", "sydbox"};
+  SetUsage(app, "sydbox [OPTIONS] [--] COMMAND [ARG...]\n       sydbox match|check|syscall ...");
   app.set_version_flag("-V,--version", VersionText());
   std::vector<std::string> configs, magics, profiles;
   bool lock = false, dry_run = false;
@@ -256,7 +286,7 @@ int SydboxMain(int argc, char** argv) {
     command.erase(command.begin());
   } else if (!command.empty() && command[0].size() > 1 && command[0][0] == '-') {
     // CLI11 passes unknown options through with COMMAND; before "--" they are errors.
-    fmt::print(stderr, "sydbox: unknown option '{}' (see sydbox --help)\n", command[0]);
+    fmt::print(stderr, "sydbox: {}\n", UnknownOption(app, command[0]));
     return kExitConfig;
   }
 

@@ -36,6 +36,16 @@ Result<Command> ParseCommand(std::string_view text, Origin origin) {
   while (i < text.size() && IsKeyChar(text[i])) ++i;
   if (i == 0 || !(text[0] >= 'a' && text[0] <= 'z'))
     return Failf("expected SECTION/OPTION at the start of '{}'", text);
+  // "allowlist/write/tmp/***": the operator is missing before a path.
+  for (std::string_view list : {"allowlist/", "denylist/", "filter/", "whitelist/", "blacklist/"}) {
+    if (!StartsWith(text, list)) continue;
+    for (std::string_view what : {"network/bind", "network/connect", "read", "write", "exec", "stat", "syscall"}) {
+      const size_t n = list.size() + what.size();
+      if (text.substr(list.size(), what.size()) == what && text.size() > n && text[n] == '/')
+        return Failf("missing operator after '{}' (write '{}+{}' to append)", text.substr(0, n), text.substr(0, n),
+                     Elide(text.substr(n)));
+    }
+  }
   if (i == text.size()) {
     return Failf("'{}' has no operator (one of : ? + ^ - ! and a value)", text);
   }

@@ -37,11 +37,11 @@ bool SplitVerb(const std::string& word, const std::string& verb, Split* out) {
 }  // namespace
 
 Result<EsandboxRequest> TranslateEsandbox(const std::vector<std::string>& args) {
-  if (args.empty()) return Failf("esandbox: no command given");
+  if (args.empty()) return Failf("no command given");
   EsandboxRequest req;
   const std::string& w = args[0];
   auto no_args = [&]() -> Status {
-    if (args.size() != 1) return Failf("esandbox: {} takes no argument", w);
+    if (args.size() != 1) return Failf("{} takes no argument", w);
     return {};
   };
   if (w == "check") {
@@ -73,19 +73,24 @@ Result<EsandboxRequest> TranslateEsandbox(const std::vector<std::string>& args) 
   }
   const bool list_verb = SplitVerb(w, "allow", &s) || SplitVerb(w, "disallow", &s) ||
                          SplitVerb(w, "addfilter", &s) || SplitVerb(w, "rmfilter", &s);
-  if (!list_verb) return Failf("esandbox: unknown command '{}'", w);
+  if (!list_verb) {
+    std::vector<std::string> verbs = {"check", "lock", "exec_lock", "wait_eldest", "wait_all"};
+    for (const char* v : {"enabled", "enable", "disable", "allow", "disallow", "addfilter", "rmfilter"})
+      for (const char* suffix : {"", "_path", "_exec", "_net"}) verbs.push_back(std::string(v) + suffix);
+    return Failf("unknown command '{}'{}", w, DidYouMean(w, verbs));
+  }
   std::vector<std::string> values;
   bool connect = false;
   for (size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--connect" && s.cat == "network") connect = true;
     else values.push_back(args[i]);
   }
-  if (values.empty()) return Failf("esandbox: {} needs an argument", w);
+  if (values.empty()) return Failf("{} needs an argument", w);
   std::string list = s.cat == "network" ? (connect ? "network/connect" : "network/bind") : s.cat;
   const bool filter = s.verb == "addfilter" || s.verb == "rmfilter";
   const bool add = s.verb == "allow" || s.verb == "addfilter";
   for (const std::string& v : values) {
-    if (v.empty()) return Failf("esandbox: empty argument");
+    if (v.empty()) return Failf("empty argument");
     req.magic.push_back(fmt::format("{}/{}{}{}", filter ? "filter" : "allowlist", list, add ? '^' : '-', v));
   }
   return req;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "policy/syscall_table.h"
 #include "util/strings.h"
 
 namespace syd::policy {
@@ -28,6 +29,33 @@ std::optional<Sandbox> SandboxByName(std::string_view n) {
   if (n == "stat") return Sandbox::kStat;
   if (n == "network") return Sandbox::kNetwork;
   return std::nullopt;
+}
+
+// Every key Apply() knows, for "did you mean" on a typo.
+const std::vector<std::string>& KnownKeys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> k;
+    for (const char* sb : {"read", "write", "exec", "stat", "network"}) k.push_back(std::string("core/sandbox/") + sb);
+    for (const char* kind : {"allowlist", "denylist", "filter"})
+      for (const char* what : {"read", "write", "exec", "stat", "network/bind", "network/connect"})
+        k.push_back(std::string(kind) + "/" + what);
+    for (const char* o :
+         {"allowlist/syscall", "denylist/syscall", "exec/kill_if_match", "exec/resume_if_match", "exec/verify",
+          "core/match/case_sensitive", "core/match/no_wildcard", "core/allowlist/per_process_directories",
+          "core/allowlist/successful_bind", "core/allowlist/unsupported_socket_families",
+          "core/violation/decision", "core/violation/exit_code", "core/violation/raise_fail",
+          "core/violation/raise_safe", "core/trace/exit_wait_all", "core/trace/magic_lock",
+          "core/restrict/general", "core/restrict/identity_change", "core/restrict/io_control",
+          "core/restrict/memory_map", "core/restrict/shared_memory_writable", "core/restrict/outside_signals",
+          "core/restrict/terminal", "core/restrict/namespaces", "core/restrict/mounts"})
+      k.emplace_back(o);
+    return k;
+  }();
+  return keys;
+}
+
+Unexpected<Error> Unknown(std::string_view what, std::string_view key) {
+  return Failf("unknown {} '{}'{}", what, key, DidYouMean(key, KnownKeys()));
 }
 
 Result<Mode> ParseMode(std::string_view v) {
@@ -142,12 +170,17 @@ Status ApplyList(Policy& p, const Command& c, const ApplyEnv& env, std::string_v
   }
   if (what == "syscall" && !is_filter) {
     // A regex searched in each system call name (anchor it with ^...$).
-    SYD_TRY_STATUS(Regex::Compile(c.value, false));
+    SYD_TRY(re, Regex::Compile(c.value, false));
+    if (env.mistakes && c.op != Op::kRemove) {
+      bool any = false;
+      for (const SyscallEntry& e : SyscallTable()) any = any || re->Matches(e.name);
+      if (!any) env.mistakes->push_back(fmt::format("{}: {}+{} matches no system call", c.origin.ToString(), c.key, c.value));
+    }
     auto& list = action == ListAction::kAllow ? p.syscall_allowlist : p.syscall_denylist;
     EditList(list, c.op, c.value, [](const std::string& a, const std::string& b) { return a == b; });
     return {};
   }
-  return Failf("unknown list '{}'", c.key);
+  return Unknown("list", c.key);
 }
 
 Status ApplyExec(Policy& p, const Command& c) {
@@ -194,7 +227,7 @@ Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
   const std::string& v = c.value;
   if (StartsWith(k, "core/sandbox/")) {
     auto sb = SandboxByName(std::string_view(k).substr(13));
-    if (!sb) return Failf("unknown sandbox '{}'", k);
+    if (!sb) return Unknown("sandbox", k);
     SYD_TRY_STATUS(NeedSet(c));
     SYD_TRY(mode, ParseMode(v));
     p.modes[static_cast<size_t>(*sb)] = mode;
@@ -267,7 +300,7 @@ Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
     if (*restrict_flag) Warn(env, fmt::format("{} is parsed but not enforced yet", k));
     return {};
   }
-  return Failf("unknown option '{}'", k);
+  return Unknown("option", k);
 }
 
 }  // namespace
@@ -293,20 +326,20 @@ Status Apply(Policy& p, const Command& c, const ApplyEnv& env) {
   }
   if (StartsWith(key, "exec/")) {
     if (key != "exec/kill_if_match" && key != "exec/resume_if_match" && key != "exec/verify")
-      return Failf("unknown option '{}'", key);
+      return Unknown("option", key);
     SYD_TRY_STATUS(ApplyExec(p, c));
     if (key == "exec/verify") Warn(env, "exec/verify is parsed but not enforced yet");
     return {};
   }
   if (StartsWith(key, "core/")) return ApplyCore(p, c, env);
-  return Failf("unknown option '{}'", key);
+  return Unknown("option", key);
 }
 
 Result<bool> Query(const Policy& p, const Command& c) {
   const std::string_view key = c.key;
   if (StartsWith(key, "core/sandbox/")) {
     auto sb = SandboxByName(key.substr(13));
-    if (!sb) return Failf("unknown sandbox '{}'", key);
+    if (!sb) return Unknown("sandbox", key);
     return p.mode(*sb) != Mode::kOff;
   }
   if (key == "core/match/case_sensitive") return p.match.fold == CaseFold::kSensitive;

@@ -122,7 +122,11 @@ Result<std::set<int>> ResolveSyscallSet(std::string_view text) {
     } else {
       auto nr = SyscallNumber(item);
       if (nr) got.insert(*nr);
-      else if (!optional) return FailAt(static_cast<uint32_t>(col), fmt::format("unknown system call '{}'", item));
+      else if (!optional) {
+        std::vector<std::string> names;
+        for (const SyscallEntry& e : SyscallTable()) names.emplace_back(e.name);
+        return FailAt(static_cast<uint32_t>(col), fmt::format("unknown system call '{}'{}", item, DidYouMean(item, names)));
+      }
     }
     if (got.empty() && !optional && item[0] == '/')
       return FailAt(static_cast<uint32_t>(col), fmt::format("regex '{}' matches no system call", item));

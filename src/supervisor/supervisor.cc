@@ -272,7 +272,10 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   int exec_err = 0;
   if (auto r = child->Release()) exec_err = *r;
   if (exec_err != 0) {
-    fmt::print(stderr, "sydbox: {}: {}\n", argv[0], std::strerror(exec_err));
+    // execve says EACCES for a directory; say what a shell says.
+    struct stat st{};
+    const bool dir = exec_err == EACCES && argv[0].find('/') != std::string::npos && stat(argv[0].c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    fmt::print(stderr, "sydbox: {}: {}\n", argv[0], dir ? "Is a directory" : std::strerror(exec_err));
   }
 
   int eldest_status = 0;

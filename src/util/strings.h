@@ -19,6 +19,11 @@ std::optional<long long> ParseInt(std::string_view s);
 // `s` itself, or its first `max` bytes and "..." (for quoting input in
 // error messages: the input may be megabytes).
 std::string Elide(std::string_view s, size_t max = 80);
+// The candidate closest to `word` by edit distance, if it is close enough
+// to be what was meant (a typo: at most a third of the word's length).
+std::optional<std::string> Closest(std::string_view word, const std::vector<std::string>& candidates);
+// " (did you mean 'X'?)" or "".
+std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
 // Escapes a string for inclusion in a JSON string literal (without quotes).
 std::string JsonEscape(std::string_view s);
 

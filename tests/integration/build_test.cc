@@ -14,11 +14,6 @@
 namespace syd::test {
 namespace {
 
-std::string PandoraBin() {
-  if (const char* e = getenv("PANDORA_BIN")) return e;
-  return SYD_BIN_DIR "/pandora";
-}
-
 TEST(PackageBuild, GoogletestUnderPaludis) {
   if (access("/usr/src/googletest/CMakeLists.txt", R_OK) != 0)
     GTEST_SKIP() << "/usr/src/googletest is missing (Debian package googletest)";

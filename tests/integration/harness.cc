@@ -19,6 +19,11 @@ std::string SydboxBin() {
   return SYD_BIN_DIR "/sydbox";
 }
 
+std::string PandoraBin() {
+  if (const char* e = getenv("PANDORA_BIN")) return e;
+  return SYD_BIN_DIR "/pandora";
+}
+
 std::string HelperBin() {
   if (const char* e = getenv("SYD_TEST_HELPER")) return e;
   return Helper("syd-test-helper");

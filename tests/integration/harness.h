@@ -15,6 +15,8 @@ struct RunResult {
 };
 
 std::string SydboxBin();
+// PANDORA_BIN, else the build's pandora.
+std::string PandoraBin();
 std::string HelperBin();
 // Any helper program built in tests/ (syd-NAME): from $SYD_HELPER_DIR (the
 // copies of the uid 65534 run), else the build directory.

@@ -128,3 +128,99 @@ TEST(CommandLine, BracketsAreNotLists) {
 
 }  // namespace
 }  // namespace syd::test
+
+namespace syd::test {
+namespace {
+
+// Errors that teach (issue 11 item 8): each text as a user sees it.
+TEST(ErrorsThatTeach, DidYouMean) {
+  struct Case {
+    std::vector<std::string> argv;
+    std::string err;
+  };
+  const std::vector<Case> cases = {
+      {{SydboxBin(), "--lok", "/bin/true"}, "sydbox: unknown option '--lok' (did you mean '--lock'? see sydbox --help)\n"},
+      {{SydboxBin(), "--log-fromat=json", "/bin/true"},
+       "sydbox: unknown option '--log-fromat=json' (did you mean '--log-format'? see sydbox --help)\n"},
+      {{SydboxBin(), "match", "--explian", "a", "a"},
+       "sydbox match: unknown option '--explian' (did you mean '--explain'? see sydbox match --help)\n"},
+      {{SydboxBin(), "-m", "allowlist/wirte+/tmp", "/bin/true"},
+       "sydbox: -m:1: unknown list 'allowlist/wirte' (did you mean 'allowlist/write'?)\n"},
+      {{SydboxBin(), "-m", "core/sandbox/netwrk:deny", "/bin/true"},
+       "sydbox: -m:1: unknown sandbox 'core/sandbox/netwrk' (did you mean 'core/sandbox/network'?)\n"},
+      {{SydboxBin(), "-m", "core/restrict/mount:false", "/bin/true"},
+       "sydbox: -m:1: unknown option 'core/restrict/mount' (did you mean 'core/restrict/mounts'?)\n"},
+      {{SydboxBin(), "-c", "user", "/bin/true"},
+       "sydbox: cannot read config file 'user': No such file or directory (did you mean '@user', the bundled "
+       "profile?)\n"},
+      {{SydboxBin(), "-p", "usr", "/bin/true"},
+       "sydbox: no bundled profile named 'usr' (did you mean 'user'?) (bundled: @noipv6 @paludis @user)\n"},
+      {{SydboxBin(), "-m", "sys/fault+opnat", "/bin/true"},
+       "sydbox: -m:1:11: unknown system call 'opnat' (did you mean 'openat'?)\n"},
+      {{SydboxBin(), "syscall", "opnat"}, "sydbox syscall: opnat:1: unknown system call 'opnat' (did you mean 'openat'?)\n"},
+      {{PandoraBin(), "sandox"}, "pandora: unknown subcommand 'sandox' (did you mean 'sandbox'?)\n"},
+      {{PandoraBin(), "sandbox", "alow_path", "/x"},
+       "pandora sandbox: unknown command 'alow_path' (did you mean 'allow_path'?)\n"},
+  };
+  for (const Case& c : cases) {
+    RunResult r = RunCmd(c.argv);
+    EXPECT_EQ(r.code, 2) << c.argv[1];
+    EXPECT_EQ(r.err.substr(0, c.err.size()), c.err) << r.err;
+  }
+}
+
+TEST(ErrorsThatTeach, MissingOperatorIsPointedAt) {
+  RunResult r = RunCmd({SydboxBin(), "-m", "allowlist/write/tmp/***", "/bin/true"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err,
+            "sydbox: -m:1: missing operator after 'allowlist/write' (write 'allowlist/write+/tmp/***' to append)\n");
+}
+
+TEST(ErrorsThatTeach, CommandIsADirectory) {
+  TempDir d;
+  RunResult r = RunCmd({SydboxBin(), "-m", "core/sandbox/write:deny", "--", d.path()});
+  EXPECT_EQ(r.code, 126);
+  EXPECT_EQ(r.err, "sydbox: " + d.path() + ": Is a directory\n");
+  r = RunCmd({SydboxBin(), "-m", "core/sandbox/write:deny", "--", d / "missing"});
+  EXPECT_EQ(r.code, 127);
+  EXPECT_EQ(r.err, "sydbox: " + (d / "missing") + ": No such file or directory\n");
+}
+
+TEST(ErrorsThatTeach, OnePrefixOnEveryMessage) {
+  TempDir d;
+  WriteFile(d / "bad.syd-3", "core/sandbox/write:deny\nallowlist/write+/***\ncore/sandbox/wrte:deny\n");
+  RunResult r = RunCmd({SydboxBin(), "check", d / "bad.syd-3", d / "missing.syd-3"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "sydbox check: " + (d / "bad.syd-3") +
+                       ":3: unknown sandbox 'core/sandbox/wrte' (did you mean 'core/sandbox/write'?)\n"
+                       "sydbox check: " + (d / "bad.syd-3") + ":2: allowlist/write+/*** allows every write (an empty "
+                       "variable before '/***'?)\n"
+                       "sydbox check: cannot read config file '" + (d / "missing.syd-3") +
+                       "': No such file or directory\n");
+}
+
+TEST(ErrorsThatTeach, UsageOnceAndVersions) {
+  RunResult h = RunCmd({SydboxBin(), "--help"});
+  EXPECT_EQ(h.code, 0);
+  size_t first = h.out.find("Usage:");
+  ASSERT_NE(first, std::string::npos) << h.out;
+  EXPECT_EQ(h.out.find("Usage:", first + 1), std::string::npos) << h.out;
+  EXPECT_TRUE(Has(h.out, "Usage: sydbox [OPTIONS] [--] COMMAND [ARG...]\n")) << h.out;
+  RunResult v = RunCmd({PandoraBin(), "--version"});
+  EXPECT_EQ(v.code, 0);
+  EXPECT_EQ(v.out.rfind("pandora ", 0), 0u) << v.out;
+  RunResult sv = RunCmd({SydboxBin(), "--version"});
+  const std::string version = sv.out.substr(0, sv.out.find('\n')).substr(std::string("sydbox ").size());
+  EXPECT_EQ(v.out, "pandora " + version + "\n");
+}
+
+TEST(ErrorsThatTeach, AnAllowlistOfNoSystemCall) {
+  TempDir d;
+  WriteFile(d / "s.syd-3", "allowlist/syscall+^opnat$\n");
+  RunResult r = RunCmd({SydboxBin(), "check", d / "s.syd-3"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err, "sydbox check: " + (d / "s.syd-3") + ":1: allowlist/syscall+^opnat$ matches no system call\n");
+}
+
+}  // namespace
+}  // namespace syd::test
