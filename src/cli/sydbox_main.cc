@@ -257,9 +257,11 @@ int SydboxMain(int argc, char** argv) {
   app.add_option("-m,--magic", magics, "Apply a magic command; repeatable")->take_all()->allow_extra_args(false);
   app.add_option("-p,--profile", profiles, "Same as -c @NAME")->take_all()->allow_extra_args(false);
   app.add_flag("-l,--lock", lock, "Lock runtime configuration once the sandbox starts");
-  app.add_flag("--dry-run", dry_run, "Learning mode: report as usual but allow everything");
+  app.add_flag("--dry-run", dry_run,
+               "Learning mode: allow everything, report what would be denied and the magic command that would "
+               "allow it, and summarise at exit");
   bool stats = false;
-  app.add_flag("--stats", stats, "At exit, one JSON line on stderr: notifications, answers, latency p50/p99");
+  app.add_flag("--stats", stats, "At exit, counters on stderr (notifications, answers, latency p50/p99) in the log format");
   app.add_option("-e,--export", export_spec, "Write the seccomp program: bpf|pfc[:FILE]");
   app.add_option("-d,--dump", dump_spec, "Dump intercepted syscalls (fd:N|PATH|tmp)");
   app.add_option("--log-format", log_format, "json or human")->check(CLI::IsMember({"json", "human"}));
@@ -319,7 +321,6 @@ int SydboxMain(int argc, char** argv) {
     fmt::print(stderr, "sydbox: {}\n", policy.error().what);
     return kExitConfig;
   }
-  if (dry_run) policy->decision = policy::Decision::kCont;
   if (NothingChecked(*policy))
     warnings.push_back("no category is on and no sys/ rule is given: nothing the command does is checked "
                        "(only sydbox's own restrictions apply); turn a category on, e.g. -m core/sandbox/write:deny");
@@ -365,6 +366,7 @@ int SydboxMain(int argc, char** argv) {
   supervisor::Options opts;
   opts.lock = lock;
   opts.stats = stats;
+  opts.dry_run = dry_run;
   opts.landlock = landlock == "off"       ? supervisor::LandlockUse::kOff
                   : landlock == "require" ? supervisor::LandlockUse::kRequire
                                           : supervisor::LandlockUse::kBestEffort;

@@ -1,5 +1,7 @@
 #include "supervisor/call.h"
 
+#include "policy/suggest.h"
+
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -57,9 +59,8 @@ Verdict Proceed(Call& c) {
 
 void KillProcess(Call& c) { c.tracee.SignalProcess(SIGKILL); }
 
-void Report(Call& c, std::string_view category, const std::string& what, bool is_addr, const char* action, int err,
-            std::string rule) {
-  c.MayBlock();  // the log may be a pipe that is full
+Violation MakeViolation(Call& c, std::string_view category, const std::string& what, bool is_addr,
+                        const char* action, int err, std::string rule) {
   Violation rep;
   rep.pid = c.tid();
   rep.tgid = c.Tgid();
@@ -70,7 +71,13 @@ void Report(Call& c, std::string_view category, const std::string& what, bool is
   rep.action = action;
   rep.err = err;
   rep.rule = std::move(rule);
-  c.env.reporter->Report(rep);
+  return rep;
+}
+
+void Report(Call& c, std::string_view category, const std::string& what, bool is_addr, const char* action, int err,
+            std::string rule) {
+  c.MayBlock();  // the log may be a pipe that is full
+  c.env.reporter->Report(MakeViolation(c, category, what, is_addr, action, err, std::move(rule)));
 }
 
 std::optional<Verdict> Violate(Call& c, policy::Category cat, const std::string& what, bool is_addr,
@@ -83,12 +90,22 @@ std::optional<Verdict> Violate(Call& c, policy::Category cat, const std::string&
     case policy::Decision::kKillAll: action = "killall"; break;
     case policy::Decision::kCont: action = "cont"; break;
   }
-  if (p.decision != policy::Decision::kCont) c.env.stats.denied.fetch_add(1, std::memory_order_relaxed);
+  // --dry-run: report what would have been decided, and allow.
+  const bool dry = c.env.dry_run && p.decision != policy::Decision::kCont;
+  const policy::Decision decision = dry ? policy::Decision::kCont : p.decision;
+  if (decision != policy::Decision::kCont) c.env.stats.denied.fetch_add(1, std::memory_order_relaxed);
   if (!v.filtered) {
-    Report(c, policy::CategoryName(cat), what, is_addr, action, p.decision == policy::Decision::kDeny ? err : 0,
-           v.rule ? v.rule->ToString() : policy::DefaultRuleName(cat));
+    Violation rep = MakeViolation(c, policy::CategoryName(cat), what, is_addr, dry ? "cont" : action,
+                                  decision == policy::Decision::kDeny ? err : 0,
+                                  v.rule ? v.rule->ToString() : policy::DefaultRuleName(cat));
+    if (dry) {
+      rep.would = action;
+      rep.allow = policy::AllowingCommand(cat, what, v.rule != nullptr).value_or("");
+    }
+    c.MayBlock();  // the log may be a pipe that is full
+    c.env.reporter->Report(rep);
   }
-  switch (p.decision) {
+  switch (decision) {
     case policy::Decision::kDeny: return Verdict::Error(err);
     case policy::Decision::kKill: KillProcess(c); return Verdict::Error(err);
     case policy::Decision::kKillAll:

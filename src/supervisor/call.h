@@ -67,6 +67,9 @@ std::optional<Verdict> Violate(Call& c, policy::Category cat, const std::string&
                                const policy::PathVerdict& v, int err);
 
 // Writes one violation report for the current call.
+// The report of a call, before it is written (Report fills and writes it).
+Violation MakeViolation(Call& c, std::string_view category, const std::string& what, bool is_addr,
+                        const char* action, int err, std::string rule);
 void Report(Call& c, std::string_view category, const std::string& what, bool is_addr, const char* action,
             int err, std::string rule);
 

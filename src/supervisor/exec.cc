@@ -14,9 +14,17 @@ Verdict HandleExec(Call& c, const Intent& in) {
   if (!controls) return Verdict::Continue();
   const std::string& path = std::get<Checked>(r).args[0].seen;
   if (c.decider->ExecKill(path)) {
-    Report(c, "exec", path, false, "kill", 0, "exec/kill_if_match");
-    KillProcess(c);
-    return Verdict::Error(EPERM);
+    Violation rep = MakeViolation(c, "exec", path, false, c.env.dry_run ? "cont" : "kill", 0, "exec/kill_if_match");
+    if (c.env.dry_run) {
+      rep.would = "kill";
+      rep.allow = "exec/kill_if_match-PATTERN (the entry matching this path)";
+    }
+    c.MayBlock();
+    c.env.reporter->Report(rep);
+    if (!c.env.dry_run) {
+      KillProcess(c);
+      return Verdict::Error(EPERM);
+    }
   }
   if (c.decider->ExecResume(path)) c.env.procs->Update(c.Tgid(), [](ProcState& st) { st.resumed = true; });
   c.env.procs->OnExec(c.Tgid());

@@ -92,4 +92,13 @@ std::string Stats::Json() const {
       Percentile(0.99), workers.load());
 }
 
+std::string Stats::Human() const {
+  const uint64_t n = received.load();
+  return fmt::format(
+      "sydbox: stats: {} notification{} ({} continued, {} emulated, {} errors), {} denied; "
+      "latency p50 {} µs, p99 {} µs; {} workers",
+      n, n == 1 ? "" : "s", continued.load(), emulated.load(), errors.load(), denied.load(), Percentile(0.5),
+      Percentile(0.99), workers.load());
+}
+
 }  // namespace syd::supervisor

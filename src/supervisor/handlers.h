@@ -33,6 +33,7 @@ struct Stats {
   // The smallest latency (µs) at or below which `fraction` of calls were answered.
   uint64_t Percentile(double fraction) const;
   std::string Json() const;
+  std::string Human() const;  // "sydbox: stats: ..."
 };
 
 struct HandlerEnv {
@@ -41,6 +42,7 @@ struct HandlerEnv {
   ProcessTable* procs = nullptr;
   Reporter* reporter = nullptr;
   std::function<void()> kill_all;  // core/violation/decision:killall
+  bool dry_run = false;            // --dry-run: report what would be denied, allow it
   struct stat null_stat{};        // what a successful magic stat returns
   SelfIdentity self;  // the supervisor's own identity (caller.h)
   // FIFO opens run on threads of their own; Run() must not free this

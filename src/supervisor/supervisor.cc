@@ -225,6 +225,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   env.policy = &shared;
   env.procs = &procs;
   env.reporter = &reporter;
+  env.dry_run = opts.dry_run;
   env.self = ReadSelfIdentity();
   env.kill_all = [&killall] {
     killall.store(true);
@@ -311,7 +312,9 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   pool.Stop(kWakeSignal);
   env.stats.workers.store(pool.started());
 
-  if (opts.stats) fmt::print(stderr, "{}\n", env.stats.Json());
+  if (opts.dry_run) reporter.WriteDryRunSummary();
+  if (opts.stats)
+    fmt::print(stderr, "{}\n", opts.log_format == LogFormat::kJson ? env.stats.Json() : env.stats.Human());
   int code = StatusToCode(eldest_status);
   if (exec_err != 0) code = exec_err == ENOENT ? 127 : 126;
   const policy::Policy& final_policy = shared.Load()->policy();

@@ -19,7 +19,8 @@ struct Options {
   int log_fd = 2;
   unsigned workers = 0;  // worker threads, all started at once; 0 = max(16, 4 x online CPUs)
   bool lock = false;     // -l: magic locked from the start
-  bool stats = false;    // --stats: one JSON line of counters at exit
+  bool stats = false;    // --stats: counters at exit, in the log format
+  bool dry_run = false;  // --dry-run: report what would be denied, allow everything, summarise at exit
   LandlockUse landlock = LandlockUse::kBestEffort;
 };
 

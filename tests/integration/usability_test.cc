@@ -2,6 +2,8 @@
 // almost certainly mistakes are warned about (and fail `sydbox check`),
 // messages say what happened and name the rule, and sydbox's own profiles
 // are clean. Each message text is checked.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "harness.h"
@@ -220,6 +222,67 @@ TEST(ErrorsThatTeach, AnAllowlistOfNoSystemCall) {
   RunResult r = RunCmd({SydboxBin(), "check", d / "s.syd-3"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err, "sydbox check: " + (d / "s.syd-3") + ":1: allowlist/syscall+^opnat$ matches no system call\n");
+}
+
+}  // namespace
+}  // namespace syd::test
+
+namespace syd::test {
+namespace {
+
+// Learning mode (issue 11 item 6): each would-be denial names the magic
+// command that would allow it, and that command does.
+TEST(DryRun, ReportsWouldDenyAndTheCommandThatAllows) {
+  TempDir d;
+  const std::string odd = d / "we ir*d";
+  RunResult r = RunCmd({SydboxBin(), "--dry-run", "--log-format", "human", "-m", "core/sandbox/write:deny", "-m",
+                        "denylist/write+" + d.path() + "/no*", "--", HelperBin(), "open-w", odd});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(Exists(odd));  // allowed: it is a dry run
+  EXPECT_TRUE(Has(r.err, "sydbox: would deny write path " + odd + " (open) by ")) << r.err;
+  const std::string allow = "allowlist/write+" + d.path() + "/we ir\\*d";
+  EXPECT_TRUE(Has(r.err, "rule default:write; to allow: -m '" + allow + "'\n")) << r.err;
+  EXPECT_TRUE(Has(r.err, "sydbox: dry run: 1 access would have been denied\nsydbox:   write: 1 (" + odd + ")\n"))
+      << r.err;
+
+  // The suggested command allows it for real.
+  ASSERT_EQ(unlink(odd.c_str()), 0);
+  RunResult real = RunCmd({SydboxBin(), "-m", "core/sandbox/write:deny", "-m", allow, "--", HelperBin(), "open-w", odd});
+  EXPECT_EQ(real.code, 0) << real.err;
+  EXPECT_TRUE(Exists(odd));
+
+  // Denied by a list entry: the allowance must come first ('^').
+  RunResult e = RunCmd({SydboxBin(), "--dry-run", "--log-format", "json", "-m", "core/sandbox/write:deny", "-m",
+                        "denylist/write+" + d.path() + "/no*", "--", HelperBin(), "open-w", d / "no1"});
+  EXPECT_EQ(e.code, 0) << e.err;
+  EXPECT_TRUE(Has(e.err, "\"action\":\"cont\",\"errno\":null,\"rule\":\"-m:2\",\"would\":\"deny\",\"allow\":\"allowlist/write^" +
+                             d.path() + "/no1\"}")) << e.err;
+  EXPECT_TRUE(Has(e.err, "{\"event\":\"dry_run\",\"would_deny\":1,\"categories\":{\"write\":{\"count\":1,\"first\":[\"" +
+                             d.path() + "/no1\"]}}}\n")) << e.err;
+  RunResult real2 = RunCmd({SydboxBin(), "-m", "core/sandbox/write:deny", "-m", "denylist/write+" + d.path() + "/no*",
+                            "-m", "allowlist/write^" + d.path() + "/no2", "--", HelperBin(), "open-w", d / "no2"});
+  EXPECT_EQ(real2.code, 0) << real2.err;
+}
+
+TEST(DryRun, NetworkAndNothingDenied) {
+  RunResult r = RunCmd({SydboxBin(), "--dry-run", "--log-format", "human", "-m", "core/sandbox/network:deny", "--",
+                        HelperBin(), "net-connect", "tcp4", "127.0.0.1", "9"});
+  EXPECT_TRUE(Has(r.err, "to allow: -m allowlist/network/connect+inet:127.0.0.1@9\n")) << r.err;
+  RunResult none = RunCmd({SydboxBin(), "--dry-run", "--log-format", "human", "-m", "core/sandbox/write:deny", "--",
+                           "/bin/true"});
+  EXPECT_EQ(none.code, 0);
+  EXPECT_EQ(none.err, "sydbox: dry run: nothing would have been denied\n");
+}
+
+TEST(Stats, FollowTheLogFormat) {
+  RunResult h = RunCmd({SydboxBin(), "--stats", "--log-format", "human", "-m", "core/sandbox/write:deny", "--",
+                        "/bin/true"});
+  EXPECT_EQ(h.code, 0);
+  EXPECT_EQ(h.err.rfind("sydbox: stats: ", 0), 0u) << h.err;
+  EXPECT_FALSE(Has(h.err, "{")) << h.err;
+  RunResult j = RunCmd({SydboxBin(), "--stats", "--log-format", "json", "-m", "core/sandbox/write:deny", "--",
+                        "/bin/true"});
+  EXPECT_EQ(j.err.rfind("{\"event\":\"stats\",", 0), 0u) << j.err;
 }
 
 }  // namespace
