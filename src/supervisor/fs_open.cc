@@ -77,7 +77,7 @@ Verdict HandleOpen(Call& c, const Intent& in) {
     // sandboxed process: do it on a thread of its own so no worker waits.
     auto root = ck.root;
     const uint64_t flags = in.open_flags, mode = in.open_mode;
-    return RunDetached(c, [target, flags, mode, root](Call& cc) {
+    return RunBlocking(c, [target, flags, mode, root](Call& cc) {
       return EmulateOpen(cc, target, flags, mode, root->fd.get());
     });
   }

@@ -176,7 +176,7 @@ Verdict HandleConnect(Call& c) {
     });
     return Verdict::Result(r);
   };
-  if (IsBlocking(shared->get())) return RunDetached(c, body);
+  if (IsBlocking(shared->get())) return RunBlocking(c, body);
   return body(c);
 }
 
@@ -265,7 +265,7 @@ Verdict HandleSendto(Call& c) {
   if (!sock) return SocketError(sock.error());
   auto shared = std::make_shared<UniqueFd>(std::move(*sock));
   auto body = [m, shared, flags](Call& cc) { return Verdict::Result(SendOne(cc, shared->get(), *m, flags)); };
-  if (IsBlocking(shared->get()) && !(flags & MSG_DONTWAIT)) return RunDetached(c, body);
+  if (IsBlocking(shared->get()) && !(flags & MSG_DONTWAIT)) return RunBlocking(c, body);
   return body(c);
 }
 
@@ -312,7 +312,7 @@ Verdict HandleSendmsg(Call& c, bool multi) {
     }
     return Verdict::Value(sent);
   };
-  if (IsBlocking(shared->get()) && !(flags & MSG_DONTWAIT)) return RunDetached(c, body);
+  if (IsBlocking(shared->get()) && !(flags & MSG_DONTWAIT)) return RunBlocking(c, body);
   return body(c);
 }
 

@@ -37,6 +37,7 @@
 #include "supervisor/handlers.h"
 #include "supervisor/process_table.h"
 #include "supervisor/shared_policy.h"
+#include "supervisor/blocking.h"
 #include "supervisor/worker_pool.h"
 #include "util/strings.h"
 
@@ -228,6 +229,9 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
         env.stats.Record(static_cast<uint64_t>((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
       },
       max_workers);
+  // Calls that may block (blocking.h): interrupted with the same signal.
+  BlockingCalls blocking(listener, kWakeSignal, [] { unshare(CLONE_FS); });
+  env.blocking = &blocking;
   env.hand_off = [&pool] { pool.HandOff(); };
   env.hand_off_if_queued = [&pool] { pool.HandOffIfQueued(); };
   pool.Start(1);
@@ -269,6 +273,9 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   }
 
   pool.Stop(kWakeSignal);
+  // Every caller is gone: their blocked calls are cancelled. One stuck
+  // in the kernel beyond the grace period is left behind (below).
+  const bool blocking_ended = blocking.Stop(std::chrono::seconds(2));
   env.stats.workers.store(pool.started());
 
   if (opts.stats) fmt::print(stderr, "{}\n", env.stats.Json());
@@ -276,9 +283,9 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   if (exec_err != 0) code = exec_err == ENOENT ? 127 : 126;
   const policy::Policy& final_policy = shared.Load()->policy();
   if (killall.load() && final_policy.exit_code != 0) code = final_policy.exit_code;
-  if (env.fifo_threads.load() > 0) {
-    // A FIFO open whose caller is gone may still be blocked on a thread
-    // that refers to this frame: leave without unwinding it.
+  if (!blocking_ended) {
+    // A blocking call that would not end may still run on a thread that
+    // refers to this frame: leave without unwinding it.
     fflush(stdout);
     fflush(stderr);
     _exit(code);

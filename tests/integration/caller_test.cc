@@ -7,6 +7,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "harness.h"
@@ -84,6 +85,88 @@ TEST(AsCaller, GroupsAndCapabilitiesAreTheCallers) {
   r = Under(AllowWrite(d.path()), nocap);
   EXPECT_EQ(r.code, EACCES) << r.err;
   EXPECT_EQ(ReadFile(d / "ro"), "x");
+}
+
+}  // namespace
+}  // namespace syd::test
+
+// ---- Calls the supervisor performs for the caller (syd-caller) ----------
+
+namespace syd::test {
+namespace {
+
+const std::vector<std::string> kAllowAll = {"-m", "core/sandbox/read:allow",  "-m", "core/sandbox/write:allow",
+                                            "-m", "core/sandbox/exec:allow",  "-m", "core/sandbox/stat:allow",
+                                            "-m", "core/sandbox/network:allow"};
+
+std::string Caller() { return Helper("syd-caller"); }
+
+// The same command natively and under sydbox with every category on in
+// allow mode: every call below is performed by the supervisor.
+std::pair<RunResult, RunResult> Both(const std::vector<std::string>& cmd, const std::string& cwd = "") {
+  RunResult native = RunCmd(cmd, cwd);
+  RunResult sandboxed = Under(kAllowAll, cmd);
+  return {native, sandboxed};
+}
+
+std::string Fifo(const TempDir& d) {
+  std::string f = d / "fifo";
+  mkfifo(f.c_str(), 0666);
+  return f;
+}
+
+// A FIFO open blocks in the supervisor; the caller's SIGALRM interrupts it
+// as natively: EINTR without SA_RESTART, a restart with it (the handler
+// opens a reader, so the restarted open succeeds). It used to hang.
+TEST(Signals, BlockingFifoOpenIsInterrupted) {
+  TempDir d;
+  const std::string fifo = Fifo(d);
+  for (const char* mode : {"intr", "restart"}) {
+    auto [native, sandboxed] = Both({Caller(), "fifo-alarm", fifo, mode});
+    EXPECT_EQ(native.code, std::string(mode) == "intr" ? EINTR : 0) << native.out;
+    EXPECT_EQ(sandboxed.code, native.code) << mode << ": " << sandboxed.out << sandboxed.err;
+    EXPECT_EQ(sandboxed.out, native.out) << mode;
+  }
+}
+
+// The same for a blocking connect (a UNIX listener with a full backlog),
+// performed by the supervisor under network sandboxing.
+TEST(Signals, BlockingConnectIsInterrupted) {
+  TempDir d;
+  for (const char* mode : {"intr", "restart"}) {
+    auto [native, sandboxed] = Both({Caller(), "connect-alarm", d / (std::string(mode) + ".sock"), mode});
+    EXPECT_EQ(native.code, std::string(mode) == "intr" ? EINTR : 0) << native.out;
+    EXPECT_EQ(sandboxed.code, native.code) << mode << ": " << sandboxed.out << sandboxed.err;
+    EXPECT_EQ(sandboxed.out, native.out) << mode;
+  }
+}
+
+// SIGTERM to a caller blocked in a FIFO open: with the default action it
+// dies of it, with a handler the open fails with EINTR. It used to do
+// nothing at all.
+TEST(Signals, TermEndsOrInterruptsABlockedOpen) {
+  TempDir d;
+  const std::string fifo = Fifo(d);
+  for (const char* how : {"dfl", "catch"}) {
+    const std::string script = "\"$0\" fifo-block \"$1\" " + std::string(how) +
+                               " 2>/dev/null & p=$!; sleep 0.3; kill -TERM $p; wait $p; echo rc=$?";
+    auto [native, sandboxed] = Both({"/bin/sh", "-c", script, Caller(), fifo});
+    EXPECT_EQ(native.out, std::string(how) == "dfl" ? "rc=143\n" : "open EINTR handled=1\nrc=4\n");
+    EXPECT_EQ(sandboxed.out, native.out) << how << ": " << sandboxed.err;
+  }
+}
+
+// A caller killed while its open blocks in the supervisor: the call is
+// cancelled, sydbox exits at once.
+TEST(Signals, KilledCallerCancelsItsBlockedCall) {
+  TempDir d;
+  const std::string fifo = Fifo(d);
+  const auto t0 = std::chrono::steady_clock::now();
+  RunResult r = Under(kAllowAll, {"/bin/sh", "-c", "\"$0\" fifo-block \"$1\" 2>/dev/null & sleep 0.2; kill -9 $!; exit 3",
+                                  Caller(), fifo});
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_LT(took, std::chrono::seconds(2));
 }
 
 }  // namespace
