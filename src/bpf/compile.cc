@@ -63,6 +63,8 @@ SyscallChain LowerChecked(const policy::Policy& p, const policy::SyscallInfo& s,
                                                                           : SECCOMP_RET_USER_NOTIF;
         break;
       }
+      // O_PATH first: the kernel ignores the write flags beside it.
+      ch.rules.push_back({{ArgCond{static_cast<uint8_t>(s.flags_arg), true, CmpOp::kAnyBits, O_PATH}}, rd});
       ch.rules.push_back({{ArgCond{static_cast<uint8_t>(s.flags_arg), true, CmpOp::kAnyBits,
                                    policy::OpenWriteFlags()}},
                           wr});

@@ -138,10 +138,10 @@ static int opath2(const char* path) {
 }
 
 /* opath-race ALLOWED DENIED SECONDS: a thread flips the path buffer of
- * O_PATH opens between an allowed file and a file read sandboxing denies.
- * Every descriptor that names the denied file is then used every way an
- * O_PATH descriptor can be (reopened through /proc/self/fd, as a dirfd
- * of its directory, execveat): "read" counts what read its contents. */
+ * O_PATH opens between an allowed path and one read sandboxing denies.
+ * Every descriptor that names the denied object is then used to read it:
+ * a file reopened through /proc/self/fd, a directory as the dirfd of an
+ * open of its "secret"; "denied_reads" counts the reads that worked. */
 static char race_buf[4096];
 static const char* race_a;
 static const char* race_b;
@@ -173,7 +173,8 @@ static int opath_race(const char* allowed, const char* denied, int seconds) {
       ++got_denied;
       char via[64], data[64];
       snprintf(via, sizeof via, "/proc/self/fd/%d", fd);
-      int r = open(via, O_RDONLY | O_CLOEXEC);
+      /* A directory: as the dirfd of an open of "secret" in it. */
+      int r = S_ISDIR(st.st_mode) ? openat(fd, "secret", O_RDONLY | O_CLOEXEC) : open(via, O_RDONLY | O_CLOEXEC);
       if (r >= 0 && read(r, data, sizeof data) > 0) ++read_denied;
       if (r >= 0) close(r);
     }
@@ -205,9 +206,15 @@ static int in_pty(char** cmd) {
   int st;
   char buf[4096];
   fcntl(m, F_SETFL, O_NONBLOCK);
-  while (waitpid(p, &st, WNOHANG) == 0) {
+  int done = 0;
+  for (;;) {
     ssize_t n = read(m, buf, sizeof buf);
-    if (n > 0) (void)!write(2, buf, (size_t)n);
+    if (n > 0) {
+      (void)!write(2, buf, (size_t)n);
+      continue;
+    }
+    if (done) break;  /* drained after the exit */
+    if (waitpid(p, &st, WNOHANG) == p) done = 1;
     else usleep(5000);
   }
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);

@@ -171,3 +171,129 @@ TEST(Signals, KilledCallerCancelsItsBlockedCall) {
 
 }  // namespace
 }  // namespace syd::test
+
+namespace syd::test {
+namespace {
+
+std::vector<std::string> ReadDenyExcept(const std::string& allowed) {
+  std::vector<std::string> args = {"-m", "core/sandbox/read:deny", "-m", "allowlist/read+" + allowed + "/***"};
+  for (const std::string& a : SystemAllowlist("read")) args.push_back(a);
+  return args;
+}
+
+// O_PATH opens used to fail with EBADF (ADDFD cannot install them). An
+// allowed one now gives a working descriptor: fstat, a dirfd, its
+// /proc/self/fd link, reopening through it, fexecve.
+TEST(OPath, AllowedOpenGivesAWorkingDescriptor) {
+  TempDir d;
+  WriteFile(d / "f", "hi\n");
+  ASSERT_EQ(symlink("f", (d / "l").c_str()), 0);
+  for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
+           {Caller(), "opath", d.path(), "f"},
+           {Caller(), "opath-file", d / "f"},
+           {Caller(), "opath-nofollow", d / "l"},
+           {Caller(), "opath-exec", "/bin/true"}}) {
+    auto [native, sandboxed] = Both(cmd);
+    EXPECT_EQ(native.code, 0) << cmd[1] << ": " << native.out;
+    EXPECT_EQ(sandboxed.code, native.code) << cmd[1] << ": " << sandboxed.out << sandboxed.err;
+    EXPECT_EQ(sandboxed.out, native.out) << cmd[1];
+  }
+}
+
+// A denied one fails with the category's errno, reported.
+TEST(OPath, DeniedOpenFailsWithTheCategorysErrno) {
+  TempDir allowed, denied;
+  WriteFile(denied / "secret", "s");
+  std::vector<std::string> args = ReadDenyExcept(allowed.path());
+  args.insert(args.end(), {"--", Caller(), "opath-file", denied / "secret"});
+  RunResult r = Sydbox(args);
+  EXPECT_EQ(r.code, EPERM) << r.out << r.err;
+  EXPECT_EQ(CountLines(r.err, "\"category\":\"read\""), 1) << r.err;
+}
+
+// openat2 with O_PATH can be neither installed nor let through (its flags
+// are in memory): ENOSYS, as on a kernel without openat2 (callers fall
+// back to openat).
+TEST(OPath, Openat2WithOPathIsNotSupported) {
+  TempDir d;
+  RunResult r = Under(kAllowAll, {Caller(), "opath2", d.path()});
+  EXPECT_EQ(r.code, ENOSYS) << r.out << r.err;
+}
+
+// The decision, attacked: a thread flips the path of O_PATH opens between
+// an allowed and a denied file (or directory). Natively every descriptor
+// reads the denied object; under sydbox a raced open may return an O_PATH
+// descriptor of it (the kernel re-reads the path after CONTINUE), but no
+// use of that descriptor reads anything: each is checked on the path the
+// descriptor names.
+TEST(OPath, RacedDescriptorReadsNothing) {
+  TempDir allowed, denied;
+  WriteFile(allowed / "a", "a");
+  WriteFile(denied / "secret", "secret");
+  mkdir((allowed / "dir").c_str(), 0755);
+  WriteFile(allowed / "dir/secret", "a");
+  for (auto [a, b] : std::vector<std::pair<std::string, std::string>>{{allowed / "a", denied / "secret"},
+                                                                       {allowed / "dir", denied.path()}}) {
+    RunResult native = RunCmd({Caller(), "opath-race", a, b, "1"});
+    EXPECT_EQ(native.out.find("denied_reads=0"), std::string::npos) << "the attack must work natively: " << native.out;
+    std::vector<std::string> args = ReadDenyExcept(allowed.path());
+    args.insert(args.end(), {"-m", "filter/read+" + denied.path() + "/***", "--", Caller(), "opath-race", a, b, "2"});
+    RunResult r = Sydbox(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("denied_reads=0\n"), std::string::npos) << r.out;
+  }
+  EXPECT_EQ(ReadFile(denied / "secret"), "secret");
+}
+
+// /dev/tty is the opener's controlling terminal. A process after setsid()
+// has none: ENXIO natively; under sydbox it used to get sydbox's own
+// terminal (writing to the user's screen).
+TEST(Tty, AfterSetsidThereIsNoTerminal) {
+  RunResult native = RunCmd({Caller(), "in-pty", Caller(), "setsid-tty"});
+  EXPECT_EQ(native.code, ENXIO) << native.out;
+  std::vector<std::string> cmd = {Caller(), "in-pty", SydboxBin()};
+  cmd.insert(cmd.end(), kAllowAll.begin(), kAllowAll.end());
+  cmd.insert(cmd.end(), {"--", Caller(), "setsid-tty"});
+  RunResult r = RunCmd(cmd);
+  EXPECT_EQ(r.code, ENXIO) << r.out << r.err;
+  EXPECT_EQ(r.err.find("LEAKED"), std::string::npos) << r.err;
+}
+
+// A pty the sandboxed program makes and takes as its terminal: /dev/tty
+// is that pty (it used to be sydbox's terminal, or ENXIO where sydbox has
+// none), whether sydbox itself runs in a terminal or not.
+TEST(Tty, DevTtyIsTheCallersOwnTerminal) {
+  RunResult native = RunCmd({Caller(), "pty-tty", "sctty"});
+  ASSERT_EQ(native.out, "acquired=1 sctty=OK devtty=OK read=via-dev-tty\n");
+  RunResult r = Under(kAllowAll, {Caller(), "pty-tty", "sctty"});
+  EXPECT_EQ(r.out, "acquired=0 sctty=OK devtty=OK read=via-dev-tty\n") << r.err;
+  std::vector<std::string> cmd = {Caller(), "in-pty", SydboxBin()};
+  cmd.insert(cmd.end(), kAllowAll.begin(), kAllowAll.end());
+  cmd.insert(cmd.end(), {"--", Caller(), "pty-tty", "sctty"});
+  r = RunCmd(cmd);
+  EXPECT_EQ(r.out, "acquired=0 sctty=OK devtty=OK read=via-dev-tty\n") << r.err;
+  // And the terminal sydbox runs in is still the command's.
+  cmd = {Caller(), "in-pty", SydboxBin()};
+  cmd.insert(cmd.end(), kAllowAll.begin(), kAllowAll.end());
+  cmd.insert(cmd.end(), {"--", "/bin/sh", "-c", "echo to-the-terminal > /dev/tty"});
+  r = RunCmd(cmd);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("to-the-terminal"), std::string::npos) << r.err;
+}
+
+// The documented decision (docs/SECURITY.md, "The terminal"): an open
+// performed by the supervisor never makes the opened terminal the
+// caller's controlling terminal (a session leader without one would get
+// it natively); TIOCSCTTY, what login_tty(3), setsid -c, script and
+// terminal emulators call, works and then /dev/tty is that terminal.
+TEST(Tty, SessionLeaderTakesItsTerminalWithTiocsctty) {
+  RunResult native = RunCmd({Caller(), "pty-tty"});
+  ASSERT_EQ(native.out, "acquired=1 sctty=- devtty=OK read=via-dev-tty\n");
+  RunResult r = Under(kAllowAll, {Caller(), "pty-tty"});
+  EXPECT_EQ(r.out, "acquired=0 sctty=- devtty=ENXIO read=-\n") << r.err;
+  r = Under(kAllowAll, {Caller(), "pty-tty", "sctty"});
+  EXPECT_EQ(r.out, "acquired=0 sctty=OK devtty=OK read=via-dev-tty\n") << r.err;
+}
+
+}  // namespace
+}  // namespace syd::test
