@@ -79,6 +79,12 @@ SyscallChain LowerChecked(const policy::Policy& p, const policy::SyscallInfo& s,
       break;
     }
   }
+  if (s.nr == __NR_bind && p.mode(Category::kWrite) != Mode::kOff) {
+    // bind() of a UNIX socket path creates a file: a write of that path.
+    // The family is in memory, so every bind is seen where writes are
+    // checked (in bpf mode too: an inet bind must not fail).
+    ch.fallback = Stronger(ch.fallback, SECCOMP_RET_USER_NOTIF);
+  }
   if (s.nr == __NR_sendto && ch.fallback == SECCOMP_RET_USER_NOTIF) {
     // sendto without an address (a connected socket) has nothing to check;
     // the NULL is in a register, so the kernel decides it.

@@ -48,6 +48,9 @@ struct HandlerEnv {
   // Calls that may block run on this pool (blocking.h); Run() stops it
   // before this environment goes away.
   BlockingCalls* blocking = nullptr;
+  // The sandbox is in a Landlock domain, which refuses it every
+  // ptrace-checked access to processes outside (docs/SECURITY.md).
+  bool ptrace_scoped = false;
   // Called before work that may take long or block: if this thread is the
   // one receiving notifications, another worker takes over (worker_pool.h).
   std::function<void()> hand_off;

@@ -193,6 +193,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   env.procs = &procs;
   env.reporter = &reporter;
   env.self = ReadSelfIdentity();
+  env.ptrace_scoped = sreq.landlock;
   env.kill_all = [&killall] {
     killall.store(true);
     KillDescendants();

@@ -297,3 +297,89 @@ TEST(Tty, SessionLeaderTakesItsTerminalWithTiocsctty) {
 
 }  // namespace
 }  // namespace syd::test
+
+namespace syd::test {
+namespace {
+
+// A UNIX socket bound under network sandboxing used to be bound by its
+// bare name from its directory, so getsockname() said "a.sock" for
+// "/tmp/x/a.sock". Now the caller's address is the socket's, absolute,
+// relative with directories, or a bare name.
+TEST(UnixBind, GetsocknameIsTheAddressGiven) {
+  TempDir d;
+  mkdir((d / "sub").c_str(), 0777);
+  chmod(d.path().c_str(), 0777);
+  chmod((d / "sub").c_str(), 0777);
+  for (const std::string& form : {d / "abs", std::string("sub/rel"), std::string("bare")}) {
+    RunResult native = RunCmd({Caller(), "bind-name", form + ".n"}, d.path());
+    ASSERT_EQ(native.out, "name=" + form + ".n connect=OK\n");
+    std::vector<std::string> args = kAllowAll;
+    args.insert(args.end(), {"--", Caller(), "bind-name", form + ".s"});
+    RunResult r = Sydbox(args, d.path());
+    EXPECT_EQ(r.out, "name=" + form + ".s connect=OK\n") << r.err;
+  }
+}
+
+// core/allowlist/successful_bind: the bound path is then allowed for
+// connect, so a server and its client in the sandbox talk (it never
+// matched the bare name before).
+TEST(UnixBind, SuccessfulBindAllowsConnecting) {
+  TempDir d;
+  chmod(d.path().c_str(), 0777);
+  RunResult r = Sydbox({"-m", "core/sandbox/network:deny", "-m", "allowlist/network/bind+unix:" + d.path() + "/***",
+                        "-m", "core/allowlist/successful_bind:true", "--", Caller(), "bind-name", d / "srv.sock"});
+  EXPECT_EQ(r.out, "name=" + d / "srv.sock connect=OK\n") << r.err;
+}
+
+std::vector<std::string> WriteDenyExcept(const std::string& allowed) {
+  return {"-m", "core/sandbox/write:deny", "-m", "allowlist/write+" + allowed + "/***", "-m", "allowlist/write+/dev/***"};
+}
+
+// bind() of a UNIX socket path creates a file: with write sandboxing on
+// and network sandboxing off it used to create its socket file inside a
+// write-denied directory.
+TEST(UnixBind, IsAWriteOfItsPath) {
+  TempDir allowed, denied;
+  chmod(allowed.path().c_str(), 0777);
+  chmod(denied.path().c_str(), 0777);
+  std::vector<std::string> args = WriteDenyExcept(allowed.path());
+  args.insert(args.end(), {"--", Caller(), "bind-name", denied / "p.sock"});
+  RunResult r = Sydbox(args);
+  EXPECT_EQ(r.code, EPERM) << r.out << r.err;
+  EXPECT_FALSE(Exists(denied / "p.sock"));
+  EXPECT_EQ(CountLines(r.err, "\"category\":\"write\""), 1) << r.err;
+  args = WriteDenyExcept(allowed.path());
+  args.insert(args.end(), {"--", Caller(), "bind-name", allowed / "p.sock"});
+  r = Sydbox(args);
+  EXPECT_EQ(r.out, "name=" + allowed / "p.sock connect=OK\n") << r.err;
+  // An inet bind is no write: unaffected.
+  args = WriteDenyExcept(allowed.path());
+  args.insert(args.end(), {"--", HelperBin(), "net-bind", "tcp4", "127.0.0.1", "0"});
+  r = Sydbox(args);
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+}
+
+// The attack: a thread swaps the socket's directory for a symlink to the
+// denied directory while the main thread binds. Natively binds land in
+// the denied directory; under sydbox none does, root or not.
+TEST(UnixBind, SwappedDirectoryNeverRedirectsTheBind) {
+  TempDir allowed, denied;
+  chmod(allowed.path().c_str(), 0777);
+  chmod(denied.path().c_str(), 0777);
+  RunResult native = RunCmd({Caller(), "bind-race", allowed.path(), denied.path(), "1"});
+  EXPECT_EQ(native.out.find("landed=0"), std::string::npos) << "the attack must work natively: " << native.out;
+  RunCmd({"/bin/rm", "-rf", allowed / "sub", allowed / "sub.real", denied / "s.sock"});
+  for (const char* network : {"off", "allow"}) {
+    std::vector<std::string> args = WriteDenyExcept(allowed.path());
+    args.insert(args.end(), {"-m", std::string("core/sandbox/network:") + network, "-m",
+                             "filter/write+" + denied.path() + "/***", "--", Caller(), "bind-race", allowed.path(),
+                             denied.path(), "2"});
+    RunResult r = Sydbox(args);
+    EXPECT_NE(r.out.find(" landed=0\n"), std::string::npos) << network << ": " << r.out << r.err;
+    EXPECT_EQ(RunCmd({"/bin/ls", "-A", denied.path()}).out, "") << network;
+    RunCmd({"/bin/rm", "-rf", allowed / "sub", allowed / "sub.real"});
+  }
+}
+
+}  // namespace
+}  // namespace syd::test
