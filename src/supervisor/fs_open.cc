@@ -171,15 +171,25 @@ Verdict HandleOpen(Call& c, const Intent& in) {
   // openat2; callers fall back to openat, which works.
   if (how && opath) return Verdict::Error(ENOSYS);
   const bool creates = !opath && (in.open_flags & (O_CREAT | kTmpfileBit));
+  // openat2 refuses a mode without O_CREAT/O_TMPFILE, mode bits beyond
+  // 07777 and unknown resolve flags (EINVAL); open(2) ignores them.
+  if (how && ((in.how.mode && !creates) || (in.how.mode & ~07777ULL) ||
+              (in.how.resolve & ~static_cast<uint64_t>(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |
+                                                        RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED))))
+    return Verdict::Error(EINVAL);
   auto r = ResolveAndCheck(c, in, Need{how, !opath && (creates || c.env.self.root)});
   if (auto* v = std::get_if<Verdict>(&r)) return std::move(*v);
   Checked& ck = std::get<Checked>(r);
+  const Resolved& target = ck.args[0].resolved;
   // An allowed O_PATH open: the kernel performs it. The flags are in a
   // register and it keeps only O_DIRECTORY|O_NOFOLLOW|O_CLOEXEC of them,
   // so whatever the path names by then, the descriptor grants no access:
   // each later use of it is checked on the path it names.
   if (opath) return Verdict::Continue();
-  const Resolved& target = ck.args[0].resolved;
+  // "name/" with O_CREAT names a directory to be: the kernel will not
+  // create a file by it (EISDIR); the resolution has dropped the slash.
+  const std::string& raw = ck.args[0].raw;
+  if ((in.open_flags & O_CREAT) && !raw.empty() && raw.back() == '/' && !target.exists) return Verdict::Error(EISDIR);
   if (target.type == S_IFIFO && !(in.open_flags & O_NONBLOCK)) {
     // Opening a FIFO blocks until the other end opens, possibly in another
     // sandboxed process: on the blocking-call pool, so no worker waits and

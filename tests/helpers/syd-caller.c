@@ -126,6 +126,15 @@ static int opath_exec(const char* prog) {
   return fail("execveat");
 }
 
+/* openat2-mode PATH: openat2 for reading with a mode (EINVAL natively). */
+static int openat2_mode(const char* path) {
+  struct { uint64_t flags, mode, resolve; } how = {O_RDONLY | O_CLOEXEC, 0600, 0};
+  int fd = (int)syscall(__NR_openat2, AT_FDCWD, path, &how, sizeof how);
+  if (fd < 0) return fail("openat2");
+  printf("openat2 OK\n");
+  return 0;
+}
+
 /* opath2 PATH: openat2 with O_PATH. */
 static int opath2(const char* path) {
   struct { uint64_t flags, mode, resolve; } how = {O_PATH | O_CLOEXEC, 0, 0};
@@ -148,10 +157,9 @@ static const char* race_b;
 static volatile int race_stop;
 static void* flipper(void* arg) {
   (void)arg;
-  while (!race_stop) {
-    strcpy(race_buf, race_b);
-    strcpy(race_buf, race_a);
-  }
+  /* Alternate, so that wherever this thread is preempted the buffer is
+   * either path with even odds. */
+  for (unsigned i = 0; !race_stop; ++i) strcpy(race_buf, (i & 1) ? race_b : race_a);
   return NULL;
 }
 static int opath_race(const char* allowed, const char* denied, int seconds) {
@@ -183,6 +191,34 @@ static int opath_race(const char* allowed, const char* denied, int seconds) {
   race_stop = 1;
   pthread_join(t, NULL);
   printf("opened=%ld denied_fds=%ld denied_reads=%ld\n", opened, got_denied, read_denied);
+  return 0;
+}
+
+/* open-flags PATH SPEC: openat(AT_FDCWD, PATH, flags, 0666) with SPEC a
+ * comma list of rdonly wronly rdwr creat excl trunc append nonblock
+ * directory nofollow tmpfile path; prints the file type it opened. */
+static int open_flags(const char* path, const char* spec) {
+  static const struct { const char* name; int flag; } kFlags[] = {
+      {"rdonly", O_RDONLY}, {"wronly", O_WRONLY}, {"rdwr", O_RDWR}, {"creat", O_CREAT},
+      {"excl", O_EXCL}, {"trunc", O_TRUNC}, {"append", O_APPEND}, {"nonblock", O_NONBLOCK},
+      {"directory", O_DIRECTORY}, {"nofollow", O_NOFOLLOW}, {"tmpfile", O_TMPFILE}, {"path", O_PATH}};
+  int flags = O_CLOEXEC;
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s", spec);
+  for (char* tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+    int known = 0;
+    for (size_t i = 0; i < sizeof kFlags / sizeof kFlags[0]; ++i)
+      if (strcmp(tok, kFlags[i].name) == 0) {
+        flags |= kFlags[i].flag;
+        known = 1;
+      }
+    if (!known) return 100;
+  }
+  int fd = (int)syscall(__NR_openat, AT_FDCWD, path, flags, 0666);
+  if (fd < 0) return fail("open");
+  struct stat st;
+  if (fstat(fd, &st) != 0) return fail("fstat");
+  printf("open OK type=%o\n", st.st_mode & S_IFMT);
   return 0;
 }
 
@@ -439,6 +475,8 @@ int main(int argc, char** argv) {
   if (IS("opath-nofollow")) return opath_file(a, 1);
   if (IS("opath-exec")) return opath_exec(a);
   if (IS("opath2")) return opath2(a);
+  if (IS("openat2-mode")) return openat2_mode(a);
+  if (IS("open-flags")) return open_flags(a, b);
   if (IS("opath-race")) return opath_race(a, b, argc > 4 ? atoi(argv[4]) : 2);
   if (IS("in-pty")) return in_pty(argv + 2);
   if (IS("setsid-tty")) return setsid_tty();

@@ -103,9 +103,16 @@ std::string Caller() { return Helper("syd-caller"); }
 
 // The same command natively and under sydbox with every category on in
 // allow mode: every call below is performed by the supervisor.
+// (Each run is bounded: a call that cannot be interrupted would hang.)
 std::pair<RunResult, RunResult> Both(const std::vector<std::string>& cmd, const std::string& cwd = "") {
-  RunResult native = RunCmd(cmd, cwd);
-  RunResult sandboxed = Under(kAllowAll, cmd);
+  std::vector<std::string> native_cmd = {"/usr/bin/timeout", "-s", "KILL", "20"};
+  native_cmd.insert(native_cmd.end(), cmd.begin(), cmd.end());
+  RunResult native = RunCmd(native_cmd, cwd);
+  std::vector<std::string> sandboxed_cmd = {"/usr/bin/timeout", "-s", "KILL", "20", SydboxBin(), "--log-format", "json"};
+  sandboxed_cmd.insert(sandboxed_cmd.end(), kAllowAll.begin(), kAllowAll.end());
+  sandboxed_cmd.push_back("--");
+  sandboxed_cmd.insert(sandboxed_cmd.end(), cmd.begin(), cmd.end());
+  RunResult sandboxed = RunCmd(sandboxed_cmd, cwd);
   return {native, sandboxed};
 }
 
