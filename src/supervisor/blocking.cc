@@ -80,6 +80,7 @@ void BlockingCalls::Worker() {
     t.active = true;
     if (stop_) t.why = Cancel::kGone;
     running_.push_back(job.ticket);
+    watch_cv_.notify_one();  // the watcher sleeps while nothing runs
     lk.unlock();
     SetKick(kick_, SIG_UNBLOCK);
     job.task(*this, t);
