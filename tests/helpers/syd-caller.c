@@ -369,6 +369,40 @@ static int connect_alarm(const char* path, int restart) {
   return e;
 }
 
+/* send-alarm intr|restart: a blocking sendmsg on a UNIX datagram socket
+ * whose peer's queue is full, interrupted by SIGALRM (with SA_RESTART the
+ * handler reads one datagram, so the restarted send goes through). */
+static int sig_drain = -1;
+static void on_alarm_drain(int sig) {
+  (void)sig;
+  handled = 1;
+  char buf[64];
+  if (sig_drain >= 0) (void)recv(sig_drain, buf, sizeof buf, MSG_DONTWAIT);
+}
+static int send_alarm(int restart) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0) return fail("socketpair");
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_alarm_drain;
+  sa.sa_flags = restart ? SA_RESTART : 0;
+  sigaction(SIGALRM, &sa, NULL);
+  if (restart) sig_drain = sv[1];
+  char msg[32] = "x";
+  struct iovec iov = {msg, sizeof msg};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &iov;
+  mh.msg_iovlen = 1;
+  for (int i = 0; i < 100000; ++i)
+    if (syscall(__NR_sendmsg, sv[0], &mh, MSG_DONTWAIT) < 0) break;
+  ualarm(300000, 0);
+  long r = syscall(__NR_sendmsg, sv[0], &mh, 0);
+  int e = r < 0 ? errno : 0;
+  printf("send %s handled=%d\n", ename(e), handled);
+  return e;
+}
+
 /* fifo-block FIFO: blocks opening FIFO for writing; prints "blocked" on
  * stderr first (the test then signals it). */
 static void on_term(int sig) {
@@ -483,6 +517,7 @@ int main(int argc, char** argv) {
   if (IS("pty-tty")) return pty_tty(strcmp(a, "sctty") == 0);
   if (IS("fifo-alarm")) return fifo_alarm(a, strcmp(b, "restart") == 0);
   if (IS("connect-alarm")) return connect_alarm(a, strcmp(b, "restart") == 0);
+  if (IS("send-alarm")) return send_alarm(strcmp(a, "restart") == 0);
   if (IS("fifo-block")) return fifo_block(a, strcmp(b, "catch") == 0);
   if (IS("bind-name")) return bind_name(a);
   if (IS("bind-race")) return bind_race(a, b, argc > 4 ? atoi(argv[4]) : 2);

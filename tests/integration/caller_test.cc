@@ -148,6 +148,17 @@ TEST(Signals, BlockingConnectIsInterrupted) {
   }
 }
 
+// And for a blocking send (sendmsg, which the supervisor performs on a
+// copy of the socket): a datagram socket whose peer's queue is full.
+TEST(Signals, BlockingSendIsInterrupted) {
+  for (const char* mode : {"intr", "restart"}) {
+    auto [native, sandboxed] = Both({Caller(), "send-alarm", mode});
+    EXPECT_EQ(native.code, std::string(mode) == "intr" ? EINTR : 0) << native.out;
+    EXPECT_EQ(sandboxed.code, native.code) << mode << ": " << sandboxed.out << sandboxed.err;
+    EXPECT_EQ(sandboxed.out, native.out) << mode;
+  }
+}
+
 // SIGTERM to a caller blocked in a FIFO open: with the default action it
 // dies of it, with a handler the open fails with EINTR. It used to do
 // nothing at all.
