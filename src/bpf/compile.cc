@@ -63,6 +63,8 @@ SyscallChain LowerChecked(const policy::Policy& p, const policy::SyscallInfo& s,
                                                                           : SECCOMP_RET_USER_NOTIF;
         break;
       }
+      // O_PATH first: the kernel ignores the write flags beside it.
+      ch.rules.push_back({{ArgCond{static_cast<uint8_t>(s.flags_arg), true, CmpOp::kAnyBits, O_PATH}}, rd});
       ch.rules.push_back({{ArgCond{static_cast<uint8_t>(s.flags_arg), true, CmpOp::kAnyBits,
                                    policy::OpenWriteFlags()}},
                           wr});
@@ -76,6 +78,12 @@ SyscallChain LowerChecked(const policy::Policy& p, const policy::SyscallInfo& s,
       ch.fallback = FixedAction(p, Category::kStat);
       break;
     }
+  }
+  if (s.nr == __NR_bind && p.mode(Category::kWrite) != Mode::kOff) {
+    // bind() of a UNIX socket path creates a file: a write of that path.
+    // The family is in memory, so every bind is seen where writes are
+    // checked (in bpf mode too: an inet bind must not fail).
+    ch.fallback = Stronger(ch.fallback, SECCOMP_RET_USER_NOTIF);
   }
   if (s.nr == __NR_sendto && ch.fallback == SECCOMP_RET_USER_NOTIF) {
     // sendto without an address (a connected socket) has nothing to check;

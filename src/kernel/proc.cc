@@ -196,6 +196,21 @@ Result<TaskStatus> ReadStatus(pid_t tid) {
   return t;
 }
 
+Result<SignalState> ReadSignals(pid_t tgid, pid_t tid) {
+  SYD_TRY(status, ReadSmallFile(fmt::format("/proc/{}/task/{}/status", tgid, tid)));
+  SignalState s;
+  auto hex = [&](std::string_view key, uint64_t* out) -> bool {
+    std::string v(StatusField(status, key));
+    if (v.empty()) return false;
+    *out = std::strtoull(v.c_str(), nullptr, 16);
+    return true;
+  };
+  if (!hex("SigPnd", &s.pending) || !hex("ShdPnd", &s.shared) || !hex("SigBlk", &s.blocked) ||
+      !hex("SigIgn", &s.ignored) || !hex("SigCgt", &s.caught))
+    return Failf("bad /proc/{}/task/{}/status", tgid, tid);
+  return s;
+}
+
 pid_t GroupOf(pid_t pid) { return getpgid(pid); }
 
 std::string ReadComm(pid_t pid) {

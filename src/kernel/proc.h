@@ -65,6 +65,14 @@ pid_t GroupOf(pid_t pid);
 std::string ReadComm(pid_t pid);
 std::string ReadCmdline(pid_t pid);
 
+// A thread's signals as /proc/TID/status shows them (bit N-1 = signal N):
+// pending for the thread (SigPnd) and for its process (ShdPnd), blocked by
+// the thread, ignored and caught by the process.
+struct SignalState {
+  uint64_t pending = 0, shared = 0, blocked = 0, ignored = 0, caught = 0;
+};
+Result<SignalState> ReadSignals(pid_t tgid, pid_t tid);
+
 // readlink(2) into a std::string of any length.
 Result<std::string> ReadLink(int dirfd, const std::string& path);
 

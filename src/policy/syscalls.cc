@@ -227,6 +227,9 @@ uint64_t OpenWriteFlags() {
 }
 
 Category CategoryForOpenFlags(uint64_t flags) {
+  // open(2) with O_PATH ignores every flag but O_DIRECTORY|O_NOFOLLOW|
+  // O_CLOEXEC: no write intent, whatever else is set.
+  if (flags & O_PATH) return Category::kRead;
   return (flags & OpenWriteFlags()) ? Category::kWrite : Category::kRead;
 }
 

@@ -1,14 +1,12 @@
 #include "supervisor/call.h"
 
-#include "policy/suggest.h"
-
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 
-#include <thread>
-
+#include "policy/suggest.h"
 #include "policy/syscall_table.h"
+#include "supervisor/blocking.h"
 #include "supervisor/reach.h"
 
 namespace syd::supervisor {
@@ -116,17 +114,34 @@ std::optional<Verdict> Violate(Call& c, policy::Category cat, const std::string&
   return Verdict::Error(err);
 }
 
-Verdict RunDetached(Call& c, std::function<Verdict(Call&)> body) {
+Verdict RunBlocking(Call& c, std::function<Verdict(Call&)> body) {
   HandlerEnv* env = &c.env;
-  seccomp_notif req = c.req;
+  const seccomp_notif req = c.req;
   const policy::SyscallInfo* info = &c.info;
-  env->fifo_threads.fetch_add(1);
-  std::thread([env, req, info, body = std::move(body)]() {
-    unshare(CLONE_FS);  // own cwd and umask, like the workers
+  const bool rule_allowed = c.rule_allowed;
+  auto task = [env, req, info, rule_allowed, body = std::move(body)](BlockingCalls& pool, BlockingCalls::Ticket& t) {
     Call cc(req, *env, *info, env->policy->Load());
-    Respond(cc, body(cc));
-    env->fifo_threads.fetch_sub(1);
-  }).detach();
+    cc.rule_allowed = rule_allowed;
+    for (;;) {
+      Verdict v = body(cc);
+      const BlockingCalls::Cancel why = t.why.load();
+      if (why == BlockingCalls::Cancel::kGone) return;  // nobody to answer
+      const bool interrupted = v.kind() == Verdict::Kind::kError && v.err() == EINTR;
+      if (why == BlockingCalls::Cancel::kSignal && interrupted) {
+        // Another thread of the caller may have taken a process-wide
+        // signal meanwhile: then the call goes on, as it would have.
+        if (!BlockingCalls::SignalPending(t.tgid, t.tid)) {
+          pool.Rearm(t);
+          continue;
+        }
+        v = Verdict::Error(kErestartsys);
+      }
+      pool.Finish(t);
+      Respond(cc, std::move(v));
+      return;
+    }
+  };
+  env->blocking->Run(c.req.id, c.Tgid(), c.tid(), std::move(task));
   return Verdict::None();
 }
 

@@ -76,10 +76,14 @@ void Report(Call& c, std::string_view category, const std::string& what, bool is
 // SIGKILLs the caller's process through a pidfd confirmed to be the caller's.
 void KillProcess(Call& c);
 
-// Runs `body` on a thread of its own with a fresh Call for the same
-// notification, and answers with what it returns: for calls that may
-// block (FIFO opens, blocking connects and sends) so that no worker waits
-// on the sandbox. Returns Verdict::None() for the caller's thread.
-Verdict RunDetached(Call& c, std::function<Verdict(Call&)> body);
+// Runs `body` on a thread of the blocking-call pool (blocking.h) with a
+// fresh Call for the same notification, and answers with what it returns:
+// for calls that may block (FIFO opens, blocking connects and sends) so
+// that no worker waits on the sandbox. A signal for the caller interrupts
+// the call as it would have interrupted the caller's own (EINTR or a
+// restart, per SA_RESTART); `body` must return Error(EINTR) when its
+// system call was interrupted, and may be run again. Returns
+// Verdict::None() for the caller's thread.
+Verdict RunBlocking(Call& c, std::function<Verdict(Call&)> body);
 
 }  // namespace syd::supervisor

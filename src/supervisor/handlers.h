@@ -20,6 +20,8 @@
 
 namespace syd::supervisor {
 
+class BlockingCalls;
+
 // Counters for --stats. Relaxed atomics and a fixed histogram: nothing on
 // the hot path allocates or locks.
 struct Stats {
@@ -45,9 +47,12 @@ struct HandlerEnv {
   bool dry_run = false;            // --dry-run: report what would be denied, allow it
   struct stat null_stat{};        // what a successful magic stat returns
   SelfIdentity self;  // the supervisor's own identity (caller.h)
-  // FIFO opens run on threads of their own; Run() must not free this
-  // environment while one may still use it.
-  std::atomic<int> fifo_threads{0};
+  // Calls that may block run on this pool (blocking.h); Run() stops it
+  // before this environment goes away.
+  BlockingCalls* blocking = nullptr;
+  // The sandbox is in a Landlock domain, which refuses it every
+  // ptrace-checked access to processes outside (docs/SECURITY.md).
+  bool ptrace_scoped = false;
   // Called before work that may take long or block: if this thread is the
   // one receiving notifications, another worker takes over (worker_pool.h).
   std::function<void()> hand_off;

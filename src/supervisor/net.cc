@@ -5,14 +5,26 @@
 // swap it after the check. UNIX socket paths are resolved like any path;
 // the call is made relative to an O_PATH handle of the resolved parent
 // (this thread has its own cwd, see Run()), as the caller's fsuid/fsgid.
-// Calls that may block (connect, sends on blocking sockets) run on a
-// thread of their own.
+// Calls that may block (connect, sends on blocking sockets) run on the
+// blocking-call pool (blocking.h), where the caller's signals interrupt
+// them.
+// bind() of a UNIX socket path creates a file: it is a write-category
+// check on that path as well (whatever network sandboxing is), and the
+// socket is bound with the very address the caller gave, so getsockname()
+// and core/allowlist/successful_bind see what they would natively — see
+// BindUnixExact for how that stays race-free.
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <algorithm>
 #include <cstring>
 #include <thread>
 
@@ -42,6 +54,9 @@ struct Target {
 };
 
 // Nothing when the address is allowed (t filled); otherwise the verdict.
+// A bind's socket path is a write of that path too, where write
+// sandboxing is on; the address is checked only where network sandboxing
+// is.
 std::optional<Verdict> ReadAndDecide(Call& c, Category cat, uint64_t ptr, uint64_t len, bool creates, Target* t) {
   if (len > sizeof(sockaddr_storage)) return Verdict::Error(EINVAL);
   t->raw.resize(len);
@@ -76,6 +91,16 @@ std::optional<Verdict> ReadAndDecide(Call& c, Category cat, uint64_t ptr, uint64
     if (t->unix_name.size() >= sizeof(sockaddr_un::sun_path)) return Verdict::Error(ENAMETOOLONG);
   }
   if (c.rule_allowed) return std::nullopt;  // a sys/ rule allowed the call
+  const policy::Policy& pol = c.policy();
+  if (cat == Category::kNetBind && !t->unix_name.empty() && pol.mode(Category::kWrite) != policy::Mode::kOff) {
+    const std::string& path = t->addr.path;  // as the supervisor sees it
+    policy::PathVerdict w = c.decider->CheckPath(Category::kWrite, path, pol.per_process_directories ? c.Tgid() : c.tid());
+    if (!w.allow) {
+      if (pol.mode(Category::kWrite) == policy::Mode::kBpf) w.filtered = true;
+      if (auto v = Violate(c, Category::kWrite, path, false, w, EPERM)) return v;
+    }
+  }
+  if (pol.mode(cat) == policy::Mode::kOff) return std::nullopt;  // only the write was checked
   policy::PathVerdict v = c.decider->CheckAddr(cat, t->addr);
   if (v.allow) return std::nullopt;
   if (c.policy().mode(cat) == policy::Mode::kBpf) v.filtered = true;
@@ -120,6 +145,156 @@ long WithAddress(Call& c, const Target& t, bool creates, const std::function<lon
              static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + t.unix_name.size() + 1));
 }
 
+// Binds `sock` to the caller's own address (the string it gave, so that
+// getsockname() returns it) while making sure the socket file is created
+// in the directory that was checked. The kernel resolves that string
+// again at bind time, following symlinks: bound as given from here, a
+// directory swapped for a symlink after the check would redirect it. So
+// the bind is made by a short-lived child process in a mount namespace of
+// its own (inside a user namespace of its own when unprivileged), whose
+// root is an empty tmpfs holding exactly the directories the string names,
+// the last of them a bind mount of the checked directory (made from a
+// descriptor, by open_tree/move_mount). Nothing there can be swapped: the
+// string resolves to the checked directory by construction. The checked
+// directory is reopened by its path in the new namespace (the new
+// namespace's copy of the mount is needed) with RESOLVE_NO_SYMLINKS and
+// must be the same inode. The child takes the caller's identity and
+// umask, binds, and reports the errno on a pipe.
+// Returns -errno, 0, or kCannotExact when this cannot be done (no user
+// namespaces, a string with "." or ".." components): the caller then
+// binds by the bare name from the checked directory (race-free too, but
+// getsockname() shows the bare name).
+constexpr long kCannotExact = 1;
+
+long BindUnixExact(Call& c, const Target& t, int sock, const kernel::Creds& cr) {
+  // The caller's string as given, split into its directory components.
+  const sockaddr_un* un = reinterpret_cast<const sockaddr_un*>(t.raw.data());
+  const size_t max = t.raw.size() - offsetof(sockaddr_un, sun_path);
+  const std::string given(un->sun_path, strnlen(un->sun_path, max));
+  std::vector<std::string> dirs;
+  for (std::string_view comp : Split(given, '/'))
+    if (!comp.empty()) dirs.emplace_back(comp);
+  if (dirs.empty() || dirs.back() != t.unix_name) return kCannotExact;
+  dirs.pop_back();
+  for (const std::string& d : dirs)
+    if (d == "." || d == "..") return kCannotExact;
+  const bool absolute = given[0] == '/';
+  // The checked directory, reached as the caller (every ancestor's search
+  // permission is the caller's).
+  auto parent = WithCaller(c.env.self, cr, Act{}, [&] {
+    return OpenResolved(t.root->fd.get(), t.unix_parent, O_PATH | O_DIRECTORY, 0);
+  });
+  if (!parent) return -(parent.error().sys_errno ? parent.error().sys_errno : ENOENT);
+  struct stat pst;
+  if (fstat(parent->get(), &pst) != 0) return -errno;
+  if (dirs.empty() && !absolute) {
+    // "name": relative to the cwd, which is the checked directory here.
+    if (fchdir(parent->get()) != 0) return -errno;
+    return WithCaller(c.env.self, cr, Act{.umask = true}, [&]() -> long {
+      return bind(sock, reinterpret_cast<const sockaddr*>(t.raw.data()), static_cast<socklen_t>(t.raw.size())) == 0
+                 ? 0
+                 : -errno;
+    });
+  }
+  // Everything the child needs, prepared here (it may not allocate).
+  const std::string parent_path = InSupervisorView(*t.root, t.unix_parent);
+  const std::string uid_map = fmt::format("{} {} 1", geteuid(), geteuid());
+  const std::string gid_map = fmt::format("{} {} 1", getegid(), getegid());
+  const bool root = c.env.self.root;
+  if (!root && !c.env.ptrace_scoped) return kCannotExact;
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) return -errno;
+  c.MayBlock();
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    close(pipefd[0]);
+    close(pipefd[1]);
+    return -e;
+  }
+  if (pid == 0) {
+    close(pipefd[0]);
+    auto report = [&](int v) {
+      (void)!write(pipefd[1], &v, sizeof v);
+      _exit(0);
+    };
+    auto put = [](const char* file, const std::string& text) {
+      int fd = open(file, O_WRONLY | O_CLOEXEC);
+      bool ok = fd >= 0 && write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+      if (fd >= 0) close(fd);
+      return ok;
+    };
+    // Nothing of the supervisor's stays open here but what the bind needs.
+    int keep[2] = {std::min(sock, pipefd[1]), std::max(sock, pipefd[1])};
+    (void)syscall(SYS_close_range, 3, keep[0] - 1, 0);
+    (void)syscall(SYS_close_range, keep[0] + 1, keep[1] - 1, 0);
+    (void)syscall(SYS_close_range, keep[1] + 1, ~0U, 0);
+    if (unshare(root ? CLONE_NEWNS : (CLONE_NEWUSER | CLONE_NEWNS)) != 0) report(kCannotExact);
+    if (!root) {
+      // A non-dumpable process cannot write its own id maps (its /proc
+      // files are root's): dumpable for as long as that takes. The
+      // sandbox's Landlock domain keeps it from reaching this process
+      // meanwhile (the reason this path needs ptrace scoping).
+      prctl(PR_SET_DUMPABLE, 1);
+      bool mapped = put("/proc/self/setgroups", "deny") && put("/proc/self/uid_map", uid_map) &&
+                    put("/proc/self/gid_map", gid_map);
+      prctl(PR_SET_DUMPABLE, 0);
+      if (!mapped) report(kCannotExact);
+    }
+    int fs = static_cast<int>(syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC));
+    if (fs < 0 || syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) report(kCannotExact);
+    int top = static_cast<int>(syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0));
+    if (top < 0) report(kCannotExact);
+    open_how how{};
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    int again = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, parent_path.c_str(), &how, sizeof how));
+    struct stat st;
+    if (again < 0 || fstat(again, &st) != 0 || st.st_dev != pst.st_dev || st.st_ino != pst.st_ino)
+      report(kCannotExact);  // renamed meanwhile: bound by the bare name instead
+    int tree = static_cast<int>(syscall(SYS_open_tree, again, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH));
+    if (tree < 0) report(kCannotExact);
+    int at = top;
+    for (const std::string& d : dirs) {
+      if (mkdirat(at, d.c_str(), 0755) != 0) report(kCannotExact);
+      at = openat(at, d.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (at < 0) report(kCannotExact);
+    }
+    if (dirs.empty()) {
+      // "/name": the checked directory is the root itself.
+      if (fchdir(again) != 0 || chroot(".") != 0) report(kCannotExact);
+    } else {
+      if (syscall(SYS_move_mount, tree, "", at, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) != 0)
+        report(kCannotExact);
+      if (fchdir(top) != 0 || (absolute && chroot(".") != 0)) report(kCannotExact);
+    }
+    long r;
+    {
+      // The caller's identity: as root, its ids, groups and capabilities;
+      // unprivileged, the user namespace's capabilities are dropped.
+      if (!root) {
+        __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
+        __user_cap_data_struct d[2] = {};
+        (void)syscall(SYS_capset, &h, d);
+      }
+      AsCaller as(c.env.self, cr, Act{.umask = true});
+      r = bind(sock, reinterpret_cast<const sockaddr*>(t.raw.data()), static_cast<socklen_t>(t.raw.size())) == 0
+              ? 0
+              : -errno;
+    }
+    report(static_cast<int>(r));
+  }
+  close(pipefd[1]);
+  int v = kCannotExact;
+  ssize_t n;
+  do n = read(pipefd[0], &v, sizeof v);
+  while (n < 0 && errno == EINTR);
+  close(pipefd[0]);
+  // The child is reaped by the supervisor's main loop (SIGCHLD).
+  if (n != sizeof v) return kCannotExact;
+  return v;
+}
+
 // The sender asked for SIGPIPE semantics; the supervisor sends with
 // MSG_NOSIGNAL, so deliver the signal to the caller's thread itself.
 void MaybeSigpipe(Call& c, long r, uint64_t flags) {
@@ -154,12 +329,21 @@ Verdict HandleBind(Call& c) {
   if (auto v = ReadAndDecide(c, Category::kNetBind, c.arg(1), c.arg(2) & 0xffffffffu, true, &t)) return std::move(*v);
   auto sock = CallerSocket(c, static_cast<int>(c.arg(0)));
   if (!sock) return SocketError(sock.error());
+  long r = kCannotExact;
+  if (!t.unix_name.empty()) {
+    auto cr = kernel::ReadCreds(c.tid());
+    if (!cr || !c.tracee.Recheck()) return Verdict::None();
+    r = BindUnixExact(c, t, sock->get(), *cr);
+  }
   // Binding a privileged port is the caller's right, not the supervisor's:
   // the bind runs with the caller's capabilities (WithAddress).
-  long r = WithAddress(c, t, true, [&](const sockaddr* sa, socklen_t len) -> long {
-    return bind(sock->get(), sa, len) == 0 ? 0 : -errno;
-  });
-  if (r == 0 && c.policy().successful_bind) AllowBoundAddress(c, sock->get());
+  if (r == kCannotExact) {
+    r = WithAddress(c, t, true, [&](const sockaddr* sa, socklen_t len) -> long {
+      return bind(sock->get(), sa, len) == 0 ? 0 : -errno;
+    });
+  }
+  if (r == 0 && c.policy().successful_bind && c.policy().mode(Category::kNetBind) != policy::Mode::kOff)
+    AllowBoundAddress(c, sock->get());
   return Verdict::Result(r);
 }
 
@@ -176,7 +360,7 @@ Verdict HandleConnect(Call& c) {
     });
     return Verdict::Result(r);
   };
-  if (IsBlocking(shared->get())) return RunDetached(c, body);
+  if (IsBlocking(shared->get())) return RunBlocking(c, body);
   return body(c);
 }
 
@@ -265,7 +449,7 @@ Verdict HandleSendto(Call& c) {
   if (!sock) return SocketError(sock.error());
   auto shared = std::make_shared<UniqueFd>(std::move(*sock));
   auto body = [m, shared, flags](Call& cc) { return Verdict::Result(SendOne(cc, shared->get(), *m, flags)); };
-  if (IsBlocking(shared->get()) && !(flags & MSG_DONTWAIT)) return RunDetached(c, body);
+  if (IsBlocking(shared->get()) && !(flags & MSG_DONTWAIT)) return RunBlocking(c, body);
   return body(c);
 }
 
@@ -312,15 +496,21 @@ Verdict HandleSendmsg(Call& c, bool multi) {
     }
     return Verdict::Value(sent);
   };
-  if (IsBlocking(shared->get()) && !(flags & MSG_DONTWAIT)) return RunDetached(c, body);
+  if (IsBlocking(shared->get()) && !(flags & MSG_DONTWAIT)) return RunBlocking(c, body);
   return body(c);
 }
 
 }  // namespace
 
 Verdict HandleNet(Call& c, const Intent&) {
-  if (c.policy().mode(c.info.category) == policy::Mode::kOff && !c.rule_allowed)
-    return Verdict::Continue();  // not checked: nothing read, nothing to race
+  // Not checked: nothing read, nothing to race. A bind is a write of its
+  // socket path too: with write sandboxing on, every bind is performed
+  // here (an address read as inet could be a path when the kernel read it
+  // again).
+  const bool write_checks_bind =
+      c.info.nr == __NR_bind && c.policy().mode(Category::kWrite) != policy::Mode::kOff;
+  if (c.policy().mode(c.info.category) == policy::Mode::kOff && !c.rule_allowed && !write_checks_bind)
+    return Verdict::Continue();
   c.WorkAhead();
   switch (c.info.nr) {
     case __NR_bind: return HandleBind(c);

@@ -37,6 +37,7 @@
 #include "supervisor/handlers.h"
 #include "supervisor/process_table.h"
 #include "supervisor/shared_policy.h"
+#include "supervisor/blocking.h"
 #include "supervisor/worker_pool.h"
 #include "util/strings.h"
 
@@ -227,6 +228,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   env.reporter = &reporter;
   env.dry_run = opts.dry_run;
   env.self = ReadSelfIdentity();
+  env.ptrace_scoped = sreq.landlock;
   env.kill_all = [&killall] {
     killall.store(true);
     KillDescendants();
@@ -241,6 +243,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   sigaction(kWakeSignal, &sa, nullptr);
   // All workers are started before the command runs (below); a handler
   // about to block hands the receiving role to an idle one.
+  constexpr unsigned kBlockingThreads = 32;
   const unsigned max_workers =
       opts.workers ? opts.workers : std::max(16u, 4 * std::thread::hardware_concurrency());
   WorkerPool pool(
@@ -263,6 +266,11 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
         env.stats.Record(static_cast<uint64_t>((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
       },
       max_workers);
+  // Calls that may block (blocking.h): interrupted with the same signal.
+  // Their threads, like the workers, all start now; more simultaneous
+  // blocking calls than threads wait their turn.
+  BlockingCalls blocking(listener, kWakeSignal, [] { unshare(CLONE_FS); }, kBlockingThreads);
+  env.blocking = &blocking;
   env.hand_off = [&pool] { pool.HandOff(); };
   env.hand_off_if_queued = [&pool] { pool.HandOffIfQueued(); };
   // Every worker now, before the command runs: a thread started later would
@@ -310,6 +318,9 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   }
 
   pool.Stop(kWakeSignal);
+  // Every caller is gone: their blocked calls are cancelled. One stuck
+  // in the kernel beyond the grace period is left behind (below).
+  const bool blocking_ended = blocking.Stop(std::chrono::seconds(2));
   env.stats.workers.store(pool.started());
 
   if (opts.dry_run) reporter.WriteDryRunSummary();
@@ -321,9 +332,9 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   if (killall.load() && final_policy.exit_code != 0) code = final_policy.exit_code;
   if (exec_err == 0 && WIFSIGNALED(eldest_status) && WTERMSIG(eldest_status) == SIGSYS)
     SayWhatKillsWithSigsys(argv[0], eldest, final_policy);
-  if (env.fifo_threads.load() > 0) {
-    // A FIFO open whose caller is gone may still be blocked on a thread
-    // that refers to this frame: leave without unwinding it.
+  if (!blocking_ended) {
+    // A blocking call that would not end may still run on a thread that
+    // refers to this frame: leave without unwinding it.
     fflush(stdout);
     fflush(stderr);
     _exit(code);

@@ -240,7 +240,8 @@ int main(int argc, char** argv) {
   if (IS("openat-w")) { int d = split_at(a, &na); return done(syscall(__NR_openat, d, na, O_WRONLY | O_CREAT, 0640)); }
   if (IS("openat2-r") || IS("openat2-w")) {
     int d = split_at(a, &na);
-    struct { uint64_t flags, mode, resolve; } how = {IS("openat2-r") ? O_RDONLY : (O_WRONLY | O_CREAT), 0600, 0};
+    /* openat2 refuses a mode without O_CREAT (EINVAL). */
+    struct { uint64_t flags, mode, resolve; } how = {IS("openat2-r") ? O_RDONLY : (O_WRONLY | O_CREAT), IS("openat2-r") ? 0 : 0600, 0};
     return done(syscall(__NR_openat2, d, na, &how, sizeof how));
   }
   if (IS("creat")) return done(syscall(__NR_creat, a, 0644));

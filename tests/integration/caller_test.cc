@@ -7,6 +7,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "harness.h"
@@ -84,6 +85,324 @@ TEST(AsCaller, GroupsAndCapabilitiesAreTheCallers) {
   r = Under(AllowWrite(d.path()), nocap);
   EXPECT_EQ(r.code, EACCES) << r.err;
   EXPECT_EQ(ReadFile(d / "ro"), "x");
+}
+
+}  // namespace
+}  // namespace syd::test
+
+// ---- Calls the supervisor performs for the caller (syd-caller) ----------
+
+namespace syd::test {
+namespace {
+
+const std::vector<std::string> kAllowAll = {"-m", "core/sandbox/read:allow",  "-m", "core/sandbox/write:allow",
+                                            "-m", "core/sandbox/exec:allow",  "-m", "core/sandbox/stat:allow",
+                                            "-m", "core/sandbox/network:allow"};
+
+std::string Caller() { return Helper("syd-caller"); }
+
+// The same command natively and under sydbox with every category on in
+// allow mode: every call below is performed by the supervisor.
+// (Each run is bounded: a call that cannot be interrupted would hang.)
+std::pair<RunResult, RunResult> Both(const std::vector<std::string>& cmd, const std::string& cwd = "") {
+  std::vector<std::string> native_cmd = {"/usr/bin/timeout", "-s", "KILL", "20"};
+  native_cmd.insert(native_cmd.end(), cmd.begin(), cmd.end());
+  RunResult native = RunCmd(native_cmd, cwd);
+  std::vector<std::string> sandboxed_cmd = {"/usr/bin/timeout", "-s", "KILL", "20", SydboxBin(), "--log-format", "json"};
+  sandboxed_cmd.insert(sandboxed_cmd.end(), kAllowAll.begin(), kAllowAll.end());
+  sandboxed_cmd.push_back("--");
+  sandboxed_cmd.insert(sandboxed_cmd.end(), cmd.begin(), cmd.end());
+  RunResult sandboxed = RunCmd(sandboxed_cmd, cwd);
+  return {native, sandboxed};
+}
+
+std::string Fifo(const TempDir& d) {
+  std::string f = d / "fifo";
+  mkfifo(f.c_str(), 0666);
+  return f;
+}
+
+// A FIFO open blocks in the supervisor; the caller's SIGALRM interrupts it
+// as natively: EINTR without SA_RESTART, a restart with it (the handler
+// opens a reader, so the restarted open succeeds). It used to hang.
+TEST(Signals, BlockingFifoOpenIsInterrupted) {
+  TempDir d;
+  const std::string fifo = Fifo(d);
+  for (const char* mode : {"intr", "restart"}) {
+    auto [native, sandboxed] = Both({Caller(), "fifo-alarm", fifo, mode});
+    EXPECT_EQ(native.code, std::string(mode) == "intr" ? EINTR : 0) << native.out;
+    EXPECT_EQ(sandboxed.code, native.code) << mode << ": " << sandboxed.out << sandboxed.err;
+    EXPECT_EQ(sandboxed.out, native.out) << mode;
+  }
+}
+
+// The same for a blocking connect (a UNIX listener with a full backlog),
+// performed by the supervisor under network sandboxing.
+TEST(Signals, BlockingConnectIsInterrupted) {
+  TempDir d;
+  for (const char* mode : {"intr", "restart"}) {
+    auto [native, sandboxed] = Both({Caller(), "connect-alarm", d / (std::string(mode) + ".sock"), mode});
+    EXPECT_EQ(native.code, std::string(mode) == "intr" ? EINTR : 0) << native.out;
+    EXPECT_EQ(sandboxed.code, native.code) << mode << ": " << sandboxed.out << sandboxed.err;
+    EXPECT_EQ(sandboxed.out, native.out) << mode;
+  }
+}
+
+// And for a blocking send (sendmsg, which the supervisor performs on a
+// copy of the socket): a datagram socket whose peer's queue is full.
+TEST(Signals, BlockingSendIsInterrupted) {
+  for (const char* mode : {"intr", "restart"}) {
+    auto [native, sandboxed] = Both({Caller(), "send-alarm", mode});
+    EXPECT_EQ(native.code, std::string(mode) == "intr" ? EINTR : 0) << native.out;
+    EXPECT_EQ(sandboxed.code, native.code) << mode << ": " << sandboxed.out << sandboxed.err;
+    EXPECT_EQ(sandboxed.out, native.out) << mode;
+  }
+}
+
+// SIGTERM to a caller blocked in a FIFO open: with the default action it
+// dies of it, with a handler the open fails with EINTR. It used to do
+// nothing at all.
+TEST(Signals, TermEndsOrInterruptsABlockedOpen) {
+  TempDir d;
+  const std::string fifo = Fifo(d);
+  for (const char* how : {"dfl", "catch"}) {
+    const std::string script = "\"$0\" fifo-block \"$1\" " + std::string(how) +
+                               " 2>/dev/null & p=$!; sleep 0.3; kill -TERM $p; wait $p; echo rc=$?";
+    auto [native, sandboxed] = Both({"/bin/sh", "-c", script, Caller(), fifo});
+    EXPECT_EQ(native.out, std::string(how) == "dfl" ? "rc=143\n" : "open EINTR handled=1\nrc=4\n");
+    EXPECT_EQ(sandboxed.out, native.out) << how << ": " << sandboxed.err;
+  }
+}
+
+// A caller killed while its open blocks in the supervisor: the call is
+// cancelled, sydbox exits at once.
+TEST(Signals, KilledCallerCancelsItsBlockedCall) {
+  TempDir d;
+  const std::string fifo = Fifo(d);
+  const auto t0 = std::chrono::steady_clock::now();
+  RunResult r = Under(kAllowAll, {"/bin/sh", "-c", "\"$0\" fifo-block \"$1\" 2>/dev/null & sleep 0.2; kill -9 $!; exit 3",
+                                  Caller(), fifo});
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_LT(took, std::chrono::seconds(2));
+}
+
+}  // namespace
+}  // namespace syd::test
+
+namespace syd::test {
+namespace {
+
+std::vector<std::string> ReadDenyExcept(const std::string& allowed) {
+  std::vector<std::string> args = {"-m", "core/sandbox/read:deny", "-m", "allowlist/read+" + allowed + "/***"};
+  for (const std::string& a : SystemAllowlist("read")) args.push_back(a);
+  return args;
+}
+
+// O_PATH opens used to fail with EBADF (ADDFD cannot install them). An
+// allowed one now gives a working descriptor: fstat, a dirfd, its
+// /proc/self/fd link, reopening through it, fexecve.
+TEST(OPath, AllowedOpenGivesAWorkingDescriptor) {
+  TempDir d;
+  WriteFile(d / "f", "hi\n");
+  ASSERT_EQ(symlink("f", (d / "l").c_str()), 0);
+  for (const std::vector<std::string>& cmd : std::vector<std::vector<std::string>>{
+           {Caller(), "opath", d.path(), "f"},
+           {Caller(), "opath-file", d / "f"},
+           {Caller(), "opath-nofollow", d / "l"},
+           {Caller(), "opath-exec", "/bin/true"}}) {
+    auto [native, sandboxed] = Both(cmd);
+    EXPECT_EQ(native.code, 0) << cmd[1] << ": " << native.out;
+    EXPECT_EQ(sandboxed.code, native.code) << cmd[1] << ": " << sandboxed.out << sandboxed.err;
+    EXPECT_EQ(sandboxed.out, native.out) << cmd[1];
+  }
+}
+
+// A denied one fails with the category's errno, reported.
+TEST(OPath, DeniedOpenFailsWithTheCategorysErrno) {
+  TempDir allowed, denied;
+  WriteFile(denied / "secret", "s");
+  std::vector<std::string> args = ReadDenyExcept(allowed.path());
+  args.insert(args.end(), {"--", Caller(), "opath-file", denied / "secret"});
+  RunResult r = Sydbox(args);
+  EXPECT_EQ(r.code, EPERM) << r.out << r.err;
+  EXPECT_EQ(CountLines(r.err, "\"category\":\"read\""), 1) << r.err;
+}
+
+// openat2 with O_PATH can be neither installed nor let through (its flags
+// are in memory): ENOSYS, as on a kernel without openat2 (callers fall
+// back to openat).
+TEST(OPath, Openat2WithOPathIsNotSupported) {
+  TempDir d;
+  RunResult r = Under(kAllowAll, {Caller(), "opath2", d.path()});
+  EXPECT_EQ(r.code, ENOSYS) << r.out << r.err;
+}
+
+// The decision, attacked: a thread flips the path of O_PATH opens between
+// an allowed and a denied file (or directory). Natively every descriptor
+// reads the denied object; under sydbox a raced open may return an O_PATH
+// descriptor of it (the kernel re-reads the path after CONTINUE), but no
+// use of that descriptor reads anything: each is checked on the path the
+// descriptor names.
+TEST(OPath, RacedDescriptorReadsNothing) {
+  TempDir allowed, denied;
+  WriteFile(allowed / "a", "a");
+  WriteFile(denied / "secret", "secret");
+  mkdir((allowed / "dir").c_str(), 0755);
+  WriteFile(allowed / "dir/secret", "a");
+  for (auto [a, b] : std::vector<std::pair<std::string, std::string>>{{allowed / "a", denied / "secret"},
+                                                                       {allowed / "dir", denied.path()}}) {
+    // On a loaded machine the flipping thread may not run during a whole
+    // second: a few tries.
+    RunResult native;
+    for (int tries = 0; tries < 5; ++tries) {
+      native = RunCmd({Caller(), "opath-race", a, b, "1"});
+      if (native.out.find("denied_reads=0") == std::string::npos) break;
+    }
+    EXPECT_EQ(native.out.find("denied_reads=0"), std::string::npos) << "the attack must work natively: " << native.out;
+    std::vector<std::string> args = ReadDenyExcept(allowed.path());
+    args.insert(args.end(), {"-m", "filter/read+" + denied.path() + "/***", "--", Caller(), "opath-race", a, b, "2"});
+    RunResult r = Sydbox(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("denied_reads=0\n"), std::string::npos) << r.out;
+  }
+  EXPECT_EQ(ReadFile(denied / "secret"), "secret");
+}
+
+// /dev/tty is the opener's controlling terminal. A process after setsid()
+// has none: ENXIO natively; under sydbox it used to get sydbox's own
+// terminal (writing to the user's screen).
+TEST(Tty, AfterSetsidThereIsNoTerminal) {
+  RunResult native = RunCmd({Caller(), "in-pty", Caller(), "setsid-tty"});
+  EXPECT_EQ(native.code, ENXIO) << native.out;
+  std::vector<std::string> cmd = {Caller(), "in-pty", SydboxBin()};
+  cmd.insert(cmd.end(), kAllowAll.begin(), kAllowAll.end());
+  cmd.insert(cmd.end(), {"--", Caller(), "setsid-tty"});
+  RunResult r = RunCmd(cmd);
+  EXPECT_EQ(r.code, ENXIO) << r.out << r.err;
+  EXPECT_EQ(r.err.find("LEAKED"), std::string::npos) << r.err;
+}
+
+// A pty the sandboxed program makes and takes as its terminal: /dev/tty
+// is that pty (it used to be sydbox's terminal, or ENXIO where sydbox has
+// none), whether sydbox itself runs in a terminal or not.
+TEST(Tty, DevTtyIsTheCallersOwnTerminal) {
+  RunResult native = RunCmd({Caller(), "pty-tty", "sctty"});
+  ASSERT_EQ(native.out, "acquired=1 sctty=OK devtty=OK read=via-dev-tty\n");
+  RunResult r = Under(kAllowAll, {Caller(), "pty-tty", "sctty"});
+  EXPECT_EQ(r.out, "acquired=0 sctty=OK devtty=OK read=via-dev-tty\n") << r.err;
+  std::vector<std::string> cmd = {Caller(), "in-pty", SydboxBin()};
+  cmd.insert(cmd.end(), kAllowAll.begin(), kAllowAll.end());
+  cmd.insert(cmd.end(), {"--", Caller(), "pty-tty", "sctty"});
+  r = RunCmd(cmd);
+  EXPECT_EQ(r.out, "acquired=0 sctty=OK devtty=OK read=via-dev-tty\n") << r.err;
+  // And the terminal sydbox runs in is still the command's.
+  cmd = {Caller(), "in-pty", SydboxBin()};
+  cmd.insert(cmd.end(), kAllowAll.begin(), kAllowAll.end());
+  cmd.insert(cmd.end(), {"--", "/bin/sh", "-c", "echo to-the-terminal > /dev/tty"});
+  r = RunCmd(cmd);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("to-the-terminal"), std::string::npos) << r.err;
+}
+
+// The documented decision (docs/SECURITY.md, "The terminal"): an open
+// performed by the supervisor never makes the opened terminal the
+// caller's controlling terminal (a session leader without one would get
+// it natively); TIOCSCTTY, what login_tty(3), setsid -c, script and
+// terminal emulators call, works and then /dev/tty is that terminal.
+TEST(Tty, SessionLeaderTakesItsTerminalWithTiocsctty) {
+  RunResult native = RunCmd({Caller(), "pty-tty"});
+  ASSERT_EQ(native.out, "acquired=1 sctty=- devtty=OK read=via-dev-tty\n");
+  RunResult r = Under(kAllowAll, {Caller(), "pty-tty"});
+  EXPECT_EQ(r.out, "acquired=0 sctty=- devtty=ENXIO read=-\n") << r.err;
+  r = Under(kAllowAll, {Caller(), "pty-tty", "sctty"});
+  EXPECT_EQ(r.out, "acquired=0 sctty=OK devtty=OK read=via-dev-tty\n") << r.err;
+}
+
+}  // namespace
+}  // namespace syd::test
+
+namespace syd::test {
+namespace {
+
+// A UNIX socket bound under network sandboxing used to be bound by its
+// bare name from its directory, so getsockname() said "a.sock" for
+// "/tmp/x/a.sock". Now the caller's address is the socket's, absolute,
+// relative with directories, or a bare name.
+TEST(UnixBind, GetsocknameIsTheAddressGiven) {
+  TempDir d;
+  mkdir((d / "sub").c_str(), 0777);
+  chmod(d.path().c_str(), 0777);
+  chmod((d / "sub").c_str(), 0777);
+  for (const std::string& form : {d / "abs", std::string("sub/rel"), std::string("bare")}) {
+    RunResult native = RunCmd({Caller(), "bind-name", form + ".n"}, d.path());
+    ASSERT_EQ(native.out, "name=" + form + ".n connect=OK\n");
+    std::vector<std::string> args = kAllowAll;
+    args.insert(args.end(), {"--", Caller(), "bind-name", form + ".s"});
+    RunResult r = Sydbox(args, d.path());
+    EXPECT_EQ(r.out, "name=" + form + ".s connect=OK\n") << r.err;
+  }
+}
+
+// core/allowlist/successful_bind: the bound path is then allowed for
+// connect, so a server and its client in the sandbox talk (it never
+// matched the bare name before).
+TEST(UnixBind, SuccessfulBindAllowsConnecting) {
+  TempDir d;
+  chmod(d.path().c_str(), 0777);
+  RunResult r = Sydbox({"-m", "core/sandbox/network:deny", "-m", "allowlist/network/bind+unix:" + d.path() + "/***",
+                        "-m", "core/allowlist/successful_bind:true", "--", Caller(), "bind-name", d / "srv.sock"});
+  EXPECT_EQ(r.out, "name=" + d / "srv.sock connect=OK\n") << r.err;
+}
+
+std::vector<std::string> WriteDenyExcept(const std::string& allowed) {
+  return {"-m", "core/sandbox/write:deny", "-m", "allowlist/write+" + allowed + "/***", "-m", "allowlist/write+/dev/***"};
+}
+
+// bind() of a UNIX socket path creates a file: with write sandboxing on
+// and network sandboxing off it used to create its socket file inside a
+// write-denied directory.
+TEST(UnixBind, IsAWriteOfItsPath) {
+  TempDir allowed, denied;
+  chmod(allowed.path().c_str(), 0777);
+  chmod(denied.path().c_str(), 0777);
+  std::vector<std::string> args = WriteDenyExcept(allowed.path());
+  args.insert(args.end(), {"--", Caller(), "bind-name", denied / "p.sock"});
+  RunResult r = Sydbox(args);
+  EXPECT_EQ(r.code, EPERM) << r.out << r.err;
+  EXPECT_FALSE(Exists(denied / "p.sock"));
+  EXPECT_EQ(CountLines(r.err, "\"category\":\"write\""), 1) << r.err;
+  args = WriteDenyExcept(allowed.path());
+  args.insert(args.end(), {"--", Caller(), "bind-name", allowed / "p.sock"});
+  r = Sydbox(args);
+  EXPECT_EQ(r.out, "name=" + allowed / "p.sock connect=OK\n") << r.err;
+  // An inet bind is no write: unaffected.
+  args = WriteDenyExcept(allowed.path());
+  args.insert(args.end(), {"--", HelperBin(), "net-bind", "tcp4", "127.0.0.1", "0"});
+  r = Sydbox(args);
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+}
+
+// The attack: a thread swaps the socket's directory for a symlink to the
+// denied directory while the main thread binds. Natively binds land in
+// the denied directory; under sydbox none does, root or not.
+TEST(UnixBind, SwappedDirectoryNeverRedirectsTheBind) {
+  TempDir allowed, denied;
+  chmod(allowed.path().c_str(), 0777);
+  chmod(denied.path().c_str(), 0777);
+  RunResult native = RunCmd({Caller(), "bind-race", allowed.path(), denied.path(), "1"});
+  EXPECT_EQ(native.out.find("landed=0"), std::string::npos) << "the attack must work natively: " << native.out;
+  RunCmd({"/bin/rm", "-rf", allowed / "sub", allowed / "sub.real", denied / "s.sock"});
+  for (const char* network : {"off", "allow"}) {
+    std::vector<std::string> args = WriteDenyExcept(allowed.path());
+    args.insert(args.end(), {"-m", std::string("core/sandbox/network:") + network, "-m",
+                             "filter/write+" + denied.path() + "/***", "--", Caller(), "bind-race", allowed.path(),
+                             denied.path(), "2"});
+    RunResult r = Sydbox(args);
+    EXPECT_NE(r.out.find(" landed=0\n"), std::string::npos) << network << ": " << r.out << r.err;
+    EXPECT_EQ(RunCmd({"/bin/ls", "-A", denied.path()}).out, "") << network;
+    RunCmd({"/bin/rm", "-rf", allowed / "sub", allowed / "sub.real"});
+  }
 }
 
 }  // namespace
