@@ -423,6 +423,34 @@ static int fifo_block(const char* fifo, int catch_term) {
   return e;
 }
 
+/* fifo-flood FIFO N: N threads each open FIFO for writing (each blocks
+ * until a reader appears); prints how many opened. */
+static const char* flood_fifo;
+static void* flood_open(void* arg) {
+  (void)arg;
+  long fd = syscall(__NR_open, flood_fifo, O_WRONLY | O_CLOEXEC);
+  return (void*)(intptr_t)(fd >= 0);
+}
+static int fifo_flood(const char* fifo, int n) {
+  flood_fifo = fifo;
+  pthread_t* t = calloc((size_t)n, sizeof *t);
+  pthread_attr_t at;
+  pthread_attr_init(&at);
+  pthread_attr_setstacksize(&at, 64 << 10);
+  int made = 0, opened = 0;
+  for (int i = 0; i < n; ++i)
+    if (pthread_create(&t[made], &at, flood_open, NULL) == 0) ++made;
+  fprintf(stderr, "started %d\n", made);
+  for (int i = 0; i < made; ++i) {
+    void* ok;
+    pthread_join(t[i], &ok);
+    opened += ok != NULL;
+  }
+  printf("opened=%d\n", opened);
+  free(t);
+  return opened == n ? 0 : 1;
+}
+
 /* ---- UNIX sockets ----------------------------------------------------- */
 
 /* bind-name PATH: binds a UNIX socket to PATH (as given, relative or not),
@@ -519,6 +547,7 @@ int main(int argc, char** argv) {
   if (IS("connect-alarm")) return connect_alarm(a, strcmp(b, "restart") == 0);
   if (IS("send-alarm")) return send_alarm(strcmp(a, "restart") == 0);
   if (IS("fifo-block")) return fifo_block(a, strcmp(b, "catch") == 0);
+  if (IS("fifo-flood")) return fifo_flood(a, atoi(b));
   if (IS("bind-name")) return bind_name(a);
   if (IS("bind-race")) return bind_race(a, b, argc > 4 ? atoi(argv[4]) : 2);
   fprintf(stderr, "syd-caller: unknown case %s\n", c);

@@ -3,11 +3,15 @@
 // outcome must be the same — the kernel must check the supervisor's open
 // exactly as it would have checked the caller's.
 #include <gtest/gtest.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <thread>
 #include <cstring>
 
 #include "harness.h"
@@ -120,6 +124,54 @@ std::string Fifo(const TempDir& d) {
   std::string f = d / "fifo";
   mkfifo(f.c_str(), 0666);
   return f;
+}
+
+size_t TaskCount(pid_t pid) {
+  size_t n = 0;
+  if (DIR* d = opendir(("/proc/" + std::to_string(pid) + "/task").c_str())) {
+    while (dirent* e = readdir(d)) n += e->d_name[0] != '.';
+    closedir(d);
+  }
+  return n;
+}
+
+// Red-team finding: every blocked FIFO open used to take a new supervisor
+// thread, without bound (at a thread limit the supervisor aborted, and each
+// new thread took a fresh pid). Now the supervisor has all its threads
+// before the command runs; 200 blocked opens add none, and all of them
+// complete once a reader appears, as natively.
+TEST(Blocking, AFloodOfBlockedOpensStartsNoSupervisorThread) {
+  TempDir d;
+  const std::string fifo = Fifo(d);
+  const std::string out = d / "out";
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    std::vector<std::string> args = {SydboxBin(), "--log-format", "json"};
+    args.insert(args.end(), kAllowAll.begin(), kAllowAll.end());
+    args.insert(args.end(), {"--", Caller(), "fifo-flood", fifo, "200"});
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const size_t early = TaskCount(pid);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // every open has arrived by now
+  const size_t late = TaskCount(pid);
+  EXPECT_GT(early, 0u);
+  EXPECT_EQ(late, early) << "the supervisor started threads for the sandbox's blocked opens";
+  EXPECT_LT(late, 150u);
+  int reader = open(fifo.c_str(), O_RDONLY | O_NONBLOCK);  // releases every writer
+  ASSERT_GE(reader, 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  close(reader);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(ReadFile(out), "opened=200\n");
 }
 
 // A FIFO open blocks in the supervisor; the caller's SIGALRM interrupts it
