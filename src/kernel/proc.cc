@@ -154,6 +154,9 @@ Result<Creds> ReadCreds(pid_t tid) {
   c.groups = std::move(t.groups);
   c.cap_eff = t.cap_eff;
   c.umask = t.umask;
+  c.ruid = t.uid[0];
+  c.rgid = t.gid[0];
+  c.cap_prm = t.cap_prm;
   return c;
 }
 
@@ -177,6 +180,8 @@ Result<TaskStatus> ReadStatus(pid_t tid) {
   t.ppid = static_cast<pid_t>(*ppid);
   std::string cap(StatusField(status, "CapEff"));
   t.cap_eff = std::strtoull(cap.c_str(), nullptr, 16);
+  std::string prm(StatusField(status, "CapPrm"));
+  t.cap_prm = std::strtoull(prm.c_str(), nullptr, 16);
   for (std::string_view g : Split(StatusField(status, "Groups"), ' ')) {
     if (auto v = ParseInt(Trim(g))) t.groups.push_back(static_cast<gid_t>(*v));
   }

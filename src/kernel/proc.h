@@ -40,6 +40,11 @@ struct Creds {
   std::vector<gid_t> groups;  // supplementary groups
   uint64_t cap_eff = 0;       // effective capabilities
   mode_t umask = 022;
+  // What access(2) checks with (it uses the real ids, and the permitted
+  // capabilities when the real uid is 0, none otherwise).
+  uid_t ruid = 0;
+  gid_t rgid = 0;
+  uint64_t cap_prm = 0;  // permitted capabilities
 };
 Result<Creds> ReadCreds(pid_t tid);
 
@@ -51,6 +56,7 @@ struct TaskStatus {
   std::vector<gid_t> groups;
   uint64_t cap_eff = 0;
   mode_t umask = 022;
+  uint64_t cap_prm = 0;
 };
 Result<TaskStatus> ReadStatus(pid_t tid);
 
