@@ -53,7 +53,8 @@ Verdict WriteBack(Call& c, Verdict v, uint64_t addr, const void* buf, size_t len
 
 // After the check: prepare() reads what the call takes from the caller's
 // memory (an error verdict, or nothing), then op(Held&) performs it as
-// `who`, then out(result) says what to write back (address, bytes, length).
+// the caller, then out(result) says what to write back (address, bytes,
+// length).
 // The write-back happens with the supervisor's own identity: writing into
 // another process is ptrace-checked.
 template <class Prepare, class Op, class Out>
