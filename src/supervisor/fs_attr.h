@@ -4,7 +4,9 @@
 //  - a path argument: an O_PATH handle opened from the caller's root with
 //    no symlink followed on the way (resolve.h, OpenResolved), so a
 //    component swapped for a symlink after the check makes the call fail
-//    with ELOOP and never redirects it;
+//    with ELOOP and never redirects it — or, where the caller's identity
+//    is the supervisor's, the handle the resolution itself opened
+//    (Resolved::handle), the very object checked;
 //  - a descriptor argument (fchmod, AT_EMPTY_PATH, ...): a copy of the
 //    caller's descriptor (pidfd_getfd), confirmed to have the path that
 //    was checked, so a dup2() by another thread in between is noticed.
@@ -13,6 +15,7 @@
 // the kernel gets the supervisor's copies.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
