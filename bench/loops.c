@@ -5,6 +5,7 @@
  *   creat     N x open(PATH, O_WRONLY|O_CREAT) + close
  *   threads   4 threads, N/4 x open(PATH, O_RDONLY) + close each
  *   forkexec  N x fork + exec /bin/true + wait
+ *   chmod     N x chmod(PATH, 0644) (PATH must exist)
  * Prints the loop's own wall time in nanoseconds (start-up excluded). */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -52,6 +53,8 @@ int main(int argc, char** argv) {
       int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
       if (fd >= 0) close(fd);
     }
+  } else if (!strcmp(mode, "chmod")) {
+    for (long i = 0; i < count; ++i) chmod(path, 0644);
   } else if (!strcmp(mode, "threads")) {
     pthread_t t[4];
     for (int i = 0; i < 4; ++i) pthread_create(&t[i], NULL, opener, (void*)(count / 4));

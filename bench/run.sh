@@ -66,6 +66,12 @@ loop creat $((20000 / SCALE)) "$work/created" "CONTINUE supervisor (open)|$CONT 
   "CONTINUE supervisor + SYNC_WAKE_UP (open)|env NOTIFY_SYNC=1 $CONT open --" \
   "ADDFD supervisor + SYNC_WAKE_UP (open, unchecked)|env NOTIFY_SYNC=1 NOTIFY_ADDFD=1 $CONT open --" \
   "sydbox write:deny + allowlist|$SYD -m core/sandbox/write:deny -m allowlist/write+$work/*** --"
+# chmod: performed by the supervisor on an O_PATH handle of the checked
+# file (issue 10), against the CONTINUE round trip that only checks.
+: > "$work/chmod-target"
+loop chmod $((20000 / SCALE)) "$work/chmod-target" "CONTINUE supervisor (chmod)|$CONT chmod --" \
+  "CONTINUE supervisor + SYNC_WAKE_UP (chmod)|env NOTIFY_SYNC=1 $CONT chmod --" \
+  "sydbox write:deny + allowlist|$SYD -m core/sandbox/write:deny -m allowlist/write+$work/*** --"
 # The two per-call budget lines: sydbox's overhead over native divided by
 # the minimal supervisor's, against the reference with the same wake-up
 # mode as sydbox (SYNC_WAKE_UP) and, for the open, the race-free floor.
@@ -77,6 +83,7 @@ percall() {
 percall stat "sydbox $P (magic unlocked)" "CONTINUE supervisor + SYNC_WAKE_UP (stat)"
 percall creat "sydbox write:deny + allowlist" "CONTINUE supervisor + SYNC_WAKE_UP (open)"
 percall creat "sydbox write:deny + allowlist" "ADDFD supervisor + SYNC_WAKE_UP (open, unchecked)"
+percall chmod "sydbox write:deny + allowlist" "CONTINUE supervisor + SYNC_WAKE_UP (chmod)"
 # Why the per-call lines cost what they cost: context switches and
 # cross-CPU wake-ups (IPIs) per call, system-wide, when perf can count them
 # (root or kernel.perf_event_paranoid <= 0). On a VM whose idle vCPUs halt,

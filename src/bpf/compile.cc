@@ -50,6 +50,17 @@ SyscallChain LowerChecked(const policy::Policy& p, const policy::SyscallInfo& s,
                           const LowerOptions& opts) {
   SyscallChain ch;
   ch.nr = s.nr;
+  if (s.kind == policy::CallKind::kAttrIoctl) {
+    // ioctl is hot: only the attribute-changing requests (a register) take
+    // the category's action; every other request stays in the kernel.
+    const uint32_t act = FixedAction(p, s.category);
+    ch.fallback = SECCOMP_RET_ALLOW;
+    if (act != SECCOMP_RET_ALLOW) {
+      for (uint32_t req : policy::AttrIoctls())
+        ch.rules.push_back({{ArgCond{1, true, CmpOp::kEq, req}}, act});
+    }
+    return ch;
+  }
   const bool magic = s.magic && opts.magic_unlocked;
   switch (s.rule) {
     case policy::CategoryRule::kFixed:

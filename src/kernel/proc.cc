@@ -164,6 +164,7 @@ Result<Creds> ReadCreds(pid_t tid) {
                            stat(fmt::format("/proc/{}/ns/user", tid).c_str(), &theirs) == 0 &&
                            mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev;
   c.cap_eff = same_userns ? t.cap_eff : 0;
+  c.cap_prm = same_userns ? t.cap_prm : 0;
   c.umask = t.umask;
   return c;
 }
@@ -188,6 +189,8 @@ Result<TaskStatus> ReadStatus(pid_t tid) {
   t.ppid = static_cast<pid_t>(*ppid);
   std::string cap(StatusField(status, "CapEff"));
   t.cap_eff = std::strtoull(cap.c_str(), nullptr, 16);
+  std::string prm(StatusField(status, "CapPrm"));
+  t.cap_prm = std::strtoull(prm.c_str(), nullptr, 16);
   for (std::string_view g : Split(StatusField(status, "Groups"), ' ')) {
     if (auto v = ParseInt(Trim(g))) t.groups.push_back(static_cast<gid_t>(*v));
   }

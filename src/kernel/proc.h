@@ -44,6 +44,9 @@ struct Creds {
   // thread is in another one (its capabilities mean nothing here).
   uint64_t cap_eff = 0;
   mode_t umask = 022;
+  // What access(2) checks with besides the real ids: the permitted
+  // capabilities when the real uid is 0, none otherwise.
+  uint64_t cap_prm = 0;  // permitted capabilities
 };
 Result<Creds> ReadCreds(pid_t tid);
 
@@ -55,6 +58,7 @@ struct TaskStatus {
   std::vector<gid_t> groups;
   uint64_t cap_eff = 0;
   mode_t umask = 022;
+  uint64_t cap_prm = 0;
 };
 Result<TaskStatus> ReadStatus(pid_t tid);
 

@@ -4,6 +4,7 @@
 
 #include <sys/syscall.h>
 
+#include <cstddef>
 #include <cstdint>
 
 namespace syd::kernel::uapi {
@@ -53,5 +54,28 @@ struct MountAttr {
 };
 inline constexpr uint64_t kMountAttrRdonly = 0x1;
 inline constexpr unsigned kAtRecursive = 0x8000;
+
+// xattr calls on (dirfd, path) (6.13): struct xattr_args, read with
+// copy_struct_from_user (a larger struct is fine when its tail is zero).
+struct XattrArgs {
+  uint64_t value = 0;
+  uint32_t size = 0;
+  uint32_t flags = 0;
+};
+inline constexpr size_t kXattrArgsSizeVer0 = 16;
+// file_getattr/file_setattr (6.17): struct file_attr, the same way.
+struct FileAttr {
+  uint64_t fa_xflags = 0;
+  uint32_t fa_extsize = 0;
+  uint32_t fa_nextents = 0;
+  uint32_t fa_projid = 0;
+  uint32_t fa_cowextsize = 0;
+};
+inline constexpr size_t kFileAttrSizeVer0 = 24;
+// Limits of the xattr calls (linux/limits.h): a name of at most 255 bytes,
+// a value and a list of at most 64 KiB.
+inline constexpr size_t kXattrNameMax = 255;
+inline constexpr size_t kXattrSizeMax = 65536;
+inline constexpr size_t kXattrListMax = 65536;
 
 }  // namespace syd::kernel::uapi

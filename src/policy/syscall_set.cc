@@ -29,6 +29,7 @@ bool SydClass(std::string_view cls, std::set<int>* out) {
   else if (cls == "%net") net = true;
   else return false;
   for (const SyscallInfo& s : CheckedSyscalls()) {
+    if (s.kind == CallKind::kAttrIoctl) continue;  // only some requests are writes: not in §2.1's sets
     if (net ? (s.category == Category::kNetBind || s.category == Category::kNetConnect) : CanBeCategory(s, *want))
       out->insert(s.nr);
   }

@@ -50,6 +50,7 @@ enum class CallKind : uint8_t {
   kExec,      // execve/execveat
   kDirList,   // getdents64: entries hidden by stat sandboxing
   kNet,       // bind/connect/sendto/sendmsg/sendmmsg: an address, not a path
+  kAttrIoctl, // ioctl: only the requests of AttrIoctls(), on the descriptor's path
 };
 
 struct SyscallInfo {
@@ -80,6 +81,11 @@ std::span<const int> AlwaysDeniedSyscalls();
 // opens (umask, ids, root, mount namespace). They are sent to user space
 // whenever opens are emulated, so the cache is never trusted after one.
 std::span<const int> CredentialSyscalls();
+
+// The ioctl requests that change a file's attributes (inode flags such as
+// append-only and immutable, and the fsxattr flags): write-category calls
+// on the descriptor's path. Every other request stays in the kernel.
+std::span<const uint32_t> AttrIoctls();
 
 // The open(2) flag bits that mean write intent.
 uint64_t OpenWriteFlags();

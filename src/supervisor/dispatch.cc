@@ -22,6 +22,7 @@ Handler ForKind(policy::CallKind k) {
     case policy::CallKind::kExec: return HandleExec;
     case policy::CallKind::kDirList: return Getdents;
     case policy::CallKind::kNet: return HandleNet;
+    case policy::CallKind::kAttrIoctl: return HandleAttrIoctl;
   }
   return HandleChecked;
 }
@@ -30,6 +31,9 @@ std::array<Handler, kMaxNr> Build() {
   std::array<Handler, kMaxNr> t{};
   for (const policy::SyscallInfo& s : policy::CheckedSyscalls())
     if (s.nr >= 0 && s.nr < kMaxNr) t[static_cast<size_t>(s.nr)] = ForKind(s.kind);
+  // Path calls performed by their family, by number.
+  for (int nr : AttrChangeSyscalls()) t[static_cast<size_t>(nr)] = HandleAttrChange;
+  for (int nr : AttrQuerySyscalls()) t[static_cast<size_t>(nr)] = HandleAttrQuery;
   return t;
 }
 

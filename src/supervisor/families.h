@@ -4,6 +4,8 @@
 // handler answers which system call.
 #pragma once
 
+#include <span>
+
 #include "supervisor/call.h"
 #include "supervisor/paths.h"
 
@@ -22,5 +24,16 @@ Verdict HandleExec(Call& c, const Intent& in);
 Verdict HandleGetdents(Call& c);
 // bind, connect, sendto, sendmsg, sendmmsg (net.cc).
 Verdict HandleNet(Call& c, const Intent& in);
+
+// Calls that change a file's attributes: truncate, chmod, chown, utime and
+// xattr families, file_setattr (fs_attr.cc), and the attribute ioctls.
+Verdict HandleAttrChange(Call& c, const Intent& in);
+Verdict HandleAttrIoctl(Call& c, const Intent& in);
+std::span<const int> AttrChangeSyscalls();
+// Calls that read them: access, the getxattr/listxattr families, and with
+// stat sandboxing the stat family, readlink, statfs, file_getattr
+// (fs_query.cc).
+Verdict HandleAttrQuery(Call& c, const Intent& in);
+std::span<const int> AttrQuerySyscalls();
 
 }  // namespace syd::supervisor

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 
+#include "kernel/uapi.h"
 #include "policy/syscalls.h"
 #include "supervisor/reach.h"
 #include "util/strings.h"
@@ -99,21 +100,44 @@ struct Resolution {
   int err = 0;
 };
 
+// Calls that take a NULL path as "the descriptor itself": utimensat and
+// futimesat with a real descriptor (with AT_FDCWD the kernel says EFAULT),
+// and, with AT_EMPTY_PATH (Linux 6.11+), the stat and *xattrat calls and
+// file_getattr/file_setattr (checked on this kernel: faccessat2, fchownat,
+// fchmodat2 and readlinkat say EFAULT instead).
+bool NullPathIsFd(const Call& c, int dirfd, uint64_t at) {
+  switch (c.info.nr) {
+    case __NR_utimensat:
+    case __NR_futimesat: return dirfd != AT_FDCWD;
+    case __NR_newfstatat:
+    case __NR_statx:
+    case kernel::uapi::kNrSetxattrat:
+    case kernel::uapi::kNrGetxattrat:
+    case kernel::uapi::kNrListxattrat:
+    case kernel::uapi::kNrRemovexattrat:
+    case kernel::uapi::kNrFileGetattr:
+    case kernel::uapi::kNrFileSetattr: return (at & AT_EMPTY_PATH) != 0;
+    default: return false;
+  }
+}
+
 // Reads and resolves one path argument.
 Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flags,
-                          const open_how* how, const ProcessTable::Root& root, PathArgValue* out) {
+                          const open_how* how, const ProcessTable::Root& root, PathArgValue* out,
+                          bool keep_handle = false) {
   const int dirfd = pa.dirfd >= 0 ? static_cast<int>(c.arg(pa.dirfd) & 0xffffffffu) : AT_FDCWD;
   const uint64_t at = c.info.at_flags_arg >= 0 ? c.arg(c.info.at_flags_arg) : 0;
   if (pa.path < 0) {
     out->fd_only = true;
-  } else if (c.arg(pa.path) == 0 && c.info.nr == __NR_utimensat) {
-    out->fd_only = true;  // utimensat(fd, NULL, ...) acts on fd
+  } else if (c.arg(pa.path) == 0 && NullPathIsFd(c, dirfd, at)) {
+    out->fd_only = true;  // utimensat(fd, NULL, ...), statx(fd, NULL, AT_EMPTY_PATH, ...): the fd
   } else {
     auto s = c.tracee.ReadString(c.arg(pa.path), PATH_MAX);
     if (!s) return {false, s.error().sys_errno ? s.error().sys_errno : EFAULT};
     out->raw = std::move(*s);
     if (out->raw.empty()) {
-      if (!(at & AT_EMPTY_PATH)) return {false, ENOENT};
+      // readlinkat(fd, "") reads the symlink an O_PATH descriptor names.
+      if (!(at & AT_EMPTY_PATH) && c.info.nr != __NR_readlinkat) return {false, ENOENT};
       out->fd_only = true;
     }
   }
@@ -142,6 +166,7 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
   rr.path = out->raw;
   rr.follow_last = FollowLast(c, pa, open_flags);
   rr.may_be_missing = MayBeMissing(pa, open_flags);
+  rr.keep_handle = keep_handle;
   rr.tid = c.tid();
   if (out->raw.find("self") != std::string::npos || out->raw.find("/proc") != std::string::npos ||
       out->raw[0] != '/')
@@ -220,7 +245,8 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
   out.n = info.npaths;
   for (uint8_t i = 0; i < info.npaths; ++i) {
     PathArgValue& a = out.args[i];
-    Resolution r = ReadAndResolve(c, info.paths[i], in.open_flags, in.has_how ? &in.how : nullptr, *out.root, &a);
+    Resolution r =
+        ReadAndResolve(c, info.paths[i], in.open_flags, in.has_how ? &in.how : nullptr, *out.root, &a, need.handle);
     if (!c.tracee.Valid()) return Verdict::None();
     if (!r.ok) {
       if (out.checked) ReportResolveFailure(c, out.cat, a.raw, r.err);

@@ -51,6 +51,7 @@ struct Checked {
 struct Need {
   bool always = false;  // resolve even where nothing is checked
   bool creds = false;   // the caller's fsuid/fsgid/umask too
+  bool handle = false;  // keep what resolution opened (Resolved::handle)
 };
 
 // Resolves and decides every path argument. A verdict when the call is

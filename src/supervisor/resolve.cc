@@ -91,6 +91,7 @@ std::optional<Resolved> TryPlain(const ResolveRequest& req) {
     r.path = req.path;
     r.exists = true;
     r.type = st.st_mode & S_IFMT;
+    if (req.keep_handle) r.handle = std::make_shared<const UniqueFd>(std::move(f));
     return r;
   }
   if (errno != ENOENT || !req.may_be_missing) return std::nullopt;
@@ -250,6 +251,14 @@ Result<Resolved> Resolve(const ResolveRequest& req) {
       out.path = JoinPath(cur, comp);
       out.exists = true;
       out.type = st.st_mode & S_IFMT;
+      if (req.keep_handle) {
+        // The name in the directory the walk holds: no symlink on the way.
+        // Kept only if it is what was looked at (not swapped since).
+        UniqueFd fd(openat(cur_fd.get(), comp.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        struct stat hst;
+        if (fd.valid() && fstat(fd.get(), &hst) == 0 && hst.st_ino == st.st_ino && hst.st_dev == st.st_dev)
+          out.handle = std::make_shared<const UniqueFd>(std::move(fd));
+      }
       return out;
     }
     if (!S_ISDIR(st.st_mode)) return Fail(ENOTDIR, "not a directory", JoinPath(cur, comp));

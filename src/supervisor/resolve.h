@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 
 #include "util/error.h"
@@ -26,6 +27,7 @@ struct ResolveRequest {
   bool in_root = false;      // RESOLVE_IN_ROOT: "/" and ".." stop at `start`
   pid_t tgid = 0;            // for /proc/self
   pid_t tid = 0;             // for /proc/thread-self
+  bool keep_handle = false;  // also hand back the object found (Resolved::handle)
 };
 
 struct Resolved {
@@ -33,6 +35,12 @@ struct Resolved {
   bool exists = false;
   mode_t type = 0;        // S_IFMT bits of the final object when it exists
   bool magic_link = false;  // a /proc fd/cwd link to something without a path (pipe:[..])
+  // With keep_handle, where the walk has it at hand: an O_PATH handle of
+  // the object found (a final symlink the call does not follow is held
+  // as the symlink), opened by the supervisor during the walk with no
+  // symlink followed on the way. Null otherwise. Shared: Resolved stays
+  // copyable.
+  std::shared_ptr<const UniqueFd> handle;
 };
 
 // Errors carry the errno the kernel would give (ENOENT, ENOTDIR, ELOOP,
