@@ -84,21 +84,17 @@ uint64_t Stats::Percentile(double fraction) const {
   return kBuckets;
 }
 
-std::string Stats::Json() const {
-  return fmt::format(
-      "{{\"event\":\"stats\",\"notifications\":{},\"continued\":{},\"emulated\":{},\"errors\":{},"
-      "\"denied\":{},\"latency_us\":{{\"p50\":{},\"p99\":{}}},\"workers\":{}}}",
-      received.load(), continued.load(), emulated.load(), errors.load(), denied.load(), Percentile(0.5),
-      Percentile(0.99), workers.load());
-}
-
-std::string Stats::Human() const {
-  const uint64_t n = received.load();
-  return fmt::format(
-      "sydbox: stats: {} notification{} ({} continued, {} emulated, {} errors), {} denied; "
-      "latency p50 {} µs, p99 {} µs; {} workers",
-      n, n == 1 ? "" : "s", continued.load(), emulated.load(), errors.load(), denied.load(), Percentile(0.5),
-      Percentile(0.99), workers.load());
+events::Stats Stats::Snapshot() const {
+  events::Stats e;
+  e.notifications = received.load();
+  e.continued = continued.load();
+  e.emulated = emulated.load();
+  e.errors = errors.load();
+  e.denied = denied.load();
+  e.p50_us = Percentile(0.5);
+  e.p99_us = Percentile(0.99);
+  e.workers = workers.load();
+  return e;
 }
 
 }  // namespace syd::supervisor

@@ -12,6 +12,7 @@
 #include <functional>
 #include <string>
 
+#include "events/events.h"
 #include "kernel/seccomp.h"
 #include "supervisor/caller.h"
 #include "supervisor/process_table.h"
@@ -34,8 +35,7 @@ struct Stats {
   }
   // The smallest latency (µs) at or below which `fraction` of calls were answered.
   uint64_t Percentile(double fraction) const;
-  std::string Json() const;
-  std::string Human() const;  // "sydbox: stats: ..."
+  events::Stats Snapshot() const;
 };
 
 struct HandlerEnv {

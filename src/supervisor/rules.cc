@@ -4,11 +4,13 @@
 // deciding rule is then carried out here.
 #include "supervisor/rules.h"
 
+
 #include <limits.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <syslog.h>
 
+#include "events/events.h"
 #include "policy/syscall_table.h"
 #include "util/strings.h"
 
@@ -70,25 +72,22 @@ class CallContext final : public policy::RuleContext {
   int resolve_errno_ = 0;
 };
 
-// log / :log=FD|syslog: one JSON line per logged call.
-// What a logged call named, resolved: "path"/"path2" or "addr" fields.
-std::string NamedObjects(CallContext& ctx) {
-  std::string out;
-  std::vector<std::string> paths = ctx.Paths();
-  for (size_t i = 0; i < paths.size(); ++i)
-    out += fmt::format(",\"{}\":\"{}\"", i == 0 ? "path" : "path2", JsonEscape(paths[i]));
-  if (auto a = ctx.Address()) out += fmt::format(",\"addr\":\"{}\"", JsonEscape(a->ToString()));
-  return out;
-}
-
+// log / :log=FD|syslog: one JSON line per logged call, naming what the
+// call named, resolved.
 void LogCall(Call& c, const policy::SysRule& r, int64_t dest, CallContext& ctx) {
   c.MayBlock();
-  std::string name(policy::SyscallName(c.req.data.nr));
-  std::string line = fmt::format(
-      "{{\"event\":\"syscall\",\"pid\":{},\"tgid\":{},\"comm\":\"{}\",\"syscall\":\"{}\",\"nr\":{},"
-      "\"args\":[{},{},{},{},{},{}]{},\"rule\":\"{}\"}}\n",
-      c.tid(), c.Tgid(), JsonEscape(kernel::ReadComm(c.tid())), name.empty() ? "?" : name, c.req.data.nr,
-      c.arg(0), c.arg(1), c.arg(2), c.arg(3), c.arg(4), c.arg(5), NamedObjects(ctx), JsonEscape(r.origin.ToString()));
+  events::SyscallLog e;
+  e.pid = c.tid();
+  e.tgid = c.Tgid();
+  e.comm = kernel::ReadComm(c.tid());
+  e.syscall = std::string(policy::SyscallName(c.req.data.nr));
+  if (e.syscall.empty()) e.syscall = "?";
+  e.nr = c.req.data.nr;
+  for (int i = 0; i < 6; ++i) e.args[static_cast<size_t>(i)] = c.arg(i);
+  e.paths = ctx.Paths();
+  if (auto a = ctx.Address()) e.addr = a->ToString();
+  e.rule = r.origin.ToString();
+  const std::string line = events::Json(e);
   if (dest == -1) {
     syslog(LOG_INFO, "%s", line.c_str());
   } else if (dest >= 0) {

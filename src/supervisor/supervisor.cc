@@ -324,8 +324,10 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   env.stats.workers.store(pool.started());
 
   if (opts.dry_run) reporter.WriteDryRunSummary();
-  if (opts.stats)
-    fmt::print(stderr, "{}\n", opts.log_format == LogFormat::kJson ? env.stats.Json() : env.stats.Human());
+  if (opts.stats) {
+    const events::Stats st = env.stats.Snapshot();
+    fmt::print(stderr, "{}", opts.log_format == LogFormat::kJson ? events::Json(st) : events::Human(st));
+  }
   int code = StatusToCode(eldest_status);
   if (exec_err != 0) code = exec_err == ENOENT ? 127 : 126;
   const policy::Policy& final_policy = shared.Load()->policy();

@@ -24,7 +24,5 @@ std::string Elide(std::string_view s, size_t max = 80);
 std::optional<std::string> Closest(std::string_view word, const std::vector<std::string>& candidates);
 // " (did you mean 'X'?)" or "".
 std::string DidYouMean(std::string_view word, const std::vector<std::string>& candidates);
-// Escapes a string for inclusion in a JSON string literal (without quotes).
-std::string JsonEscape(std::string_view s);
 
 }  // namespace syd

@@ -1,0 +1,127 @@
+// The one JSON writer: each event type against its golden line
+// (tests/golden/events/, SYD_UPDATE_GOLDEN=1 rewrites them; pandora's
+// tests read the same files), every line parses, and bytes survive.
+#include "events/events.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace syd::events {
+namespace {
+
+Violation SampleViolation() {
+  Violation v;
+  v.ts = 1796093150.945242;
+  v.pid = 4242;
+  v.tgid = 4240;
+  v.comm = "touch";
+  v.cmdline = "touch /etc/x \"quoted\"";
+  v.cwd = "/tmp/build";
+  v.syscall = "openat";
+  v.category = "write";
+  v.path = "/etc/x";
+  v.action = "deny";
+  v.errno_name = "EPERM";
+  v.rule = "default:write";
+  return v;
+}
+
+void Golden(const std::string& name, const std::string& got) {
+  const std::string path = std::string(SYD_GOLDEN_DIR) + "/events/" + name;
+  if (getenv("SYD_UPDATE_GOLDEN")) {
+    std::ofstream(path) << got;
+    return;
+  }
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path;
+  std::stringstream want;
+  want << in.rdbuf();
+  EXPECT_EQ(got, want.str()) << "the " << name << " schema changed; if intended, bump kSchemaVersion if a consumer "
+                             << "could break, and rerun with SYD_UPDATE_GOLDEN=1";
+  // Every golden line is one JSON object whose first member is "event".
+  std::istringstream lines(want.str());
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::ordered_json::parse(line);
+    ASSERT_TRUE(j.is_object());
+    EXPECT_EQ(j.begin().key(), "event") << line;
+  }
+}
+
+TEST(Events, Violation) {
+  Violation deny = SampleViolation();
+  Violation dry = deny;
+  dry.action = "cont";
+  dry.errno_name.clear();
+  dry.would = "deny";
+  dry.allow = "allowlist/write+/etc/x";
+  Violation net = deny;
+  net.category = "net/connect";
+  net.syscall = "connect";
+  net.path = "inet:127.0.0.1@9";
+  net.is_addr = true;
+  net.rule = "paludis.syd-3:12";
+  Golden("violation.jsonl", Json(deny) + Json(dry) + Json(net));
+  EXPECT_EQ(Human(deny),
+            "sydbox: deny write path /etc/x (openat, EPERM) by touch[4242] cwd /tmp/build cmd \"touch /etc/x "
+            "\"quoted\"\" rule default:write\n");
+  EXPECT_EQ(Human(dry),
+            "sydbox: would deny write path /etc/x (openat) by touch[4242] cwd /tmp/build cmd \"touch /etc/x "
+            "\"quoted\"\" rule default:write; to allow: -m allowlist/write+/etc/x\n");
+}
+
+TEST(Events, SyscallLog) {
+  SyscallLog e;
+  e.pid = 7;
+  e.tgid = 7;
+  e.comm = "cat";
+  e.syscall = "renameat2";
+  e.nr = 316;
+  e.args = {0xffffff9c, 0x7ffd0000, 0xffffff9c, 0x7ffd0100, 1, 0};
+  e.paths = {"/tmp/a", "/tmp/b"};
+  e.rule = "-m:1";
+  SyscallLog net;
+  net.pid = 8;
+  net.tgid = 8;
+  net.comm = "curl";
+  net.syscall = "connect";
+  net.nr = 42;
+  net.addr = "inet6:::1@443";
+  net.rule = "x.syd-3:3";
+  Golden("syscall.jsonl", Json(e) + Json(net));
+}
+
+TEST(Events, DryRunAndStats) {
+  DryRunSummary none;
+  DryRunSummary some;
+  some.categories = {{"net/connect", 1, {"inet:127.0.0.1@9"}}, {"write", 7, {"/etc/a", "/etc/b"}}};
+  Stats st{1317, 1292, 8, 17, 3, 2, 177, 16};
+  Golden("summary.jsonl", Json(none) + Json(some) + Json(st));
+  EXPECT_EQ(Human(none), "sydbox: dry run: nothing would have been denied\n");
+  EXPECT_EQ(Human(some),
+            "sydbox: dry run: 8 accesses would have been denied\n"
+            "sydbox:   net/connect: 1 (inet:127.0.0.1@9)\n"
+            "sydbox:   write: 7 (/etc/a, /etc/b, ...)\n");
+  EXPECT_EQ(Human(st),
+            "sydbox: stats: 1317 notifications (1292 continued, 8 emulated, 17 errors), 3 denied; latency p50 2 µs, "
+            "p99 177 µs; 16 workers\n");
+}
+
+// Paths are bytes: invalid UTF-8, control characters and quotes come back
+// exactly, and the line stays valid JSON.
+TEST(Events, BytesSurvive) {
+  std::string odd = "/tmp/\xff\xfe\x01\"\\\n\xc3\xa9";
+  Violation v = SampleViolation();
+  v.path = odd;
+  const std::string line = Json(v);
+  EXPECT_EQ(line.find('\xff'), std::string::npos);
+  auto j = nlohmann::json::parse(line);
+  EXPECT_EQ(BytesFromJson(j["path"].get<std::string>()), odd);
+  EXPECT_EQ(BytesFromJson("plain/ascii"), "plain/ascii");
+}
+
+}  // namespace
+}  // namespace syd::events
