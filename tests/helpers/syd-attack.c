@@ -43,12 +43,26 @@
  *   syd-attack magic-race N [NOISE]       two threads change the magic lock at
  *                                         once; NOISE: a path whose denied
  *                                         creation keeps several workers busy
+ * The red-team's findings (section 12):
+ *   syd-attack own-listener TARGET        A: once the parent is gone (a line on
+ *                                         stdin says so), a seccomp listener of
+ *                                         our own answers our creat(TARGET)
+ *   syd-attack listener-parent CMD...     stand-in supervisor: CMD's creat(2)
+ *                                         goes to a listener it answers EPERM
+ *   syd-attack prlimit-wide               B: prlimit64 on the parent's thread
+ *                                         (tid on stdin), new limit at
+ *                                         0x100000000; waits for EOF on stdin
+ *   syd-attack peercred SOCKET            D: as uid 65534, what the server at
+ *                                         SOCKET sees of us, forged creds too
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
 #include <linux/filter.h>
+#include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -62,6 +76,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -71,6 +86,7 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1333,6 +1349,254 @@ static int magic_race(int n, const char* noise) {
   return blocked("magic-race (every process locked)", ENOENT);
 }
 
+/* ---- 12. the red-team's findings (A, B, D) ------------------------------------ */
+
+/* Reads up to one line of stdin (without the newline); "" at EOF. */
+static void read_line(char* buf, size_t len) {
+  size_t n = 0;
+  char c;
+  while (n + 1 < len && read(0, &c, 1) == 1 && c != '\n') buf[n++] = c;
+  buf[n] = 0;
+}
+
+/* Waits (at most 10 s) for EOF on stdin: the test has looked. */
+static void wait_stdin_eof(void) {
+  char c;
+  long end = now_ms() + 10000;
+  while (now_ms() < end) {
+    struct pollfd pf = {0, POLLIN, 0};
+    if (poll(&pf, 1, 100) > 0 && read(0, &c, 1) <= 0) break;
+  }
+}
+
+/* Becomes `uid` (and its gid, no supplementary groups) for good. 0 or errno. */
+static int drop_to(uid_t uid) {
+  if (setgroups(0, NULL) != 0 || setresgid(uid, uid, uid) != 0 || setresuid(uid, uid, uid) != 0) return errno;
+  return 0;
+}
+
+/* A filter sending creat(2) to a listener of the caller's own: its fd, or
+ * -1 with errno. (creat only: the dynamic loader's opens stay untouched.) */
+static int creat_listener(void) {
+  struct sock_filter f[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_creat, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+  return (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
+/* Answers every notification on `listener` with CONTINUE (or `error`) until
+ * `child` exits; its exit status. */
+static int answer_until_exit(int listener, pid_t child, int error) {
+  int st = 0;
+  for (;;) {
+    if (waitpid(child, &st, WNOHANG) == child) break;
+    struct pollfd p = {listener, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0 || !(p.revents & POLLIN)) continue;
+    struct seccomp_notif req;
+    memset(&req, 0, sizeof req);
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) continue;
+    struct seccomp_notif_resp resp;
+    memset(&resp, 0, sizeof resp);
+    resp.id = req.id;
+    if (error) resp.error = -error;
+    else resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    (void)ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A: a stand-in supervisor: a child sends creat(2) to a listener that this
+ * process holds alone and answers EPERM to everything; the child runs CMD. */
+static int listener_parent(char** cmd) {
+  int pp[2], go[2];
+  if (pipe(pp) != 0 || pipe(go) != 0) return 100;
+  pid_t child = fork();
+  if (child == 0) {
+    int l = creat_listener();
+    if (l < 0) _exit(101);
+    if (write(pp[1], &l, sizeof l) != sizeof l) _exit(102);
+    char c;
+    if (read(go[0], &c, 1) != 1) _exit(103);
+    close(l);
+    close(pp[0]);
+    close(pp[1]);
+    close(go[0]);
+    close(go[1]);
+    execvp(cmd[0], cmd);
+    _exit(127);
+  }
+  int remote;
+  if (read(pp[0], &remote, sizeof remote) != sizeof remote) return 104;
+  int pidfd = (int)pidfd_open_(child);
+  int listener = pidfd >= 0 ? (int)pidfd_getfd_(pidfd, remote) : -1;
+  if (listener < 0) {
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    return 105;
+  }
+  if (write(go[1], "g", 1) != 1) return 106;
+  return answer_until_exit(listener, child, EPERM);
+}
+
+/* A: after the supervisor is gone. A child (the eldest dies with the
+ * supervisor) waits for a line on stdin, sent once the test has killed the
+ * parent; then its creat(TARGET) must fail (ENOSYS: nobody answers) and it
+ * must not get a listener of its own, which would answer its children's
+ * calls with CONTINUE. */
+static int own_listener(const char* target) {
+  pid_t s = fork();
+  if (s == 0) {
+    int l = creat_listener();
+    if (l >= 0) {
+      printf("SETUP a listener of our own while the parent lives\n");
+      _exit(2);
+    }
+    printf("while the parent lives: seccomp(NEW_LISTENER): %s\n", en(errno));
+    printf("READY\n");
+    fflush(stdout);
+    char line[16];
+    read_line(line, sizeof line);
+    long fd = syscall(__NR_creat, target, 0644);
+    printf("after the parent: creat: %s\n", fd >= 0 ? "OK" : en(errno));
+    if (fd >= 0) _exit(escaped("own-listener: creat(%s) with the parent gone", target));
+    l = creat_listener();
+    if (l < 0) {
+      int e = errno;
+      fd = syscall(__NR_creat, target, 0644);
+      printf("after the refusal: creat: %s\n", fd >= 0 ? "OK" : en(errno));
+      if (fd >= 0) _exit(escaped("own-listener: creat(%s) with the parent gone", target));
+      _exit(blocked("seccomp(NEW_LISTENER)", e));
+    }
+    info("a listener of our own at fd %d", l);
+    fflush(stdout);
+    pid_t d = fork();
+    if (d == 0) {
+      long f = syscall(__NR_creat, target, 0644);
+      _exit(f >= 0 ? 0 : errno);
+    }
+    int r = answer_until_exit(l, d, 0);
+    if (r == 0) _exit(escaped("own-listener: creat(%s) answered CONTINUE by our own listener", target));
+    _exit(blocked("creat under our own listener", r));
+  }
+  int st;
+  while (waitpid(s, &st, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* B: prlimit64 on a thread of the parent (TID read from stdin) with the new
+ * limit at 0x100000000, whose low 32 bits are those of NULL ("only reads"):
+ * RLIMIT_MSGQUEUE 4096 (harmless, and visible in /proc/PID/limits). Then the
+ * same with an ordinary pointer. Waits for EOF on stdin before exiting. */
+static int prlimit_wide(void) {
+  printf("ppid=%d\nWAITING\n", getppid());
+  fflush(stdout);
+  char line[32];
+  read_line(line, sizeof line);
+  pid_t tid = atoi(line);
+  if (tid <= 0) return blocked("no thread id on stdin", EINVAL);
+  struct rlimit* lim = mmap((void*)0x100000000ul, 4096, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (lim != (void*)0x100000000ul) return blocked("mmap(0x100000000)", errno);
+  lim->rlim_cur = lim->rlim_max = 4096;
+  long wide = syscall(__NR_prlimit64, tid, RLIMIT_MSGQUEUE, lim, NULL);
+  int wide_err = errno;
+  printf("prlimit64(%d, new at 0x100000000): %s\n", tid, wide == 0 ? "OK" : en(wide_err));
+  struct rlimit plain = {4096, 4096};
+  long ord = syscall(__NR_prlimit64, tid, RLIMIT_MSGQUEUE, &plain, NULL);
+  int ord_err = errno;
+  printf("prlimit64(%d, ordinary pointer): %s\n", tid, ord == 0 ? "OK" : en(ord_err));
+  printf("DONE\n");
+  fflush(stdout);
+  wait_stdin_eof();
+  if (wide == 0) return escaped("prlimit-wide: RLIMIT_MSGQUEUE of thread %d set through 0x100000000", tid);
+  if (ord == 0) return escaped("prlimit-wide: RLIMIT_MSGQUEUE of thread %d set", tid);
+  return blocked("prlimit64(new at 0x100000000)", wide_err);
+}
+
+/* D: connects to SOCKET (dropping to uid 65534 first when root) and asks
+ * the server (the test) what it saw: SO_PEERCRED of the connection, the
+ * SCM_CREDENTIALS of a plain sendmsg, then of a sendmsg claiming pid 1,
+ * uid 0, gid 0. Each reply is one line "peer PID UID GID creds PID UID GID"
+ * ("creds none" without any). */
+static int peer_exchange(const char* path, const struct ucred* claim, char* reply, size_t len, int* send_err) {
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un un;
+  memset(&un, 0, sizeof un);
+  un.sun_family = AF_UNIX;
+  snprintf(un.sun_path, sizeof un.sun_path, "%s", path);
+  if (s < 0 || connect(s, (struct sockaddr*)&un, sizeof un) != 0) return errno;
+  char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+  memset(cbuf, 0, sizeof cbuf);
+  struct iovec v = {(void*)"hello", 5};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &v;
+  mh.msg_iovlen = 1;
+  if (claim) {
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof cbuf;
+    struct cmsghdr* cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_CREDENTIALS;
+    cm->cmsg_len = CMSG_LEN(sizeof *claim);
+    memcpy(CMSG_DATA(cm), claim, sizeof *claim);
+  }
+  *send_err = sendmsg(s, &mh, MSG_NOSIGNAL) < 0 ? errno : 0;
+  shutdown(s, SHUT_WR);
+  ssize_t n = 0, got;
+  while (n + 1 < (ssize_t)len && (got = read(s, reply + n, len - 1 - (size_t)n)) > 0) n += got;
+  reply[n > 0 ? n : 0] = 0;
+  char* nl = strchr(reply, '\n');
+  if (nl) *nl = 0;
+  close(s);
+  return 0;
+}
+
+static int peer_cred(const char* path) {
+  if (privileged()) {
+    int e = drop_to(65534);
+    if (e) return blocked("drop to uid 65534", e);
+  }
+  const uid_t me = getuid();
+  const gid_t my_gid = getgid();
+  info("uid %u gid %u pid %d", me, my_gid, getpid());
+  char reply[256];
+  int send_err = 0;
+  int e = peer_exchange(path, NULL, reply, sizeof reply, &send_err);
+  if (e) return blocked("connect", e);
+  printf("plain: sendmsg: %s; server: %s\n", send_err ? en(send_err) : "OK", reply);
+  int ppid = 0, cpid = 0;
+  unsigned puid = 0, pgid = 0, cuid = 0, cgid = 0;
+  int have_peer = sscanf(reply, "peer %d %u %u", &ppid, &puid, &pgid) == 3;
+  const char* c = strstr(reply, "creds ");
+  int have_creds = c && sscanf(c, "creds %d %u %u", &cpid, &cuid, &cgid) == 3;
+  char bad[256] = "";
+  if (have_peer && (puid != me || pgid != my_gid))
+    snprintf(bad + strlen(bad), sizeof bad - strlen(bad), " SO_PEERCRED uid %u gid %u;", puid, pgid);
+  if (have_creds && (cuid != me || cgid != my_gid))
+    snprintf(bad + strlen(bad), sizeof bad - strlen(bad), " a plain message's credentials uid %u gid %u;", cuid, cgid);
+  struct ucred forged = {1, 0, 0};
+  e = peer_exchange(path, &forged, reply, sizeof reply, &send_err);
+  if (e) return blocked("connect (second)", e);
+  printf("forged: sendmsg: %s; server: %s\n", send_err ? en(send_err) : "OK", reply);
+  c = strstr(reply, "creds ");
+  if (!send_err && c && sscanf(c, "creds %d %u %u", &cpid, &cuid, &cgid) == 3 && (cpid == 1 || cuid == 0 || cgid == 0))
+    snprintf(bad + strlen(bad), sizeof bad - strlen(bad), " forged credentials pid %d uid %u gid %u accepted;", cpid,
+             cuid, cgid);
+  if (bad[0]) return escaped("peercred:%s", bad);
+  if (!have_peer) return blocked("no reply from the server", EPROTO);
+  return blocked("sendmsg(forged SCM_CREDENTIALS)", send_err ? send_err : EPROTO);
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: syd-attack MODE ARG...\n");
@@ -1360,6 +1624,10 @@ int main(int argc, char** argv) {
   if (IS("bindmount-write")) return bindmount_write(a, b);
   if (IS("connect-reuse")) return connect_reuse(a, argc > 3 ? atoi(b) : 3);
   if (IS("magic-race")) return magic_race(argc > 2 ? atoi(a) : 200, argc > 3 ? b : NULL);
+  if (IS("own-listener")) return own_listener(a);
+  if (IS("listener-parent") && argc > 2) return listener_parent(argv + 2);
+  if (IS("prlimit-wide")) return prlimit_wide();
+  if (IS("peercred")) return peer_cred(a);
 #undef IS
   fprintf(stderr, "syd-attack: unknown mode %s\n", m);
   return 100;

@@ -19,10 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -1001,6 +1004,263 @@ TEST(Escape, MagicLockIsNotLostToARacingThread) {
   EXPECT_EQ(Verdict(r.out), "BLOCKED magic-race (every process locked): ENOENT") << Show(r);
   EXPECT_EQ(r.code, 1) << Show(r);
   ExpectNoCrash(r);
+}
+
+// ===========================================================================
+// 12. The red-team's findings (README of the red-team pass: A, B, D), one
+// test each (two for D), with the attacks of syd-attack.c section 12.
+
+// A line that starts with `prefix`.
+bool HasLinePrefix(const std::string& text, const std::string& prefix) {
+  for (const auto& l : Lines(text))
+    if (l.rfind(prefix, 0) == 0) return true;
+  return false;
+}
+
+// A. Failing closed, from the sandbox's side: sydbox is killed from outside
+// (nothing inside can kill it); a sandboxed process that survives it (not
+// the eldest: that one dies with sydbox) finds every notified call failing
+// with ENOSYS, and must not get a seccomp listener of its own, which would
+// answer its children's calls with CONTINUE (the kernel refuses a second
+// listener only while the first is open). Natively a stand-in supervisor
+// (creat(2) goes to its listener, answered EPERM) is killed the same way:
+// the survivor's own listener lets creat through. Blocked: the listener is
+// EPERM, creat stays ENOSYS, TARGET does not exist, and sydbox died of our
+// SIGKILL, not before.
+RunResult KillParentThenGo(Proc& p) {
+  const bool ready = p.WaitFor([](const std::string& o) { return HasLine(o, "READY"); }, 10000);
+  if (ready) {
+    kill(p.pid(), SIGKILL);
+    for (int i = 0; i < 500 && p.Running(); ++i) usleep(10000);  // its descriptors are closed once it is a zombie
+    p.Write("go\n");
+    p.WaitFor([](const std::string& o) { return !Verdict(o).empty(); }, 10000);
+  }
+  RunResult r = p.Wait(10000);
+  if (!ready) r.err += "\n[test: the attack never said READY]\n";
+  return r;
+}
+
+TEST(Escape, NoListenerOfItsOwnOnceTheSupervisorIsKilled) {
+  TempDir d;
+  ASSERT_EQ(mkdir((d / "denied").c_str(), 0777), 0);
+  {
+    Proc p(Attack({"listener-parent", AttackBin(), "own-listener", d / "denied/native"}));
+    RunResult native = KillParentThenGo(p);
+    ASSERT_TRUE(HasLine(native.out, "while the parent lives: seccomp(NEW_LISTENER): EBUSY")) << Show(native);
+    ASSERT_TRUE(HasLine(native.out, "after the parent: creat: ENOSYS")) << Show(native);
+    ASSERT_TRUE(Escaped(native)) << Show(native);
+    ASSERT_TRUE(Exists(d / "denied/native")) << Show(native);
+  }
+  Proc p(SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***"},
+                 Attack({"own-listener", d / "denied/target"})));
+  RunResult r = KillParentThenGo(p);
+  EXPECT_EQ(Verdict(r.out), "BLOCKED seccomp(NEW_LISTENER): EPERM") << Show(r);
+  EXPECT_TRUE(HasLine(r.out, "after the parent: creat: ENOSYS")) << Show(r);
+  EXPECT_TRUE(HasLine(r.out, "after the refusal: creat: ENOSYS")) << Show(r);
+  EXPECT_FALSE(Exists(d / "denied/target")) << "a call sydbox checked went through after its death\n" << Show(r);
+  EXPECT_EQ(r.code, 128 + SIGKILL) << "sydbox did not die of the test's SIGKILL\n" << Show(r);
+}
+
+// ===========================================================================
+// B. prlimit64 with a new limit is checked in user space, but a NULL new
+// limit only reads and is let through in BPF; were the pointer compared on
+// its low 32 bits, a struct at 0x100000000 would pass as NULL. The attack
+// sets RLIMIT_MSGQUEUE 4096 on a worker thread of its parent (limits are per
+// process; the tid is not the parent's pid, which BPF refuses outright),
+// given to it on stdin. Blocked: EPERM, and sydbox's limit is ours.
+std::string MsgqueueLimit(pid_t pid) {
+  for (const auto& l : Lines(ReadFile("/proc/" + std::to_string(pid) + "/limits")))
+    if (l.rfind("Max msgqueue size", 0) == 0) {
+      std::istringstream in(l.substr(17));
+      std::string soft, hard;
+      in >> soft >> hard;
+      return soft + " " + hard;
+    }
+  return "";
+}
+
+std::vector<pid_t> Threads(pid_t pid) {
+  std::vector<pid_t> out;
+  if (DIR* d = opendir(("/proc/" + std::to_string(pid) + "/task").c_str())) {
+    while (dirent* e = readdir(d))
+      if (e->d_name[0] != '.') out.push_back(std::atoi(e->d_name));
+    closedir(d);
+  }
+  return out;
+}
+
+struct WideRun {
+  RunResult r;
+  pid_t tid = 0;
+  std::string limit;  // the parent's RLIMIT_MSGQUEUE after the attack
+};
+
+WideRun RunPrlimitWide(const std::vector<std::string>& argv) {
+  WideRun w;
+  Proc p(argv);
+  if (p.WaitFor([](const std::string& o) { return HasLine(o, "WAITING"); }, 10000)) {
+    for (pid_t t : Threads(p.pid()))
+      if (t != p.pid()) w.tid = t;
+    p.Write(std::to_string(w.tid) + "\n");
+    if (p.WaitFor([](const std::string& o) { return HasLine(o, "DONE"); }, 10000)) w.limit = MsgqueueLimit(p.pid());
+  }
+  p.CloseStdin();
+  w.r = p.Wait();
+  return w;
+}
+
+TEST(Escape, PrlimitNewLimitAbove4GiBIsNotNull) {
+  const std::string mine = MsgqueueLimit(getpid());
+  ASSERT_NE(mine, "4096 4096");
+  WideRun native = RunPrlimitWide(Attack({"parent-wait", AttackBin(), "prlimit-wide"}));
+  ASSERT_NE(native.tid, 0) << Show(native.r);
+  ASSERT_TRUE(HasLine(native.r.out, "prlimit64(" + std::to_string(native.tid) + ", new at 0x100000000): OK"))
+      << Show(native.r);
+  ASSERT_EQ(native.limit, "4096 4096") << Show(native.r);
+  ASSERT_TRUE(Escaped(native.r)) << Show(native.r);
+  WideRun r = RunPrlimitWide(SydArgv({}, Attack({"prlimit-wide"})));
+  ASSERT_NE(r.tid, 0) << "no worker thread of sydbox found\n" << Show(r.r);
+  EXPECT_TRUE(HasLine(r.r.out, "prlimit64(" + std::to_string(r.tid) + ", new at 0x100000000): EPERM")) << Show(r.r);
+  EXPECT_EQ(r.limit, mine) << "sydbox's RLIMIT_MSGQUEUE was set from inside\n" << Show(r.r);
+  ExpectBlocked(r.r);
+}
+
+// ===========================================================================
+// D. A root sydbox connects and sends for the sandbox (network sandboxing):
+// a server outside that trusts its peer's credentials must see the
+// caller's, as without sydbox. The attack drops to uid 65534, connects, asks
+// the server what it saw (SO_PEERCRED, the SCM_CREDENTIALS of a plain
+// sendmsg), then sends a message claiming pid 1, uid 0, gid 0 (the kernel
+// lets only root claim what it is not). Natively: uid 65534 everywhere, the
+// forged message EPERM. Unprivileged, sydbox has no ids but the caller's:
+// nothing to test.
+class PeerServer {
+ public:
+  PeerServer(const std::string& path, int connections) : fd_(UnixServer(path)) {
+    if (fd_ >= 0) thread_ = std::thread([this, connections] { Serve(connections); });
+  }
+  ~PeerServer() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  // One line per connection: "peer PID UID GID creds PID UID GID|none".
+  std::vector<std::string> Seen() {
+    std::lock_guard<std::mutex> lk(m_);
+    return seen_;
+  }
+
+ private:
+  void Serve(int connections) {
+    for (int n = 0; n < connections && !stop_;) {
+      pollfd pf{fd_, POLLIN, 0};
+      if (poll(&pf, 1, 100) <= 0) continue;
+      int c = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      ++n;
+      int one = 1;
+      setsockopt(c, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+      ucred peer{};
+      socklen_t len = sizeof peer;
+      getsockopt(c, SOL_SOCKET, SO_PEERCRED, &peer, &len);
+      std::string line = "peer " + std::to_string(peer.pid) + " " + std::to_string(peer.uid) + " " +
+                         std::to_string(peer.gid) + " creds none";
+      char data[64];
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+      iovec v{data, sizeof data};
+      msghdr mh{};
+      mh.msg_iov = &v;
+      mh.msg_iovlen = 1;
+      mh.msg_control = control;
+      mh.msg_controllen = sizeof control;
+      pollfd cp{c, POLLIN, 0};
+      if (poll(&cp, 1, 3000) > 0 && recvmsg(c, &mh, 0) > 0) {
+        for (cmsghdr* cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+          if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS) {
+            ucred u;
+            std::memcpy(&u, CMSG_DATA(cm), sizeof u);
+            line = line.substr(0, line.find(" creds ")) + " creds " + std::to_string(u.pid) + " " +
+                   std::to_string(u.uid) + " " + std::to_string(u.gid);
+          }
+      }
+      (void)!send(c, (line + "\n").data(), line.size() + 1, MSG_NOSIGNAL);
+      close(c);
+      std::lock_guard<std::mutex> lk(m_);
+      seen_.push_back(line);
+    }
+  }
+
+  int fd_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex m_;
+  std::vector<std::string> seen_;
+};
+
+struct PeerRun {
+  RunResult r;
+  std::vector<std::string> seen;
+};
+
+PeerRun RunPeercred(const TempDir& d, bool sandboxed) {
+  const std::string sock = d / "sock";
+  unlink(sock.c_str());
+  PeerServer server(sock, 2);
+  PeerRun p;
+  if (!server.ok()) {
+    p.r.err = "the server could not listen on " + sock;
+    return p;
+  }
+  p.r = RunArgv(sandboxed ? SydArgv({"core/sandbox/network:deny", "allowlist/network/connect+unix:" + sock},
+                                    Attack({"peercred", sock}))
+                          : Attack({"peercred", sock}));
+  p.seen = server.Seen();
+  return p;
+}
+
+// "peer PID UID GID creds ..." -> (UID, GID) of the peer, or of the creds.
+std::pair<long, long> Ids(const std::string& line, const char* which) {
+  size_t at = line.find(which);
+  long pid = -1, uid = -1, gid = -1;
+  if (at != std::string::npos) std::sscanf(line.c_str() + at + std::strlen(which), "%ld %ld %ld", &pid, &uid, &gid);
+  return {uid, gid};
+}
+
+// What the server saw of a connection made by sydbox: SO_PEERCRED names the
+// caller (uid and gid 65534), as natively.
+TEST(Escape, ConnectedPeerSeesTheCallersIds) {
+  if (!Root()) GTEST_SKIP() << "needs a root sydbox: unprivileged, it has no ids but the caller's";
+  TempDir d;
+  PeerRun native = RunPeercred(d, false);
+  ASSERT_EQ(native.seen.size(), 2u) << Show(native.r);
+  for (const auto& s : native.seen) ASSERT_EQ(Ids(s, "peer "), std::make_pair(65534L, 65534L)) << s;
+  PeerRun p = RunPeercred(d, true);
+  ASSERT_FALSE(p.seen.empty()) << Show(p.r);
+  for (const auto& s : p.seen)
+    EXPECT_EQ(Ids(s, "peer "), std::make_pair(65534L, 65534L)) << "the server's peer is not the caller: " << s << "\n"
+                                                               << Show(p.r);
+  ExpectNoCrash(p.r);
+}
+
+// What a message sent through sydbox carries: the SCM_CREDENTIALS of a plain
+// sendmsg name the caller's ids; forged ones are EPERM, as natively.
+TEST(Escape, MessagesCarryTheCallersCredentials) {
+  if (!Root()) GTEST_SKIP() << "needs a root sydbox: unprivileged, it has no ids but the caller's";
+  TempDir d;
+  PeerRun native = RunPeercred(d, false);
+  ASSERT_EQ(Verdict(native.r.out), "BLOCKED sendmsg(forged SCM_CREDENTIALS): EPERM") << Show(native.r);
+  ASSERT_FALSE(native.seen.empty()) << Show(native.r);
+  ASSERT_EQ(Ids(native.seen[0], "creds "), std::make_pair(65534L, 65534L)) << native.seen[0];
+  PeerRun p = RunPeercred(d, true);
+  ASSERT_FALSE(p.seen.empty()) << Show(p.r);
+  EXPECT_EQ(Ids(p.seen[0], "creds "), std::make_pair(65534L, 65534L))
+      << "a plain message's credentials are not the caller's: " << p.seen[0] << "\n"
+      << Show(p.r);
+  for (const auto& s : p.seen)
+    EXPECT_EQ(s.find("creds 1 0 0"), std::string::npos) << "the server took forged credentials: " << s;
+  EXPECT_TRUE(HasLinePrefix(p.r.out, "forged: sendmsg: EPERM")) << Show(p.r);
+  ExpectBlocked(p.r);
 }
 
 }  // namespace
