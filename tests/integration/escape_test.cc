@@ -1007,7 +1007,7 @@ TEST(Escape, MagicLockIsNotLostToARacingThread) {
 }
 
 // ===========================================================================
-// 12. The red-team's findings (README of the red-team pass: A, B, D, F, G),
+// 12. The red-team's findings (README of the red-team pass: A, B, D, F-M),
 // one test each (two for D, G), with the attacks of syd-attack.c section 12.
 
 // A line that starts with `prefix`.
@@ -1353,6 +1353,177 @@ void ExpectGroupRaceBlocked(const std::string& what) {
 
 TEST(Escape, GroupNiceRaceDoesNotReachSydbox) { ExpectGroupRaceBlocked("setpriority"); }
 TEST(Escape, GroupIoprioRaceDoesNotReachSydbox) { ExpectGroupRaceBlocked("ioprio"); }
+
+// ===========================================================================
+// H. A caller in a pid namespace of its own still shares sydbox's process
+// group: setpriority(PRIO_PGRP, 0, 19) and kill(0, SIGALRM) from there (the
+// attack ignores SIGALRM; sydbox does not). Namespaces allowed; the kill
+// with signals checked in user space (outside_signals:false: Landlock would
+// refuse it by itself). Natively the stand-in parent is reniced, or killed.
+// Blocked: sydbox's nice unchanged, sydbox alive and exiting 1.
+TEST(Escape, GroupZeroFromAnotherPidNamespaceIsStillChecked) {
+  for (const std::string what : {"nice", "kill"}) {
+    SCOPED_TRACE(what);
+    RunResult native = RunArgv(Attack({"parent-wait", AttackBin(), "pidns-group", what}));
+    if (native.out.find("SETUP") != std::string::npos) GTEST_SKIP() << native.out;
+    ASSERT_TRUE(Escaped(native)) << Show(native);
+    if (what == "kill") {
+      ASSERT_EQ(native.code, 128 + SIGALRM) << Show(native);
+    }
+    std::vector<std::string> magic = {"core/restrict/namespaces:false"};
+    if (what == "kill") magic.push_back("core/restrict/outside_signals:false");
+    ExpectBlocked(RunArgv(SydArgv(magic, Attack({"pidns-group", what}))));
+  }
+}
+
+// ===========================================================================
+// I. With signals checked in user space and namespaces allowed, a root
+// sydbox sends group kills and pidfd_send_signal itself. The attack drops to
+// uid 65534 and enters a user namespace of its own, where it has every
+// capability (as /proc shows them); outside, they count for nothing. Two
+// root processes outside: SIGTERM to one by pidfd_send_signal, to the other's
+// group by kill(-pgrp). Natively (as root, no drop) both die; natively with
+// the drop, the kernel refuses both. Blocked: EPERM and both alive.
+TEST(Escape, CapabilitiesOfAnotherUserNamespaceSignalNothingOutside) {
+  if (!Root()) GTEST_SKIP() << "needs a root sydbox: unprivileged, it can signal nothing the caller cannot";
+  {
+    Proc v1({"sleep", "30"}), v2({"sleep", "30"});
+    RunResult native =
+        RunArgv(Attack({"userns-signal", std::to_string(v1.pid()), std::to_string(v2.pid()), "--no-drop"}));
+    ASSERT_NE(native.out.find("victims killed by pidfd_send_signal; kill(-pgrp);"), std::string::npos) << Show(native);
+  }
+  {
+    Proc v1({"sleep", "30"}), v2({"sleep", "30"});
+    RunResult native = RunArgv(Attack({"userns-signal", std::to_string(v1.pid()), std::to_string(v2.pid())}));
+    ASSERT_EQ(Verdict(native.out), "BLOCKED signals from a user namespace of its own: EPERM") << Show(native);
+  }
+  Proc v1({"sleep", "30"}), v2({"sleep", "30"});
+  RunResult r = RunArgv(SydArgv({"core/restrict/namespaces:false", "core/restrict/outside_signals:false"},
+                                Attack({"userns-signal", std::to_string(v1.pid()), std::to_string(v2.pid())})));
+  EXPECT_TRUE(v1.Running()) << "pidfd_send_signal reached a root process outside\n" << Show(r);
+  EXPECT_TRUE(v2.Running()) << "kill(-pgrp) reached a root process outside\n" << Show(r);
+  EXPECT_TRUE(HasLine(r.out, "in a user namespace of its own: pidfd_send_signal(victim 1, SIGTERM): EPERM")) << Show(r);
+  EXPECT_TRUE(HasLine(r.out, "in a user namespace of its own: kill(-victim 2, SIGTERM): EPERM")) << Show(r);
+  ExpectBlocked(r);
+}
+
+// ===========================================================================
+// J. The terminal. Hanging it up (vhangup, ioctl TIOCVHANGUP) sends SIGHUP
+// to its session leader: the shell that ran sydbox. Natively (root: it
+// takes CAP_SYS_TTY_CONFIG, CAP_SYS_ADMIN) the shell dies before its echo.
+// Blocked: EPERM, and the shell goes on to echo sydbox's status (1).
+TEST(Escape, TerminalHangupIsRefused) {
+  for (const std::string how : {"vhangup", "tiocvhangup"}) {
+    SCOPED_TRACE(how);
+    if (Root()) {
+      RunResult native = InScript(AttackBin() + " " + how + "; echo SHELL-ALIVE-$?");
+      ASSERT_EQ(native.out.find("SHELL-ALIVE"), std::string::npos) << "the hang-up left the shell alive\n"
+                                                                   << Show(native);
+    } else {
+      std::cout << "[ note ] " << how << " native half skipped: it needs privileges uid " << geteuid() << " has not\n";
+    }
+    RunResult r = InScript(SydboxLine() + " -- " + AttackBin() + " " + how + "; echo SHELL-ALIVE-$?");
+    EXPECT_EQ(Verdict(r.out), how == "vhangup" ? "BLOCKED vhangup: EPERM" : "BLOCKED ioctl(TIOCVHANGUP): EPERM")
+        << Show(r);
+    EXPECT_NE(r.out.find("SHELL-ALIVE-1"), std::string::npos) << "the shell that ran sydbox did not go on\n" << Show(r);
+  }
+}
+
+// J. Job control: sydbox runs as a job of an interactive session (its own
+// process group in the terminal's foreground). The sandboxed process puts a
+// child of its own in the foreground, then reads from the terminal (ttin)
+// or writes to it with TOSTOP (ttou): the kernel stops its whole process
+// group, sydbox's. Natively the stand-in parent's job is stopped (the
+// session reports it and brings it back a second later). Blocked: sydbox
+// keeps running (a call it must answer comes back), the job is never
+// stopped and ends with the attack's status.
+TEST(Escape, JobControlStopsDoNotStopSydbox) {
+  for (const std::string how : {"ttin", "ttou"}) {
+    SCOPED_TRACE(how);
+    const std::string stopped =
+        "tty-session: job stopped by signal " + std::to_string(how == "ttin" ? SIGTTIN : SIGTTOU);
+    RunResult native = RunArgv(Attack({"tty-session", AttackBin(), "parent-wait", AttackBin(), "tty-stop", how}));
+    ASSERT_TRUE(HasLine(native.out, stopped)) << Show(native);
+    ASSERT_TRUE(Escaped(native)) << Show(native);
+    std::vector<std::string> argv = {AttackBin(), "tty-session"};
+    for (const auto& a : SydboxArgv()) argv.push_back(a);
+    argv.push_back("--");
+    for (const auto& a : Attack({"tty-stop", how})) argv.push_back(a);
+    RunResult r = RunArgv(argv);
+    EXPECT_EQ(r.out.find("tty-session: job stopped"), std::string::npos) << "sydbox was stopped\n" << Show(r);
+    EXPECT_EQ(Verdict(r.out), "BLOCKED tty-stop(" + how + "): the parent kept running") << Show(r);
+    EXPECT_TRUE(HasLine(r.out, "tty-session: job status 1")) << Show(r);
+    EXPECT_EQ(r.code, 1) << Show(r);
+  }
+}
+
+// ===========================================================================
+// K. Root inside writes cgroup.procs: it could move sydbox into a frozen
+// cgroup, or one with a tiny memory limit. The attack makes a cgroup, moves
+// its parent into it, and back once the test has looked. Natively the
+// stand-in parent is moved. Blocked: the cgroup file systems are read-only
+// (EROFS) and cannot be remounted read-write (EPERM); sydbox stays where it
+// started.
+TEST(Escape, CgroupsAreReadOnlyForRootInside) {
+  if (!Root()) GTEST_SKIP() << "needs root: the cgroup files are root's";
+  auto moved_or_verdict = [](const std::string& o) {
+    return o.find("MOVED ") != std::string::npos || !Verdict(o).empty() || o.find("SETUP") != std::string::npos;
+  };
+  const std::string mine = ReadFile("/proc/self/cgroup");
+  {
+    Proc p(Attack({"parent-wait", AttackBin(), "cgroup-move"}));
+    p.WaitFor(moved_or_verdict, 10000);
+    const std::string during = ReadFile("/proc/" + std::to_string(p.pid()) + "/cgroup");
+    p.CloseStdin();
+    RunResult native = p.Wait();
+    if (native.out.find("SETUP") != std::string::npos) GTEST_SKIP() << native.out;
+    ASSERT_TRUE(Escaped(native)) << Show(native);
+    ASSERT_NE(during.find("syd-attack-"), std::string::npos) << during << Show(native);
+    ASSERT_NE(native.out.find("moved back: yes"), std::string::npos) << Show(native);
+  }
+  Proc p(SydArgv({}, Attack({"cgroup-move"})));
+  p.WaitFor(moved_or_verdict, 10000);
+  const std::string during = ReadFile("/proc/" + std::to_string(p.pid()) + "/cgroup");
+  p.CloseStdin();
+  RunResult r = p.Wait();
+  EXPECT_EQ(during, mine) << "sydbox was moved into another cgroup from inside\n" << Show(r);
+  EXPECT_EQ(Verdict(r.out), "BLOCKED mkdir in the cgroup hierarchy: EROFS") << Show(r);
+  EXPECT_NE(r.out.find("read-write: EPERM"), std::string::npos) << Show(r);
+  ExpectBlocked(r);
+}
+
+// ===========================================================================
+// M. /proc/self/autogroup is the caller's own file, but the autogroup is the
+// session's, sydbox's and the user's shell's: written through /proc/self,
+// /proc/PID and a /proc/self directory descriptor, under write sandboxing
+// that allows /proc (and under the paludis profile, which allows the
+// process's own /proc directory). Everything runs in a session of its own
+// (parent-wait --setsid), so that only the stand-in's autogroup can change.
+// Natively its nice becomes 19. Blocked: each open is EPERM, reported with
+// rule builtin:autogroup; the nice is unchanged.
+TEST(Escape, AutogroupWritesAreRefusedWhereWritesAreChecked) {
+  if (!Exists("/proc/self/autogroup")) GTEST_SKIP() << "no autogroups in this kernel";
+  RunResult native = RunArgv(Attack({"parent-wait", "--setsid", AttackBin(), "autogroup", "19"}));
+  ASSERT_TRUE(Escaped(native)) << Show(native);
+  const std::vector<std::vector<std::string>> configs = {
+      {"-m", "core/sandbox/write:deny", "-m", "allowlist/write+/proc/***"}, {"-p", "paludis"}};
+  for (const auto& config : configs) {
+    SCOPED_TRACE(config[1]);
+    std::vector<std::string> argv = Attack({"parent-wait", "--setsid"});
+    for (const auto& a : SydboxArgv()) argv.push_back(a);
+    argv.insert(argv.end(), {"--log-format", "json"});
+    argv.insert(argv.end(), config.begin(), config.end());
+    argv.push_back("--");
+    for (const auto& a : Attack({"autogroup", "19"})) argv.push_back(a);
+    RunResult r = RunArgv(argv);
+    EXPECT_EQ(Verdict(r.out), "BLOCKED write /proc/self/autogroup: EPERM") << Show(r);
+    for (const std::string name : {"/proc/self/autogroup", "openat(/proc/self, autogroup)"})
+      EXPECT_TRUE(HasLine(r.out, name + ": open: EPERM")) << Show(r);
+    EXPECT_EQ(CountLines(r.err, "\"rule\":\"builtin:autogroup\""), 3) << Show(r);
+    EXPECT_TRUE(HasLine(r.out, "parent-wait: survived, child status 1")) << Show(r);
+    ExpectNoCrash(r);
+  }
+}
 
 }  // namespace
 }  // namespace syd::test
