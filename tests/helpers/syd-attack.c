@@ -54,6 +54,7 @@
  *                                         0x100000000; waits for EOF on stdin
  *   syd-attack peercred SOCKET            D: as uid 65534, what the server at
  *                                         SOCKET sees of us, forged creds too
+ *   syd-attack peercred-dgram SOCKET      D: the same with datagrams sent to SOCKET
  *   syd-attack future-pid HELD FIFO [DENIED]
  *                                         F: prlimit64 on the next pid, which a
  *                                         supervisor thread takes meanwhile
@@ -1618,6 +1619,72 @@ static int peer_cred(const char* path) {
   return blocked("sendmsg(forged SCM_CREDENTIALS)", send_err ? send_err : EPROTO);
 }
 
+/* D, datagrams: as uid 65534 (dropping to it when root), sendmsg to the
+ * datagram socket SOCKET with its address (the supervisor sends it), once
+ * plain, once claiming pid 1, uid 0, gid 0. The server (the test) answers
+ * each message it gets with "creds PID UID GID" to our address (SO_PASSCRED
+ * binds us to one). */
+static int dgram_exchange(int s, const char* path, const struct ucred* claim, char* reply, size_t len) {
+  struct sockaddr_un un;
+  memset(&un, 0, sizeof un);
+  un.sun_family = AF_UNIX;
+  snprintf(un.sun_path, sizeof un.sun_path, "%s", path);
+  char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+  memset(cbuf, 0, sizeof cbuf);
+  struct iovec v = {(void*)"hello", 5};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_name = &un;
+  mh.msg_namelen = sizeof un;
+  mh.msg_iov = &v;
+  mh.msg_iovlen = 1;
+  if (claim) {
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof cbuf;
+    struct cmsghdr* cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_CREDENTIALS;
+    cm->cmsg_len = CMSG_LEN(sizeof *claim);
+    memcpy(CMSG_DATA(cm), claim, sizeof *claim);
+  }
+  reply[0] = 0;
+  if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0) return errno;
+  struct pollfd pf = {s, POLLIN, 0};
+  if (poll(&pf, 1, 3000) <= 0) return ETIMEDOUT;
+  ssize_t n = recv(s, reply, len - 1, 0);
+  reply[n > 0 ? n : 0] = 0;
+  reply[strcspn(reply, "\n")] = 0;
+  return 0;
+}
+
+static int peer_cred_dgram(const char* path) {
+  if (privileged()) {
+    int e = drop_to(65534);
+    if (e) return blocked("drop to uid 65534", e);
+  }
+  const uid_t me = getuid();
+  const gid_t my_gid = getgid();
+  info("uid %u gid %u pid %d", me, my_gid, getpid());
+  int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), one = 1;
+  if (s < 0 || setsockopt(s, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) != 0) return blocked("socket", errno);
+  char reply[256], bad[256] = "";
+  int e = dgram_exchange(s, path, NULL, reply, sizeof reply);
+  printf("plain: sendmsg: %s; server: %s\n", e ? en(e) : "OK", reply);
+  int cpid = 0;
+  unsigned cuid = 0, cgid = 0;
+  if (e) return blocked("sendmsg(plain)", e);
+  if (sscanf(reply, "creds %d %u %u", &cpid, &cuid, &cgid) == 3 && (cuid != me || cgid != my_gid))
+    snprintf(bad, sizeof bad, " a plain datagram's credentials uid %u gid %u;", cuid, cgid);
+  struct ucred forged = {1, 0, 0};
+  int fe = dgram_exchange(s, path, &forged, reply, sizeof reply);
+  printf("forged: sendmsg: %s; server: %s\n", fe ? en(fe) : "OK", reply);
+  if (!fe && sscanf(reply, "creds %d %u %u", &cpid, &cuid, &cgid) == 3 && (cpid == 1 || cuid == 0 || cgid == 0))
+    snprintf(bad + strlen(bad), sizeof bad - strlen(bad), " forged credentials pid %d uid %u gid %u accepted;", cpid,
+             cuid, cgid);
+  if (bad[0]) return escaped("peercred-dgram:%s", bad);
+  return blocked("sendmsg(forged SCM_CREDENTIALS, datagram)", fe ? fe : EPROTO);
+}
+
 /* F, G: holding a caller between the supervisor's answer and the kernel's
  * action. A call the supervisor answers with CONTINUE is carried out by the
  * kernel only when the caller runs again. The caller here (nice 19) is
@@ -2400,6 +2467,7 @@ int main(int argc, char** argv) {
   if (IS("listener-parent") && argc > 2) return listener_parent(argv + 2);
   if (IS("prlimit-wide")) return prlimit_wide();
   if (IS("peercred")) return peer_cred(a);
+  if (IS("peercred-dgram")) return peer_cred_dgram(a);
   if (IS("future-pid") && argc > 3) return future_pid(atoi(a), b, argc > 4 ? argv[4] : NULL);
   if (IS("group-race")) return group_race(a, argc > 3 ? atoi(b) : 200);
   if (IS("pidns-group")) return pidns_group(a);

@@ -1263,6 +1263,107 @@ TEST(Escape, MessagesCarryTheCallersCredentials) {
   ExpectBlocked(p.r);
 }
 
+// The same with datagrams sent to an address, which sydbox sends itself: a
+// plain one carries the caller's ids, forged credentials are EPERM. The
+// server answers each datagram with the credentials it came with.
+class DgramServer {
+ public:
+  explicit DgramServer(const std::string& path) {
+    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un un{};
+    un.sun_family = AF_UNIX;
+    std::strncpy(un.sun_path, path.c_str(), sizeof un.sun_path - 1);
+    int one = 1;
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&un), sizeof un) != 0 ||
+        setsockopt(fd_, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) != 0) {
+      if (fd_ >= 0) close(fd_);
+      fd_ = -1;
+      return;
+    }
+    chmod(path.c_str(), 0777);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~DgramServer() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) close(fd_);
+  }
+  bool ok() const { return fd_ >= 0; }
+  std::vector<std::string> Seen() {
+    std::lock_guard<std::mutex> lk(m_);
+    return seen_;
+  }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      pollfd pf{fd_, POLLIN, 0};
+      if (poll(&pf, 1, 100) <= 0) continue;
+      char data[64];
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
+      sockaddr_un from{};
+      iovec v{data, sizeof data};
+      msghdr mh{};
+      mh.msg_name = &from;
+      mh.msg_namelen = sizeof from;
+      mh.msg_iov = &v;
+      mh.msg_iovlen = 1;
+      mh.msg_control = control;
+      mh.msg_controllen = sizeof control;
+      if (recvmsg(fd_, &mh, 0) < 0) continue;
+      std::string line = "creds none";
+      for (cmsghdr* cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS) {
+          ucred u;
+          std::memcpy(&u, CMSG_DATA(cm), sizeof u);
+          line = "creds " + std::to_string(u.pid) + " " + std::to_string(u.uid) + " " + std::to_string(u.gid);
+        }
+      (void)!sendto(fd_, (line + "\n").data(), line.size() + 1, MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&from),
+                    mh.msg_namelen);
+      std::lock_guard<std::mutex> lk(m_);
+      seen_.push_back(line);
+    }
+  }
+
+  int fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex m_;
+  std::vector<std::string> seen_;
+};
+
+PeerRun RunPeercredDgram(const TempDir& d, bool sandboxed) {
+  const std::string sock = d / "dgram";
+  unlink(sock.c_str());
+  DgramServer server(sock);
+  PeerRun p;
+  if (!server.ok()) {
+    p.r.err = "the server could not bind " + sock;
+    return p;
+  }
+  p.r = RunArgv(sandboxed ? SydArgv({"core/sandbox/network:deny", "allowlist/network/connect+unix:" + sock},
+                                    Attack({"peercred-dgram", sock}))
+                          : Attack({"peercred-dgram", sock}));
+  p.seen = server.Seen();
+  return p;
+}
+
+TEST(Escape, DatagramsCarryTheCallersCredentials) {
+  if (!Root()) GTEST_SKIP() << "needs a root sydbox: unprivileged, it has no ids but the caller's";
+  TempDir d;
+  PeerRun native = RunPeercredDgram(d, false);
+  ASSERT_EQ(Verdict(native.r.out), "BLOCKED sendmsg(forged SCM_CREDENTIALS, datagram): EPERM") << Show(native.r);
+  ASSERT_EQ(native.seen.size(), 1u) << Show(native.r);
+  ASSERT_EQ(Ids(native.seen[0], "creds "), std::make_pair(65534L, 65534L)) << native.seen[0];
+  PeerRun p = RunPeercredDgram(d, true);
+  ASSERT_FALSE(p.seen.empty()) << Show(p.r);
+  EXPECT_EQ(Ids(p.seen[0], "creds "), std::make_pair(65534L, 65534L))
+      << "a plain datagram's credentials are not the caller's: " << p.seen[0] << "\n"
+      << Show(p.r);
+  EXPECT_EQ(p.seen.size(), 1u) << "the server got the forged datagram\n" << Show(p.r);
+  ExpectBlocked(p.r);
+}
+
 // ===========================================================================
 // F and G are races between the supervisor's check and the kernel's action.
 // The attacks hold the answered call (nice 19 on a CPU with a spinner) while
