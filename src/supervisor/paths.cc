@@ -42,7 +42,8 @@ bool FollowLast(const Call& c, const policy::PathArg& pa, uint64_t open_flags) {
   const uint64_t at = c.info.at_flags_arg >= 0 ? c.arg(c.info.at_flags_arg) : 0;
   switch (pa.follow) {
     case policy::Follow::kYes: return true;
-    case policy::Follow::kNo: return false;
+    case policy::Follow::kNo:
+    case policy::Follow::kNever: return false;
     case policy::Follow::kUnlessAtFlag: return !(at & AT_SYMLINK_NOFOLLOW);
     case policy::Follow::kIfAtFlag: return (at & AT_SYMLINK_FOLLOW) != 0;
     case policy::Follow::kOpenFlags:
@@ -134,6 +135,7 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
   rr.root_fd = root.fd.get();
   rr.path = out->raw;
   rr.follow_last = FollowLast(c, pa, open_flags);
+  rr.slash_follows = pa.follow != policy::Follow::kNever;
   rr.may_be_missing = MayBeMissing(pa, open_flags);
   rr.tid = c.tid();
   if (out->raw.find("self") != std::string::npos || out->raw.find("/proc") != std::string::npos ||

@@ -167,8 +167,9 @@ Result<Resolved> Resolve(const ResolveRequest& req) {
 
   std::deque<std::string> queue;
   PushComponents(&queue, req.path);
-  // A trailing slash asks for a directory and follows a final symlink.
-  const bool trailing_slash = req.path.size() > 1 && req.path.back() == '/';
+  // A trailing slash asks for a directory and follows a final symlink
+  // (unless the call acts on the name itself: mkdir("link/") is EEXIST).
+  const bool trailing_slash = req.path.size() > 1 && req.path.back() == '/' && req.slash_follows;
   const bool follow_last = req.follow_last || trailing_slash;
   int links = 0;
   Resolved out;

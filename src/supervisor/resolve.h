@@ -20,6 +20,8 @@ struct ResolveRequest {
   std::string start;         // absolute path of the cwd or dirfd (for relative paths)
   std::string path;          // as passed by the caller
   bool follow_last = true;   // follow a trailing symlink
+  bool slash_follows = true;  // a trailing slash follows a final symlink and wants a directory
+                              // (false: calls on the name itself, which leave that to the kernel)
   bool may_be_missing = false;  // the call may create the last component
   bool no_symlinks = false;  // RESOLVE_NO_SYMLINKS: any symlink is ELOOP
   bool beneath = false;      // RESOLVE_BENEATH / IN_ROOT: stay below `start`

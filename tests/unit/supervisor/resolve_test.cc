@@ -96,6 +96,38 @@ TEST_F(ResolveTest, MissingLastComponent) {
   EXPECT_TRUE(l->exists);
 }
 
+// Calls on the name itself (mkdir, unlink, rename...): a trailing slash
+// neither follows a final symlink nor is checked here; the kernel answers
+// for it when the call is made on (parent, "name/").
+TEST_F(ResolveTest, TrailingSlashOnTheNameItself) {
+  auto on_name = [&](const std::string& path, bool missing) {
+    ResolveRequest r;
+    r.root_fd = root_;
+    r.start = dir_;
+    r.path = path;
+    r.follow_last = false;
+    r.slash_follows = false;
+    r.may_be_missing = missing;
+    return Resolve(r);
+  };
+  auto l = on_name("ld/", false);
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->path, dir_ + "/ld");
+  EXPECT_EQ(l->type, S_IFLNK);
+  auto dl = on_name("dangling/", true);
+  ASSERT_TRUE(dl);
+  EXPECT_EQ(dl->path, dir_ + "/dangling");
+  EXPECT_TRUE(dl->exists);
+  auto f = on_name("d/f/", false);  // not ENOTDIR here: mkdir("file/") is EEXIST
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->path, dir_ + "/d/f");
+  auto n = on_name("d/new/", true);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->path, dir_ + "/d/new");
+  EXPECT_FALSE(n->exists);
+  EXPECT_EQ(on_name("ld/e/", false)->path, dir_ + "/d/e");  // intermediate links still followed
+}
+
 TEST_F(ResolveTest, ProcSelfIsTheCaller) {
   ResolveRequest r;
   r.root_fd = root_;
