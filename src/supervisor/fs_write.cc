@@ -53,26 +53,49 @@ Last LastOf(const std::string& raw) {
 
 // Where the *at() call acts for one path argument.
 struct At {
-  UniqueFd dir;
+  int dir = -1;
+  UniqueFd owned;  // `dir` when opened here
   std::string name;
 };
 
 enum class Slash : uint8_t { kKeep, kDrop };
 
+// Whether the handles resolution opened (as the supervisor) serve the
+// caller as they are: when taking on the caller's identity would change
+// nothing, the walk to them was the caller's walk.
+bool ResolvedAsCaller(const Call& c, const Checked& ck) {
+  const SelfIdentity& s = c.env.self;
+  if (!s.root) return true;  // same uid, no privilege the caller lacks (caller.h)
+  return ck.creds && ck.creds->fsuid == s.fsuid && ck.creds->fsgid == s.fsgid && ck.creds->groups == s.groups &&
+         ck.creds->cap_eff == s.cap_eff;
+}
+
 // The handle and name to give the *at() call for a checked path: its
 // parent and last name, with the caller's trailing slash (kKeep) for calls
 // on the name itself; for ".", ".." (and "/", which every call here
 // answers like "." but rmdir) the directory they were found in and that
-// name, so the kernel classifies it as it would have.
-Result<At> Place(const Checked& ck, const PathArgValue& a, Slash slash) {
+// name, so the kernel classifies it as it would have. The parent is the
+// one resolution reached (`reuse`), or opened again, as the caller.
+Result<At> Place(const Checked& ck, const PathArgValue& a, Slash slash, bool reuse) {
   const int root = ck.root->fd.get();
   const Last last = LastOf(a.raw);
+  At at;
   if (last != Last::kNormal) {
     SYD_TRY(d, OpenResolved(root, a.resolved.path, O_PATH | O_DIRECTORY, 0));
-    return At{std::move(d), last == Last::kDotDot ? ".." : "."};
+    at.owned = std::move(d);
+    at.dir = at.owned.get();
+    at.name = last == Last::kDotDot ? ".." : ".";
+    return at;
   }
-  SYD_TRY(p, OpenParent(root, a.resolved.path));
-  At at{std::move(p.dir), std::move(p.name)};
+  if (reuse && a.resolved.parent) {
+    at.dir = a.resolved.parent->get();
+    at.name = a.resolved.name;
+  } else {
+    SYD_TRY(p, OpenParent(root, a.resolved.path));
+    at.owned = std::move(p.dir);
+    at.dir = at.owned.get();
+    at.name = std::move(p.name);
+  }
   if (slash == Slash::kKeep && !a.raw.empty() && a.raw.back() == '/') at.name += '/';
   return at;
 }
@@ -102,10 +125,11 @@ Verdict Mkdir(Call& c, const Intent& in) {
   auto r = Check(c, in, true);
   if (auto* v = std::get_if<Verdict>(&r)) return std::move(*v);
   const Checked& ck = std::get<Checked>(r);
+  const bool reuse = ResolvedAsCaller(c, ck);
   return Perform(c, ck, true, [&] {
-    auto at = Place(ck, ck.args[0], Slash::kKeep);
+    auto at = Place(ck, ck.args[0], Slash::kKeep, reuse);
     if (!at) return Neg(at.error());
-    return Sys(syscall(SYS_mkdirat, at->dir.get(), at->name.c_str(), mode));
+    return Sys(syscall(SYS_mkdirat, at->dir, at->name.c_str(), mode));
   });
 }
 
@@ -129,10 +153,11 @@ Verdict Mknod(Call& c, const Intent& in) {
   auto r = Check(c, in, true);
   if (auto* v = std::get_if<Verdict>(&r)) return std::move(*v);
   const Checked& ck = std::get<Checked>(r);
+  const bool reuse = ResolvedAsCaller(c, ck);
   return Perform(c, ck, true, [&] {
-    auto at = Place(ck, ck.args[0], Slash::kKeep);
+    auto at = Place(ck, ck.args[0], Slash::kKeep, reuse);
     if (!at) return Neg(at.error());
-    return Sys(syscall(SYS_mknodat, at->dir.get(), at->name.c_str(), mode, dev));
+    return Sys(syscall(SYS_mknodat, at->dir, at->name.c_str(), mode, dev));
   });
 }
 
@@ -150,10 +175,11 @@ Verdict Symlink(Call& c, const Intent& in) {
   auto r = Check(c, in, false);
   if (auto* v = std::get_if<Verdict>(&r)) return std::move(*v);
   const Checked& ck = std::get<Checked>(r);  // (ResolveAndCheck confirmed the target's read too)
+  const bool reuse = ResolvedAsCaller(c, ck);
   return Perform(c, ck, false, [&] {
-    auto at = Place(ck, ck.args[0], Slash::kKeep);
+    auto at = Place(ck, ck.args[0], Slash::kKeep, reuse);
     if (!at) return Neg(at.error());
-    return Sys(syscall(SYS_symlinkat, target.c_str(), at->dir.get(), at->name.c_str()));
+    return Sys(syscall(SYS_symlinkat, target.c_str(), at->dir, at->name.c_str()));
   });
 }
 
@@ -184,10 +210,11 @@ Verdict LinkFromFd(Call& c, const Checked& ck) {
       if (auto verdict = Violate(c, ck.cat, *now, false, v, EPERM)) return std::move(*verdict);
     }
   }
+  const bool reuse = ResolvedAsCaller(c, ck);
   return Perform(c, ck, false, [&] {
-    auto to = Place(ck, ck.args[1], Slash::kKeep);
+    auto to = Place(ck, ck.args[1], Slash::kKeep, reuse);
     if (!to) return Neg(to.error());
-    return Sys(syscall(SYS_linkat, AT_FDCWD, self.c_str(), to->dir.get(), to->name.c_str(), AT_SYMLINK_FOLLOW));
+    return Sys(syscall(SYS_linkat, AT_FDCWD, self.c_str(), to->dir, to->name.c_str(), AT_SYMLINK_FOLLOW));
   });
 }
 
@@ -201,12 +228,13 @@ Verdict Link(Call& c, const Intent& in) {
   if (ck.args[0].fd_only) return LinkFromFd(c, ck);
   // The old path was resolved to the object to link (its target, with
   // AT_SYMLINK_FOLLOW): link that name, following nothing more.
+  const bool reuse = ResolvedAsCaller(c, ck);
   return Perform(c, ck, false, [&] {
-    auto from = Place(ck, ck.args[0], Slash::kDrop);
+    auto from = Place(ck, ck.args[0], Slash::kDrop, reuse);
     if (!from) return Neg(from.error());
-    auto to = Place(ck, ck.args[1], Slash::kKeep);
+    auto to = Place(ck, ck.args[1], Slash::kKeep, reuse);
     if (!to) return Neg(to.error());
-    return Sys(syscall(SYS_linkat, from->dir.get(), from->name.c_str(), to->dir.get(), to->name.c_str(), 0));
+    return Sys(syscall(SYS_linkat, from->dir, from->name.c_str(), to->dir, to->name.c_str(), 0));
   });
 }
 
@@ -223,10 +251,11 @@ Verdict Remove(Call& c, const Intent& in) {
   const Checked& ck = std::get<Checked>(r);
   // rmdir("/") is EBUSY, rmdir("x/.") EINVAL: "/" cannot be passed as ".".
   if ((flags & AT_REMOVEDIR) && LastOf(ck.args[0].raw) == Last::kRoot) return Verdict::Error(EBUSY);
+  const bool reuse = ResolvedAsCaller(c, ck);
   return Perform(c, ck, false, [&] {
-    auto at = Place(ck, ck.args[0], Slash::kKeep);
+    auto at = Place(ck, ck.args[0], Slash::kKeep, reuse);
     if (!at) return Neg(at.error());
-    return Sys(syscall(SYS_unlinkat, at->dir.get(), at->name.c_str(), flags));
+    return Sys(syscall(SYS_unlinkat, at->dir, at->name.c_str(), flags));
   });
 }
 
@@ -239,12 +268,13 @@ Verdict Rename(Call& c, const Intent& in) {
   auto r = Check(c, in, false);
   if (auto* v = std::get_if<Verdict>(&r)) return std::move(*v);
   const Checked& ck = std::get<Checked>(r);
+  const bool reuse = ResolvedAsCaller(c, ck);
   return Perform(c, ck, false, [&] {
-    auto from = Place(ck, ck.args[0], Slash::kKeep);
+    auto from = Place(ck, ck.args[0], Slash::kKeep, reuse);
     if (!from) return Neg(from.error());
-    auto to = Place(ck, ck.args[1], Slash::kKeep);
+    auto to = Place(ck, ck.args[1], Slash::kKeep, reuse);
     if (!to) return Neg(to.error());
-    return Sys(syscall(SYS_renameat2, from->dir.get(), from->name.c_str(), to->dir.get(), to->name.c_str(), flags));
+    return Sys(syscall(SYS_renameat2, from->dir, from->name.c_str(), to->dir, to->name.c_str(), flags));
   });
 }
 

@@ -136,6 +136,7 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
   rr.path = out->raw;
   rr.follow_last = FollowLast(c, pa, open_flags);
   rr.slash_follows = pa.follow != policy::Follow::kNever;
+  rr.want_parent = pa.follow == policy::Follow::kNever;  // performed on (parent, name): fs_write.cc
   rr.may_be_missing = MayBeMissing(pa, open_flags);
   rr.tid = c.tid();
   if (out->raw.find("self") != std::string::npos || out->raw.find("/proc") != std::string::npos ||

@@ -81,6 +81,27 @@ std::optional<Resolved> TryPlain(const ResolveRequest& req) {
   if (trailing_slash) return std::nullopt;
   constexpr uint64_t kRes = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   const char* rel = req.path.c_str() + 1;
+  if (req.want_parent) {
+    // The parent, then the name in it: two calls, and the handle is kept.
+    const size_t slash = req.path.rfind('/');
+    std::string parent = slash == 0 ? std::string(".") : req.path.substr(1, slash - 1);
+    long pfd = Openat2(req.root_fd, parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, kRes);
+    if (pfd < 0) return std::nullopt;
+    auto p = std::make_shared<const UniqueFd>(static_cast<int>(pfd));
+    Resolved r;
+    r.name = req.path.substr(slash + 1);
+    struct stat st;
+    if (fstatat(p->get(), r.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (S_ISLNK(st.st_mode) && req.follow_last) return std::nullopt;  // a trailing link to follow
+      r.exists = true;
+      r.type = st.st_mode & S_IFMT;
+    } else if (errno != ENOENT || !req.may_be_missing) {
+      return std::nullopt;
+    }
+    r.path = req.path;
+    r.parent = std::move(p);
+    return r;
+  }
   long fd = Openat2(req.root_fd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC, kRes);
   if (fd >= 0) {
     UniqueFd f(static_cast<int>(fd));
@@ -217,6 +238,10 @@ Result<Resolved> Resolve(const ResolveRequest& req) {
       if (e == ENOENT && last && req.may_be_missing) {  // also mkdir("dir/")
         out.path = JoinPath(cur, comp);
         out.exists = false;
+        if (req.want_parent) {
+          out.parent = std::make_shared<const UniqueFd>(std::move(cur_fd));
+          out.name = comp;
+        }
         return out;
       }
       return Fail(e, "fstatat", JoinPath(cur, comp));
@@ -251,6 +276,10 @@ Result<Resolved> Resolve(const ResolveRequest& req) {
       out.path = JoinPath(cur, comp);
       out.exists = true;
       out.type = st.st_mode & S_IFMT;
+      if (req.want_parent) {
+        out.parent = std::make_shared<const UniqueFd>(std::move(cur_fd));
+        out.name = comp;
+      }
       return out;
     }
     if (!S_ISDIR(st.st_mode)) return Fail(ENOTDIR, "not a directory", JoinPath(cur, comp));

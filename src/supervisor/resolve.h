@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 
 #include "util/error.h"
@@ -22,6 +23,7 @@ struct ResolveRequest {
   bool follow_last = true;   // follow a trailing symlink
   bool slash_follows = true;  // a trailing slash follows a final symlink and wants a directory
                               // (false: calls on the name itself, which leave that to the kernel)
+  bool want_parent = false;  // keep a handle of the directory holding the last component
   bool may_be_missing = false;  // the call may create the last component
   bool no_symlinks = false;  // RESOLVE_NO_SYMLINKS: any symlink is ELOOP
   bool beneath = false;      // RESOLVE_BENEATH / IN_ROOT: stay below `start`
@@ -35,6 +37,12 @@ struct Resolved {
   bool exists = false;
   mode_t type = 0;        // S_IFMT bits of the final object when it exists
   bool magic_link = false;  // a /proc fd/cwd link to something without a path (pipe:[..])
+  // With want_parent, when the last component is a name (not ".", "..",
+  // "/" or a followed symlink): an O_PATH handle of the directory holding
+  // it, reached without following a symlink to it, and the name. What the
+  // walk found at `path`, for calls performed on (parent, name).
+  std::shared_ptr<const UniqueFd> parent;
+  std::string name;
 };
 
 // Errors carry the errno the kernel would give (ENOENT, ENOTDIR, ELOOP,
