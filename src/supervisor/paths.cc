@@ -217,8 +217,8 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
   for (uint8_t i = 0; i < info.npaths; ++i) {
     PathArgValue& a = out.args[i];
     Resolution r = ReadAndResolve(c, info.paths[i], in.open_flags, in.has_how ? &in.how : nullptr, *out.root, &a);
-    if (!c.tracee.Valid()) return Verdict::None();
     if (!r.ok) {
+      if (!c.tracee.Valid()) return Verdict::None();
       if (out.checked) ReportResolveFailure(c, out.cat, a.raw, r.err);
       return Verdict::Error(r.err);
     }
@@ -226,6 +226,9 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
     // The supervisor's /proc entries do not exist for the sandbox.
     if (NamesSupervisor(a.seen)) return Verdict::Error(ENOENT);
   }
+  // Everything read came from the caller: one confirmation for all the
+  // arguments (resolution only looked, nothing was acted on yet).
+  if (!c.tracee.Valid()) return Verdict::None();
   if (!out.checked) return out;
 
   const bool open_excl = (info.kind == policy::CallKind::kOpen || info.kind == policy::CallKind::kOpenHow) &&
