@@ -459,9 +459,14 @@ TEST(DeviceNodes, RefusedByDefaultEvenToRoot) {
     }
   }
   EXPECT_FALSE(Exists(d / "null") || Exists(d / "loop") || Exists(d / "n2"));
-  // Natively root may (and only root): the refusal above is sydbox's.
+  // Natively root may (and only root): the refusal above is sydbox's; and
+  // the node then opens for writing, which is the harm.
   RunResult native = RunCmd(chr);
   EXPECT_EQ(native.code, geteuid() == 0 ? 0 : EPERM) << native.out;
+  if (geteuid() == 0) {
+    RunResult w = RunCmd({Write(), "do", "open-w", d / "null"});
+    EXPECT_EQ(w.out, "OK\n") << w.err;
+  }
 }
 
 TEST(DeviceNodes, TheOptionLiftsIt) {
