@@ -3,7 +3,8 @@
  *
  *   syd-write prepare T
  *     Lays out T/A (the tree the tests allow) and T/D (the tree they deny):
- *     T/A/f, T/A/n, T/A/sub/ (a directory holding n, d/), T/A/alt -> T/D,
+ *     T/A/f, T/A/n, T/A/victim, T/A/sub/ (a directory holding n, victim,
+ *     d/), T/A/alt -> T/D,
  *     T/A/x (a file), T/A/xl -> T/D/victim; T/D/n, T/D/d/, T/D/victim.
  *
  *   syd-write attack KIND CALL T SECONDS
@@ -19,8 +20,9 @@
  *       vmchild  the same from a CLONE_VM child (another process);
  *       shm      the same from a forked process through a MAP_SHARED page.
  *     CALL: mkdir mknod symlink link rename exchange unlink rmdir
- *     (T/A/sub/NAME forms for dirswap), linkfollow (lastswap: linkat with
- *     AT_SYMLINK_FOLLOW of T/A/x to T/A/h).
+ *     (T/A/sub/NAME forms for dirswap), linkold (link's old path: a hard
+ *     link to T/D/victim as T/A/h, a way to write it later), linkfollow
+ *     (lastswap: linkat with AT_SYMLINK_FOLLOW of T/A/x to T/A/h).
  *     Exit 0 when T/D changed (the attack worked), 1 when it did not;
  *     prints how many attempts were made, succeeded (in T/A) and failed.
  *
@@ -88,6 +90,8 @@ static int prepare(const char* t) {
   write_file(P("A/x"), "allowed x\n");
   if (mkdir(P("A/sub"), 0755) || mkdir(P("A/sub/d"), 0755)) die("mkdir sub");
   write_file(P("A/sub/n"), "allowed sub/n\n");
+  write_file(P("A/victim"), "allowed victim\n");
+  write_file(P("A/sub/victim"), "allowed sub/victim\n");
   if (symlink(Q("D"), P("A/alt"))) die("symlink alt");
   if (symlink(Q("D/victim"), P("A/xl"))) die("symlink xl");
   write_file(P("D/n"), "denied n\n");
@@ -175,10 +179,10 @@ static int attempt(const char* call, const char* path, const char* a_f) {
   else if (!strcmp(call, "exchange")) r = syscall(SYS_renameat2, AT_FDCWD, a_f, AT_FDCWD, path, RENAME_EXCHANGE);
   else if (!strcmp(call, "unlink")) r = syscall(SYS_unlink, path);
   else if (!strcmp(call, "rmdir")) r = syscall(SYS_rmdir, path);
-  else if (!strcmp(call, "linkfollow")) {
+  else if (!strcmp(call, "linkfollow") || !strcmp(call, "linkold")) {
     char h[4096];
     path_of(h, sizeof h, top, "A/h");
-    r = syscall(SYS_linkat, AT_FDCWD, path, AT_FDCWD, h, AT_SYMLINK_FOLLOW);
+    r = syscall(SYS_linkat, AT_FDCWD, path, AT_FDCWD, h, !strcmp(call, "linkfollow") ? AT_SYMLINK_FOLLOW : 0);
   } else {
     fprintf(stderr, "syd-write: unknown call %s\n", call);
     exit(100);
@@ -200,7 +204,7 @@ static void restore(const char* call, int dirfd, const char* name, const char* a
   } else if (!strcmp(call, "unlink")) {
     int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd >= 0) close(fd);
-  } else if (!strcmp(call, "linkfollow")) {
+  } else if (!strcmp(call, "linkfollow") || !strcmp(call, "linkold")) {
     char h[4096];
     path_of(h, sizeof h, top, "A/h");
     unlink(h);
@@ -210,6 +214,7 @@ static void restore(const char* call, int dirfd, const char* name, const char* a
 static const char* name_for(const char* call) {
   if (!strcmp(call, "unlink") || !strcmp(call, "exchange")) return "n";
   if (!strcmp(call, "rmdir")) return "d";
+  if (!strcmp(call, "linkold")) return "victim";
   return "m";
 }
 

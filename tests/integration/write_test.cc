@@ -143,9 +143,10 @@ TEST_P(WriteAttack, LeavesTheDeniedTreeUnchangedUnderSydbox) {
 const Attack kAttacks[] = {
     {"dirswap", "mkdir"},   {"dirswap", "mknod"},   {"dirswap", "symlink"}, {"dirswap", "link"},
     {"dirswap", "rename"},  {"dirswap", "exchange"}, {"dirswap", "unlink"}, {"dirswap", "rmdir"},
-    {"lastswap", "linkfollow"},
+    {"dirswap", "linkold"}, {"lastswap", "linkfollow"},
     {"thread", "mkdir"},    {"thread", "mknod"},    {"thread", "symlink"},  {"thread", "link"},
     {"thread", "rename"},   {"thread", "exchange"}, {"thread", "unlink"},   {"thread", "rmdir"},
+    {"thread", "linkold"},
     {"vmchild", "mkdir"},   {"vmchild", "symlink"}, {"vmchild", "link"},    {"vmchild", "rename"},
     {"vmchild", "unlink"},  {"vmchild", "rmdir"},
     {"shm", "mkdir"},       {"shm", "symlink"},     {"shm", "link"},        {"shm", "rename"},
