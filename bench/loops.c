@@ -6,6 +6,10 @@
  *   threads   4 threads, N/4 x open(PATH, O_RDONLY) + close each
  *   forkexec  N x fork + exec /bin/true + wait
  *   chmod     N x chmod(PATH, 0644) (PATH must exist)
+ *   mkdir     N calls: mkdir(PATH) and rmdir(PATH) in turn
+ *   unlink    N x unlink(PATH.i) of N files made before the clock starts
+ *   rename    N calls: rename(PATH, PATH.2) and back in turn (PATH made
+ *             before the clock starts)
  * Prints the loop's own wall time in nanoseconds (start-up excluded). */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -41,6 +45,29 @@ int main(int argc, char** argv) {
   path = argc > 3 ? argv[3] : "/etc/passwd";
   struct stat st;
   struct timespec t0, t1;
+  char other[4096];
+  snprintf(other, sizeof other, "%s.2", path);
+  if (!strcmp(mode, "unlink")) {
+    for (long i = 0; i < count; ++i) {
+      snprintf(other, sizeof other, "%s.%ld", path, i);
+      int fd = open(other, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      if (fd < 0) {
+        perror(other);
+        return 1;
+      }
+      close(fd);
+    }
+  } else if (!strcmp(mode, "rename")) {
+    unlink(other);
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      perror(path);
+      return 1;
+    }
+    close(fd);
+  } else if (!strcmp(mode, "mkdir")) {
+    rmdir(path);
+  }
   clock_gettime(CLOCK_MONOTONIC, &t0);
   if (!strcmp(mode, "open")) {
     opener((void*)count);
@@ -67,6 +94,29 @@ int main(int argc, char** argv) {
         _exit(127);
       }
       waitpid(p, NULL, 0);
+    }
+  } else if (!strcmp(mode, "mkdir")) {
+    for (long i = 0; i < count; ++i) {
+      if ((i % 2 ? rmdir(path) : mkdir(path, 0755)) != 0) {
+        perror(path);
+        return 1;
+      }
+    }
+  } else if (!strcmp(mode, "unlink")) {
+    char name[4096];
+    for (long i = 0; i < count; ++i) {
+      snprintf(name, sizeof name, "%s.%ld", path, i);
+      if (unlink(name) != 0) {
+        perror(name);
+        return 1;
+      }
+    }
+  } else if (!strcmp(mode, "rename")) {
+    for (long i = 0; i < count; ++i) {
+      if ((i % 2 ? rename(other, path) : rename(path, other)) != 0) {
+        perror(path);
+        return 1;
+      }
     }
   } else {
     fprintf(stderr, "loops: unknown mode %s\n", mode);

@@ -1,5 +1,5 @@
 /* bench/notify-continue: the user-notification floor. notify-continue
- * CLASS -- COMMAND: every call of CLASS (stat | open | exec | chmod | all)
+ * CLASS -- COMMAND: every call of CLASS (stat | open | exec | chmod | names | all)
  * goes to this supervisor, which answers CONTINUE without looking at it.
  * One thread, blocking receive: the smallest possible supervisor.
  *
@@ -33,14 +33,14 @@
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
 #endif
 
-static int nrs[16], nnrs;
+static int nrs[32], nnrs;
 
 static void add(int nr) { nrs[nnrs++] = nr; }
 static void on_signal(int sig) { (void)sig; }
 
 int main(int argc, char** argv) {
   if (argc < 4 || strcmp(argv[2], "--")) {
-    fprintf(stderr, "usage: notify-continue stat|open|exec|chmod|all -- COMMAND\n");
+    fprintf(stderr, "usage: notify-continue stat|open|exec|chmod|names|all -- COMMAND\n");
     return 2;
   }
   const char* cls = argv[1];
@@ -49,6 +49,12 @@ int main(int argc, char** argv) {
   if (all || !strcmp(cls, "open")) { add(SYS_open); add(SYS_openat); add(SYS_creat); }
   if (all || !strcmp(cls, "exec")) { add(SYS_execve); add(SYS_execveat); }
   if (all || !strcmp(cls, "chmod")) { add(SYS_chmod); add(SYS_fchmodat); add(452 /* fchmodat2 */); }
+  /* names: the calls that create, remove and rename them (mknod, link and
+   * symlink aside: the loops do not make them) */
+  if (all || !strcmp(cls, "names")) {
+    add(SYS_mkdir); add(SYS_mkdirat); add(SYS_rmdir); add(SYS_unlink); add(SYS_unlinkat);
+    add(SYS_rename); add(SYS_renameat); add(SYS_renameat2);
+  }
   struct sock_filter f[64];
   int n = 0;
   f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));

@@ -84,6 +84,24 @@ percall stat "sydbox $P (magic unlocked)" "CONTINUE supervisor + SYNC_WAKE_UP (s
 percall creat "sydbox write:deny + allowlist" "CONTINUE supervisor + SYNC_WAKE_UP (open)"
 percall creat "sydbox write:deny + allowlist" "ADDFD supervisor + SYNC_WAKE_UP (open, unchecked)"
 percall chmod "sydbox write:deny + allowlist" "CONTINUE supervisor + SYNC_WAKE_UP (chmod)"
+# Names created, removed and renamed (mkdir+rmdir, unlink, rename back and
+# forth), performed by sydbox race-free, against the CONTINUE round trip
+# of the same calls; budget: per-call overhead <= 2x the reference's. On
+# tmpfs where there is one: on this VM's ext4 (mounted with discard) each
+# rmdir waits milliseconds for the disk, which drowns the per-call figure.
+names=$work
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  names=$(mktemp -d /dev/shm/sydbox-bench.XXXXXX)
+  trap 'rm -rf "$work" "$names"' EXIT
+fi
+for w in mkdir unlink rename; do
+  loop $w $((20000 / SCALE)) "$names/$w.x" "CONTINUE supervisor (names)|$CONT names --" \
+    "CONTINUE supervisor + SYNC_WAKE_UP (names)|env NOTIFY_SYNC=1 $CONT names --" \
+    "sydbox write:deny + allowlist|$SYD -m core/sandbox/write:deny -m allowlist/write+$names/*** --"
+done
+for w in mkdir unlink rename; do
+  percall $w "sydbox write:deny + allowlist" "CONTINUE supervisor + SYNC_WAKE_UP (names)"
+done
 # Why the per-call lines cost what they cost: context switches and
 # cross-CPU wake-ups (IPIs) per call, system-wide, when perf can count them
 # (root or kernel.perf_event_paranoid <= 0). On a VM whose idle vCPUs halt,

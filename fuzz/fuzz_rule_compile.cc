@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto p = syd::policy::ApplyAll(syd::policy::Policy{}, cmds, syd::policy::ApplyEnv{});
   if (!p) abort();
   // The rules alone: the guards (bpf/guards.h) have tests of their own.
-  p->restrict_terminal = p->restrict_namespaces = p->restrict_mounts = false;
+  p->restrict_terminal = p->restrict_namespaces = p->restrict_mounts = p->restrict_device_nodes = false;
   syd::bpf::LowerOptions lo;
   lo.magic_unlocked = false;
   lo.signals_scoped = lo.ptrace_scoped = true;

@@ -3,8 +3,8 @@
 //  - calls that act on another process and that no Landlock scope keeps
 //    inside go to user space, which checks the target (supervisor/reach.cc),
 //    except where their arguments say they act on the caller itself;
-//  - terminal injection, namespace and mount calls are EPERM unless the
-//    configuration lifts them (clone3 is ENOSYS: its flags are in memory,
+//  - terminal injection, namespace and mount calls and device nodes are
+//    EPERM unless the configuration lifts them (clone3 is ENOSYS: its flags are in memory,
 //    and glibc falls back to clone(2), whose flags are a register).
 #include "bpf/guards.h"
 
@@ -38,6 +38,22 @@ ArgCond Test(const policy::ArgTest& t) {
   return ArgCond{static_cast<uint8_t>(t.arg), !t.wide, t.differs ? CmpOp::kNe : CmpOp::kEq, t.value};
 }
 ArgCond AnyBits(int8_t arg, uint64_t v) { return ArgCond{static_cast<uint8_t>(arg), true, CmpOp::kAnyBits, v}; }
+ArgCond NoBits(int8_t arg, uint64_t v) { return ArgCond{static_cast<uint8_t>(arg), true, CmpOp::kNoBits, v}; }
+ArgCond Ne(int8_t arg, uint64_t v) { return ArgCond{static_cast<uint8_t>(arg), true, CmpOp::kNe, v}; }
+
+// mknod(at)'s mode (umode_t, so only the low 16 bits count) names a
+// character device (S_IFCHR, 0020000) or a block device (S_IFBLK,
+// 0060000): of the file type bits (0170000), 0020000 is set and 0110000
+// (regular, FIFO) are clear; a block device has 0040000 too.
+constexpr uint64_t kIfChrBit = 0020000, kIfDirBit = 0040000, kIfRegOrFifo = 0110000;
+void AddDeviceNodeGuards(int nr, int8_t mode_arg, int8_t dev_arg, Guards* g) {
+  const uint32_t eperm = RetErrno(EPERM);
+  auto& first = g->first[nr];
+  // A block device, whatever its number.
+  first.push_back({{AnyBits(mode_arg, kIfChrBit), AnyBits(mode_arg, kIfDirBit), NoBits(mode_arg, kIfRegOrFifo)}, eperm});
+  // A character device other than 0:0 (a whiteout, which names no device).
+  first.push_back({{AnyBits(mode_arg, kIfChrBit), NoBits(mode_arg, kIfRegOrFifo), Ne(dev_arg, 0)}, eperm});
+}
 
 void AddSupervisorGuards(const policy::ReachCall& rc, int sup, Guards* g) {
   if (sup <= 0) return;
@@ -110,6 +126,10 @@ Guards LowerGuards(const policy::Policy& p, const LowerOptions& opts) {
     g.forced[__NR_clone3] = RetErrno(ENOSYS);
     g.forced[__NR_setns] = eperm;
     g.forced[__NR_chroot] = eperm;
+  }
+  if (p.restrict_device_nodes) {
+    AddDeviceNodeGuards(__NR_mknod, 1, 2, &g);
+    AddDeviceNodeGuards(__NR_mknodat, 2, 3, &g);
   }
   if (p.restrict_mounts) {
     for (int nr : {__NR_mount, __NR_umount2, __NR_pivot_root, __NR_move_mount, __NR_open_tree, __NR_fsopen,

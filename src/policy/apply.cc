@@ -219,6 +219,7 @@ auto RestrictionFlag(P& p, std::string_view k) -> decltype(&p.restrict_mounts) {
   if (k == "core/restrict/terminal") return &p.restrict_terminal;
   if (k == "core/restrict/namespaces") return &p.restrict_namespaces;
   if (k == "core/restrict/mounts") return &p.restrict_mounts;
+  if (k == "core/restrict/device_nodes") return &p.restrict_device_nodes;
   return nullptr;
 }
 

@@ -97,6 +97,7 @@ struct Policy {
   bool restrict_terminal = true;         // TIOCSTI, TIOCLINUX, TIOCCONS
   bool restrict_namespaces = true;       // unshare/clone CLONE_NEW*, setns, chroot
   bool restrict_mounts = true;           // mount, umount2, pivot_root, the new mount API
+  bool restrict_device_nodes = true;     // mknod(at) of character and block devices (whiteouts aside)
 
   std::vector<std::string> syscall_allowlist;  // regex texts (SPEC §4), validated
   std::vector<std::string> syscall_denylist;

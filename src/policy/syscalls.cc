@@ -91,7 +91,7 @@ SyscallInfo With(SyscallInfo s, H h) {
 }
 
 std::vector<SyscallInfo> BuildTable() {
-  const F no = F::kNo, at = F::kUnlessAtFlag;
+  const F no = F::kNo, at = F::kUnlessAtFlag, nv = F::kNever;
   const M mk = M::kMayCreate;
   std::vector<SyscallInfo> t = {
       // read
@@ -113,20 +113,20 @@ std::vector<SyscallInfo> BuildTable() {
       At(kNrGetxattrat, "getxattrat", C::kRead, P(0, 1, at), 2),
       At(kNrListxattrat, "listxattrat", C::kRead, P(0, 1, at), 2),
       // write
-      S(__NR_mkdir, "mkdir", C::kWrite, P(-1, 0, no, mk)),
-      S(__NR_mkdirat, "mkdirat", C::kWrite, P(0, 1, no, mk)),
-      S(__NR_mknod, "mknod", C::kWrite, P(-1, 0, no, mk)),
-      S(__NR_mknodat, "mknodat", C::kWrite, P(0, 1, no, mk)),
-      S(__NR_rmdir, "rmdir", C::kWrite, P(-1, 0, no)),
-      S(__NR_unlink, "unlink", C::kWrite, P(-1, 0, no)),
-      S(__NR_unlinkat, "unlinkat", C::kWrite, P(0, 1, no)),
-      Two(__NR_rename, "rename", P(-1, 0, no), P(-1, 1, no, mk)),
-      Two(__NR_renameat, "renameat", P(0, 1, no), P(2, 3, no, mk)),
-      Two(__NR_renameat2, "renameat2", P(0, 1, no), P(2, 3, no, mk)),
-      Two(__NR_link, "link", P(-1, 0, no), P(-1, 1, no, mk)),
-      Two(__NR_linkat, "linkat", P(0, 1, F::kIfAtFlag), P(2, 3, no, mk), 4),
-      S(__NR_symlink, "symlink", C::kWrite, P(-1, 1, no, mk)),
-      S(__NR_symlinkat, "symlinkat", C::kWrite, P(1, 2, no, mk)),
+      S(__NR_mkdir, "mkdir", C::kWrite, P(-1, 0, nv, mk)),
+      S(__NR_mkdirat, "mkdirat", C::kWrite, P(0, 1, nv, mk)),
+      S(__NR_mknod, "mknod", C::kWrite, P(-1, 0, nv, mk)),
+      S(__NR_mknodat, "mknodat", C::kWrite, P(0, 1, nv, mk)),
+      S(__NR_rmdir, "rmdir", C::kWrite, P(-1, 0, nv)),
+      S(__NR_unlink, "unlink", C::kWrite, P(-1, 0, nv)),
+      S(__NR_unlinkat, "unlinkat", C::kWrite, P(0, 1, nv)),
+      Two(__NR_rename, "rename", P(-1, 0, nv), P(-1, 1, nv, mk)),
+      Two(__NR_renameat, "renameat", P(0, 1, nv), P(2, 3, nv, mk)),
+      Two(__NR_renameat2, "renameat2", P(0, 1, nv), P(2, 3, nv, mk)),
+      Two(__NR_link, "link", P(-1, 0, no), P(-1, 1, nv, mk)),
+      Two(__NR_linkat, "linkat", P(0, 1, F::kIfAtFlag), P(2, 3, nv, mk), 4),
+      S(__NR_symlink, "symlink", C::kWrite, P(-1, 1, nv, mk)),
+      S(__NR_symlinkat, "symlinkat", C::kWrite, P(1, 2, nv, mk)),
       S(__NR_truncate, "truncate", C::kWrite, P(-1, 0)),
       S(__NR_chmod, "chmod", C::kWrite, P(-1, 0)),
       S(__NR_fchmod, "fchmod", C::kWrite, Fd(0)),

@@ -19,6 +19,8 @@ enum class Follow : uint8_t {
   kUnlessAtFlag,    // follow unless AT_SYMLINK_NOFOLLOW in the flags argument
   kIfAtFlag,        // follow only with AT_SYMLINK_FOLLOW (linkat)
   kOpenFlags,       // follow unless O_NOFOLLOW, or O_CREAT|O_EXCL
+  kNever,           // the call acts on the name itself (mkdir, unlink, rename...):
+                    // not even a trailing slash follows a final symlink
 };
 
 enum class Missing : uint8_t {

@@ -3,6 +3,8 @@
 // differently are listed by number.
 #include "supervisor/dispatch.h"
 
+#include <sys/syscall.h>
+
 #include <array>
 
 #include "policy/syscalls.h"
@@ -27,6 +29,20 @@ Handler ForKind(policy::CallKind k) {
   return HandleChecked;
 }
 
+// Calls of a kind that a family of their own performs, by number.
+struct ByNumber {
+  int nr;
+  Handler handler;
+};
+constexpr ByNumber kByNumber[] = {
+    // fs_write.cc: names created, removed and renamed
+    {__NR_mkdir, HandleNameChange},   {__NR_mkdirat, HandleNameChange},  {__NR_mknod, HandleNameChange},
+    {__NR_mknodat, HandleNameChange}, {__NR_symlink, HandleNameChange},  {__NR_symlinkat, HandleNameChange},
+    {__NR_link, HandleNameChange},    {__NR_linkat, HandleNameChange},   {__NR_unlink, HandleNameChange},
+    {__NR_unlinkat, HandleNameChange}, {__NR_rmdir, HandleNameChange},   {__NR_rename, HandleNameChange},
+    {__NR_renameat, HandleNameChange}, {__NR_renameat2, HandleNameChange},
+};
+
 std::array<Handler, kMaxNr> Build() {
   std::array<Handler, kMaxNr> t{};
   for (const policy::SyscallInfo& s : policy::CheckedSyscalls())
@@ -34,6 +50,7 @@ std::array<Handler, kMaxNr> Build() {
   // Path calls performed by their family, by number.
   for (int nr : AttrChangeSyscalls()) t[static_cast<size_t>(nr)] = HandleAttrChange;
   for (int nr : AttrQuerySyscalls()) t[static_cast<size_t>(nr)] = HandleAttrQuery;
+  for (const ByNumber& b : kByNumber) t[static_cast<size_t>(b.nr)] = b.handler;
   return t;
 }
 

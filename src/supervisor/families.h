@@ -18,6 +18,9 @@ Verdict HandleOpen(Call& c, const Intent& in);
 // Path calls not performed by the supervisor yet: checked, then CONTINUE
 // (fs_path.cc; docs/SECURITY.md lists each and what a race could do).
 Verdict HandleChecked(Call& c, const Intent& in);
+// mkdir(at), mknod(at), symlink(at), link(at), unlink(at), rmdir,
+// rename(at, at2): performed on handles of the resolved parents (fs_write.cc).
+Verdict HandleNameChange(Call& c, const Intent& in);
 // execve, execveat (exec.cc).
 Verdict HandleExec(Call& c, const Intent& in);
 // getdents64 (fs_dir.cc).

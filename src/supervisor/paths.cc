@@ -43,7 +43,8 @@ bool FollowLast(const Call& c, const policy::PathArg& pa, uint64_t open_flags) {
   const uint64_t at = c.info.at_flags_arg >= 0 ? c.arg(c.info.at_flags_arg) : 0;
   switch (pa.follow) {
     case policy::Follow::kYes: return true;
-    case policy::Follow::kNo: return false;
+    case policy::Follow::kNo:
+    case policy::Follow::kNever: return false;
     case policy::Follow::kUnlessAtFlag: return !(at & AT_SYMLINK_NOFOLLOW);
     case policy::Follow::kIfAtFlag: return (at & AT_SYMLINK_FOLLOW) != 0;
     case policy::Follow::kOpenFlags:
@@ -165,6 +166,8 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
   rr.root_fd = root.fd.get();
   rr.path = out->raw;
   rr.follow_last = FollowLast(c, pa, open_flags);
+  rr.slash_follows = pa.follow != policy::Follow::kNever;
+  rr.want_parent = pa.follow == policy::Follow::kNever;  // performed on (parent, name): fs_write.cc
   rr.may_be_missing = MayBeMissing(pa, open_flags);
   rr.keep_handle = keep_handle;
   rr.tid = c.tid();
@@ -247,8 +250,8 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
     PathArgValue& a = out.args[i];
     Resolution r =
         ReadAndResolve(c, info.paths[i], in.open_flags, in.has_how ? &in.how : nullptr, *out.root, &a, need.handle);
-    if (!c.tracee.Valid()) return Verdict::None();
     if (!r.ok) {
+      if (!c.tracee.Valid()) return Verdict::None();
       if (out.checked) ReportResolveFailure(c, out.cat, a.raw, r.err);
       return Verdict::Error(r.err);
     }
@@ -264,6 +267,9 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
       if (auto verdict = Violate(c, out.cat, a.seen, false, v, EPERM)) return std::move(*verdict);
     }
   }
+  // Everything read came from the caller: one confirmation for all the
+  // arguments (resolution only looked, nothing was acted on yet).
+  if (!c.tracee.Valid()) return Verdict::None();
   if (!out.checked) return out;
 
   const bool open_excl = (info.kind == policy::CallKind::kOpen || info.kind == policy::CallKind::kOpenHow) &&

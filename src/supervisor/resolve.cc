@@ -81,6 +81,27 @@ std::optional<Resolved> TryPlain(const ResolveRequest& req) {
   if (trailing_slash) return std::nullopt;
   constexpr uint64_t kRes = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   const char* rel = req.path.c_str() + 1;
+  if (req.want_parent) {
+    // The parent, then the name in it: two calls, and the handle is kept.
+    const size_t slash = req.path.rfind('/');
+    std::string parent = slash == 0 ? std::string(".") : req.path.substr(1, slash - 1);
+    long pfd = Openat2(req.root_fd, parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, kRes);
+    if (pfd < 0) return std::nullopt;
+    auto p = std::make_shared<const UniqueFd>(static_cast<int>(pfd));
+    Resolved r;
+    r.name = req.path.substr(slash + 1);
+    struct stat st;
+    if (fstatat(p->get(), r.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (S_ISLNK(st.st_mode) && req.follow_last) return std::nullopt;  // a trailing link to follow
+      r.exists = true;
+      r.type = st.st_mode & S_IFMT;
+    } else if (errno != ENOENT || !req.may_be_missing) {
+      return std::nullopt;
+    }
+    r.path = req.path;
+    r.parent = std::move(p);
+    return r;
+  }
   long fd = Openat2(req.root_fd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC, kRes);
   if (fd >= 0) {
     UniqueFd f(static_cast<int>(fd));
@@ -168,8 +189,9 @@ Result<Resolved> Resolve(const ResolveRequest& req) {
 
   std::deque<std::string> queue;
   PushComponents(&queue, req.path);
-  // A trailing slash asks for a directory and follows a final symlink.
-  const bool trailing_slash = req.path.size() > 1 && req.path.back() == '/';
+  // A trailing slash asks for a directory and follows a final symlink
+  // (unless the call acts on the name itself: mkdir("link/") is EEXIST).
+  const bool trailing_slash = req.path.size() > 1 && req.path.back() == '/' && req.slash_follows;
   const bool follow_last = req.follow_last || trailing_slash;
   int links = 0;
   Resolved out;
@@ -217,6 +239,10 @@ Result<Resolved> Resolve(const ResolveRequest& req) {
       if (e == ENOENT && last && req.may_be_missing) {  // also mkdir("dir/")
         out.path = JoinPath(cur, comp);
         out.exists = false;
+        if (req.want_parent) {
+          out.parent = std::make_shared<const UniqueFd>(std::move(cur_fd));
+          out.name = comp;
+        }
         return out;
       }
       return Fail(e, "fstatat", JoinPath(cur, comp));
@@ -258,6 +284,10 @@ Result<Resolved> Resolve(const ResolveRequest& req) {
         struct stat hst;
         if (fd.valid() && fstat(fd.get(), &hst) == 0 && hst.st_ino == st.st_ino && hst.st_dev == st.st_dev)
           out.handle = std::make_shared<const UniqueFd>(std::move(fd));
+      }
+      if (req.want_parent) {
+        out.parent = std::make_shared<const UniqueFd>(std::move(cur_fd));
+        out.name = comp;
       }
       return out;
     }

@@ -21,6 +21,9 @@ struct ResolveRequest {
   std::string start;         // absolute path of the cwd or dirfd (for relative paths)
   std::string path;          // as passed by the caller
   bool follow_last = true;   // follow a trailing symlink
+  bool slash_follows = true;  // a trailing slash follows a final symlink and wants a directory
+                              // (false: calls on the name itself, which leave that to the kernel)
+  bool want_parent = false;  // keep a handle of the directory holding the last component
   bool may_be_missing = false;  // the call may create the last component
   bool no_symlinks = false;  // RESOLVE_NO_SYMLINKS: any symlink is ELOOP
   bool beneath = false;      // RESOLVE_BENEATH / IN_ROOT: stay below `start`
@@ -41,6 +44,12 @@ struct Resolved {
   // symlink followed on the way. Null otherwise. Shared: Resolved stays
   // copyable.
   std::shared_ptr<const UniqueFd> handle;
+  // With want_parent, when the last component is a name (not ".", "..",
+  // "/" or a followed symlink): an O_PATH handle of the directory holding
+  // it, reached without following a symlink to it, and the name. What the
+  // walk found at `path`, for calls performed on (parent, name).
+  std::shared_ptr<const UniqueFd> parent;
+  std::string name;
 };
 
 // Errors carry the errno the kernel would give (ENOENT, ENOTDIR, ELOOP,

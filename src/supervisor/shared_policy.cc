@@ -20,7 +20,7 @@ Status SharedPolicy::Change(const lang::Command& cmd, std::vector<std::string>* 
   const policy::Policy& now = Load()->policy();
   if (next.restrict_outside_signals != now.restrict_outside_signals ||
       next.restrict_terminal != now.restrict_terminal || next.restrict_namespaces != now.restrict_namespaces ||
-      next.restrict_mounts != now.restrict_mounts)
+      next.restrict_mounts != now.restrict_mounts || next.restrict_device_nodes != now.restrict_device_nodes)
     return Failf("'{}' is enforced by the kernel and cannot change once the sandbox runs", cmd.key);
   for (int nr : bpf::NotifiedSyscalls(bpf::LowerKernel(next, lowered_with_))) {
     if (!notified_.count(nr))

@@ -1,7 +1,8 @@
 // The guards of bpf/guards.h: calls naming the supervisor are EPERM in the
 // kernel whatever the configuration; calls acting on other processes go to
 // user space unless Landlock scopes them or they act on the caller; the
-// terminal, namespace and mount restrictions, lifted by their options.
+// terminal, namespace, mount and device-node restrictions, lifted by their
+// options.
 #include <errno.h>
 #include <linux/seccomp.h>
 #include <fcntl.h>
@@ -13,7 +14,9 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -112,6 +115,23 @@ const std::vector<Case>& Cases() {
        kEperm, kEperm},
       {"seccomp: a plain filter", Sys(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0), kAllow, kAllow},
       {"getpid: untouched", Sys(__NR_getpid), kAllow, kAllow},
+      {"mknod S_IFCHR 1:3", Sys(__NR_mknod, 0, S_IFCHR | 0666, makedev(1, 3)), kEperm, kEperm},
+      {"mknod S_IFBLK 0:0", Sys(__NR_mknod, 0, S_IFBLK | 0600, 0), kEperm, kEperm},
+      {"mknod S_IFBLK 7:0", Sys(__NR_mknod, 0, S_IFBLK | 0600, makedev(7, 0)), kEperm, kEperm},
+      {"mknod whiteout (S_IFCHR 0:0)", Sys(__NR_mknod, 0, S_IFCHR, 0), kAllow, kAllow},
+      {"mknod S_IFIFO", Sys(__NR_mknod, 0, S_IFIFO | 0644, makedev(1, 3)), kAllow, kAllow},
+      {"mknod S_IFSOCK", Sys(__NR_mknod, 0, S_IFSOCK | 0644, 0), kAllow, kAllow},
+      {"mknod S_IFREG", Sys(__NR_mknod, 0, S_IFREG | 0644, makedev(1, 3)), kAllow, kAllow},
+      {"mknod no type bits", Sys(__NR_mknod, 0, 0644, makedev(1, 3)), kAllow, kAllow},
+      {"mknod S_IFDIR (the kernel says EPERM)", Sys(__NR_mknod, 0, S_IFDIR | 0755, makedev(1, 3)), kAllow, kAllow},
+      {"mknod bad type 0030000 (EINVAL)", Sys(__NR_mknod, 0, 0030000, makedev(1, 3)), kAllow, kAllow},
+      {"mknodat S_IFCHR 1:3", Sys(__NR_mknodat, AT_FDCWD, 0, S_IFCHR | 0666, makedev(1, 3)), kEperm, kEperm},
+      {"mknodat S_IFBLK", Sys(__NR_mknodat, AT_FDCWD, 0, S_IFBLK, makedev(8, 0)), kEperm, kEperm},
+      {"mknodat whiteout", Sys(__NR_mknodat, AT_FDCWD, 0, S_IFCHR, 0), kAllow, kAllow},
+      {"mknodat S_IFCHR, high bits above umode_t", Sys(__NR_mknodat, AT_FDCWD, 0, 0x10000 | S_IFCHR, 0x103), kEperm,
+       kEperm},
+      {"mknodat S_IFCHR 0:0 in the low 32 bits of dev", Sys(__NR_mknodat, AT_FDCWD, 0, S_IFCHR, 1ull << 32), kAllow,
+       kAllow},
   };
   return kCases;
 }
@@ -158,12 +178,14 @@ TEST(Guards, RulesCannotLiftThem) {
 
 TEST(Guards, OptionsLiftTheRestrictions) {
   const policy::Policy p = MakePolicy({"core/restrict/terminal:false", "core/restrict/namespaces:false",
-                                       "core/restrict/mounts:false", "core/restrict/outside_signals:false"});
+                                       "core/restrict/mounts:false", "core/restrict/outside_signals:false",
+                                       "core/restrict/device_nodes:false"});
   auto prog = Compile(LowerKernel(p, test::Scoped(kSup)));
   ASSERT_TRUE(prog);
   for (const seccomp_data& d :
        {Sys(__NR_ioctl, 0, kernel::uapi::kTiocsti), Sys(__NR_unshare, CLONE_NEWUSER), Sys(__NR_clone, CLONE_NEWNS),
-        Sys(__NR_clone3), Sys(__NR_setns), Sys(__NR_chroot), Sys(__NR_mount), Sys(__NR_fsopen)})
+        Sys(__NR_clone3), Sys(__NR_setns), Sys(__NR_chroot), Sys(__NR_mount), Sys(__NR_fsopen),
+        Sys(__NR_mknod, 0, S_IFCHR | 0666, makedev(1, 3)), Sys(__NR_mknodat, AT_FDCWD, 0, S_IFBLK, makedev(8, 0))})
     EXPECT_EQ(Decide(*prog, d), kAllow) << d.nr;
   // The supervisor stays out of reach.
   EXPECT_EQ(Decide(*prog, Sys(__NR_kill, kSup, SIGKILL)), kEperm);
@@ -211,6 +233,8 @@ TEST(Guards, InTheKernel) {
       {"ioctl TIOCSTI", __NR_ioctl, 0, kernel::uapi::kTiocsti, EPERM},
       {"kill(supervisor, 0)", __NR_kill, getpid(), 0, EPERM},
       {"pidfd_open(supervisor)", __NR_pidfd_open, getpid(), 0, EPERM},
+      {"mknod of a block device (else EFAULT)", __NR_mknod, 0, S_IFBLK | 0600, EPERM},
+      {"mknod of a FIFO: the kernel's EFAULT", __NR_mknod, 0, S_IFIFO | 0600, EFAULT},
   };
   for (const K& k : kCalls) {
     int pipefd[2];

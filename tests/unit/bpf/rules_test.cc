@@ -193,7 +193,7 @@ TEST(RuleProgram, DifferentialAgainstTheRuleSemantics) {
     for (int i = 0; i < n; ++i) lines.push_back(RandomRule(rng));
     policy::Policy p = MakePolicy(lines);
     // Only the rules: the guards of bpf/guards.h are tested on their own.
-    p.restrict_terminal = p.restrict_namespaces = p.restrict_mounts = false;
+    p.restrict_terminal = p.restrict_namespaces = p.restrict_mounts = p.restrict_device_nodes = false;
     auto prog = Compile(LowerKernel(p, test::Scoped()));
     ASSERT_TRUE(prog) << prog.error().what;
     for (int q = 0; q < 250; ++q, ++cases) {

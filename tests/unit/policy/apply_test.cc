@@ -84,15 +84,22 @@ TEST(Apply, EveryOption) {
 // lifted by its own option, queried like any boolean.
 TEST(Apply, ReachRestrictions) {
   Policy d;
-  EXPECT_TRUE(d.restrict_outside_signals && d.restrict_terminal && d.restrict_namespaces && d.restrict_mounts);
+  EXPECT_TRUE(d.restrict_outside_signals && d.restrict_terminal && d.restrict_namespaces && d.restrict_mounts &&
+              d.restrict_device_nodes);
   auto p = ApplyLines({"core/restrict/outside_signals:false", "core/restrict/terminal:0",
-                       "core/restrict/namespaces:f", "core/restrict/mounts:false"});
+                       "core/restrict/namespaces:f", "core/restrict/mounts:false",
+                       "core/restrict/device_nodes:false"});
   ASSERT_TRUE(p) << p.error().what;
-  EXPECT_FALSE(p->restrict_outside_signals || p->restrict_terminal || p->restrict_namespaces || p->restrict_mounts);
+  EXPECT_FALSE(p->restrict_outside_signals || p->restrict_terminal || p->restrict_namespaces || p->restrict_mounts ||
+               p->restrict_device_nodes);
   auto q = lang::ParseCommand("core/restrict/mounts?", {"t", 1});
   ASSERT_TRUE(q);
   EXPECT_FALSE(*Query(*p, *q));
   EXPECT_TRUE(*Query(d, *q));
+  auto qd = lang::ParseCommand("core/restrict/device_nodes?", {"t", 1});
+  ASSERT_TRUE(qd);
+  EXPECT_FALSE(*Query(*p, *qd));
+  EXPECT_TRUE(*Query(d, *qd));
   auto bad = ApplyLines({"core/restrict/namespaces:maybe"});
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().what.find("test:1"), std::string::npos) << bad.error().what;

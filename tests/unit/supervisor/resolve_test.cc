@@ -96,6 +96,74 @@ TEST_F(ResolveTest, MissingLastComponent) {
   EXPECT_TRUE(l->exists);
 }
 
+// Calls on the name itself (mkdir, unlink, rename...): a trailing slash
+// neither follows a final symlink nor is checked here; the kernel answers
+// for it when the call is made on (parent, "name/").
+TEST_F(ResolveTest, TrailingSlashOnTheNameItself) {
+  auto on_name = [&](const std::string& path, bool missing) {
+    ResolveRequest r;
+    r.root_fd = root_;
+    r.start = dir_;
+    r.path = path;
+    r.follow_last = false;
+    r.slash_follows = false;
+    r.may_be_missing = missing;
+    return Resolve(r);
+  };
+  auto l = on_name("ld/", false);
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->path, dir_ + "/ld");
+  EXPECT_EQ(l->type, S_IFLNK);
+  auto dl = on_name("dangling/", true);
+  ASSERT_TRUE(dl);
+  EXPECT_EQ(dl->path, dir_ + "/dangling");
+  EXPECT_TRUE(dl->exists);
+  auto f = on_name("d/f/", false);  // not ENOTDIR here: mkdir("file/") is EEXIST
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->path, dir_ + "/d/f");
+  auto n = on_name("d/new/", true);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n->path, dir_ + "/d/new");
+  EXPECT_FALSE(n->exists);
+  EXPECT_EQ(on_name("ld/e/", false)->path, dir_ + "/d/e");  // intermediate links still followed
+}
+
+// Calls performed on (parent, name) keep the directory resolution reached,
+// by the fast path and by the walk alike.
+TEST_F(ResolveTest, ParentHandle) {
+  auto with_parent = [&](const std::string& path, bool missing) {
+    ResolveRequest r;
+    r.root_fd = root_;
+    r.start = dir_;
+    r.path = path;
+    r.follow_last = false;
+    r.slash_follows = false;
+    r.may_be_missing = missing;
+    r.want_parent = true;
+    return Resolve(r);
+  };
+  struct stat want, got;
+  ASSERT_EQ(stat((dir_ + "/d").c_str(), &want), 0);
+  for (const std::string& p : {dir_ + "/d/f", std::string("d/f"), std::string("ld/f"), dir_ + "/ld/./f",
+                               dir_ + "/d/new", std::string("d/e/../new/")}) {
+    auto r = with_parent(p, true);
+    ASSERT_TRUE(r) << p;
+    ASSERT_TRUE(r->parent) << p;
+    ASSERT_EQ(fstat(r->parent->get(), &got), 0);
+    EXPECT_EQ(got.st_ino, want.st_ino) << p;
+    EXPECT_EQ(r->name, p.find("new") != std::string::npos ? "new" : "f") << p;
+    EXPECT_EQ(r->path, dir_ + "/d/" + r->name) << p;
+  }
+  // A symlink as the last component is the name itself.
+  auto l = with_parent(dir_ + "/ld", false);
+  ASSERT_TRUE(l && l->parent);
+  EXPECT_EQ(l->name, "ld");
+  EXPECT_EQ(l->type, S_IFLNK);
+  // ".", "..": no name to act on.
+  EXPECT_FALSE(with_parent("d/.", false)->parent);
+  EXPECT_FALSE(with_parent("d/e/..", false)->parent);
+}
+
 TEST_F(ResolveTest, ProcSelfIsTheCaller) {
   ResolveRequest r;
   r.root_fd = root_;
