@@ -147,6 +147,20 @@ pid_t ParentOf(pid_t pid) {
   return v ? static_cast<pid_t>(*v) : 0;
 }
 
+namespace {
+
+bool SameNamespace(pid_t tid, const char* kind) {
+  struct stat mine, theirs;
+  return stat(fmt::format("/proc/self/ns/{}", kind).c_str(), &mine) == 0 &&
+         stat(fmt::format("/proc/{}/ns/{}", tid, kind).c_str(), &theirs) == 0 && mine.st_ino == theirs.st_ino &&
+         mine.st_dev == theirs.st_dev;
+}
+
+}  // namespace
+
+bool SameUserNamespace(pid_t tid) { return SameNamespace(tid, "user"); }
+bool SamePidNamespace(pid_t tid) { return SameNamespace(tid, "pid"); }
+
 Result<Creds> ReadCreds(pid_t tid) {
   SYD_TRY(t, ReadStatus(tid));
   Creds c;
@@ -159,10 +173,7 @@ Result<Creds> ReadCreds(pid_t tid) {
   c.groups = std::move(t.groups);
   // /proc shows ids as the reader's user namespace maps them, but
   // capabilities as they are in the thread's own user namespace.
-  struct stat mine, theirs;
-  const bool same_userns = stat("/proc/self/ns/user", &mine) == 0 &&
-                           stat(fmt::format("/proc/{}/ns/user", tid).c_str(), &theirs) == 0 &&
-                           mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev;
+  const bool same_userns = SameUserNamespace(tid);
   c.cap_eff = same_userns ? t.cap_eff : 0;
   c.cap_prm = same_userns ? t.cap_prm : 0;
   c.umask = t.umask;

@@ -50,6 +50,10 @@ struct Creds {
 };
 Result<Creds> ReadCreds(pid_t tid);
 
+// Whether thread `tid` is in the reader's user (pid) namespace.
+bool SameUserNamespace(pid_t tid);
+bool SamePidNamespace(pid_t tid);
+
 // What /proc/TID/status says of a thread's process and credentials.
 struct TaskStatus {
   pid_t tgid = 0, ppid = 0;

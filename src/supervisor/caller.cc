@@ -53,8 +53,9 @@ AsCaller::AsCaller(const SelfIdentity& self, const kernel::Creds& caller, Act ac
       syscall(SYS_setfsuid, caller.fsuid);
       ids_ = true;
     }
-    if (caller.cap_eff != self.cap_eff || ids_ || full_) {
-      SetEffective(caller.cap_eff);
+    const uint64_t eff = caller.cap_eff | (act.add_caps & self.cap_eff);
+    if (eff != self.cap_eff || ids_ || full_) {
+      SetEffective(eff);
       caps_ = true;
     }
   }

@@ -33,6 +33,10 @@ struct Act {
   bool full_ids = false;  // its real and effective ids, not just the file
                           // system ones: calls on other processes, and
                           // sockets (a peer sees the connecting thread's)
+  // Capabilities added to the caller's, where the supervisor has them: for
+  // what the kernel would allow the caller itself but checks against the
+  // supervisor (SCM_CREDENTIALS naming the caller's own pid).
+  uint64_t add_caps = 0;
 };
 
 // Takes the caller's identity on this thread; gives it back when

@@ -120,19 +120,27 @@ bool IsBlocking(int fd) {
 // its ids, groups and capabilities where the supervisor runs as root, its
 // umask for a socket file `creates` makes): named unix sockets from their
 // parent directory.
-long WithAddress(Call& c, const Target& t, bool creates, const std::function<long(const sockaddr*, socklen_t)>& op) {
+// Runs op() as the caller, with its real and effective ids (a peer sees
+// the sending or connecting thread's), its umask where a file is created.
+long AsSender(Call& c, bool creates, uint64_t add_caps, const std::function<long()>& op) {
+  std::optional<kernel::Creds> cr;
+  if (c.env.self.root || creates) {
+    auto r = kernel::ReadCreds(c.tid());
+    if (!r || !c.tracee.Recheck()) return -ESRCH;
+    cr = std::move(*r);
+  }
+  auto call = [&] {
+    long rc = op();
+    return rc < 0 ? -errno : rc;
+  };
+  return cr ? WithCaller(c.env.self, *cr, Act{.umask = creates, .full_ids = true, .add_caps = add_caps}, call)
+            : call();
+}
+
+long WithAddress(Call& c, const Target& t, bool creates, const std::function<long(const sockaddr*, socklen_t)>& op,
+                 uint64_t add_caps = 0) {
   auto run = [&](const sockaddr* sa, socklen_t len) -> long {
-    std::optional<kernel::Creds> cr;
-    if (c.env.self.root || creates) {
-      auto r = kernel::ReadCreds(c.tid());
-      if (!r || !c.tracee.Recheck()) return -ESRCH;
-      cr = std::move(*r);
-    }
-    auto call = [&] {
-      long rc = op(sa, len);
-      return rc < 0 ? -errno : rc;
-    };
-    return cr ? WithCaller(c.env.self, *cr, Act{.umask = creates, .full_ids = true}, call) : call();
+    return AsSender(c, creates, add_caps, [&] { return op(sa, len); });
   };
   if (t.unix_name.empty()) return run(reinterpret_cast<const sockaddr*>(t.raw.data()), static_cast<socklen_t>(t.raw.size()));
   auto parent = OpenResolved(t.root->fd.get(), t.unix_parent, O_PATH | O_DIRECTORY, 0);
@@ -371,7 +379,29 @@ struct Message {
   std::vector<char> data;
   std::vector<char> control;
   std::vector<UniqueFd> fds;       // keeps translated descriptors open
+  bool own_credentials = false;    // SCM_CREDENTIALS naming the caller itself
 };
+
+// SCM_CREDENTIALS: the claim the kernel would let the caller make
+// (__scm_check_creds: its own pid unless CAP_SYS_ADMIN, one of its real,
+// effective or saved ids unless CAP_SETUID/CAP_SETGID), decided here on the
+// caller's identity, because the kernel will check the supervisor's (whose
+// pid is sydbox's and whose saved ids are 0). 0 or EPERM; *own set when the
+// claim names the caller's own process, which the supervisor can only send
+// with CAP_SYS_ADMIN.
+int CheckCredentials(Call& c, const ucred& u, bool* own) {
+  auto st = kernel::ReadStatus(c.tid());
+  if (!st || !c.tracee.Recheck()) return ESRCH;
+  const uint64_t caps = kernel::SameUserNamespace(c.tid()) ? st->cap_eff : 0;
+  auto has = [&](int cap) { return (caps >> cap) & 1; };
+  const bool self = u.pid == c.Tgid() && kernel::SamePidNamespace(c.tid());
+  const bool pid_ok = self || has(CAP_SYS_ADMIN);
+  const bool uid_ok = u.uid == st->uid[0] || u.uid == st->uid[1] || u.uid == st->uid[2] || has(CAP_SETUID);
+  const bool gid_ok = u.gid == st->gid[0] || u.gid == st->gid[1] || u.gid == st->gid[2] || has(CAP_SETGID);
+  if (!pid_ok || !uid_ok || !gid_ok) return EPERM;
+  *own = *own || self;
+  return 0;
+}
 
 // 0 on success, else an errno for the caller.
 int ReadMessage(Call& c, const msghdr& mh, Message* m) {
@@ -400,6 +430,12 @@ int ReadMessage(Call& c, const msghdr& mh, Message* m) {
     local.msg_control = m->control.data();
     local.msg_controllen = m->control.size();
     for (cmsghdr* cm = CMSG_FIRSTHDR(&local); cm; cm = CMSG_NXTHDR(&local, cm)) {
+      if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS && cm->cmsg_len >= CMSG_LEN(sizeof(ucred))) {
+        ucred u;
+        std::memcpy(&u, CMSG_DATA(cm), sizeof u);
+        if (int err = CheckCredentials(c, u, &m->own_credentials)) return err;
+        continue;
+      }
       if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) continue;
       size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
       int* fds = reinterpret_cast<int*>(CMSG_DATA(cm));
@@ -429,7 +465,12 @@ long SendOne(Call& c, int sock, const Message& m, uint64_t flags) {
     ssize_t r = sendmsg(sock, &mh, static_cast<int>(flags) | MSG_NOSIGNAL);
     return r < 0 ? -errno : r;
   };
-  long r = m.target ? WithAddress(c, *m.target, false, op) : op(nullptr, 0);
+  // Sent as the caller, address or not: the receiver's SO_PASSCRED and
+  // the peer's checks see the caller's ids (its pid only in a claim it
+  // makes itself: the kernel adds the sender's, sydbox's, otherwise).
+  const uint64_t add_caps = m.own_credentials ? uint64_t{1} << CAP_SYS_ADMIN : 0;
+  long r = m.target ? WithAddress(c, *m.target, false, op, add_caps)
+                    : AsSender(c, false, add_caps, [&] { return op(nullptr, 0); });
   MaybeSigpipe(c, r, flags);
   return r;
 }

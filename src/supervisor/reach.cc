@@ -68,10 +68,9 @@ bool InSandbox(pid_t pid) {
 // It can only be a descendant of ours (setns(2) enters no ancestor), where
 // the supervisor has no pid; but a process group is shared across them.
 bool ForeignPidNamespace(pid_t tid) {
-  struct stat mine, theirs;
-  if (stat("/proc/self/ns/pid", &mine) != 0) return false;
-  if (stat(fmt::format("/proc/{}/ns/pid", tid).c_str(), &theirs) != 0) return false;
-  return mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev;
+  struct stat st;
+  if (stat(fmt::format("/proc/{}/ns/pid", tid).c_str(), &st) != 0) return false;  // gone: nothing to say
+  return !kernel::SamePidNamespace(tid);
 }
 
 // A single target named by pid (0: the caller itself, always fine).

@@ -1614,9 +1614,25 @@ static int peer_cred(const char* path) {
   if (!send_err && c && sscanf(c, "creds %d %u %u", &cpid, &cuid, &cgid) == 3 && (cpid == 1 || cuid == 0 || cgid == 0))
     snprintf(bad + strlen(bad), sizeof bad - strlen(bad), " forged credentials pid %d uid %u gid %u accepted;", cpid,
              cuid, cgid);
+  const int forged_err = send_err;
+  /* The parent's pid (sydbox's, under sydbox) with root's ids: what a
+   * sender with sydbox's identity could claim. */
+  struct ucred parent = {getppid(), 0, 0};
+  e = peer_exchange(path, &parent, reply, sizeof reply, &send_err);
+  if (e) return blocked("connect (third)", e);
+  printf("parent: sendmsg: %s; server: %s\n", send_err ? en(send_err) : "OK", reply);
+  c = strstr(reply, "creds ");
+  if (!send_err && c && sscanf(c, "creds %d %u %u", &cpid, &cuid, &cgid) == 3 && (cuid == 0 || cgid == 0))
+    snprintf(bad + strlen(bad), sizeof bad - strlen(bad), " credentials pid %d uid %u gid %u accepted;", cpid,
+             cuid, cgid);
+  /* Our own: natively accepted, the server sees them as they are. */
+  struct ucred own = {getpid(), me, my_gid};
+  e = peer_exchange(path, &own, reply, sizeof reply, &send_err);
+  if (e) return blocked("connect (fourth)", e);
+  printf("own: sendmsg: %s; server: %s\n", send_err ? en(send_err) : "OK", reply);
   if (bad[0]) return escaped("peercred:%s", bad);
   if (!have_peer) return blocked("no reply from the server", EPROTO);
-  return blocked("sendmsg(forged SCM_CREDENTIALS)", send_err ? send_err : EPROTO);
+  return blocked("sendmsg(forged SCM_CREDENTIALS)", forged_err ? forged_err : EPROTO);
 }
 
 /* D, datagrams: as uid 65534 (dropping to it when root), sendmsg to the
@@ -1681,6 +1697,15 @@ static int peer_cred_dgram(const char* path) {
   if (!fe && sscanf(reply, "creds %d %u %u", &cpid, &cuid, &cgid) == 3 && (cpid == 1 || cuid == 0 || cgid == 0))
     snprintf(bad + strlen(bad), sizeof bad - strlen(bad), " forged credentials pid %d uid %u gid %u accepted;", cpid,
              cuid, cgid);
+  struct ucred parent = {getppid(), 0, 0};
+  int pe = dgram_exchange(s, path, &parent, reply, sizeof reply);
+  printf("parent: sendmsg: %s; server: %s\n", pe ? en(pe) : "OK", reply);
+  if (!pe && sscanf(reply, "creds %d %u %u", &cpid, &cuid, &cgid) == 3 && (cuid == 0 || cgid == 0))
+    snprintf(bad + strlen(bad), sizeof bad - strlen(bad), " credentials pid %d uid %u gid %u accepted;", cpid,
+             cuid, cgid);
+  struct ucred own = {getpid(), me, my_gid};
+  int oe = dgram_exchange(s, path, &own, reply, sizeof reply);
+  printf("own: sendmsg: %s; server: %s\n", oe ? en(oe) : "OK", reply);
   if (bad[0]) return escaped("peercred-dgram:%s", bad);
   return blocked("sendmsg(forged SCM_CREDENTIALS, datagram)", fe ? fe : EPROTO);
 }
