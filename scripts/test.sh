@@ -20,7 +20,9 @@ if [ "$(id -u)" = 0 ]; then
 fi
 if command -v clang++ >/dev/null 2>&1; then
   # Each parser's fuzz target for FUZZ_SECONDS (default 10) from its corpus
-  # in fuzz/; docs/FUZZING.md has the longer runs for whoever changes a parser.
+  # in fuzz/. Whoever changes a parser runs them for minutes first
+  # (FUZZ_SECONDS=600, the nightly length); docs/FUZZING.md says how, and
+  # how to turn a finding into a corpus entry and a regression test.
   echo "== fuzzing (short runs) =="
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DSYD_BUILD_FUZZ=ON -DSYD_BUILD_TESTS=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -14,6 +14,7 @@
 
 #include "bpf/compile.h"
 #include "cli/config_loader.h"
+#include "cli/profiles.h"
 #include "policy/pattern_set.h"
 #include "policy/syscall_table.h"
 #include "supervisor/supervisor.h"
@@ -228,6 +229,25 @@ int SyscallMain(int argc, char** argv) {
   return rc;
 }
 
+// sydbox --print-profile NAME: the text of a bundled profile as built into
+// sydbox (what -p NAME loads unless $SYDBOX_PROFILE_DIR holds one), so it
+// can be read, copied and changed.
+int PrintProfile(std::string name) {
+  if (!name.empty() && name[0] == '@') name.erase(0, 1);
+  std::vector<std::string> names;
+  std::string known;
+  for (const EmbeddedProfile& p : EmbeddedProfiles()) {
+    if (p.name == name) {
+      fwrite(p.text.data(), 1, p.text.size(), stdout);
+      return fflush(stdout) == 0 ? 0 : 1;
+    }
+    names.emplace_back(p.name);
+    known += " " + std::string(p.name);
+  }
+  fmt::print(stderr, "sydbox: no bundled profile named '{}'{} (bundled:{})\n", name, DidYouMean(name, names), known);
+  return kExitConfig;
+}
+
 std::string VersionText() {
   return fmt::format(
       "sydbox {}\nbuild: C++20, libseccomp, seccomp user notification with ADDFD\n"
@@ -271,6 +291,9 @@ int SydboxMain(int argc, char** argv) {
   app.add_option("--landlock", landlock,
                  "Landlock for the sandbox's domain: off, best-effort (default) or require (ABI 6)")
       ->check(CLI::IsMember({"off", "best-effort", "require"}));
+  std::string print_profile;
+  app.add_option("--print-profile", print_profile,
+                 "Print the text of a bundled profile (NAME or @NAME, as built in) and exit");
   std::vector<std::string> command;
   // Everything from the first non-option (or after "--") is COMMAND.
   app.prefix_command();
@@ -283,6 +306,7 @@ int SydboxMain(int argc, char** argv) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitConfig;
   }
+  if (app.count("--print-profile")) return PrintProfile(print_profile);
   for (const auto& r : app.remaining()) command.push_back(r);
   if (!command.empty() && command[0] == "--") {
     command.erase(command.begin());

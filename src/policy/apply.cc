@@ -31,6 +31,8 @@ std::optional<Sandbox> SandboxByName(std::string_view n) {
   return std::nullopt;
 }
 
+}  // namespace
+
 // Every key Apply() knows, for "did you mean" on a typo.
 const std::vector<std::string>& KnownKeys() {
   static const std::vector<std::string> keys = [] {
@@ -53,6 +55,8 @@ const std::vector<std::string>& KnownKeys() {
   }();
   return keys;
 }
+
+namespace {
 
 Unexpected<Error> Unknown(std::string_view what, std::string_view key) {
   return Failf("unknown {} '{}'{}", what, key, DidYouMean(key, KnownKeys()));

@@ -28,6 +28,11 @@ Status Apply(Policy& policy, const lang::Command& cmd, const ApplyEnv& env);
 // with a value, whether the list holds an equal entry.
 Result<bool> Query(const Policy& policy, const lang::Command& cmd);
 
+// Every option and list key Apply() knows (core/..., allowlist/...,
+// exec/...), for "did you mean" and for checking the documentation.
+// sys/ rules and the ignored sydbox-1 options are not included.
+const std::vector<std::string>& KnownKeys();
+
 // "origin:col: message" (or "origin: message" without a column).
 std::string FormatError(const lang::Origin& origin, const Error& e);
 
