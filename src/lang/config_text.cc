@@ -8,6 +8,8 @@
 #define TOML_EXCEPTIONS 0
 #include <toml++/toml.h>
 
+#include <algorithm>
+
 #include "util/strings.h"
 
 namespace syd::lang {
@@ -46,8 +48,16 @@ std::string TomlScalar(const toml::node& n, bool* ok) {
   return {};
 }
 
+// A config item and where it was written (line, column), so that items
+// are applied in the order of the file: toml++ keeps a table's keys in name
+// order, and the first matching list entry wins.
+struct Placed {
+  toml::source_position at;
+  ConfigItem item;
+};
+
 Status FromToml(const toml::table& table, const std::string& prefix, std::string_view name,
-                std::vector<ConfigItem>* out) {
+                std::vector<Placed>* out) {
   for (const auto& [k, node] : table) {
     std::string key = prefix.empty() ? std::string(k.str()) : prefix + "/" + std::string(k.str());
     Origin origin{std::string(name), static_cast<uint32_t>(node.source().begin.line)};
@@ -63,11 +73,11 @@ Status FromToml(const toml::table& table, const std::string& prefix, std::string
         auto s = el.value<std::string>();
         if (!s) return Failf("{}: '{}' must hold strings", eo.ToString(), key);
         if (key == "include") {
-          out->emplace_back(Include{*s, eo});
+          out->push_back(Placed{el.source().begin, Include{*s, eo}});
         } else {
           auto cmd = ParseCommand(*s, eo);
           if (!cmd) return Failf("{}: {}", eo.ToString(), cmd.error().what);
-          out->emplace_back(std::move(*cmd));
+          out->push_back(Placed{el.source().begin, std::move(*cmd)});
         }
       }
       continue;
@@ -80,7 +90,7 @@ Status FromToml(const toml::table& table, const std::string& prefix, std::string
       std::string text = key + static_cast<char>(op) + value;
       auto cmd = ParseCommand(text, vo);
       if (!cmd) return Failf("{}: {}", vo.ToString(), cmd.error().what);
-      out->emplace_back(std::move(*cmd));
+      out->push_back(Placed{v.source().begin, std::move(*cmd)});
       return {};
     };
     if (const toml::array* arr = node.as_array()) {
@@ -185,8 +195,14 @@ Result<std::vector<ConfigItem>> ParseConfigText(std::string_view text, std::stri
     return Failf("{}:{}:{}: {}", name, err.source().begin.line, err.source().begin.column,
                  err.description());
   }
+  std::vector<Placed> placed;
+  SYD_TRY_STATUS(FromToml(parsed.table(), "", name, &placed));
+  std::stable_sort(placed.begin(), placed.end(), [](const Placed& a, const Placed& b) {
+    return a.at.line != b.at.line ? a.at.line < b.at.line : a.at.column < b.at.column;
+  });
   std::vector<ConfigItem> items;
-  SYD_TRY_STATUS(FromToml(parsed.table(), "", name, &items));
+  items.reserve(placed.size());
+  for (Placed& p : placed) items.push_back(std::move(p.item));
   return items;
 }
 

@@ -59,6 +59,31 @@ TEST(ConfigText, Toml) {
   EXPECT_EQ(got, want);
 }
 
+// Entries apply in the order written (the first matching list entry
+// wins): a denylist table before an allowlist table stays first, though
+// toml++ keeps keys in name order.
+TEST(ConfigText, TomlKeepsTheOrderWritten) {
+  const char* text =
+      "[denylist]\n"
+      "write = [\"/tmp/secret/***\"]\n"
+      "[allowlist]\n"
+      "write = [\"/tmp/***\", \"/var/tmp/***\"]\n"
+      "[core.sandbox]\n"
+      "write = \"deny\"\n"
+      "inline = { b = \"2\", a = \"1\" }\n";
+  auto r = ParseConfigText(text, "p.toml", ConfigFormat::kToml);
+  ASSERT_TRUE(r) << r.error().what;
+  std::vector<std::string> got;
+  for (auto& it : *r) {
+    auto& c = std::get<Command>(it);
+    got.push_back(c.key + static_cast<char>(c.op) + c.value);
+  }
+  std::vector<std::string> want = {"denylist/write+/tmp/secret/***", "allowlist/write+/tmp/***",
+                                   "allowlist/write+/var/tmp/***",   "core/sandbox/write:deny",
+                                   "core/sandbox/inline/b:2",        "core/sandbox/inline/a:1"};
+  EXPECT_EQ(got, want);
+}
+
 TEST(ConfigText, TomlErrorsHaveLines) {
   auto r = ParseConfigText("[core.sandbox]\nwrite = \n", "bad.toml", ConfigFormat::kToml);
   ASSERT_FALSE(r);
