@@ -271,11 +271,13 @@ int SydboxMain(int argc, char** argv) {
   // Each takes exactly one value per occurrence: the first word after
   // them that is not an option starts COMMAND (sydbox -m X touch f runs
   // touch f), as sydbox-1 and sydbox-2 did.
-  app.add_option("-c,--config", configs, "Load a config file (@NAME: bundled profile); repeatable")
-      ->take_all()
-      ->allow_extra_args(false);
+  CLI::Option* config_opt =
+      app.add_option("-c,--config", configs, "Load a config file (@NAME: bundled profile); repeatable")
+          ->take_all()
+          ->allow_extra_args(false);
   app.add_option("-m,--magic", magics, "Apply a magic command; repeatable")->take_all()->allow_extra_args(false);
-  app.add_option("-p,--profile", profiles, "Same as -c @NAME")->take_all()->allow_extra_args(false);
+  CLI::Option* profile_opt =
+      app.add_option("-p,--profile", profiles, "Same as -c @NAME")->take_all()->allow_extra_args(false);
   app.add_flag("-l,--lock", lock, "Lock runtime configuration once the sandbox starts");
   app.add_flag("--dry-run", dry_run,
                "Learning mode: allow everything, report what would be denied and the magic command that would "
@@ -320,8 +322,15 @@ int SydboxMain(int argc, char** argv) {
   std::vector<lang::Command> cmds;
   std::vector<std::string> specs;
   if (const char* env = getenv("SYDBOX_CONFIG"); env && *env) specs.emplace_back(env);
-  for (const auto& c : configs) specs.push_back(c);
-  for (const auto& p : profiles) specs.push_back("@" + p);
+  // -c and -p in the order given (a later file's entries come after).
+  size_t next_config = 0, next_profile = 0;
+  for (const CLI::Option* o : app.parse_order()) {
+    if (o == config_opt && next_config < configs.size()) specs.push_back(configs[next_config++]);
+    if (o == profile_opt && next_profile < profiles.size()) {
+      const std::string& p = profiles[next_profile++];
+      specs.push_back(StartsWith(p, "@") ? p : "@" + p);
+    }
+  }
   for (const auto& s : specs) {
     auto loaded = LoadPathspec(s);
     if (!loaded) {

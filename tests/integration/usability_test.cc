@@ -118,6 +118,19 @@ TEST(CommandLine, CommandWithoutDoubleDash) {
   EXPECT_EQ(r.code, 7) << r.err;
 }
 
+// -c and -p apply in the order given: @noipv6 prepends its denials, so a
+// file after it can prepend an exception, and one before it cannot.
+TEST(CommandLine, ConfigsAndProfilesInTheOrderGiven) {
+  TempDir d;
+  WriteFile(d / "allow6.syd-3", "core/sandbox/network:deny\nallowlist/network/connect^inet6:::1@9\n");
+  RunResult after = RunCmd({SydboxBin(), "-p", "noipv6", "-c", d / "allow6.syd-3", "--", HelperBin(), "net-connect",
+                            "tcp6", "::1", "9"});
+  EXPECT_EQ(after.out, "ECONNREFUSED\n") << after.err;  // allowed: nothing listens there
+  RunResult before = RunCmd({SydboxBin(), "-c", d / "allow6.syd-3", "-p", "@noipv6", "--", HelperBin(), "net-connect",
+                             "tcp6", "::1", "9"});
+  EXPECT_EQ(before.out, "EPERM\n") << before.err;
+}
+
 // Words written [...] are patterns, not lists.
 TEST(CommandLine, BracketsAreNotLists) {
   EXPECT_EQ(RunCmd({SydboxBin(), "match", "\\[ab]", "[ab]"}).code, 0);
