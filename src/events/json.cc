@@ -106,6 +106,10 @@ std::string Json(const Stats& e) {
 }
 
 std::string Human(const Violation& e) {
+  if (e.category == "rule")  // a sys/ rule killed the process: no path to show
+    return fmt::format("sydbox: {} {} (a sys/ rule) by {}[{}] cwd {} cmd \"{}\" rule {}\n",
+                       e.would.empty() ? e.action : "would " + e.would, e.syscall, e.comm, e.pid, e.cwd, e.cmdline,
+                       e.rule);
   return fmt::format("sydbox: {} {} {} {} ({}{}) by {}[{}] cwd {} cmd \"{}\" rule {}{}\n",
                      e.would.empty() ? e.action : "would " + e.would, e.category, e.is_addr ? "addr" : "path", e.path,
                      e.syscall, e.errno_name.empty() ? std::string() : ", " + e.errno_name, e.comm, e.pid, e.cwd,

@@ -104,16 +104,21 @@ void WipeEnvironment() {
 // for a call of a foreign ABI: no report was written, so say which rules
 // could have done it.
 void SayWhatKillsWithSigsys(const std::string& command, pid_t pid, const policy::Policy& p) {
-  std::string rules;
+  std::string kills, traps;
   for (const policy::SysRule& r : p.sys_rules) {
-    if (r.user_space || (r.rule.action != lang::RuleAction::kKillProcess &&
-                         r.rule.action != lang::RuleAction::kKillThread))
-      continue;
-    rules += fmt::format("{}{} ({})", rules.empty() ? "" : ", ", r.origin.ToString(), Elide(r.Shown()));
+    const lang::RuleAction a = r.rule.action;
+    const std::string shown = fmt::format("{} ({})", r.origin.ToString(), Elide(r.Shown()));
+    if (a == lang::RuleAction::kTrap) traps += (traps.empty() ? "" : ", ") + shown;
+    else if (!r.user_space && (a == lang::RuleAction::kKillProcess || a == lang::RuleAction::kKillThread))
+      kills += (kills.empty() ? "" : ", ") + shown;
   }
-  fmt::print(stderr, "sydbox: {} (pid {}) was killed by SIGSYS: {}\n", command, pid,
-             rules.empty() ? std::string("a call of a foreign ABI (int 0x80, x32), which the kernel kills")
-                           : "a kill rule the kernel decides: " + rules + " (or a call of a foreign ABI)");
+  std::vector<std::string> causes;
+  if (!kills.empty()) causes.push_back("a kill rule the kernel decides: " + kills);
+  if (!traps.empty()) causes.push_back("a trap rule whose SIGSYS the program does not handle: " + traps);
+  std::string why = causes.empty() ? std::string("a call of a foreign ABI (int 0x80, x32), which the kernel kills")
+                                   : causes[0] + (causes.size() > 1 ? "; or " + causes[1] : "") +
+                                         " (or a call of a foreign ABI)";
+  fmt::print(stderr, "sydbox: {} (pid {}) was killed by SIGSYS: {}\n", command, pid, why);
 }
 
 int StatusToCode(int status) {

@@ -76,11 +76,21 @@ TEST(SilentMistakes, KernelKillRuleIsNamed) {
       << r.err;
 }
 
+TEST(SilentMistakes, TrapRuleIsNamed) {
+  RunResult r = RunCmd({SydboxBin(), "-m", "sys/trap+getppid", "--", HelperBin(), "getppid"});
+  EXPECT_EQ(r.code, 128 + 31);
+  EXPECT_TRUE(Has(r.err, ") was killed by SIGSYS: a trap rule whose SIGSYS the program does not handle: -m:1 "
+                         "(sys/trap+getppid) (or a call of a foreign ABI)\n"))
+      << r.err;
+}
 TEST(SilentMistakes, UserSpaceKillRuleIsReported) {
   RunResult r = Sydbox({"-m", "sys/kill_process+getppid:command=^syd-test-helpe", "--", HelperBin(), "getppid"});
   EXPECT_EQ(r.code, 128 + 9);
   EXPECT_TRUE(Has(r.err, "\"category\":\"rule\"") && Has(r.err, "\"action\":\"kill\"") && Has(r.err, "\"rule\":\"-m:1\""))
       << r.err;
+  RunResult h = RunCmd({SydboxBin(), "--log-format", "human", "-m", "sys/kill_process+getppid:command=^syd-test-helpe",
+                        "--", HelperBin(), "getppid"});
+  EXPECT_TRUE(Has(h.err, "sydbox: kill getppid (a sys/ rule) by syd-test-helper[")) << h.err;
 }
 
 TEST(SilentMistakes, LogLinesNameThePath) {

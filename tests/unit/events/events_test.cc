@@ -73,6 +73,19 @@ TEST(Events, Violation) {
             "\"quoted\"\" rule default:write; to allow: -m allowlist/write+/etc/x\n");
 }
 
+TEST(Events, RuleKillForPeople) {
+  Violation v = SampleViolation();
+  v.category = "rule";
+  v.syscall = "getppid";
+  v.path = "getppid";
+  v.action = "kill";
+  v.errno_name.clear();
+  v.rule = "-m:1";
+  EXPECT_EQ(Human(v),
+            "sydbox: kill getppid (a sys/ rule) by touch[4242] cwd /tmp/build cmd \"touch /etc/x \"quoted\"\" rule "
+            "-m:1\n");
+}
+
 TEST(Events, SyscallLog) {
   SyscallLog e;
   e.pid = 7;
