@@ -14,6 +14,8 @@
 
 #include "bpf/compile.h"
 #include "cli/config_loader.h"
+#include "cli/probe_report.h"
+#include "kernel/probe.h"
 #include "policy/pattern_set.h"
 #include "policy/syscall_table.h"
 #include "supervisor/supervisor.h"
@@ -271,6 +273,10 @@ int SydboxMain(int argc, char** argv) {
   app.add_option("--landlock", landlock,
                  "Landlock for the sandbox's domain: off, best-effort (default) or require (ABI 6)")
       ->check(CLI::IsMember({"off", "best-effort", "require"}));
+  bool test = false;
+  app.add_flag("-t,--test", test,
+               "Check the kernel features sydbox uses, one line each (ok or missing, required or optional); "
+               "exit 1 if a required one is missing");
   std::vector<std::string> command;
   // Everything from the first non-option (or after "--") is COMMAND.
   app.prefix_command();
@@ -282,6 +288,13 @@ int SydboxMain(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitConfig;
+  }
+  if (test) {
+    // Before anything else: the probes fork, and need no configuration.
+    ProbeReport report = FormatProbeReport(kernel::ProbeKernel());
+    fmt::print("{}", report.out);
+    fmt::print(stderr, "{}", report.err);
+    return report.exit_code;
   }
   for (const auto& r : app.remaining()) command.push_back(r);
   if (!command.empty() && command[0] == "--") {
