@@ -150,6 +150,10 @@ TEST(Rules, IssueExamples) {
   EXPECT_EQ(pfc.code, 0);
   EXPECT_NE(pfc.out.find("ret KILL_PROCESS"), std::string::npos);
   EXPECT_NE(pfc.out.find("ret USER_NOTIF"), std::string::npos);
+  // Where the number is tested, the call is named (as in libseccomp's PFC).
+  EXPECT_NE(pfc.out.find("jge 0x69 true:"), std::string::npos) << pfc.out;
+  EXPECT_NE(pfc.out.find(" # setuid\n"), std::string::npos) << pfc.out;
+  EXPECT_NE(pfc.out.find(" # bind\n"), std::string::npos) << pfc.out;
 }
 
 // = and != with a string (SPEC §4's string operators): arg_ compares the
