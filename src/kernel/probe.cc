@@ -727,24 +727,28 @@ Feature ProbePrivateProc() {
                                 "fork",
                                 "mount(/, MS_REC|MS_SLAVE)",
                                 "mount(proc, hidepid=invisible)"};
-  int rep[2] = {-1, 0};
+  constexpr int kInitDied = 6;  // with the signal instead of an errno
+  // step, errno, and a last number written by the probe's own child when
+  // nothing of the probe is left (the namespace's first process reaped).
+  int rep[3] = {-1, 0, 0};
   const std::string got = InChild(
       [&](int fd) {
-        int res[2] = {0, 0};
         auto fail = [&](int step) {
-          res[0] = step;
-          res[1] = errno;
-          Put(fd, res, 2);
+          const int res[3] = {step, errno, 1};
+          Put(fd, res, 3);
           _exit(0);
         };
-        auto mounts = [&] {
-          if (mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) fail(4);
-          if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, kHiddenProcOptions) != 0) fail(5);
-          Put(fd, res, 2);
+        // 0, or the step that failed (errno set).
+        auto mount_proc = [] {
+          if (mount(nullptr, "/", nullptr, MS_REC | MS_SLAVE, nullptr) != 0) return 4;
+          if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, kHiddenProcOptions) != 0) return 5;
+          return 0;
         };
         if (root) {
           if (unshare(CLONE_NEWNS) != 0) fail(1);
-          mounts();
+          if (int step = mount_proc()) fail(step);
+          const int res[3] = {0, 0, 1};
+          Put(fd, res, 3);
           return;
         }
         if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID) != 0) fail(1);
@@ -757,14 +761,24 @@ Feature ProbePrivateProc() {
         pid_t init = fork();
         if (init < 0) fail(3);
         if (init == 0) {
-          mounts();
+          const int step = mount_proc();
+          const int res[2] = {step, step ? errno : 0};
+          Put(fd, res, 2);
           _exit(0);
         }
-        while (waitpid(init, nullptr, 0) < 0 && errno == EINTR) {
+        int status = 0;
+        while (waitpid(init, &status, 0) < 0 && errno == EINTR) {
         }
+        if (!WIFEXITED(status)) {
+          errno = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+          fail(kInitDied);
+        }
+        const int done = 1;
+        Put(fd, &done, 1);
       },
-      rep, 2);
+      rep, 3);
   if (!got.empty()) Miss(f, got);
+  else if (rep[0] == kInitDied) Miss(f, fmt::format("the pid namespace's first process died (signal {})", rep[1]));
   else if (rep[0] > 0 && rep[0] < static_cast<int>(std::size(kSteps))) Miss(f, Why(rep[1], kSteps[rep[0]]));
   else Pass(f, root ? "" : "in a user and pid namespace here (sydbox makes one only as root)");
   return f;
