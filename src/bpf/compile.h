@@ -68,7 +68,8 @@ Result<std::vector<sock_filter>> Compile(const KernelPolicy& k);
 // The reference semantics of a KernelPolicy, for differential tests.
 uint32_t ReferenceEvaluate(const KernelPolicy& k, uint32_t arch, int nr, const uint64_t args[6]);
 
-// A readable listing of a program, one instruction per line.
+// A readable listing of a program, one instruction per line; a comparison
+// of the syscall number names the call ("jge 0x101 ...  # openat").
 std::string Disassemble(const std::vector<sock_filter>& prog);
 
 uint32_t RetErrno(int e);

@@ -1,5 +1,11 @@
 // The listing names seccomp_data fields and return actions so a person
-// can read what was compiled (`sydbox --export pfc`).
+// can read what was compiled (`sydbox --export pfc`), and, like
+// libseccomp's PFC output, the system call a comparison of the syscall
+// number tests ("jge 0x101 ...  # openat"). Which instructions compare the
+// number is worked out from the program, not assumed from its shape: the
+// accumulator holds `nr` of the native architecture at an instruction when
+// every path to it loaded `nr` last and passed the arch check (jumps only
+// go forward, so one pass in order sees every path).
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
@@ -7,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "bpf/compile.h"
+#include "policy/syscall_table.h"
 #include "util/error.h"
 
 namespace syd::bpf {
@@ -38,10 +45,72 @@ std::string Action(uint32_t k) {
   return fmt::format("0x{:08x}", k);
 }
 
+// What is known at an instruction, over every path that reaches it.
+struct State {
+  bool reached = false;
+  enum class A : uint8_t { kOther, kArch, kNr } a = A::kOther;  // what the accumulator holds
+  bool native = false;  // seccomp_data.arch was found to be the native one
+
+  // Joins the state of another path into this one.
+  void Join(const State& o) {
+    if (!reached) {
+      *this = o;
+      return;
+    }
+    if (a != o.a) a = A::kOther;
+    native = native && o.native;
+  }
+};
+
+// For each instruction, whether it compares the native syscall number.
+std::vector<bool> ComparesNr(const std::vector<sock_filter>& prog) {
+  std::vector<State> st(prog.size());
+  std::vector<bool> out(prog.size(), false);
+  if (!prog.empty()) st[0].reached = true;
+  auto flow = [&](size_t to, const State& s) {
+    if (to < st.size()) st[to].Join(s);
+  };
+  for (size_t pc = 0; pc < prog.size(); ++pc) {
+    if (!st[pc].reached) continue;
+    const sock_filter& in = prog[pc];
+    State s = st[pc];
+    switch (BPF_CLASS(in.code)) {
+      case BPF_LD:
+        s.a = BPF_MODE(in.code) == BPF_ABS && in.k == offsetof(seccomp_data, nr)     ? State::A::kNr
+              : BPF_MODE(in.code) == BPF_ABS && in.k == offsetof(seccomp_data, arch) ? State::A::kArch
+                                                                                      : State::A::kOther;
+        flow(pc + 1, s);
+        break;
+      case BPF_JMP: {
+        if (BPF_OP(in.code) == BPF_JA) {
+          flow(pc + 1 + in.k, s);
+          break;
+        }
+        out[pc] = s.a == State::A::kNr && s.native && BPF_SRC(in.code) == BPF_K && BPF_OP(in.code) != BPF_JSET;
+        State t = s;
+        if (s.a == State::A::kArch && BPF_OP(in.code) == BPF_JEQ && BPF_SRC(in.code) == BPF_K &&
+            in.k == AUDIT_ARCH_X86_64)
+          t.native = true;
+        flow(pc + 1 + in.jt, t);
+        flow(pc + 1 + in.jf, s);
+        break;
+      }
+      case BPF_RET: break;
+      default:
+        // ALU, index register, scratch memory: not followed (a call is then
+        // left unnamed, never misnamed).
+        s.a = State::A::kOther;
+        flow(pc + 1, s);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string Disassemble(const std::vector<sock_filter>& prog) {
   std::string out;
+  const std::vector<bool> compares_nr = ComparesNr(prog);
   for (size_t pc = 0; pc < prog.size(); ++pc) {
     const sock_filter& in = prog[pc];
     std::string text;
@@ -60,7 +129,11 @@ std::string Disassemble(const std::vector<sock_filter>& prog) {
                          : BPF_OP(in.code) == BPF_JGE ? "jge"
                                                       : "jset";
         std::string k = in.k == AUDIT_ARCH_X86_64 ? "AUDIT_ARCH_X86_64" : fmt::format("0x{:x}", in.k);
-        text = fmt::format("{:<4}{} true:{:04} false:{:04}", op, k, pc + 1 + in.jt, pc + 1 + in.jf);
+        text = fmt::format("{:<3} {} true:{:04} false:{:04}", op, k, pc + 1 + in.jt, pc + 1 + in.jf);
+        if (compares_nr[pc]) {
+          const std::string_view name = policy::SyscallName(static_cast<int>(in.k));
+          if (!name.empty()) text += fmt::format("  # {}", name);
+        }
         break;
       }
       case BPF_RET:

@@ -14,6 +14,8 @@
 
 #include "bpf/compile.h"
 #include "cli/config_loader.h"
+#include "cli/probe_report.h"
+#include "kernel/probe.h"
 #include "cli/profiles.h"
 #include "policy/pattern_set.h"
 #include "policy/syscall_table.h"
@@ -296,6 +298,10 @@ int SydboxMain(int argc, char** argv) {
   std::string print_profile;
   app.add_option("--print-profile", print_profile,
                  "Print the text of a bundled profile (NAME or @NAME, as built in) and exit");
+  bool test = false;
+  app.add_flag("-t,--test", test,
+               "Check the kernel features sydbox uses, one line each (ok or missing, required or optional); "
+               "exit 1 if a required one is missing");
   std::vector<std::string> command;
   // Everything from the first non-option (or after "--") is COMMAND.
   app.prefix_command();
@@ -307,6 +313,13 @@ int SydboxMain(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     int code = app.exit(e);
     return code == 0 ? 0 : kExitConfig;
+  }
+  if (test) {
+    // Before anything else: the probes fork, and need no configuration.
+    ProbeReport report = FormatProbeReport(kernel::ProbeKernel());
+    fmt::print("{}", report.out);
+    fmt::print(stderr, "{}", report.err);
+    return report.exit_code;
   }
   if (app.count("--print-profile")) return PrintProfile(print_profile);
   for (const auto& r : app.remaining()) command.push_back(r);

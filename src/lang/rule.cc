@@ -192,8 +192,18 @@ Result<RuleCond> ParseCond(std::string_view item, uint32_t col) {
   std::string_view value = rest.substr(found->text.size());
   uint32_t vcol = col + static_cast<uint32_t>(i + found->text.size());
   if (value.empty()) return FailAt(vcol, "missing value");
+  if (value[0] == '"' && (c.op == CondOp::kEq || c.op == CondOp::kNe)) {
+    // An exact string comparison; the empty string is a string like any
+    // other here (execveat's "" with AT_EMPTY_PATH).
+    c.op = c.op == CondOp::kEq ? CondOp::kStrEq : CondOp::kStrNe;
+    SYD_TRY(text, Quoted(value, vcol));
+    c.text = std::move(text);
+    return c;
+  }
   if (IsArithmetic(c.op)) {
-    if (value[0] == '"') return FailAt(vcol, "an arithmetic comparison needs a number, not a string");
+    if (value[0] == '"')
+      return FailAt(vcol, fmt::format("'{}' compares numbers, not strings (strings take = != =~ !~ =* !*)",
+                                      found->text));
     ExprParser p{value};
     auto v = p.Binary(0);
     if (!v) return FailAt(vcol + v.error().column, v.error().what);
@@ -285,11 +295,11 @@ Result<RuleOption> ParseOption(std::string_view item, uint32_t col) {
 }  // namespace
 
 bool IsArithmetic(CondOp op) { return op <= CondOp::kNoBits; }
-bool IsStringOp(CondOp op) { return op >= CondOp::kRegex && op <= CondOp::kNotGlob; }
+bool IsStringOp(CondOp op) { return op >= CondOp::kRegex && op <= CondOp::kStrNe; }
 bool IsAddressOp(CondOp op) { return op == CondOp::kAddrIn || op == CondOp::kAddrNotIn; }
 
 std::string_view CondOpText(CondOp op) {
-  static const char* kText[] = {"=", "!=", ">", ">=", "<", "<=", "&", "!&", "=~", "!~", "=*", "!*", "@~", "@!"};
+  static const char* kText[] = {"=", "!=", ">", ">=", "<", "<=", "&", "!&", "=~", "!~", "=*", "!*", "=", "!=", "@~", "@!"};
   return kText[static_cast<int>(op)];
 }
 

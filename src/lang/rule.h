@@ -18,10 +18,12 @@ inline constexpr int kMaxExprDepth = 64;
 
 enum class RuleAction : uint8_t { kKillProcess, kKillThread, kFault, kTrap, kLog, kAllow, kTrace };
 
+// `=` and `!=` are arithmetic with a number and string comparisons (exact,
+// kStrEq/kStrNe) with a double-quoted string.
 enum class CondOp : uint8_t {
-  kEq, kNe, kGt, kGe, kLt, kLe, kAnyBits, kNoBits,  // arithmetic
-  kRegex, kNotRegex, kGlob, kNotGlob,               // strings
-  kAddrIn, kAddrNotIn,                              // addresses
+  kEq, kNe, kGt, kGe, kLt, kLe, kAnyBits, kNoBits,     // arithmetic
+  kRegex, kNotRegex, kGlob, kNotGlob, kStrEq, kStrNe,  // strings
+  kAddrIn, kAddrNotIn,                                 // addresses
 };
 
 bool IsArithmetic(CondOp op);
@@ -33,7 +35,7 @@ struct RuleCond {
   int arg = 0;         // 0..5, or -1 for arg_ (the path or address argument)
   CondOp op = CondOp::kEq;
   uint64_t value = 0;  // arithmetic operand
-  std::string text;    // regex, glob or address pattern
+  std::string text;    // regex, glob, exact string or address pattern
   uint32_t column = 0;
 };
 

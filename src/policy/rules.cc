@@ -105,6 +105,8 @@ bool StringHolds(const SysCond& c, std::string_view s) {
     case lang::CondOp::kNotRegex: return !c.regex->Matches(s);
     case lang::CondOp::kGlob: return c.glob->Matches(s, MatchOptions{});
     case lang::CondOp::kNotGlob: return !c.glob->Matches(s, MatchOptions{});
+    case lang::CondOp::kStrEq: return s == c.cond.text;
+    case lang::CondOp::kStrNe: return s != c.cond.text;
     default: return false;
   }
 }
@@ -176,7 +178,7 @@ Result<SysRule> CompileRule(const lang::Command& cmd, const ServiceLookup& servi
         auto re = Regex::Compile(c.text, false);
         if (!re) return FailAt(c.column, re.error().what);
         sc.regex = *re;
-      } else {
+      } else if (c.op == lang::CondOp::kGlob || c.op == lang::CondOp::kNotGlob) {
         auto g = Pattern::Compile(c.text);
         if (!g) return FailAt(c.column, g.error().what);
         sc.glob = std::move(*g);

@@ -35,6 +35,7 @@ struct SysCond {
   lang::RuleCond cond;
   std::shared_ptr<const Regex> regex;  // =~ !~
   std::optional<Pattern> glob;         // =* !*
+  // = != with a string: cond.text, compared exactly (nothing to compile)
   std::optional<AddrPattern> addr;     // @~ @!
 };
 

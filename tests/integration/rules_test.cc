@@ -150,6 +150,41 @@ TEST(Rules, IssueExamples) {
   EXPECT_EQ(pfc.code, 0);
   EXPECT_NE(pfc.out.find("ret KILL_PROCESS"), std::string::npos);
   EXPECT_NE(pfc.out.find("ret USER_NOTIF"), std::string::npos);
+  // Where the number is tested, the call is named (as in libseccomp's PFC).
+  EXPECT_NE(pfc.out.find("jge 0x69 true:"), std::string::npos) << pfc.out;
+  EXPECT_NE(pfc.out.find(" # setuid\n"), std::string::npos) << pfc.out;
+  EXPECT_NE(pfc.out.find(" # bind\n"), std::string::npos) << pfc.out;
+}
+
+// = and != with a string (SPEC §4's string operators): arg_ compares the
+// resolved path exactly, argN the string as the caller gave it.
+TEST(Rules, ExactStringEquality) {
+  TempDir d;
+  const std::string eq = "sys/fault+mkdir:arg_=\"" + d / "x" + "\"";
+  auto x = Rules({eq}, {H(), "mkdir", d / "x"});
+  EXPECT_EQ(x.code, EPERM) << x.err;
+  EXPECT_FALSE(Exists(d / "x"));
+  EXPECT_EQ(Rules({eq}, {H(), "mkdir", d / "y"}).code, 0);
+  EXPECT_TRUE(Exists(d / "y"));
+  // The resolved path: a relative name of the same directory is caught.
+  EXPECT_EQ(Rules({eq}, {H(), "mkdir", "x"}, d.path()).code, EPERM);
+  EXPECT_EQ(Rules({eq}, {H(), "mkdir", "y/../x"}, d.path()).code, EPERM);
+  EXPECT_FALSE(Exists(d / "x"));
+  // Exact: no wildcard in it.
+  EXPECT_EQ(Rules({"sys/fault+mkdir:arg_=\"" + d / "*" + "\""}, {H(), "mkdir", d / "star"}).code, 0);
+  // !=: every other path.
+  const std::string ne = "sys/fault+mkdir:arg_!=\"" + d / "keep" + "\"";
+  EXPECT_EQ(Rules({ne}, {H(), "mkdir", d / "keep"}).code, 0);
+  EXPECT_TRUE(Exists(d / "keep"));
+  EXPECT_EQ(Rules({ne}, {H(), "mkdir", d / "other"}).code, EPERM);
+  EXPECT_FALSE(Exists(d / "other"));
+  // argN: the caller's string, not resolved.
+  EXPECT_EQ(Rules({"sys/fault+mkdir:arg0=\"rel\""}, {H(), "mkdir", "rel"}, d.path()).code, EPERM);
+  EXPECT_EQ(Rules({"sys/fault+mkdir:arg0=\"rel\""}, {H(), "mkdir", d / "rel"}).code, 0);
+  EXPECT_EQ(Rules({"sys/fault+mkdir:arg0!=\"" + d / "rel2" + "\":error=EROFS"}, {H(), "mkdir", "rel2"}, d.path()).code,
+            EROFS);
+  // trace rules take it too.
+  EXPECT_EQ(Rules({"sys/trace+mkdir:arg_=\"" + d / "t" + "\":fault=EACCES"}, {H(), "mkdir", d / "t"}).code, EACCES);
 }
 
 TEST(Rules, SyscallSubcommandAndErrors) {

@@ -14,10 +14,12 @@
 
 #include <random>
 #include <set>
+#include <sstream>
 
 #include "bpf/interpreter.h"
 #include "test_util.h"
 #include "policy/apply.h"
+#include "util/strings.h"
 
 namespace syd::bpf {
 namespace {
@@ -108,6 +110,41 @@ TEST(Compile, ListingNamesFieldsAndActions) {
   EXPECT_NE(text.find("ret USER_NOTIF"), std::string::npos);
   EXPECT_NE(text.find("ret ERRNO(EPERM)"), std::string::npos);
   EXPECT_NE(text.find("ld  args[1].lo"), std::string::npos);
+}
+
+// Like libseccomp's PFC listing, each comparison of the syscall number
+// names the call; comparisons of arguments (whatever their value) and the
+// x32 check do not.
+TEST(Compile, ListingNamesTheSyscallsItTests) {
+  // read's count is compared with 257, openat's number.
+  auto p = MakePolicy({"core/sandbox/write:deny", "sys/fault+read:arg2=257"});
+  auto prog = Compile(LowerKernel(p, LowerOptions{false}));
+  ASSERT_TRUE(prog);
+  const std::string text = Disassemble(*prog);
+  std::istringstream in(text);
+  std::string line, last_load;
+  int nr_257 = 0, arg_257 = 0, named = 0;
+  while (std::getline(in, line)) {
+    if (line.find(": ld ") != std::string::npos) last_load = line.substr(line.find(": ld ") + 5);
+    const bool tests_257 = line.find(" 0x101 ") != std::string::npos;
+    if (line.find("  # ") != std::string::npos) {
+      ++named;
+      EXPECT_EQ(Trim(last_load), "nr") << line;
+    }
+    if (tests_257 && Trim(last_load) == "nr") {
+      ++nr_257;
+      EXPECT_NE(line.find("  # openat"), std::string::npos) << line;
+    } else if (tests_257) {
+      ++arg_257;
+      EXPECT_EQ(line.find('#'), std::string::npos) << line;
+    }
+    if (line.find("0x40000000") != std::string::npos) {
+      EXPECT_EQ(line.find('#'), std::string::npos) << line;
+    }
+  }
+  EXPECT_EQ(nr_257, 1) << text;
+  EXPECT_EQ(arg_257, 1) << text;
+  EXPECT_GT(named, 10) << text;
 }
 
 // Random rule chains: the compiled program, run by the interpreter, must

@@ -63,6 +63,36 @@ TEST(Rule, Examples) {
   EXPECT_EQ(e->options[1].text, "^make$");
 }
 
+// = and != are exact string comparisons when given a string (SPEC §4
+// lists them among the string operators), arithmetic with a number.
+TEST(Rule, EqualityOnStrings) {
+  auto a = Parse(R"(sys/fault+mkdir,rmdir:arg_="/tmp/x":arg1!="b \"q\"")");
+  ASSERT_TRUE(a) << a.error().what;
+  ASSERT_EQ(a->conds.size(), 2u);
+  EXPECT_EQ(a->conds[0].arg, -1);
+  EXPECT_EQ(a->conds[0].op, CondOp::kStrEq);
+  EXPECT_EQ(a->conds[0].text, "/tmp/x");
+  EXPECT_EQ(a->conds[1].arg, 1);
+  EXPECT_EQ(a->conds[1].op, CondOp::kStrNe);
+  EXPECT_EQ(a->conds[1].text, "b \"q\"");
+  EXPECT_TRUE(IsStringOp(CondOp::kStrEq) && IsStringOp(CondOp::kStrNe));
+  EXPECT_FALSE(IsArithmetic(CondOp::kStrEq) || IsArithmetic(CondOp::kStrNe));
+  EXPECT_EQ(CondOpText(CondOp::kStrEq), "=");
+  EXPECT_EQ(CondOpText(CondOp::kStrNe), "!=");
+  EXPECT_EQ(CondOpText(CondOp::kAddrIn), "@~");
+  // The empty string is a value like any other for an exact comparison.
+  auto e = Parse(R"(sys/fault+execveat:arg1="")");
+  ASSERT_TRUE(e) << e.error().what;
+  EXPECT_EQ(e->conds[0].op, CondOp::kStrEq);
+  EXPECT_EQ(e->conds[0].text, "");
+  // With a number, the same operators stay arithmetic.
+  auto n = Parse("sys/fault+setuid:arg0=0:arg1!=O_RDONLY|1");
+  ASSERT_TRUE(n) << n.error().what;
+  EXPECT_EQ(n->conds[0].op, CondOp::kEq);
+  EXPECT_EQ(n->conds[1].op, CondOp::kNe);
+  EXPECT_EQ(n->conds[1].value, 1u);
+}
+
 TEST(Rule, Expressions) {
   EXPECT_EQ(*EvalExpression("1|2|4"), 7u);
   EXPECT_EQ(*EvalExpression("1 + 2 * 3"), 7u);
@@ -130,7 +160,9 @@ TEST(Rule, BrokenRulesNameLineAndColumn) {
       {"sys/allow+read:arg0=1+", 23, "expected a number"},
       {"sys/allow+read:arg0=(1", 23, "expected ')'"},
       {"sys/allow+read:arg0=1/0", 22, "division by zero"},
-      {"sys/allow+read:arg0=\"x\"", 21, "needs a number"},
+      {"sys/allow+read:arg0>\"x\"", 21, "compares numbers, not strings"},
+      {"sys/allow+read:arg0&\"x\"", 21, "compares numbers, not strings"},
+      {"sys/allow+open:arg_=\"x", 21, "double-quoted"},
       {"sys/allow+read:arg0=~1", 22, "double-quoted"},
       {"sys/allow+read:arg_=1", 15, "arg_"},
       {"sys/allow+connect:arg0@~\"LOOPBACK\"", 19, "apply to arg_"},

@@ -1,6 +1,8 @@
 #include "policy/rules.h"
 
 #include <gtest/gtest.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
 #include <sys/syscall.h>
 
 #include "policy/apply.h"
@@ -112,6 +114,39 @@ TEST(SysRules, TwoPathsRestrictOnEitherAllowOnBoth) {
   EXPECT_EQ(EvaluateRules(Ptrs(p), __NR_rename, args, ctx).rule->rule.action, lang::RuleAction::kKillProcess);
   ctx.paths = {"/tmp/a", "/tmp/b"};
   EXPECT_EQ(EvaluateRules(Ptrs(p), __NR_rename, args, ctx).rule->rule.action, lang::RuleAction::kAllow);
+}
+
+// arg_="..." and arg_!="..." compare the resolved path exactly (not as a
+// glob: '*' is a character); argN="..." the string at argN as given.
+TEST(SysRules, ExactStringEquality) {
+  Policy p = Make({"sys/fault+mkdir:arg_=\"/tmp/a*\"", "sys/trace+rmdir:arg_!=\"/tmp/keep\":fault=EACCES",
+                   "sys/fault+unlink:arg0=\"/etc/passwd\"", "sys/fault+chdir:arg0!=\"/etc/passwd\""});
+  for (const SysRule& r : p.sys_rules) EXPECT_TRUE(r.user_space) << r.Shown();
+  FakeContext ctx;
+  uint64_t args[6] = {};
+  ctx.paths = {"/tmp/a*"};
+  EXPECT_NE(EvaluateRules(Ptrs(p), __NR_mkdir, args, ctx).rule, nullptr);
+  for (const char* other : {"/tmp/ab", "/tmp/a", "/tmp/a*/", "/tmp/A*"}) {
+    ctx.paths = {other};
+    EXPECT_EQ(EvaluateRules(Ptrs(p), __NR_mkdir, args, ctx).rule, nullptr) << other;
+  }
+  ctx.paths = {"/tmp/keep"};
+  EXPECT_EQ(EvaluateRules(Ptrs(p), __NR_rmdir, args, ctx).rule, nullptr);
+  ctx.paths = {"/tmp/other"};
+  EXPECT_NE(EvaluateRules(Ptrs(p), __NR_rmdir, args, ctx).rule, nullptr);
+  ctx.paths = {};  // no resolved path: no comparison holds
+  EXPECT_EQ(EvaluateRules(Ptrs(p), __NR_rmdir, args, ctx).rule, nullptr);
+  // argN: the fake's string at any argument is "/etc/passwd".
+  EXPECT_NE(EvaluateRules(Ptrs(p), __NR_unlink, args, ctx).rule, nullptr);
+  EXPECT_EQ(EvaluateRules(Ptrs(p), __NR_chdir, args, ctx).rule, nullptr);
+  // Two paths: a restricting != holds if either path differs.
+  Policy two = Make({"sys/fault+rename:arg_!=\"/tmp/a\""});
+  ctx.paths = {"/tmp/a", "/tmp/a"};
+  EXPECT_EQ(EvaluateRules(Ptrs(two), __NR_rename, args, ctx).rule, nullptr);
+  ctx.paths = {"/tmp/a", "/tmp/b"};
+  EXPECT_NE(EvaluateRules(Ptrs(two), __NR_rename, args, ctx).rule, nullptr);
+  // The kernel's half sends these calls to user space.
+  EXPECT_EQ(RulesReferenceAction(p.sys_rules, AUDIT_ARCH_X86_64, __NR_mkdir, args), SECCOMP_RET_USER_NOTIF);
 }
 
 TEST(SysRules, AddressesAndIntArguments) {
