@@ -12,10 +12,6 @@
 #include "cli/profiles.h"
 #include "util/strings.h"
 
-#ifndef SYD_DATADIR
-#define SYD_DATADIR "/usr/local/share/sydbox"
-#endif
-
 namespace syd::cli {
 namespace {
 

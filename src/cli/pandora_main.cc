@@ -26,7 +26,7 @@ constexpr const char* kUsage =
     "       pandora --version\n"
     "  check | enabled[_path|_exec|_net] | enable[...] | disable[...]\n"
     "  allow[_path|_exec|_net] ARG... | disallow[...] ARG... (_net: --connect for the connect list)\n"
-    "  addfilter[...] ARG... | rmfilter[...] ARG... | lock | exec_lock | wait_eldest | wait_all\n"
+    "  addfilter[...] ARG... | rmfilter[...] ARG... | wait_eldest | wait_all\n"
     "Exit status: 0 done (or true), 1 refused (or false), 2 usage error.\n";
 
 int SandboxMain(const std::vector<std::string>& args) {

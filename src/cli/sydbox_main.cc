@@ -367,7 +367,12 @@ int SydboxMain(int argc, char** argv) {
     fmt::print(stderr, "sydbox: {}\n", policy.error().what);
     return kExitConfig;
   }
-  if (NothingChecked(*policy))
+  const bool export_only = command.empty() || (command.size() == 1 && command[0] == "noexec");
+  if (command.empty() && export_spec.empty()) {
+    fmt::print(stderr, "sydbox: no command given (see sydbox --help)\n");
+    return kExitConfig;
+  }
+  if (NothingChecked(*policy) && !(export_only && !export_spec.empty()))
     warnings.push_back("no category is on and no sys/ rule is given: nothing the command does is checked "
                        "(only sydbox's own restrictions apply); turn a category on, e.g. -m core/sandbox/write:deny");
   if (!dump_spec.empty()) warnings.push_back("--dump is parsed but not implemented yet: nothing is dumped");
@@ -401,12 +406,7 @@ int SydboxMain(int argc, char** argv) {
         return 1;
       }
     }
-    if (command.empty() || (command.size() == 1 && command[0] == "noexec")) return 0;
-  }
-
-  if (command.empty()) {
-    fmt::print(stderr, "sydbox: no command given (see sydbox --help)\n");
-    return kExitConfig;
+    if (export_only) return 0;
   }
 
   supervisor::Options opts;

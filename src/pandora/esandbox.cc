@@ -4,7 +4,7 @@
 //   enable / disable[suffix]   core/sandbox/CAT:deny / :off
 //   allow / disallow[suffix]   allowlist/CAT^ARG / allowlist/CAT-ARG
 //   addfilter / rmfilter[...]  filter/CAT^ARG / filter/CAT-ARG
-//   lock, exec_lock            core/trace/magic_lock:on / :exec
+//   lock, exec_lock            refused: they would lock only pandora itself
 //   wait_eldest, wait_all      core/trace/exit_wait_all:false / :true
 // "" and "_path" mean write sandboxing, as in Paludis; "_net" lists are
 // network/bind unless --connect is given. Exceptions are prepended so a
@@ -50,9 +50,12 @@ Result<EsandboxRequest> TranslateEsandbox(const std::vector<std::string>& args) 
     return req;
   }
   if (w == "lock" || w == "exec_lock") {
-    SYD_TRY_STATUS(no_args());
-    req.magic.push_back(w == "lock" ? "core/trace/magic_lock:on" : "core/trace/magic_lock:exec");
-    return req;
+    // The lock is per process: pandora would lock itself and exit, and the
+    // shell that ran it would stay unlocked. Say so instead of "success".
+    return Failf(
+        "'{}' would lock only this pandora process (the lock is per process, and pandora exits at once); "
+        "to lock the shell and what it starts, run in it: test -e /dev/sydbox/core/trace/magic_lock:{}",
+        w, w == "lock" ? "on" : "exec");
   }
   if (w == "wait_eldest" || w == "wait_all") {
     SYD_TRY_STATUS(no_args());

@@ -138,6 +138,17 @@ Status ApplyList(Policy& p, const Command& c, const ApplyEnv& env, std::string_v
   SYD_TRY_STATUS(NeedListOp(c));
   const bool is_filter = kind == "filter";
   const ListAction action = kind == "denylist" ? ListAction::kDeny : ListAction::kAllow;
+  // '#' starts a comment only at the start of a line: written after a
+  // value, it and what follows become part of the pattern, which then
+  // matches nothing the writer meant.
+  if (env.mistakes && c.op != Op::kRemove) {
+    size_t hash = c.value.find('#');
+    if (hash != std::string::npos && hash > 0 && (c.value[hash - 1] == ' ' || c.value[hash - 1] == '\t'))
+      env.mistakes->push_back(fmt::format("{}: {}{}{}: '{}' is part of the value ('#' starts a comment only at "
+                                          "the start of a line)",
+                                          c.origin.ToString(), c.key, static_cast<char>(c.op), c.value,
+                                          c.value.substr(hash - 1)));
+  }
   if (auto cat = PathCategoryByName(what)) {
     SYD_TRY_STATUS(NeedAbsolute(c));
     SYD_TRY(pat, Pattern::Compile(c.value));
@@ -281,10 +292,13 @@ Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
   if (k == "core/violation/raise_safe") return set_bool(&p.raise_safe);
   if (k == "core/trace/exit_wait_all") return set_bool(&p.exit_wait_all);
   if (k == "core/trace/magic_lock") {
-    if (v == "on" || v == "true" || v == "1") p.magic_lock = MagicLock::kOn;
-    else if (v == "off" || v == "false" || v == "0") p.magic_lock = MagicLock::kOff;
-    else if (v == "exec") p.magic_lock = MagicLock::kExec;
-    else return Failf("bad magic lock '{}' (want on, off or exec)", v);
+    if (v == "exec") {
+      p.magic_lock = MagicLock::kExec;
+      return {};
+    }
+    std::optional<bool> b = v == "on" ? std::optional<bool>(true) : v == "off" ? std::optional<bool>(false) : ParseBool(v);
+    if (!b) return Failf("bad magic lock '{}' (want on, off or exec; true/false/t/f/1/0 for on/off)", v);
+    p.magic_lock = *b ? MagicLock::kOn : MagicLock::kOff;
     return {};
   }
   if (k == "core/restrict/general") {

@@ -30,6 +30,24 @@ TEST(SilentMistakes, AnAllowlistEntryThatAllowsEveryWrite) {
   EXPECT_EQ(RunCmd({SydboxBin(), "check", d / "read.syd-3"}).code, 0);
 }
 
+// A comment after a value is part of the pattern (syd-3 comments are whole
+// lines): said, with the part that would never match.
+TEST(SilentMistakes, ACommentAfterAValueIsNamed) {
+  TempDir d;
+  WriteFile(d / "c.syd-3", "core/sandbox/write:deny\nallowlist/write+/tmp/*** # scratch space\n");
+  RunResult c = RunCmd({SydboxBin(), "check", d / "c.syd-3"});
+  EXPECT_EQ(c.code, 2) << c.err;
+  EXPECT_TRUE(Has(c.err, d / "c.syd-3:2: allowlist/write+/tmp/*** # scratch space: ' # scratch space' is part of "
+                             "the value"))
+      << c.err;
+  RunResult r = RunCmd({SydboxBin(), "-c", d / "c.syd-3", "--", "/bin/true"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(Has(r.err, "sydbox: warning: " + (d / "c.syd-3") + ":2:")) << r.err;
+  // '#' inside a pattern is ordinary.
+  WriteFile(d / "ok.syd-3", "core/sandbox/write:deny\nallowlist/write+/tmp/#build/***\n");
+  EXPECT_EQ(RunCmd({SydboxBin(), "check", d / "ok.syd-3"}).code, 0);
+}
+
 TEST(SilentMistakes, RelativePatternsAreRefused) {
   RunResult r = RunCmd({SydboxBin(), "-m", "core/sandbox/write:deny", "-m", "allowlist/write+tmp/x", "--", "/bin/true"});
   EXPECT_EQ(r.code, 2);
@@ -52,6 +70,32 @@ TEST(SilentMistakes, NothingChecked) {
       << r.err;
   RunResult on = RunCmd({SydboxBin(), "-m", "core/sandbox/write:deny", "--", "/bin/true"});
   EXPECT_FALSE(Has(on.err, "nothing the command does")) << on.err;
+  // Without a command, the one message is that there is none; an export
+  // runs nothing and is not warned about either.
+  RunResult none = RunCmd({SydboxBin()});
+  EXPECT_EQ(none.code, 2);
+  EXPECT_EQ(none.err, "sydbox: no command given (see sydbox --help)\n");
+  RunResult exported = RunCmd({SydboxBin(), "-e", "pfc", "noexec"});
+  EXPECT_EQ(exported.code, 0);
+  EXPECT_EQ(exported.err, "");
+}
+
+// The magic lock takes the booleans every other switch takes.
+TEST(SilentMistakes, MagicLockTakesBooleans) {
+  for (const char* v : {"t", "true", "1", "on"}) {
+    RunResult r = RunCmd({SydboxBin(), "-m", std::string("core/trace/magic_lock:") + v, "-m", "core/sandbox/write:deny",
+                          "--", "/bin/sh", "-c", "test -e /dev/sydbox && echo unlocked || echo locked"});
+    EXPECT_EQ(r.code, 0) << v << ": " << r.err;
+    EXPECT_EQ(r.out, "locked\n") << v;
+  }
+  for (const char* v : {"f", "false", "0", "off"}) {
+    RunResult r = RunCmd({SydboxBin(), "-m", std::string("core/trace/magic_lock:") + v, "-m", "core/sandbox/write:deny",
+                          "--", "/bin/sh", "-c", "test -e /dev/sydbox && echo unlocked || echo locked"});
+    EXPECT_EQ(r.out, "unlocked\n") << v << ": " << r.err;
+  }
+  RunResult bad = RunCmd({SydboxBin(), "-m", "core/trace/magic_lock:maybe", "--", "/bin/true"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_TRUE(Has(bad.err, "bad magic lock 'maybe'")) << bad.err;
 }
 
 TEST(SilentMistakes, OwnProfilesAreClean) {

@@ -32,8 +32,6 @@ TEST(Esandbox, Vocabulary) {
   EXPECT_EQ(Magic({"disallow_net", "--connect", "x"}), V{"allowlist/network/connect-x"});
   EXPECT_EQ(Magic({"addfilter", "/dev/tty*"}), V{"filter/write^/dev/tty*"});
   EXPECT_EQ(Magic({"rmfilter_exec", "/x"}), V{"filter/exec-/x"});
-  EXPECT_EQ(Magic({"lock"}), V{"core/trace/magic_lock:on"});
-  EXPECT_EQ(Magic({"exec_lock"}), V{"core/trace/magic_lock:exec"});
   EXPECT_EQ(Magic({"wait_eldest"}), V{"core/trace/exit_wait_all:false"});
   EXPECT_EQ(Magic({"wait_all"}), V{"core/trace/exit_wait_all:true"});
 }
@@ -43,6 +41,18 @@ TEST(Esandbox, Errors) {
            {}, {"bogus"}, {"allow"}, {"allow_bogus", "x"}, {"check", "x"}, {"lock", "x"}, {"allow", ""}}) {
     EXPECT_FALSE(TranslateEsandbox(args)) << (args.empty() ? "(empty)" : args[0]);
   }
+}
+
+// Locking is per process: pandora would lock itself, then exit. Refused, with
+// the command that locks the shell.
+TEST(Esandbox, LockIsRefusedWithTheShellsWay) {
+  auto lock = TranslateEsandbox({"lock"});
+  ASSERT_FALSE(lock);
+  EXPECT_NE(lock.error().what.find("test -e /dev/sydbox/core/trace/magic_lock:on"), std::string::npos)
+      << lock.error().what;
+  auto exec_lock = TranslateEsandbox({"exec_lock"});
+  ASSERT_FALSE(exec_lock);
+  EXPECT_NE(exec_lock.error().what.find("magic_lock:exec"), std::string::npos) << exec_lock.error().what;
 }
 
 }  // namespace
