@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "kernel/proc.h"
 #include "policy/decider.h"
@@ -34,6 +36,25 @@ struct Call {
   std::shared_ptr<const policy::Decider> decider;
   Tracee tracee;
   bool rule_allowed = false;  // a sys/ rule allowed the call: no category check
+  // What the sys/ rules looked at, each read once, when a rule allowed the
+  // call: the handler then performs the call only on the same (a path
+  // resolved to the same place, the same string, the same address bytes),
+  // so that a racing thread cannot make the call act on what the rule did
+  // not look at (paths.cc, net.cc).
+  struct RuleView {
+    std::optional<std::vector<std::string>> paths;     // resolved, as the supervisor sees them
+    std::vector<std::pair<int, std::string>> strings;  // raw string arguments (argument, value)
+    std::optional<std::vector<char>> addr;              // the (first) address's bytes
+    bool addr_compared = false;
+  } rule_view;
+  // A rule allowed the call after looking at a path or a string argument.
+  bool RulePinned() const { return rule_allowed && (rule_view.paths || !rule_view.strings.empty()); }
+  // The string argument `arg` a rule read, if it did.
+  const std::string* RuleString(int arg) const {
+    for (const auto& [a, v] : rule_view.strings)
+      if (a == arg) return &v;
+    return nullptr;
+  }
 
   pid_t tid() const { return static_cast<pid_t>(req.pid); }
   pid_t Tgid() { return tracee.Tgid(); }

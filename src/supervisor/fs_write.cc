@@ -166,11 +166,13 @@ Verdict Symlink(Call& c, const Intent& in) {
   // first (EFAULT, ENAMETOOLONG, ENOENT for ""): read once, here, too.
   std::string target;
   const bool checked = c.policy().mode(policy::Category::kWrite) != policy::Mode::kOff && !c.rule_allowed;
-  if (checked) {
+  if (checked || c.RulePinned()) {
     auto t = c.tracee.ReadString(c.arg(0), PATH_MAX);
     if (!t) return Verdict::Error(t.error().sys_errno ? t.error().sys_errno : EFAULT);
     if (t->empty()) return Verdict::Error(ENOENT);
     target = std::move(*t);
+    // A rule that allowed the call on the link's contents saw these.
+    if (const std::string* seen = c.RuleString(0); seen && *seen != target) return Verdict::Error(EPERM);
   }
   auto r = Check(c, in, false);
   if (auto* v = std::get_if<Verdict>(&r)) return std::move(*v);
@@ -203,7 +205,8 @@ Verdict LinkFromFd(Call& c, const Checked& ck) {
   auto now = kernel::ReadLink(AT_FDCWD, self);
   if (!now) return Verdict::Error(now.error().sys_errno ? now.error().sys_errno : EIO);
   const PathArgValue& old = ck.args[0];
-  if (ck.checked && !now->empty() && (*now)[0] == '/' && (old.resolved.magic_link || *now != old.seen)) {
+  if ((ck.checked || c.RulePinned()) && !now->empty() && (*now)[0] == '/' && (old.resolved.magic_link || *now != old.seen)) {
+    if (!ck.checked) return Verdict::Error(EPERM);  // not the file the allowing rule looked at
     const policy::PathVerdict v =
         c.decider->CheckPath(ck.cat, *now, c.policy().per_process_directories ? c.Tgid() : c.tid());
     if (!v.allow) {

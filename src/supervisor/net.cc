@@ -90,7 +90,16 @@ std::optional<Verdict> ReadAndDecide(Call& c, Category cat, uint64_t ptr, uint64
     t->unix_name = r->path.substr(slash + 1);
     if (t->unix_name.size() >= sizeof(sockaddr_un::sun_path)) return Verdict::Error(ENAMETOOLONG);
   }
-  if (c.rule_allowed) return std::nullopt;  // a sys/ rule allowed the call
+  if (c.rule_allowed) {
+    // A sys/ rule allowed the call on the address it read: the first
+    // address used must be those very bytes (a racing thread may have
+    // changed them since).
+    if (c.rule_view.addr && !c.rule_view.addr_compared) {
+      c.rule_view.addr_compared = true;
+      if (*c.rule_view.addr != t->raw) return Verdict::Error(EPERM);
+    }
+    return std::nullopt;
+  }
   const policy::Policy& pol = c.policy();
   if (cat == Category::kNetBind && !t->unix_name.empty() && pol.mode(Category::kWrite) != policy::Mode::kOff) {
     const std::string& path = t->addr.path;  // as the supervisor sees it

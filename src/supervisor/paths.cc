@@ -235,8 +235,12 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
   Checked out;
   out.cat = CategoryOf(c, in.open_flags);
   out.checked = pol.mode(out.cat) != Mode::kOff && !c.rule_allowed;
-  // Nothing to decide: the kernel runs the call with its own arguments.
-  if (!out.checked && !need.always) return Verdict::Continue();
+  // Nothing to decide: the kernel runs the call with its own arguments —
+  // unless a sys/ rule allowed it on what it read of them: then the call is
+  // performed here, on the same (below), never by the kernel reading the
+  // caller's memory again.
+  const bool pinned = c.RulePinned();
+  if (!out.checked && !need.always && !pinned) return Verdict::Continue();
   c.WorkAhead();
 
   // The caller's root (and, when asked, its ids: one process-table lookup
@@ -258,6 +262,13 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
     a.seen = a.resolved.magic_link && a.fd_only ? a.resolved.path : InSupervisorView(*out.root, a.resolved.path);
     // The supervisor's /proc entries do not exist for the sandbox.
     if (NamesSupervisor(a.seen)) return Verdict::Error(ENOENT);
+    // The rule that allowed the call looked at this argument: it must be
+    // what the rule saw, else it changed in between (a racing thread).
+    if (pinned) {
+      const std::string* raw = info.paths[i].path >= 0 ? c.RuleString(info.paths[i].path) : nullptr;
+      const auto& seen = c.rule_view.paths;
+      if ((raw && *raw != a.raw) || (seen && (seen->size() <= i || (*seen)[i] != a.seen))) return Verdict::Error(EPERM);
+    }
     // A process's autogroup is its session's, which the supervisor and the
     // user's other jobs share: its nice is not the sandbox's to change.
     if (out.checked && out.cat == Category::kWrite && IsAutogroup(a.seen)) {

@@ -56,7 +56,11 @@ struct Need {
 
 // Resolves and decides every path argument. A verdict when the call is
 // settled here (denied, unresolvable, the caller gone, or — unless
-// `need.always` — nothing to check: CONTINUE), else what was found.
+// `need.always` or a sys/ rule allowed the call on what it read of the
+// paths — nothing to check: CONTINUE), else what was found. Where a rule
+// allowed the call on its paths, they are not checked but must be what the
+// rule saw (EPERM otherwise: they changed in between), and the handler
+// performs the call on them.
 std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need need);
 
 // Every path argument resolved and as the supervisor sees it, for rules

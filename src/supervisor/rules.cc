@@ -23,24 +23,50 @@ class CallContext final : public policy::RuleContext {
   CallContext(Call& c, const policy::SyscallInfo* info, uint64_t open_flags, const open_how* how)
       : c_(c), info_(info), open_flags_(open_flags), how_(how) {}
 
+  // Each argument is read once, whatever number of rules ask: every rule
+  // decides on the same value, and the handler acts on that value only
+  // (Call::rule_view).
   std::optional<std::string> String(int arg) override {
+    for (const auto& [a, v] : strings_)
+      if (a == arg) return v;
     auto s = c_.tracee.ReadString(c_.arg(arg), PATH_MAX);
     if (!s || !c_.tracee.Valid()) return std::nullopt;
+    strings_.emplace_back(arg, *s);
     return std::move(*s);
   }
   std::vector<std::string> Paths() override {
+    if (paths_) return *paths_;
     std::vector<std::string> out;
     if (!info_ || info_->npaths == 0) return out;
     if (int e = ResolveForRules(c_, open_flags_, how_, &out)) {
       resolve_errno_ = e;
       return {};
     }
+    paths_ = out;
     return out;
+  }
+  // What was looked at, for the handler of an allowed call.
+  Call::RuleView View() const {
+    Call::RuleView v;
+    v.paths = paths_;
+    v.strings = strings_;
+    v.addr = addr_raw_;
+    return v;
   }
   // Set when a rule needed a path that cannot be resolved: the kernel would
   // fail the call with this errno, and so does the supervisor.
   int resolve_errno() const { return resolve_errno_; }
   std::optional<policy::SockAddr> Address() override {
+    if (addr_read_) return addr_;
+    addr_read_ = true;
+    addr_ = ReadAddress();
+    return addr_;
+  }
+  std::string Comm() override { return kernel::ReadComm(c_.tid()); }
+  std::string Cmdline() override { return kernel::ReadCmdline(c_.Tgid()); }
+
+ private:
+  std::optional<policy::SockAddr> ReadAddress() {
     if (!info_ || info_->kind != policy::CallKind::kNet) return std::nullopt;
     uint64_t ptr = 0, len = 0;
     switch (info_->nr) {
@@ -57,15 +83,18 @@ class CallContext final : public policy::RuleContext {
     if (!ptr || len == 0 || len > sizeof(sockaddr_storage)) return std::nullopt;
     sockaddr_storage ss;
     if (!c_.tracee.ReadMemory(ptr, &ss, len)) return std::nullopt;
+    addr_raw_.emplace(reinterpret_cast<const char*>(&ss), reinterpret_cast<const char*>(&ss) + len);
     auto a = policy::ParseSockaddr(&ss, len);
     if (!a) return std::nullopt;
     return std::move(*a);
   }
-  std::string Comm() override { return kernel::ReadComm(c_.tid()); }
-  std::string Cmdline() override { return kernel::ReadCmdline(c_.Tgid()); }
 
- private:
   Call& c_;
+  std::optional<std::vector<std::string>> paths_;
+  std::vector<std::pair<int, std::string>> strings_;
+  bool addr_read_ = false;
+  std::optional<policy::SockAddr> addr_;
+  std::optional<std::vector<char>> addr_raw_;
   const policy::SyscallInfo* info_;
   uint64_t open_flags_;
   const open_how* how_;
@@ -174,7 +203,11 @@ std::optional<Verdict> RunRules(Call& c, const Intent& in) {
     LogCall(c, *lr, o ? o->number : -2, ctx);
   }
   if (ctx.resolve_errno()) return Verdict::Error(ctx.resolve_errno());
-  if (out.rule) return ApplyRule(c, *out.rule, ctx);
+  if (out.rule) {
+    std::optional<Verdict> v = ApplyRule(c, *out.rule, ctx);
+    if (!v && c.rule_allowed) c.rule_view = ctx.View();
+    return v;
+  }
   return std::nullopt;
 }
 

@@ -10,6 +10,10 @@
  *
  *   syd-attack steal-listener TARGET      take the parent's seccomp listener
  *                                         and CONTINUE our own creat(TARGET)
+ *   syd-attack connect-flip OK BAD SECONDS
+ *                                         connect to 127.0.0.1:OK while a thread
+ *                                         flips the port to BAD: ESCAPED when a
+ *                                         connection reached BAD
  *   syd-attack naive-supervisor TARGET    stand-in supervisor: a child with a
  *                                         notify filter (EPERM for every
  *                                         open/openat/creat) runs steal-listener
@@ -87,6 +91,8 @@
 #include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -2461,6 +2467,54 @@ static int autogroup(const char* nice) {
   return blocked("write /proc/self/autogroup", first ? first : EPERM);
 }
 
+/* ---- connect with its address flipped after a rule looked at it --------------- */
+/* A thread flips the port of one sockaddr between OK and BAD while the main
+ * thread connects with it to 127.0.0.1, for SECONDS. ESCAPED when a
+ * connection reached BAD (getpeername says so). */
+static struct sockaddr_in flip_sa;
+static atomic_int flip_stop;
+static uint16_t flip_ports[2];
+static void* flip_port(void* arg) {
+  (void)arg;
+  for (unsigned n = 0; !atomic_load(&flip_stop); ++n) flip_sa.sin_port = flip_ports[n & 1];
+  return NULL;
+}
+static int connect_flip(int ok, int bad, double seconds) {
+  flip_sa.sin_family = AF_INET;
+  flip_sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  flip_ports[0] = htons((uint16_t)ok);
+  flip_ports[1] = htons((uint16_t)bad);
+  flip_sa.sin_port = flip_ports[0];
+  pthread_t t;
+  pthread_create(&t, NULL, flip_port, NULL);
+  struct timespec t0, now;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  long attempts = 0, to_ok = 0, to_bad = 0, refused = 0;
+  for (;;) {
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if ((double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9 > seconds) break;
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) break;
+    ++attempts;
+    if (connect(s, (struct sockaddr*)&flip_sa, sizeof flip_sa) == 0) {
+      struct sockaddr_in peer;
+      socklen_t len = sizeof peer;
+      getpeername(s, (struct sockaddr*)&peer, &len);
+      if (peer.sin_port == flip_ports[1]) ++to_bad;
+      else ++to_ok;
+    } else {
+      ++refused;
+    }
+    close(s);
+  }
+  atomic_store(&flip_stop, 1);
+  pthread_join(t, NULL);
+  printf("# %ld attempts: %ld to the allowed port, %ld to the other, %ld refused\n", attempts, to_ok, to_bad, refused);
+  if (to_bad) return escaped("connect-flip: %ld connections reached port %d", to_bad, bad);
+  printf("BLOCKED connect-flip: no connection reached port %d\n", bad);
+  return 1;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: syd-attack MODE ARG...\n");
@@ -2486,6 +2540,7 @@ int main(int argc, char** argv) {
   if (IS("tioccons")) return tioccons();
   if (IS("ns-calls")) return ns_calls(a);
   if (IS("bindmount-write")) return bindmount_write(a, b);
+  if (IS("connect-flip") && argc > 4) return connect_flip(atoi(a), atoi(b), atof(argv[4]));
   if (IS("connect-reuse")) return connect_reuse(a, argc > 3 ? atoi(b) : 3);
   if (IS("magic-race")) return magic_race(argc > 2 ? atoi(a) : 200, argc > 3 ? b : NULL);
   if (IS("own-listener")) return own_listener(a);

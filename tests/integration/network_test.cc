@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <iostream>
+#include <thread>
 
 #include "harness.h"
 
@@ -54,6 +56,7 @@ class Server {
   }
   ~Server() { close(fd_); }
   std::string port() const { return std::to_string(port_); }
+  int fd() const { return fd_; }
   // Datagrams received so far (non-blocking).
   int Received() {
     char buf[64];
@@ -90,6 +93,33 @@ TEST(Network, TcpConnectByAddressAndPort) {
   auto other_addr = Net({"allowlist/network/connect+inet:127.0.0.1@" + allowed.port()},
                         {"net-connect", "tcp4", "127.0.0.2", allowed.port()});
   EXPECT_EQ(other_addr.code, EPERM) << other_addr.err;
+}
+
+// A sys/ rule allows connects to one port; a thread flips the port in the
+// sockaddr to another one after the rule has read it. The connect must be
+// made with the address the rule looked at, or not at all.
+TEST(Network, RuleAllowedConnectIsMadeWithTheAddressTheRuleSaw) {
+  Server ok(AF_INET, SOCK_STREAM), bad(AF_INET, SOCK_STREAM);
+  auto drop_all = [](int fd) {  // accept and drop, so neither backlog fills
+    for (;;) {
+      int c = accept4(fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0 && errno != EINTR) return;  // shutdown() below
+      if (c >= 0) close(c);
+    }
+  };
+  for (int fd : {ok.fd(), bad.fd()}) listen(fd, 4096);  // a backlog that keeps up with the loop
+  std::thread acceptors[2] = {std::thread(drop_all, ok.fd()), std::thread(drop_all, bad.fd())};
+  RunResult native = RunCmd({AttackBin(), "connect-flip", ok.port(), bad.port(), "1"});
+  EXPECT_EQ(native.code, 0) << "the attack does not work natively\n" << native.out << native.err;
+  RunResult r = Sydbox({"-m", "core/sandbox/network:deny", "-m", "filter/network/connect+inet:127.0.0.1@" + bad.port(),
+                        "-m", "sys/trace+connect:arg_@~\"inet:127.0.0.1@" + ok.port() + "\":allow", "--", AttackBin(),
+                        "connect-flip", ok.port(), bad.port(), "1.5"});
+  for (int fd : {ok.fd(), bad.fd()}) shutdown(fd, SHUT_RDWR);
+  for (auto& t : acceptors) t.join();
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("BLOCKED connect-flip"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(r.out.find(" 0 to the allowed port"), std::string::npos) << "the race was not live\n" << r.out;
+  std::cout << "    " << r.out;
 }
 
 TEST(Network, PortRangesCidrAndAliases) {

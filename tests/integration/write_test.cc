@@ -157,6 +157,36 @@ INSTANTIATE_TEST_SUITE_P(Attacks, WriteAttack, ::testing::ValuesIn(kAttacks),
                            return std::string(i.param.kind) + "_" + i.param.call;
                          });
 
+// The same attacks where a sys/ rule, not an allowlist, allows the calls in
+// T/A: the rule looks at the path once, and the call must act on what it
+// looked at (an allowed call used to be answered CONTINUE, and the kernel
+// read the flipped path again).
+class RuleAllowedAttack : public ::testing::TestWithParam<Attack> {};
+
+TEST_P(RuleAllowedAttack, LeavesTheDeniedTreeUnchangedUnderSydbox) {
+  const Attack a = GetParam();
+  TempDir t;
+  ASSERT_EQ(RunCmd({Write(), "prepare", t.path()}).code, 0);
+  const std::string before = Listing(t / "D");
+  RunResult r = Under({"-m", "core/sandbox/write:deny", "-m", "filter/write+" + t.path() + "/D/***", "-m",
+                       "sys/trace+mkdir,mknod,unlink,rmdir,symlink:arg_=*\"" + t.path() + "/A/***\":allow"},
+                      {Write(), "attack", a.kind, a.call, t.path(), std::to_string(AttackSeconds())});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_EQ(Listing(t / "D"), before) << r.out;
+  Tally n = Parse(r.out);
+  EXPECT_GT(n.attempts, 100) << r.out;
+  std::cout << "    " << r.out;
+}
+
+const Attack kRuleAttacks[] = {
+    {"thread", "mkdir"}, {"thread", "unlink"}, {"thread", "symlink"}, {"vmchild", "rmdir"},
+    {"shm", "mknod"},    {"dirswap", "mkdir"},  {"dirswap", "unlink"},
+};
+INSTANTIATE_TEST_SUITE_P(Attacks, RuleAllowedAttack, ::testing::ValuesIn(kRuleAttacks),
+                         [](const ::testing::TestParamInfo<Attack>& i) {
+                           return std::string(i.param.kind) + "_" + i.param.call;
+                         });
+
 // ---- the kernel's answers, natively and under sydbox ----
 
 // A fixture with the edge cases: files, an empty and a non-empty
