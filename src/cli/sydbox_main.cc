@@ -15,6 +15,7 @@
 #include "bpf/compile.h"
 #include "cli/config_loader.h"
 #include "cli/probe_report.h"
+#include "cli/setup_options.h"
 #include "kernel/probe.h"
 #include "cli/profiles.h"
 #include "policy/pattern_set.h"
@@ -302,6 +303,8 @@ int SydboxMain(int argc, char** argv) {
   app.add_flag("-t,--test", test,
                "Check the kernel features sydbox uses, one line each (ok or missing, required or optional); "
                "exit 1 if a required one is missing");
+  SetupArgs setup_args;
+  AddSetupOptions(app, setup_args);
   std::vector<std::string> command;
   // Everything from the first non-option (or after "--") is COMMAND.
   app.prefix_command();
@@ -410,6 +413,12 @@ int SydboxMain(int argc, char** argv) {
   }
 
   supervisor::Options opts;
+  auto setup = BuildSetup(setup_args);
+  if (!setup) {
+    fmt::print(stderr, "sydbox: {}\n", setup.error().what);
+    return kExitConfig;
+  }
+  opts.setup = std::move(*setup);
   opts.lock = lock;
   opts.stats = stats;
   opts.dry_run = dry_run;

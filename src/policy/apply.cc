@@ -49,8 +49,10 @@ const std::vector<std::string>& KnownKeys() {
           "core/violation/raise_safe", "core/trace/exit_wait_all", "core/trace/magic_lock",
           "core/restrict/general", "core/restrict/identity_change", "core/restrict/io_control",
           "core/restrict/memory_map", "core/restrict/shared_memory_writable", "core/restrict/outside_signals",
-          "core/restrict/terminal", "core/restrict/namespaces", "core/restrict/mounts"})
+          "core/restrict/terminal", "core/restrict/namespaces", "core/restrict/mounts",
+          "core/restrict/device_nodes"})
       k.emplace_back(o);
+    for (const RlimitName& r : RlimitNames()) k.push_back(std::string("rlimit/") + r.name);
     return k;
   }();
   return keys;
@@ -324,6 +326,48 @@ Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
 
 }  // namespace
 
+namespace {
+
+// rlimit/NAME:VALUE — a number (sizes may end in K, M, G or T, powers of
+// 1024) or "unlimited"/"inf".
+Status ApplyRlimit(Policy& p, const Command& c, const ApplyEnv& env) {
+  const std::string_view name = std::string_view(c.key).substr(7);
+  const RlimitName* known = nullptr;
+  for (const RlimitName& r : RlimitNames())
+    if (name == r.name) known = &r;
+  if (!known) return Unknown("option", c.key);
+  SYD_TRY_STATUS(NeedSet(c));
+  if (env.runtime)
+    return Failf("{} takes effect when the command starts; it cannot change while the sandbox runs", c.key);
+  const std::string& v = c.value;
+  uint64_t value = 0;
+  if (v == "unlimited" || v == "inf" || v == "infinity") {
+    value = RlimitSetting::kUnlimited;
+  } else {
+    std::string_view digits = v;
+    uint64_t scale = 1;
+    if (!digits.empty() && std::string_view(known->unit) == "bytes") {
+      const char last = digits.back();
+      const int shift = last == 'K' || last == 'k' ? 10 : last == 'M' || last == 'm' ? 20 : last == 'G' || last == 'g' ? 30
+                        : last == 'T' || last == 't'                                   ? 40
+                                                                                       : 0;
+      if (shift) {
+        scale = uint64_t{1} << shift;
+        digits.remove_suffix(1);
+      }
+    }
+    auto n = ParseInt(digits);
+    if (!n || *n < 0 || static_cast<uint64_t>(*n) > RlimitSetting::kUnlimited / scale - 1)
+      return Failf("bad value '{}' for {} (want a number{} or 'unlimited')", v, c.key,
+                   std::string_view(known->unit) == "bytes" ? " of bytes, K, M, G or T after it" : "");
+    value = static_cast<uint64_t>(*n) * scale;
+  }
+  p.rlimits.push_back(RlimitSetting{known->name, known->resource, value, c.origin});
+  return {};
+}
+
+}  // namespace
+
 Status Apply(Policy& p, const Command& c, const ApplyEnv& env) {
   if (c.op == Op::kQuery) return Failf("'{}?' is a query, not a setting", c.key);
   if (c.op == Op::kExec) return Failf("'{}!' (running commands) is not supported", c.key);
@@ -351,6 +395,7 @@ Status Apply(Policy& p, const Command& c, const ApplyEnv& env) {
     return {};
   }
   if (StartsWith(key, "core/")) return ApplyCore(p, c, env);
+  if (StartsWith(key, "rlimit/")) return ApplyRlimit(p, c, env);
   return Unknown("option", key);
 }
 

@@ -17,6 +17,9 @@ struct ApplyEnv {
   // that allows every write, say), with their origin: sydbox warns,
   // `sydbox check` fails.
   std::vector<std::string>* mistakes = nullptr;
+  // A change while the sandbox runs (magic stat, the control socket):
+  // settings that only take effect when the command starts are refused.
+  bool runtime = false;
 };
 
 // Applies one command (set, append, prepend, remove). On error the policy

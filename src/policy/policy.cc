@@ -1,6 +1,22 @@
 #include "policy/policy.h"
 
+#include <sys/resource.h>
+
 namespace syd::policy {
+
+const std::vector<RlimitName>& RlimitNames() {
+  static const std::vector<RlimitName> names = {
+      {"as", RLIMIT_AS, "bytes"},          {"core", RLIMIT_CORE, "bytes"},
+      {"cpu", RLIMIT_CPU, "seconds"},      {"data", RLIMIT_DATA, "bytes"},
+      {"fsize", RLIMIT_FSIZE, "bytes"},    {"memlock", RLIMIT_MEMLOCK, "bytes"},
+      {"msgqueue", RLIMIT_MSGQUEUE, "bytes"}, {"nice", RLIMIT_NICE, ""},
+      {"nofile", RLIMIT_NOFILE, ""},       {"nproc", RLIMIT_NPROC, ""},
+      {"rss", RLIMIT_RSS, "bytes"},        {"rtprio", RLIMIT_RTPRIO, ""},
+      {"rttime", RLIMIT_RTTIME, "microseconds"}, {"sigpending", RLIMIT_SIGPENDING, ""},
+      {"stack", RLIMIT_STACK, "bytes"},
+  };
+  return names;
+}
 
 std::string_view CategoryName(Category c) {
   switch (c) {

@@ -60,6 +60,22 @@ struct ExecVerify {
   Origin origin;
 };
 
+struct RlimitSetting {
+  static constexpr uint64_t kUnlimited = ~uint64_t{0};
+  std::string name;  // as written after rlimit/: nofile, as, cpu, ...
+  int resource = 0;  // RLIMIT_*
+  uint64_t value = 0;
+  Origin origin;
+};
+
+// The rlimit/ names and their RLIMIT_* numbers (policy.cc).
+struct RlimitName {
+  const char* name;
+  int resource;
+  const char* unit;  // "bytes", "seconds" or "" (a count)
+};
+const std::vector<RlimitName>& RlimitNames();
+
 struct Policy {
   std::array<Mode, kNumSandboxes> modes{};  // all off
   // One ordered list per path category; allowlist and denylist entries
@@ -98,6 +114,10 @@ struct Policy {
   bool restrict_namespaces = true;       // unshare/clone CLONE_NEW*, setns, chroot
   bool restrict_mounts = true;           // mount, umount2, pivot_root, the new mount API
   bool restrict_device_nodes = true;     // mknod(at) of character and block devices (whiteouts aside)
+
+  // Resource limits the command starts with (rlimit/NAME:VALUE), in the
+  // order given: soft and hard limit both, the last one for a resource wins.
+  std::vector<RlimitSetting> rlimits;
 
   std::vector<std::string> syscall_allowlist;  // regex texts (SPEC §4), validated
   std::vector<std::string> syscall_denylist;

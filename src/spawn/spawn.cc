@@ -28,6 +28,8 @@ namespace {
 // The step of the child's setup that failed, sent with its errno as
 // (step << 16 | errno); exec failures are sent as a bare errno.
 enum Step : int { kExec = 0, kDeathSignal, kNoNewPrivs, kLandlock, kBoundingSet, kSeccomp };
+// Step i of the process-setup plan is sent as kSetupBase + i.
+constexpr int kSetupBase = 0x100;
 
 // hidepid=invisible hides the processes the reader may not ptrace; gid=
 // names the group exempt from that (default 0, which root is in): one
@@ -45,7 +47,7 @@ const char* StepName(int step) {
   }
 }
 
-[[noreturn]] void ChildFail(int errfd, Step step, int err) {
+[[noreturn]] void ChildFail(int errfd, int step, int err) {
   int code = (step << 16) | (err & 0xffff);
   (void)!write(errfd, &code, sizeof code);
   _exit(127);
@@ -61,7 +63,7 @@ bool ReadInt(int fd, int* out) {
 
 }  // namespace
 
-Result<Child> Spawn(const SpawnRequest& req) {
+Result<Child> Spawn(const SpawnRequest& req, bool* setup_failed) {
   if (req.argv.empty()) return Failf("no command given");
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return Fail(errno, "socketpair");
@@ -74,6 +76,9 @@ Result<Child> Spawn(const SpawnRequest& req) {
   std::vector<char*> argv;
   for (const std::string& a : req.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  const char* file = argv[0];
+  if (!req.setup.alias.empty()) argv[0] = const_cast<char*>(req.setup.alias.c_str());
+  char* const* envp = req.setup.own_env ? const_cast<char* const*>(req.setup.envp.data()) : nullptr;
   const pid_t parent = getpid();
 
   pid_t pid = fork();
@@ -100,6 +105,14 @@ Result<Child> Spawn(const SpawnRequest& req) {
       ro.attr_set = kernel::uapi::kMountAttrRdonly;
       (void)syscall(__NR_mount_setattr, AT_FDCWD, "/sys/fs/cgroup", kernel::uapi::kAtRecursive, &ro, sizeof ro);
     }
+    // The user's process setup, ids last. Changing ids clears the
+    // parent-death signal: it is set again after.
+    const int keep[2] = {errfd, child_sock.get()};
+    int setup_err = 0;
+    if (int failed = RunSetup(req.setup, keep, 2, &setup_err); failed >= 0)
+      ChildFail(errfd, kSetupBase + failed, setup_err);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ChildFail(errfd, kDeathSignal, errno);
+    if (getppid() != parent) _exit(127);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ChildFail(errfd, kNoNewPrivs, errno);
     if (req.landlock) {
       if (int e = kernel::LandlockRestrictSelf(req.domain)) ChildFail(errfd, kLandlock, e);
@@ -124,7 +137,8 @@ Result<Child> Spawn(const SpawnRequest& req) {
     if (n != 1) _exit(127);
     close(listener);
     sigprocmask(SIG_SETMASK, &req.child_sigmask, nullptr);
-    execvp(argv[0], argv.data());
+    if (envp) execvpe(file, argv.data(), envp);
+    else execvp(file, argv.data());
     ChildFail(errfd, kExec, errno);
   }
   child_sock.Reset();
@@ -137,7 +151,12 @@ Result<Child> Spawn(const SpawnRequest& req) {
     int code = 0;
     bool got = ReadInt(err_r.get(), &code);
     waitpid(pid, nullptr, 0);
-    if (got) return Fail(code & 0xffff, fmt::format("sandbox setup ({})", StepName(code >> 16)));
+    const int step = code >> 16;
+    if (got && step >= kSetupBase && static_cast<size_t>(step - kSetupBase) < req.setup.steps.size()) {
+      if (setup_failed) *setup_failed = true;
+      return Fail(code & 0xffff, req.setup.steps[static_cast<size_t>(step - kSetupBase)].what);
+    }
+    if (got) return Fail(code & 0xffff, fmt::format("sandbox setup ({})", StepName(step)));
     return Fail(EPROTO, "sandbox setup: the child died");
   }
   auto pidfd = kernel::PidfdOpen(pid);

@@ -1,7 +1,7 @@
 // Starting the sandboxed command: fork, install the seccomp filter in the
 // child, pass the listener to the parent over a socketpair, wait for the
-// parent's go-ahead, exec. Later process setup (namespaces, chroot, ids,
-// rlimits, Landlock) goes into ChildSetup before the filter is installed.
+// parent's go-ahead, exec. Process setup (setup.h: namespaces, root, ids,
+// limits) runs in the child before the Landlock domain and the filter.
 #pragma once
 
 #include <linux/filter.h>
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kernel/landlock.h"
+#include "spawn/setup.h"
 #include "util/error.h"
 #include "util/unique_fd.h"
 
@@ -34,6 +35,9 @@ struct SpawnRequest {
   // namespace cannot be made, the command runs without it and
   // Child::private_proc() says so.
   bool private_proc = false;
+  // Process setup (setup.h), run after the private /proc and before the
+  // Landlock domain and the filter.
+  SetupPlan setup;
 };
 
 class Child {
@@ -46,7 +50,7 @@ class Child {
   bool private_proc() const { return private_proc_; }
 
  private:
-  friend Result<Child> Spawn(const SpawnRequest& req);
+  friend Result<Child> Spawn(const SpawnRequest& req, bool* setup_failed);
   pid_t pid_ = -1;
   UniqueFd listener_;
   UniqueFd control_;    // our end of the socketpair
@@ -55,7 +59,9 @@ class Child {
 };
 
 // Forks the child; when this returns, the child's filter is installed and
-// the listener is ours, and the child waits for Release().
-Result<Child> Spawn(const SpawnRequest& req);
+// the listener is ours, and the child waits for Release(). A failure of a
+// process-setup step (the user's option) sets *setup_failed (when given);
+// other failures are sydbox's.
+Result<Child> Spawn(const SpawnRequest& req, bool* setup_failed = nullptr);
 
 }  // namespace syd::spawn

@@ -14,6 +14,7 @@ Status SharedPolicy::Change(const lang::Command& cmd, std::vector<std::string>* 
   std::lock_guard<std::mutex> lock(writer_);
   policy::Policy next = Load()->policy();
   policy::ApplyEnv env;
+  env.runtime = true;
   env.warnings = warnings;
   SYD_TRY_STATUS(policy::Apply(next, cmd, env));
   // The kernel program and the Landlock domain cannot change.

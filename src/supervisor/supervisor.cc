@@ -186,8 +186,23 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   // supervisor's /proc entries (its memory map, oom_score_adj, ...): as
   // root, the sandbox gets a /proc that shows only its own processes.
   sreq.private_proc = geteuid() == 0;
-  auto child = spawn::Spawn(sreq);
+  spawn::ProcessSetup setup = opts.setup;
+  for (const policy::RlimitSetting& r : policy.rlimits)
+    setup.rlimits.push_back(spawn::Rlimit{r.resource, r.value, r.name});
+  auto plan = spawn::PlanSetup(setup, getuid(), getgid());
+  if (!plan) {
+    fmt::print(stderr, "sydbox: {}\n", plan.error().what);
+    return 2;
+  }
+  sreq.setup = std::move(*plan);
+  bool setup_failed = false;
+  auto child = spawn::Spawn(sreq, &setup_failed);
   if (!child) {
+    if (setup_failed) {
+      // The user's option failed before the command started: nothing ran.
+      fmt::print(stderr, "sydbox: process setup failed, the command did not start: {}\n", child.error().what);
+      return 2;
+    }
     fmt::print(stderr, "sydbox: cannot start the sandbox: {}\n", child.error().what);
     return 1;
   }

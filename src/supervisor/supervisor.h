@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "policy/policy.h"
+#include "spawn/setup.h"
 #include "supervisor/report.h"
 
 namespace syd::supervisor {
@@ -22,6 +23,9 @@ struct Options {
   bool stats = false;    // --stats: counters at exit, in the log format
   bool dry_run = false;  // --dry-run: report what would be denied, allow everything, summarise at exit
   LandlockUse landlock = LandlockUse::kBestEffort;
+  // How the command starts (-C, -D, -E, -u, --unshare-*, ...); the
+  // policy's rlimit/ settings are added to it.
+  spawn::ProcessSetup setup;
 };
 
 // Returns the exit code for sydbox: COMMAND's status, 128+signal, 127/126

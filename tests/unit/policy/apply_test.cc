@@ -105,6 +105,33 @@ TEST(Apply, ReachRestrictions) {
   EXPECT_NE(bad.error().what.find("test:1"), std::string::npos) << bad.error().what;
 }
 
+TEST(Apply, ResourceLimits) {
+  auto p = ApplyLines({"rlimit/nofile:64", "rlimit/as:2G", "rlimit/fsize:10k", "rlimit/cpu:unlimited",
+                       "rlimit/core:0"});
+  ASSERT_TRUE(p) << p.error().what;
+  ASSERT_EQ(p->rlimits.size(), 5u);
+  EXPECT_EQ(p->rlimits[0].name, "nofile");
+  EXPECT_EQ(p->rlimits[0].value, 64u);
+  EXPECT_EQ(p->rlimits[1].value, uint64_t{2} << 30);
+  EXPECT_EQ(p->rlimits[2].value, 10240u);
+  EXPECT_EQ(p->rlimits[3].value, RlimitSetting::kUnlimited);
+  EXPECT_EQ(p->rlimits[4].value, 0u);
+  for (const char* bad : {"rlimit/nofile:1K", "rlimit/nofile:-1", "rlimit/as:", "rlimit/as:1Q", "rlimit/nofile+3",
+                          "rlimit/files:3", "rlimit/as:99999999999T"})
+    EXPECT_FALSE(ApplyLines({bad})) << bad;
+  auto unknown = ApplyLines({"rlimit/nofiles:3"});
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().what.find("did you mean 'rlimit/nofile'"), std::string::npos) << unknown.error().what;
+  // At run time they are refused: they only take effect at the start.
+  auto c = lang::ParseCommand("rlimit/nofile:3", {"t", 1});
+  ASSERT_TRUE(c);
+  Policy q;
+  ApplyEnv runtime;
+  runtime.runtime = true;
+  EXPECT_FALSE(Apply(q, *c, runtime));
+  EXPECT_TRUE(q.rlimits.empty());
+}
+
 TEST(Apply, ListsKeepOneOrderAcrossAllowAndDeny) {
   auto p = ApplyLines({"allowlist/write+/a", "denylist/write+/b", "allowlist/write^/c", "denylist/write+/d",
                 "allowlist/write-/a", "allowlist/write-/nonexistent"});
