@@ -105,6 +105,129 @@ std::string Json(const Stats& e) {
   return Line(j);
 }
 
+namespace {
+
+double Ts(double ts) { return std::round(ts * 1e6) / 1e6; }
+
+Json_ ProcessObject(const ProcessInfo& e) {
+  Json_ j;
+  j["pid"] = e.pid;
+  j["tgid"] = e.tgid;
+  j["ppid"] = e.ppid;
+  j["comm"] = Bytes(e.comm);
+  j["cwd"] = Bytes(e.cwd);
+  j["lock"] = e.lock;
+  j["resumed"] = e.resumed;
+  return j;
+}
+
+Json_ StatsObject(const Stats& e) {
+  Json_ j = Json_::parse(Json(e));
+  j.erase("event");
+  return j;
+}
+
+Json_ Strings(const std::vector<std::string>& v) {
+  Json_ a = Json_::array();
+  for (const std::string& s : v) a.push_back(Bytes(s));
+  return a;
+}
+
+}  // namespace
+
+std::string Json(const DumpInit& e) {
+  Json_ j;
+  j["event"] = "init";
+  j["version"] = kSchemaVersion;
+  j["ts"] = Ts(e.ts);
+  j["sydbox"] = e.sydbox;
+  j["pid"] = e.pid;
+  j["eldest"] = e.eldest;
+  j["argv"] = Strings(e.argv);
+  j["dry_run"] = e.dry_run;
+  return Line(j);
+}
+
+std::string Json(const DumpCall& e) {
+  Json_ j;
+  j["event"] = "call";
+  j["ts"] = Ts(e.ts);
+  j["pid"] = e.pid;
+  j["tgid"] = e.tgid;
+  j["comm"] = Bytes(e.comm);
+  j["syscall"] = e.syscall;
+  j["nr"] = e.nr;
+  j["args"] = e.args;
+  if (e.path) j["path"] = Bytes(*e.path);
+  if (e.path2) j["path2"] = Bytes(*e.path2);
+  if (e.addr) j["addr"] = Bytes(*e.addr);
+  j["category"] = e.category.empty() ? Json_(nullptr) : Json_(e.category);
+  j["decision"] = e.decision;
+  if (!e.would.empty()) j["would"] = e.would;
+  j["rule"] = e.rule.empty() ? Json_(nullptr) : Bytes(e.rule);
+  j["answer"] = e.answer;
+  if (!e.errno_name.empty()) j["errno"] = e.errno_name;
+  if (e.ret) j["ret"] = *e.ret;
+  return Line(j);
+}
+
+std::string Json(const DumpExit& e) {
+  Json_ j;
+  j["event"] = "exit";
+  j["ts"] = Ts(e.ts);
+  j["code"] = e.code;
+  j["signal"] = e.signal ? Json_(e.signal) : Json_(nullptr);
+  j["calls"] = e.calls;
+  return Line(j);
+}
+
+std::string Json(const ProcessInfo& e) {
+  Json_ j;
+  j["event"] = "process";
+  j.update(ProcessObject(e));
+  return Line(j);
+}
+
+std::string Json(const Sydcore& e) {
+  Json_ j;
+  j["event"] = "sydcore";
+  j["version"] = kSchemaVersion;
+  j["ts"] = Ts(e.ts);
+  j["sydbox"] = e.sydbox;
+  j["pid"] = e.pid;
+  j["eldest"] = e.eldest;
+  j["argv"] = Strings(e.argv);
+  j["dump"] = e.dump.empty() ? Json_(nullptr) : Bytes(e.dump);
+  j["dry_run"] = e.dry_run;
+  j["locked"] = e.locked;
+  Json_ config;
+  Json_ sandbox = Json_::object();
+  for (const auto& [k, v] : e.config.sandbox) sandbox[k] = v;
+  config["sandbox"] = std::move(sandbox);
+  Json_ options = Json_::object();
+  for (const auto& [k, v] : e.config.options) options[k] = Bytes(v);
+  config["options"] = std::move(options);
+  Json_ lists = Json_::array();
+  for (const auto& l : e.config.lists)
+    lists.push_back(Json_{{"list", l.list}, {"category", l.category}, {"pattern", Bytes(l.pattern)},
+                          {"origin", Bytes(l.origin)}});
+  config["lists"] = std::move(lists);
+  config["rules"] = Strings(e.config.rules);
+  j["config"] = std::move(config);
+  Json_ procs = Json_::array();
+  for (const auto& p : e.processes) procs.push_back(ProcessObject(p));
+  j["processes"] = std::move(procs);
+  j["counters"] = StatsObject(e.counters);
+  j["workers"] = Json_{{"started", e.workers.started}, {"idle", e.workers.idle}, {"max", e.workers.max},
+                       {"blocking_threads", e.workers.blocking_threads}};
+  return j.dump(2, ' ', /*ensure_ascii=*/true) + "\n";
+}
+
+std::string Human(const ProcessInfo& e) {
+  return fmt::format("sydbox: process {} tgid {} ppid {} comm {} cwd {} lock {}{}\n", e.pid, e.tgid, e.ppid, e.comm,
+                     e.cwd, e.lock, e.resumed ? " (resumed)" : "");
+}
+
 std::string Human(const Violation& e) {
   if (e.category == "rule")  // a sys/ rule killed the process: no path to show
     return fmt::format("sydbox: {} {} (a sys/ rule) by {}[{}] cwd {} cmd \"{}\" rule {}\n",

@@ -123,6 +123,113 @@ TEST(Events, DryRunAndStats) {
             "p99 177 µs; 16 workers\n");
 }
 
+// --dump: the init line, calls (a two-path call, a denial, an address,
+// a dry-run would-be denial, an error, a call answered with a value, one
+// whose caller was gone) and the exit line.
+TEST(Events, Dump) {
+  DumpInit init;
+  init.ts = 1796093150.5;
+  init.pid = 100;
+  init.eldest = 101;
+  init.sydbox = "3.0.0";
+  init.argv = {"sh", "-c", "mv a b"};
+  DumpCall rename;
+  rename.ts = 1796093150.945242;
+  rename.pid = 102;
+  rename.tgid = 101;
+  rename.comm = "mv";
+  rename.syscall = "renameat2";
+  rename.nr = 316;
+  rename.args = {0xffffff9c, 0x7ffd0000, 0xffffff9c, 0x7ffd0100, 1, 0};
+  rename.path = "/tmp/a";
+  rename.path2 = "/tmp/b";
+  rename.category = "write";
+  rename.decision = "allow";
+  rename.rule = "-m:2";
+  rename.answer = "value";
+  rename.ret = 0;
+  DumpCall deny = rename;
+  deny.syscall = "openat";
+  deny.nr = 257;
+  deny.path = "/etc/x";
+  deny.path2.reset();
+  deny.decision = "deny";
+  deny.rule = "default:write";
+  deny.answer = "error";
+  deny.errno_name = "EPERM";
+  deny.ret.reset();
+  DumpCall dry = deny;
+  dry.decision = "cont";
+  dry.would = "deny";
+  dry.answer = "fd";
+  dry.errno_name.clear();
+  DumpCall net;
+  net.ts = 1796093151;
+  net.pid = net.tgid = 103;
+  net.comm = "curl";
+  net.syscall = "connect";
+  net.nr = 42;
+  net.addr = "inet:127.0.0.1@9";
+  net.category = "net/connect";
+  net.decision = "allow";
+  net.answer = "continue";
+  DumpCall unchecked = net;
+  unchecked.syscall = "getppid";
+  unchecked.nr = 110;
+  unchecked.addr.reset();
+  unchecked.category.clear();
+  unchecked.decision = "none";
+  unchecked.answer = "none";
+  DumpExit exit;
+  exit.ts = 1796093152.25;
+  exit.code = 137;
+  exit.signal = 9;
+  exit.calls = 5;
+  DumpExit exited = exit;
+  exited.code = 0;
+  exited.signal = 0;
+  Golden("dump.jsonl", Json(init) + Json(rename) + Json(deny) + Json(dry) + Json(net) + Json(unchecked) + Json(exit) +
+                           Json(exited));
+}
+
+// SIGUSR1's line and SIGUSR2's document.
+TEST(Events, Sydcore) {
+  ProcessInfo p;
+  p.pid = p.tgid = 101;
+  p.ppid = 100;
+  p.comm = "make";
+  p.cwd = "/tmp/build";
+  p.lock = "off";
+  Golden("process.jsonl", Json(p));
+  EXPECT_EQ(Human(p), "sydbox: process 101 tgid 101 ppid 100 comm make cwd /tmp/build lock off\n");
+  Sydcore core;
+  core.ts = 1796093150.5;
+  core.pid = 100;
+  core.eldest = 101;
+  core.sydbox = "3.0.0";
+  core.argv = {"make"};
+  core.config.sandbox = {{"read", "off"}, {"write", "deny"}};
+  core.config.options = {{"core/violation/decision", "deny"}};
+  core.config.lists = {{"allowlist", "write", "/tmp/***", "-m:1"}};
+  core.config.rules = {"sys/kill_process+ptrace (-m:2)"};
+  core.processes = {p};
+  core.counters = Stats{10, 8, 1, 1, 0, 2, 9, 16};
+  core.workers = {16, 15, 16, 32};
+  // One document, not one line: the golden file holds it as written.
+  const std::string doc = Json(core);
+  const std::string path = std::string(SYD_GOLDEN_DIR) + "/events/sydcore.json";
+  if (getenv("SYD_UPDATE_GOLDEN")) std::ofstream(path) << doc;
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path;
+  std::stringstream want;
+  want << in.rdbuf();
+  EXPECT_EQ(doc, want.str());
+  auto j = nlohmann::ordered_json::parse(doc);
+  EXPECT_EQ(j.begin().key(), "event");
+  EXPECT_EQ(j["processes"][0]["comm"], "make");
+  EXPECT_EQ(j["counters"]["notifications"], 10);
+}
+
 // Paths are bytes: invalid UTF-8, control characters and quotes come back
 // exactly, and the line stays valid JSON.
 TEST(Events, BytesSurvive) {
