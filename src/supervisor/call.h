@@ -14,6 +14,7 @@
 #include "kernel/proc.h"
 #include "policy/decider.h"
 #include "policy/syscalls.h"
+#include "supervisor/dump.h"
 #include "supervisor/handlers.h"
 #include "supervisor/tracee.h"
 #include "supervisor/verdict.h"
@@ -34,6 +35,7 @@ struct Call {
   std::shared_ptr<const policy::Decider> decider;
   Tracee tracee;
   bool rule_allowed = false;  // a sys/ rule allowed the call: no category check
+  DumpNote* note = nullptr;   // --dump: what the handlers found (dump.h); null otherwise
 
   pid_t tid() const { return static_cast<pid_t>(req.pid); }
   pid_t Tgid() { return tracee.Tgid(); }

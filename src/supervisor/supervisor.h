@@ -22,6 +22,8 @@ struct Options {
   bool stats = false;    // --stats: counters at exit, in the log format
   bool dry_run = false;  // --dry-run: report what would be denied, allow everything, summarise at exit
   LandlockUse landlock = LandlockUse::kBestEffort;
+  std::string dump;     // --dump: fd:N, PATH or tmp (dump.h); "" = none
+  std::string version;  // sydbox's, for the dump and the state dump
 };
 
 // Returns the exit code for sydbox: COMMAND's status, 128+signal, 127/126
