@@ -247,6 +247,40 @@ TEST(Dump, KilledCommand) {
   EXPECT_EQ(before, 1);
 }
 
+// Network calls: the address as matched, the deciding rule, and what the
+// call itself answered (an allowed connect that the kernel refused).
+TEST(Dump, Addresses) {
+  TempDir t;
+  const std::string out = t / "dump.jsonl";
+  RunResult r = Sydbox({"--dump", out, "-m", "core/sandbox/network:deny", "-m",
+                        "allowlist/network/connect+inet:127.0.0.1@9", "--", "/bin/bash", "-c",
+                        "(echo > /dev/tcp/127.0.0.1/9) 2>/dev/null; (echo > /dev/tcp/127.0.0.1/10) 2>/dev/null; exit 0"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::vector<json> lines = ParseDump(ReadFile(out));
+  ASSERT_NO_FATAL_FAILURE(CheckFrame(lines));
+  int allowed = 0, denied = 0;
+  for (const json& j : Calls(lines)) {
+    if (j["syscall"] != "connect") continue;
+    EXPECT_EQ(j["category"], "net/connect");
+    if (j["addr"] == "inet:127.0.0.1@9") {
+      EXPECT_EQ(j["decision"], "allow");
+      EXPECT_EQ(j["rule"], "-m:2");
+      EXPECT_EQ(j["answer"], "error");
+      EXPECT_EQ(j["errno"], "ECONNREFUSED");
+      ++allowed;
+    } else if (j["addr"] == "inet:127.0.0.1@10") {
+      EXPECT_EQ(j["decision"], "deny");
+      EXPECT_EQ(j["rule"], "default:net/connect");
+      EXPECT_EQ(j["errno"], "EPERM");
+      ++denied;
+    } else {
+      ADD_FAILURE() << j.dump();
+    }
+  }
+  EXPECT_EQ(allowed, 1);
+  EXPECT_EQ(denied, 1);
+}
+
 // A child of the test running sydbox, its stdout and stderr read as it goes.
 class Background {
  public:
