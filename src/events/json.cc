@@ -1,6 +1,7 @@
 // The one JSON writer: nlohmann::ordered_json keeps members in the order
 // written, and ensure_ascii turns every byte above 0x7f, carried as the
 // code point of the same value, into \u00XX.
+#include <charconv>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -148,27 +149,92 @@ std::string Json(const DumpInit& e) {
   return Line(j);
 }
 
+// A dump has a line per call: written directly, byte for byte what Line()
+// makes of the same members (events_test checks both agree), without
+// building an object first (a third of the cost).
+namespace {
+
+// As Bytes() then ensure_ascii: each byte is one code point.
+void AppendString(std::string* out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (unsigned char c : s) {
+    switch (c) {
+      case '\b': *out += "\\b"; break;
+      case '\t': *out += "\\t"; break;
+      case '\n': *out += "\\n"; break;
+      case '\f': *out += "\\f"; break;
+      case '\r': *out += "\\r"; break;
+      case '"': *out += "\\\""; break;
+      case '\\': *out += "\\\\"; break;
+      default:
+        if (c <= 0x1f || c >= 0x7f) {
+          const char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+          out->append(u, sizeof u);
+        } else {
+          out->push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+template <class N>
+void AppendNumber(std::string* out, N n) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+  (void)ec;
+  out->append(buf, end);
+}
+
+void Member(std::string* out, std::string_view name) {
+  out->push_back(',');
+  out->push_back('"');
+  out->append(name);
+  out->append("\":");
+}
+
+}  // namespace
+
 std::string Json(const DumpCall& e) {
-  Json_ j;
-  j["event"] = "call";
-  j["ts"] = Ts(e.ts);
-  j["pid"] = e.pid;
-  j["tgid"] = e.tgid;
-  j["comm"] = Bytes(e.comm);
-  j["syscall"] = e.syscall;
-  j["nr"] = e.nr;
-  j["args"] = e.args;
-  if (e.path) j["path"] = Bytes(*e.path);
-  if (e.path2) j["path2"] = Bytes(*e.path2);
-  if (e.addr) j["addr"] = Bytes(*e.addr);
-  j["category"] = e.category.empty() ? Json_(nullptr) : Json_(e.category);
-  j["decision"] = e.decision;
-  if (!e.would.empty()) j["would"] = e.would;
-  j["rule"] = e.rule.empty() ? Json_(nullptr) : Bytes(e.rule);
-  j["answer"] = e.answer;
-  if (!e.errno_name.empty()) j["errno"] = e.errno_name;
-  if (e.ret) j["ret"] = *e.ret;
-  return Line(j);
+  std::string o;
+  o.reserve(256);
+  o += "{\"event\":\"call\",\"ts\":";
+  o += Json_(Ts(e.ts)).dump();  // the JSON library's shortest form of a double
+  Member(&o, "pid");
+  AppendNumber(&o, e.pid);
+  Member(&o, "tgid");
+  AppendNumber(&o, e.tgid);
+  Member(&o, "comm");
+  AppendString(&o, e.comm);
+  Member(&o, "syscall");
+  AppendString(&o, e.syscall);
+  Member(&o, "nr");
+  AppendNumber(&o, e.nr);
+  Member(&o, "args");
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    o.push_back(i == 0 ? '[' : ',');
+    AppendNumber(&o, e.args[i]);
+  }
+  o.push_back(']');
+  if (e.path) Member(&o, "path"), AppendString(&o, *e.path);
+  if (e.path2) Member(&o, "path2"), AppendString(&o, *e.path2);
+  if (e.addr) Member(&o, "addr"), AppendString(&o, *e.addr);
+  Member(&o, "category");
+  if (e.category.empty()) o += "null";
+  else AppendString(&o, e.category);
+  Member(&o, "decision");
+  AppendString(&o, e.decision);
+  if (!e.would.empty()) Member(&o, "would"), AppendString(&o, e.would);
+  Member(&o, "rule");
+  if (e.rule.empty()) o += "null";
+  else AppendString(&o, e.rule);
+  Member(&o, "answer");
+  AppendString(&o, e.answer);
+  if (!e.errno_name.empty()) Member(&o, "errno"), AppendString(&o, e.errno_name);
+  if (e.ret) Member(&o, "ret"), AppendNumber(&o, *e.ret);
+  o += "}\n";
+  return o;
 }
 
 std::string Json(const DumpExit& e) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -190,6 +191,76 @@ TEST(Events, Dump) {
   exited.signal = 0;
   Golden("dump.jsonl", Json(init) + Json(rename) + Json(deny) + Json(dry) + Json(net) + Json(unchecked) + Json(exit) +
                            Json(exited));
+}
+
+// The dump's call line is written without the JSON library's object: the
+// same bytes as the library writes for the same members, for random calls
+// (any byte in the strings, members present or not, any number).
+TEST(Events, DumpCallAsTheLibraryWritesIt) {
+  auto bytes = [](const std::string& s) {  // one code point per byte
+    std::string u;
+    for (unsigned char c : s) {
+      if (c < 0x80) {
+        u += static_cast<char>(c);
+      } else {
+        u += static_cast<char>(0xc0 | (c >> 6));
+        u += static_cast<char>(0x80 | (c & 0x3f));
+      }
+    }
+    return nlohmann::ordered_json(u);
+  };
+  uint64_t x = 88172645463325252ull;
+  auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  auto str = [&](size_t max) {
+    std::string s(next() % (max + 1), '\0');
+    for (char& c : s) c = static_cast<char>(next() % 4 == 0 ? next() % 256 : 32 + next() % 95);
+    return s;
+  };
+  for (int i = 0; i < 5000; ++i) {
+    DumpCall e;
+    e.ts = static_cast<double>(next() % 2000000000000000ull) / 1e6;
+    e.pid = static_cast<pid_t>(next() % 4194304);
+    e.tgid = static_cast<pid_t>(next() % 4194304);
+    e.comm = str(15);
+    e.syscall = next() % 8 ? "openat" : "?";
+    e.nr = static_cast<int>(next() % 512) - 1;
+    for (auto& a : e.args) a = next() % 3 ? next() : next() % 100;
+    if (next() % 2) e.path = str(40);
+    if (next() % 4 == 0) e.path2 = str(40);
+    if (next() % 4 == 0) e.addr = str(30);
+    e.category = next() % 3 ? "net/connect" : "";
+    e.decision = "allow";
+    if (next() % 4 == 0) e.would = "deny";
+    e.rule = next() % 3 ? str(20) : "";
+    e.answer = next() % 2 ? "error" : "value";
+    if (next() % 2) e.errno_name = "EPERM";
+    if (next() % 2) e.ret = static_cast<int64_t>(next());
+    nlohmann::ordered_json j;
+    j["event"] = "call";
+    j["ts"] = std::round(e.ts * 1e6) / 1e6;
+    j["pid"] = e.pid;
+    j["tgid"] = e.tgid;
+    j["comm"] = bytes(e.comm);
+    j["syscall"] = e.syscall;
+    j["nr"] = e.nr;
+    j["args"] = e.args;
+    if (e.path) j["path"] = bytes(*e.path);
+    if (e.path2) j["path2"] = bytes(*e.path2);
+    if (e.addr) j["addr"] = bytes(*e.addr);
+    j["category"] = e.category.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(e.category);
+    j["decision"] = e.decision;
+    if (!e.would.empty()) j["would"] = e.would;
+    j["rule"] = e.rule.empty() ? nlohmann::ordered_json(nullptr) : bytes(e.rule);
+    j["answer"] = e.answer;
+    if (!e.errno_name.empty()) j["errno"] = e.errno_name;
+    if (e.ret) j["ret"] = *e.ret;
+    ASSERT_EQ(Json(e), j.dump(-1, ' ', true) + "\n") << "case " << i;
+  }
 }
 
 // SIGUSR1's line and SIGUSR2's document.
