@@ -288,7 +288,9 @@ int SydboxMain(int argc, char** argv) {
   bool stats = false;
   app.add_flag("--stats", stats, "At exit, counters on stderr (notifications, answers, latency p50/p99) in the log format");
   app.add_option("-e,--export", export_spec, "Write the seccomp program: bpf|pfc[:FILE]");
-  app.add_option("-d,--dump", dump_spec, "Dump intercepted syscalls (fd:N|PATH|tmp)");
+  app.add_option("-d,--dump", dump_spec,
+                 "Write every intercepted call as JSON lines to fd:N, PATH (created 0600) or tmp (a new file in "
+                 "$TMPDIR, named on stderr)");
   app.add_option("--log-format", log_format, "json or human")->check(CLI::IsMember({"json", "human"}));
   app.add_option("--log-fd", log_fd, "Write violation reports to this descriptor");
   app.add_option("--log-file", log_file, "Append violation reports to this file");
@@ -378,7 +380,6 @@ int SydboxMain(int argc, char** argv) {
   if (NothingChecked(*policy) && !(export_only && !export_spec.empty()))
     warnings.push_back("no category is on and no sys/ rule is given: nothing the command does is checked "
                        "(only sydbox's own restrictions apply); turn a category on, e.g. -m core/sandbox/write:deny");
-  if (!dump_spec.empty()) warnings.push_back("--dump is parsed but not implemented yet: nothing is dumped");
   PrintWarnings(warnings);
 
   if (!export_spec.empty()) {
@@ -422,6 +423,14 @@ int SydboxMain(int argc, char** argv) {
   opts.lock = lock;
   opts.stats = stats;
   opts.dry_run = dry_run;
+  opts.version = SYD_VERSION;
+  if (app.count("--dump")) {
+    if (dump_spec.empty()) {
+      fmt::print(stderr, "sydbox: --dump wants fd:N, PATH or tmp\n");
+      return kExitConfig;
+    }
+    opts.dump = dump_spec;
+  }
   opts.landlock = landlock == "off"       ? supervisor::LandlockUse::kOff
                   : landlock == "require" ? supervisor::LandlockUse::kRequire
                                           : supervisor::LandlockUse::kBestEffort;

@@ -1,6 +1,7 @@
 // What sydbox tells the world, as types: violation reports, the lines of
-// `log=` rules, the learning-mode summary and the statistics at exit (and
-// the dump and state dump to come). One writer turns each into a JSON line
+// `log=` rules, the learning-mode summary, the statistics at exit, the
+// dump of every intercepted call (--dump) and the state dump (SIGUSR1,
+// SIGUSR2). One writer turns each into a JSON line
 // (events/json.h) and the same values into text for people (Human()).
 // Pure: nothing here reads /proc or writes anywhere.
 //
@@ -71,7 +72,90 @@ struct Stats {
   unsigned workers = 0;
 };
 
+// --dump (SPEC §6.2), first line: who is dumping what.
+struct DumpInit {
+  double ts = 0;
+  pid_t pid = 0;          // sydbox's
+  pid_t eldest = 0;       // COMMAND's process
+  std::string sydbox;     // sydbox's version
+  std::vector<std::string> argv;  // COMMAND
+  bool dry_run = false;
+};
+
+// --dump: one intercepted call, as it was answered. Optional members are
+// left out when empty (path2 only for two-path calls; addr for network
+// calls; errno with answer "error"; ret with answer "value").
+struct DumpCall {
+  double ts = 0;
+  pid_t pid = 0, tgid = 0;
+  std::string comm;
+  std::string syscall;  // "?" when the number has no name
+  int nr = 0;
+  std::array<uint64_t, 6> args{};
+  std::optional<std::string> path, path2, addr;
+  std::string category;  // "" = none (no category was checked)
+  // allow, deny, kill, killall, cont, trap, detach, or none (the policy
+  // decided nothing: no category on, or the call failed before a check).
+  std::string decision;
+  std::string would;  // --dry-run: the decision that would have been made
+  std::string rule;   // file:line, -m:N, default:CATEGORY, builtin:..; "" = none
+  std::string answer;  // continue, error, value, fd, none (the caller was gone)
+  std::string errno_name;
+  std::optional<int64_t> ret;
+};
+
+// --dump, last line: COMMAND's status and how many calls were dumped.
+struct DumpExit {
+  double ts = 0;
+  int code = 0;    // sydbox's exit code (128+N for signal N)
+  int signal = 0;  // the signal that ended COMMAND, 0 if it exited
+  uint64_t calls = 0;
+};
+
+// SIGUSR1: one sandboxed process; a member of the SIGUSR2 state dump.
+struct ProcessInfo {
+  pid_t pid = 0, tgid = 0, ppid = 0;
+  std::string comm, cwd;
+  std::string lock;  // on, off, exec (magic commands, SPEC §3.2)
+  bool resumed = false;  // released by exec/resume_if_match or detach_*
+};
+
+// SIGUSR2: the state dump ("sydcore"), one JSON document.
+struct Sydcore {
+  double ts = 0;
+  pid_t pid = 0, eldest = 0;
+  std::string sydbox;
+  std::vector<std::string> argv;
+  struct ListEntry {
+    std::string list;      // allowlist, denylist, filter
+    std::string category;  // read, write, exec, stat, network/bind, network/connect
+    std::string pattern;
+    std::string origin;    // file:line, -m:N
+  };
+  struct Config {
+    std::vector<std::pair<std::string, std::string>> sandbox;  // category -> mode
+    std::vector<std::pair<std::string, std::string>> options;  // core/..., in a fixed order
+    std::vector<ListEntry> lists;  // in the order they are consulted
+    std::vector<std::string> rules;  // sys/ rules, as written, with their origin
+  } config;
+  std::vector<ProcessInfo> processes;
+  Stats counters;
+  struct Workers {
+    unsigned started = 0, idle = 0, max = 0, blocking_threads = 0;
+  } workers;
+  std::string dump;  // the --dump target, "" without one
+  bool dry_run = false;
+  bool locked = false;  // -l
+};
+
 // One JSON line each (with its newline).
+std::string Json(const DumpInit& e);
+std::string Json(const DumpCall& e);
+std::string Json(const DumpExit& e);
+std::string Json(const ProcessInfo& e);
+// The state dump: one JSON document over several lines (indented).
+std::string Json(const Sydcore& e);
+std::string Human(const ProcessInfo& e);
 std::string Json(const Violation& e);
 std::string Json(const SyscallLog& e);
 std::string Json(const DryRunSummary& e);

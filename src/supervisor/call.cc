@@ -15,6 +15,8 @@ void Respond(Call& c, Verdict v) {
   HandlerEnv& env = c.env;
   seccomp_notif_resp r{};
   r.id = c.req.id;
+  // Recorded before the answer: the caller's next call comes after it.
+  if (c.note && env.dump) env.dump->Record(c, v);
   switch (v.kind()) {
     case Verdict::Kind::kNone:
       return;
@@ -92,6 +94,8 @@ std::optional<Verdict> Violate(Call& c, policy::Category cat, const std::string&
   const bool dry = c.env.dry_run && p.decision != policy::Decision::kCont;
   const policy::Decision decision = dry ? policy::Decision::kCont : p.decision;
   if (decision != policy::Decision::kCont) c.env.stats.denied.fetch_add(1, std::memory_order_relaxed);
+  NoteCategory(c, cat);
+  NoteDecision(c, DumpDecision(decision), v.rule, true, dry ? DumpDecision(p.decision) : DumpNote::Decision::kNone);
   if (!v.filtered) {
     Violation rep = MakeViolation(c, policy::CategoryName(cat), what, is_addr, dry ? "cont" : action,
                                   decision == policy::Decision::kDeny ? err : 0,
@@ -119,9 +123,12 @@ Verdict RunBlocking(Call& c, std::function<Verdict(Call&)> body) {
   const seccomp_notif req = c.req;
   const policy::SyscallInfo* info = &c.info;
   const bool rule_allowed = c.rule_allowed;
-  auto task = [env, req, info, rule_allowed, body = std::move(body)](BlockingCalls& pool, BlockingCalls::Ticket& t) {
+  std::shared_ptr<DumpNote> note = CarryDumpNote(c);  // dumped where answered, or never started
+  auto task = [env, req, info, rule_allowed, note, body = std::move(body)](BlockingCalls& pool,
+                                                                          BlockingCalls::Ticket& t) {
     Call cc(req, *env, *info, env->policy->Load());
     cc.rule_allowed = rule_allowed;
+    cc.note = note.get();
     for (;;) {
       Verdict v = body(cc);
       const BlockingCalls::Cancel why = t.why.load();

@@ -16,6 +16,7 @@
 #include "kernel/proc.h"
 #include "policy/decider.h"
 #include "policy/syscalls.h"
+#include "supervisor/dump.h"
 #include "supervisor/handlers.h"
 #include "supervisor/tracee.h"
 #include "supervisor/verdict.h"
@@ -36,6 +37,7 @@ struct Call {
   std::shared_ptr<const policy::Decider> decider;
   Tracee tracee;
   bool rule_allowed = false;  // a sys/ rule allowed the call: no category check
+  DumpNote* note = nullptr;   // --dump: what the handlers found (dump.h); null otherwise
   // What the sys/ rules looked at, each read once, when a rule allowed the
   // call: the handler then performs the call only on the same (a path
   // resolved to the same place, the same string, the same address bytes),

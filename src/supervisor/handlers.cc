@@ -68,6 +68,7 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
   // syscall entry; `placeholder` keeps Call's reference valid.
   static const policy::SyscallInfo placeholder{};
   Call c(req, env, info ? *info : placeholder, env.policy->Load());
+  if (env.dump) c.note = FreshDumpNote();
   Respond(c, Decide(c, info != nullptr));
 }
 

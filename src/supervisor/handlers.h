@@ -22,6 +22,7 @@
 namespace syd::supervisor {
 
 class BlockingCalls;
+class Dump;
 
 // Counters for --stats. Relaxed atomics and a fixed histogram: nothing on
 // the hot path allocates or locks.
@@ -58,6 +59,7 @@ struct HandlerEnv {
   std::function<void()> hand_off;
   // Called where a call needs real work: the same, if other calls wait.
   std::function<void()> hand_off_if_queued;
+  Dump* dump = nullptr;  // --dump: Respond() records every answer (dump.h)
   Stats stats;
 };
 

@@ -90,6 +90,8 @@ std::optional<Verdict> ReadAndDecide(Call& c, Category cat, uint64_t ptr, uint64
     t->unix_name = r->path.substr(slash + 1);
     if (t->unix_name.size() >= sizeof(sockaddr_un::sun_path)) return Verdict::Error(ENAMETOOLONG);
   }
+  NoteCategory(c, cat);
+  NoteAddress(c, t->raw.data(), len, t->unix_name.empty() ? std::string() : t->addr.path);
   if (c.rule_allowed) {
     // A sys/ rule allowed the call on the address it read: the first
     // address used must be those very bytes (a racing thread may have
@@ -111,7 +113,11 @@ std::optional<Verdict> ReadAndDecide(Call& c, Category cat, uint64_t ptr, uint64
   }
   if (pol.mode(cat) == policy::Mode::kOff) return std::nullopt;  // only the write was checked
   policy::PathVerdict v = c.decider->CheckAddr(cat, t->addr);
-  if (v.allow) return std::nullopt;
+  NoteCategory(c, cat);  // (after a bind's write check)
+  if (v.allow) {
+    NoteDecision(c, DumpNote::Decision::kAllow, v.rule, true);
+    return std::nullopt;
+  }
   if (c.policy().mode(cat) == policy::Mode::kBpf) v.filtered = true;
   return Violate(c, cat, t->addr.ToString(), true, v, EPERM);  // nothing with decision cont
 }

@@ -235,6 +235,7 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
   Checked out;
   out.cat = CategoryOf(c, in.open_flags);
   out.checked = pol.mode(out.cat) != Mode::kOff && !c.rule_allowed;
+  NoteCategory(c, out.cat);
   // Nothing to decide: the kernel runs the call with its own arguments —
   // unless a sys/ rule allowed it on what it read of them: then the call is
   // performed here, on the same (below), never by the kernel reading the
@@ -254,12 +255,14 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
     PathArgValue& a = out.args[i];
     Resolution r =
         ReadAndResolve(c, info.paths[i], in.open_flags, in.has_how ? &in.how : nullptr, *out.root, &a, need.handle);
+    NotePath(c, i, a.raw);  // as given, until resolved
     if (!r.ok) {
       if (!c.tracee.Valid()) return Verdict::None();
       if (out.checked) ReportResolveFailure(c, out.cat, a.raw, r.err);
       return Verdict::Error(r.err);
     }
     a.seen = a.resolved.magic_link && a.fd_only ? a.resolved.path : InSupervisorView(*out.root, a.resolved.path);
+    NotePath(c, i, a.seen);
     // The supervisor's /proc entries do not exist for the sandbox.
     if (NamesSupervisor(a.seen)) return Verdict::Error(ENOENT);
     // The rule that allowed the call looked at this argument: it must be
@@ -289,7 +292,10 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
     const PathArgValue& a = out.args[i];
     if (a.fd_only && a.resolved.magic_link) continue;  // pipes, sockets: no path
     policy::PathVerdict v = c.decider->CheckPath(out.cat, a.seen, pol.per_process_directories ? c.Tgid() : c.tid());
-    if (v.allow) continue;
+    if (v.allow) {
+      if (i == 0) NoteDecision(c, DumpNote::Decision::kAllow, v.rule, true);  // the first path's rule
+      continue;
+    }
     int err = DenyErrno(c, out.cat);
     // "Safe" denials: creating what exists would fail anyway.
     if (out.cat == Category::kWrite && a.resolved.exists &&
@@ -301,6 +307,7 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
     if (pol.mode(out.cat) == Mode::kBpf) v.filtered = true;  // bpf mode never reports
     if (auto verdict = Violate(c, out.cat, a.seen, false, v, err)) return std::move(*verdict);
   }
+  if (c.note && c.note->decision == DumpNote::Decision::kNone) NoteDecision(c, DumpNote::Decision::kAllow, nullptr, false);
   return out;
 }
 

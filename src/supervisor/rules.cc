@@ -133,7 +133,7 @@ void SignalProcess(Call& c, int sig) { c.tracee.SignalProcess(sig); }
 // Carries out the deciding rule: a verdict, or nothing when category
 // sandboxing still has to run (allow: with its checks skipped; trace
 // without an outcome).
-std::optional<Verdict> ApplyRule(Call& c, const policy::SysRule& r, CallContext& ctx) {
+std::optional<Verdict> ApplyRuleInner(Call& c, const policy::SysRule& r, CallContext& ctx) {
   using K = lang::OptKind;
   if (r.restrictive) c.env.stats.denied.fetch_add(1, std::memory_order_relaxed);
   if (const auto* lo = r.Option(K::kLog)) LogCall(c, r, lo->number, ctx);
@@ -187,6 +187,26 @@ std::optional<Verdict> ApplyRule(Call& c, const policy::SysRule& r, CallContext&
   if (r.Option(K::kFault)) return Verdict::Error(static_cast<int>(number(K::kFault, EPERM)));
   if (r.Option(K::kAllow)) c.rule_allowed = true;
   return std::nullopt;  // no outcome given: category sandboxing decides
+}
+
+// --dump: the deciding rule and what it decided (a trace rule without an
+// outcome leaves the decision to category sandboxing).
+std::optional<Verdict> ApplyRule(Call& c, const policy::SysRule& r, CallContext& ctx) {
+  std::optional<Verdict> v = ApplyRuleInner(c, r, ctx);
+  if (!c.note) return v;
+  using D = DumpNote::Decision;
+  using K = lang::OptKind;
+  D d = D::kNone;
+  if (c.rule_allowed) d = D::kAllow;
+  else if (!v) return v;
+  else if (r.rule.action == lang::RuleAction::kKillProcess || r.rule.action == lang::RuleAction::kKillThread ||
+           r.Option(K::kKillProcess) || r.Option(K::kKillThread))
+    d = D::kKill;
+  else if (r.Option(K::kDetachProcess) || r.Option(K::kDetachThread)) d = D::kDetach;
+  else if (r.rule.action == lang::RuleAction::kTrap || r.Option(K::kTrap) || r.Option(K::kRetval)) d = D::kTrap;
+  else d = D::kDeny;  // fault
+  NoteDecision(c, d, &r.origin, false);
+  return v;
 }
 
 }  // namespace

@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -38,6 +40,8 @@
 #include "supervisor/process_table.h"
 #include "supervisor/shared_policy.h"
 #include "supervisor/blocking.h"
+#include "supervisor/dump.h"
+#include "supervisor/state_dump.h"
 #include "supervisor/worker_pool.h"
 #include "util/strings.h"
 
@@ -130,6 +134,16 @@ int StatusToCode(int status) {
 }  // namespace
 
 int Run(const policy::Policy& policy, const std::vector<std::string>& argv, const Options& opts) {
+  std::optional<DumpTarget> dump_target;
+  if (!opts.dump.empty()) {
+    auto t = OpenDumpTarget(opts.dump);
+    if (!t) {
+      fmt::print(stderr, "sydbox: {}\n", t.error().what);
+      return 2;
+    }
+    if (opts.dump == "tmp") fmt::print(stderr, "sydbox: dumping to {}\n", t->shown);
+    dump_target = std::move(*t);
+  }
   const bool magic_unlocked = !opts.lock && policy.magic_lock != policy::MagicLock::kOn;
   // What the kernel keeps inside the sandbox by itself (bpf/guards.h): a
   // Landlock domain scopes ptrace-checked access (ABI 1) and, with
@@ -258,6 +272,21 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
     env.null_stat.st_rdev = makedev(1, 3);
   }
 
+  // --dump: started before any notification can arrive (none can before
+  // the workers run); its writer thread has the signal mask set above.
+  std::unique_ptr<Dump> dump;
+  if (dump_target) {
+    events::DumpInit init;
+    init.ts = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    init.pid = getpid();
+    init.eldest = eldest;
+    init.sydbox = opts.version;
+    init.argv = argv;
+    init.dry_run = opts.dry_run;
+    dump = std::make_unique<Dump>(std::move(*dump_target), init);
+    env.dump = dump.get();
+  }
+
   struct sigaction sa{};
   sa.sa_handler = NoopHandler;  // no SA_RESTART: RECV returns EINTR
   sigaction(kWakeSignal, &sa, nullptr);
@@ -334,6 +363,33 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
       // A signal from the terminal (SI_KERNEL) reached the whole foreground
       // process group already; forward only what was sent to sydbox itself.
       if (!eldest_done && si.si_code != SI_KERNEL) kill(eldest, sig);
+    } else if (sig == SIGUSR1) {
+      // One line per sandboxed process, in the log format, on stderr.
+      std::string lines;
+      for (const events::ProcessInfo& p : SandboxProcesses(getpid(), procs))
+        lines += opts.log_format == LogFormat::kJson ? events::Json(p) : events::Human(p);
+      if (lines.empty()) lines = "sydbox: no sandboxed process is running\n";
+      fmt::print(stderr, "{}", lines);
+      fflush(stderr);
+    } else if (sig == SIGUSR2) {
+      events::Sydcore core;
+      core.ts = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+      core.pid = getpid();
+      core.eldest = eldest;
+      core.sydbox = opts.version;
+      core.argv = argv;
+      core.config = DescribeConfig(shared.Load()->policy());
+      core.processes = SandboxProcesses(getpid(), procs);
+      core.counters = env.stats.Snapshot();
+      core.counters.workers = pool.started();
+      core.workers = {pool.started(), pool.idle(), max_workers, kBlockingThreads};
+      core.dump = dump ? dump->shown() : "";
+      core.dry_run = opts.dry_run;
+      core.locked = opts.lock;
+      auto path = WriteStateDump(events::Json(core), getpid());
+      if (path) fmt::print(stderr, "sydbox: state dump: {}\n", *path);
+      else fmt::print(stderr, "sydbox: state dump failed: {}\n", path.error().what);
+      fflush(stderr);
     }
   }
 
@@ -354,6 +410,8 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   if (killall.load() && final_policy.exit_code != 0) code = final_policy.exit_code;
   if (exec_err == 0 && WIFSIGNALED(eldest_status) && WTERMSIG(eldest_status) == SIGSYS)
     SayWhatKillsWithSigsys(argv[0], eldest, final_policy);
+  // Every worker has stopped: the dump is complete.
+  if (dump) dump->Finish(code, exec_err == 0 && WIFSIGNALED(eldest_status) ? WTERMSIG(eldest_status) : 0);
   if (!blocking_ended) {
     // A blocking call that would not end may still run on a thread that
     // refers to this frame: leave without unwinding it.

@@ -26,6 +26,8 @@ struct Options {
   // How the command starts (-C, -D, -E, -u, --unshare-*, ...); the
   // policy's rlimit/ settings are added to it.
   spawn::ProcessSetup setup;
+  std::string dump;     // --dump: fd:N, PATH or tmp (dump.h); "" = none
+  std::string version;  // sydbox's, for the dump and the state dump
 };
 
 // Returns the exit code for sydbox: COMMAND's status, 128+signal, 127/126
