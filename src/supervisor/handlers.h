@@ -22,6 +22,7 @@
 namespace syd::supervisor {
 
 class BlockingCalls;
+class ExecTracer;
 
 // Counters for --stats. Relaxed atomics and a fixed histogram: nothing on
 // the hot path allocates or locks.
@@ -59,6 +60,9 @@ struct HandlerEnv {
   // Called where a call needs real work: the same, if other calls wait.
   std::function<void()> hand_off_if_queued;
   Stats stats;
+  // The check after an exec (exec_trace.h); null where there is none (an
+  // exec is then decided on the path named only).
+  ExecTracer* exec_tracer = nullptr;
 };
 
 // Answers one notification. Never throws; every path ends in a response
