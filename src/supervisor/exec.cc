@@ -59,14 +59,15 @@ Verdict HandleExec(Call& c, const Intent& in) {
   const bool look = after || kill_named || !pol.exec_resume_if_match.empty() || lock;
   auto r = ResolveAndCheck(c, in, Need{.always = look, .handle = after});
   if (auto* v = std::get_if<Verdict>(&r)) {
-    // Need.always: a verdict here is a refusal (or the caller gone), never
-    // CONTINUE; the check after the exec is never skipped.
+    // With Need.always a verdict here is a refusal or the caller gone,
+    // never CONTINUE; were it one, the check after the exec still stands.
     if (v->kind() != Verdict::Kind::kContinue || !after) return std::move(*v);
   }
+  if (!look) return Verdict::Continue();
   const Checked* ch = std::get_if<Checked>(&r);
-  if (!look || !ch) return Verdict::Continue();
-  const std::string& path = ch->args[0].seen;
-  if (kill_named && c.decider->ExecKill(path)) {
+  static const std::string kUnresolved;
+  const std::string& path = ch ? ch->args[0].seen : kUnresolved;
+  if (ch && kill_named && c.decider->ExecKill(path)) {
     Violation rep = MakeViolation(c, "exec", path, false, c.env.dry_run ? "cont" : "kill", 0, "exec/kill_if_match");
     if (c.env.dry_run) {
       rep.would = "kill";
@@ -82,8 +83,10 @@ Verdict HandleExec(Call& c, const Intent& in) {
   if (after) {
     ExecArm arm;
     arm.nr = c.nr();
-    arm.decided = ch->checked || c.rule_allowed;
-    IdentityOf(*ch, &arm);
+    if (ch) {
+      arm.decided = ch->checked || c.rule_allowed;
+      IdentityOf(*ch, &arm);
+    }
     // The tracer (the main thread) may be busy deciding another exec.
     c.MayBlock();
     // Attached only while the notification is valid: then the tid is the
@@ -101,7 +104,7 @@ Verdict HandleExec(Call& c, const Intent& in) {
       c.env.exec_tracer->Disarm(c.tid());
       return Verdict::None();
     }
-  } else if (c.decider->ExecResume(path)) {
+  } else if (ch && c.decider->ExecResume(path)) {
     c.env.procs->Update(c.Tgid(), [](ProcState& st) { st.resumed = true; });
   }
   c.env.procs->OnExec(c.Tgid());
