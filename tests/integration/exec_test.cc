@@ -214,6 +214,20 @@ TEST(ExecControls, NoTracingWhenExecIsNotChecked) {
   EXPECT_EQ(on.out, "traced=1\n") << on.err;
 }
 
+// A caller something outside already traces cannot be attached for the
+// check after the exec: its exec is refused and reported (fail closed).
+TEST(ExecControls, TracedFromOutsideIsRefused) {
+  const std::string strace = "/usr/bin/strace";
+  if (!Exists(strace) || RunCmd({strace, "-f", "-qq", "-o", "/dev/null", "/bin/true"}).code != 0)
+    GTEST_SKIP() << "no strace that can trace here";
+  RunResult r = RunCmd({strace, "-f", "-qq", "-o", "/dev/null", SydboxBin(), "--log-format", "json", "-m",
+                        "core/sandbox/exec:deny", "-m", "allowlist/exec+/***", "--", "/bin/true"});
+  EXPECT_EQ(r.code, 126) << r.err;
+  EXPECT_EQ(CountLines(r.err, "\"rule\":\"exec:cannot-trace:EPERM\""), 1) << r.err;
+  // Nothing is attached with exec sandboxing off: it runs.
+  EXPECT_EQ(RunCmd({strace, "-f", "-qq", "-o", "/dev/null", SydboxBin(), "--", "/bin/true"}).code, 0);
+}
+
 // chdir cannot be performed for the caller and is answered CONTINUE: a
 // thread flipping its path lands the process in a read-denied directory
 // now and then, and there it gains nothing, because every later call is
