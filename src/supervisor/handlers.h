@@ -21,8 +21,8 @@
 
 namespace syd::supervisor {
 
-class BlockingCalls;
 class ExecTracer;
+class BlockingCalls;
 
 // Counters for --stats. Relaxed atomics and a fixed histogram: nothing on
 // the hot path allocates or locks.
@@ -54,15 +54,15 @@ struct HandlerEnv {
   // The sandbox is in a Landlock domain, which refuses it every
   // ptrace-checked access to processes outside (docs/SECURITY.md).
   bool ptrace_scoped = false;
+  // The check after an exec (exec_trace.h); null where there is none (an
+  // exec is then decided on the path named only).
+  ExecTracer* exec_tracer = nullptr;
   // Called before work that may take long or block: if this thread is the
   // one receiving notifications, another worker takes over (worker_pool.h).
   std::function<void()> hand_off;
   // Called where a call needs real work: the same, if other calls wait.
   std::function<void()> hand_off_if_queued;
   Stats stats;
-  // The check after an exec (exec_trace.h); null where there is none (an
-  // exec is then decided on the path named only).
-  ExecTracer* exec_tracer = nullptr;
 };
 
 // Answers one notification. Never throws; every path ends in a response

@@ -328,7 +328,6 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   }
 
   exec_tracer.Close();
-  pool.Stop(kWakeSignal);
   const int exec_err = child->ExecError();
   if (exec_err != 0) {
     // execve says EACCES for a directory; say what a shell says.
@@ -336,6 +335,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
     const bool dir = exec_err == EACCES && argv[0].find('/') != std::string::npos && stat(argv[0].c_str(), &st) == 0 && S_ISDIR(st.st_mode);
     fmt::print(stderr, "sydbox: {}: {}\n", argv[0], dir ? "Is a directory" : std::strerror(exec_err));
   }
+  pool.Stop(kWakeSignal);
   // Every caller is gone: their blocked calls are cancelled. One stuck
   // in the kernel beyond the grace period is left behind (below).
   const bool blocking_ended = blocking.Stop(std::chrono::seconds(2));
