@@ -105,7 +105,7 @@ SyscallChain LowerChecked(const policy::Policy& p, const policy::SyscallInfo& s,
     // Exec controls and the exec magic lock are decided in user space.
     // While magic is unlocked a process may ask for core/trace/magic_lock:exec
     // at any time, so its next exec must be seen.
-    bool needed = !p.exec_kill_if_match.empty() || !p.exec_resume_if_match.empty() ||
+    bool needed = !p.exec_kill_if_match.empty() || !p.exec_resume_if_match.empty() || !p.exec_verify.empty() ||
                   p.magic_lock == policy::MagicLock::kExec || opts.magic_unlocked;
     if (needed) ch.fallback = Stronger(ch.fallback, SECCOMP_RET_USER_NOTIF);
   }

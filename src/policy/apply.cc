@@ -391,7 +391,6 @@ Status Apply(Policy& p, const Command& c, const ApplyEnv& env) {
     if (key != "exec/kill_if_match" && key != "exec/resume_if_match" && key != "exec/verify")
       return Unknown("option", key);
     SYD_TRY_STATUS(ApplyExec(p, c));
-    if (key == "exec/verify") Warn(env, "exec/verify is parsed but not enforced yet");
     return {};
   }
   if (StartsWith(key, "core/")) return ApplyCore(p, c, env);

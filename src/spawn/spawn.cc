@@ -179,9 +179,19 @@ Result<Child> Spawn(const SpawnRequest& req, bool* setup_failed) {
 }
 
 Result<int> Child::Release() {
+  SYD_TRY_STATUS(Go());
+  return ExecError();
+}
+
+Status Child::Go() {
   char go = 'G';
   if (write(control_.get(), &go, 1) != 1) return Fail(errno, "release child");
   control_.Reset();
+  return {};
+}
+
+int Child::ExecError() {
+  if (!exec_err_.valid()) return 0;
   int err = 0;
   ssize_t n;
   do n = read(exec_err_.get(), &err, sizeof err);

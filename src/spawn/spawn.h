@@ -46,6 +46,12 @@ class Child {
   UniqueFd& listener() { return listener_; }
   // Lets the child exec. Returns 0 if exec succeeded, else its errno.
   Result<int> Release();
+  // Release() in two halves, for a caller that must keep serving the
+  // child while it execs (its exec may wait on the supervisor): Go() lets
+  // it exec and returns at once; ExecError() waits until the child has
+  // exec'd or died and returns 0, or the errno its exec failed with.
+  Status Go();
+  int ExecError();
   // Whether the child got its private /proc (SpawnRequest::private_proc).
   bool private_proc() const { return private_proc_; }
 

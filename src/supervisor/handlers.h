@@ -21,6 +21,7 @@
 
 namespace syd::supervisor {
 
+class ExecTracer;
 class BlockingCalls;
 class Dump;
 
@@ -54,6 +55,9 @@ struct HandlerEnv {
   // The sandbox is in a Landlock domain, which refuses it every
   // ptrace-checked access to processes outside (docs/SECURITY.md).
   bool ptrace_scoped = false;
+  // The check after an exec (exec_trace.h); null where there is none (an
+  // exec is then decided on the path named only).
+  ExecTracer* exec_tracer = nullptr;
   // Called before work that may take long or block: if this thread is the
   // one receiving notifications, another worker takes over (worker_pool.h).
   std::function<void()> hand_off;

@@ -36,6 +36,7 @@
 #include "kernel/uapi.h"
 #include "kernel/seccomp.h"
 #include "spawn/spawn.h"
+#include "supervisor/exec_trace.h"
 #include "supervisor/handlers.h"
 #include "supervisor/process_table.h"
 #include "supervisor/shared_policy.h"
@@ -49,6 +50,8 @@ namespace syd::supervisor {
 namespace {
 
 const int kWakeSignal = SIGRTMIN + 3;
+// Wakes the main thread to attach a thread about to exec (exec_trace.h).
+const int kTraceSignal = SIGRTMIN + 4;
 
 void NoopHandler(int) {}
 
@@ -184,6 +187,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   sigemptyset(&handled);
   for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&handled, s);
   sigaddset(&handled, kWakeSignal);
+  sigaddset(&handled, kTraceSignal);
   pthread_sigmask(SIG_BLOCK, &handled, &old_mask);
 
   spawn::SpawnRequest sreq;
@@ -267,6 +271,9 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
     killall.store(true);
     KillDescendants();
   };
+  // This thread reaps, so it is the one that traces (exec_trace.h).
+  ExecTracer exec_tracer(env, kTraceSignal);
+  env.exec_tracer = &exec_tracer;
   if (stat("/dev/null", &env.null_stat) != 0) {
     env.null_stat.st_mode = S_IFCHR | 0666;
     env.null_stat.st_rdev = makedev(1, 3);
@@ -327,14 +334,9 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   // not one of ours) could then reach (docs/SECURITY.md).
   pool.Start(max_workers - 1);
 
-  int exec_err = 0;
-  if (auto r = child->Release()) exec_err = *r;
-  if (exec_err != 0) {
-    // execve says EACCES for a directory; say what a shell says.
-    struct stat st{};
-    const bool dir = exec_err == EACCES && argv[0].find('/') != std::string::npos && stat(argv[0].c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-    fmt::print(stderr, "sydbox: {}: {}\n", argv[0], dir ? "Is a directory" : std::strerror(exec_err));
-  }
+  // Let the command exec without waiting for it here: its exec may need
+  // this thread (to be attached for the check after the exec).
+  if (auto go = child->Go(); !go) fmt::print(stderr, "sydbox: {}\n", go.error().what);
 
   int eldest_status = 0;
   bool eldest_done = false;
@@ -352,6 +354,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
           no_children = errno == ECHILD;
           break;
         }
+        if (exec_tracer.OnStatus(p, status)) continue;  // a ptrace stop, not an exit
         if (p == eldest) {
           eldest_status = status;
           eldest_done = true;
@@ -359,6 +362,8 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
         }
       }
       if (eldest_done && no_children) break;
+    } else if (sig == kTraceSignal) {
+      exec_tracer.Serve();
     } else if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
       // A signal from the terminal (SI_KERNEL) reached the whole foreground
       // process group already; forward only what was sent to sydbox itself.
@@ -393,6 +398,14 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
     }
   }
 
+  exec_tracer.Close();
+  const int exec_err = child->ExecError();
+  if (exec_err != 0) {
+    // execve says EACCES for a directory; say what a shell says.
+    struct stat st{};
+    const bool dir = exec_err == EACCES && argv[0].find('/') != std::string::npos && stat(argv[0].c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    fmt::print(stderr, "sydbox: {}: {}\n", argv[0], dir ? "Is a directory" : std::strerror(exec_err));
+  }
   pool.Stop(kWakeSignal);
   // Every caller is gone: their blocked calls are cancelled. One stuck
   // in the kernel beyond the grace period is left behind (below).

@@ -76,7 +76,7 @@ TEST(Apply, EveryOption) {
   };
   EXPECT_TRUE(said("core/restrict/general"));
   EXPECT_TRUE(said("core/restrict/memory_map"));
-  EXPECT_TRUE(said("exec/verify"));
+  EXPECT_FALSE(said("exec/verify"));  // enforced after the exec (supervisor/exec.cc)
   EXPECT_TRUE(said("core/trace/follow_fork"));
 }
 
