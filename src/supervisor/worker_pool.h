@@ -80,6 +80,7 @@ class WorkerPool {
 
   std::mutex m_;
   std::condition_variable cv_;
+  std::condition_variable done_cv_;  // a worker left its loop (Stop waits)
   bool role_free_ = false;  // the receiver role waits for a taker
   std::atomic<unsigned> receivers_{0};  // threads holding the role (changed under m_)
   unsigned idle_ = 0;       // workers waiting for the role
