@@ -71,6 +71,12 @@ void WorkerPool::Loop(Worker* self, bool receiver) {
       continue;
     }
     tl_handed_off = false;
+    if (last_pid_.load(std::memory_order_relaxed) == req->pid) {
+      if (run_.load(std::memory_order_relaxed) < kRun) run_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      last_pid_.store(req->pid, std::memory_order_relaxed);
+      run_.store(0, std::memory_order_relaxed);
+    }
     handle_(*req);
     if (tl_receiver_of == this) {
       // Answered at once. A second receiver (see below) costs every
@@ -120,7 +126,8 @@ void WorkerPool::HandOff() {
 }
 
 void WorkerPool::HandOffIfQueued() {
-  if (tl_receiver_of == this && nfd_.Pending()) HandOff();
+  if (tl_receiver_of != this || run_.load(std::memory_order_relaxed) >= kRun) return;
+  if (nfd_.Pending()) HandOff();
 }
 
 void WorkerPool::Stop(int wake_signal) {

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <vector>
 
 namespace syd::supervisor {
 namespace {
@@ -39,7 +40,12 @@ class PipeNotifyFd final : public kernel::NotifyFd {
     pollfd p{fds_[0], POLLIN, 0};
     return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP);
   }
-  void Push(uint64_t id) { ASSERT_EQ(write(fds_[1], &id, sizeof id), static_cast<ssize_t>(sizeof id)); }
+  // A notification `id` from thread `pid` (the pid is id's low 32 bits
+  // unless given).
+  void Push(uint64_t id, uint32_t pid = 0) {
+    const uint64_t v = pid ? (static_cast<uint64_t>(pid) << 32) | id : id;
+    ASSERT_EQ(write(fds_[1], &v, sizeof v), static_cast<ssize_t>(sizeof v));
+  }
 
   Result<seccomp_notif> Receive() override {
     ++receives_;
@@ -52,10 +58,12 @@ class PipeNotifyFd final : public kernel::NotifyFd {
     --receiving_;
     if (n != static_cast<ssize_t>(sizeof id)) return Fail(n < 0 ? errno : EIO, "read");
     seccomp_notif req{};
-    req.id = id;
+    req.id = id & 0xffffffffu;
+    req.pid = (id >> 32) ? static_cast<uint32_t>(id >> 32) : static_cast<uint32_t>(id);
     return req;
   }
   bool Pending() override {
+    ++pendings_;
     pollfd p{fds_[0], POLLIN, 0};
     return poll(&p, 1, 0) == 1;
   }
@@ -67,6 +75,7 @@ class PipeNotifyFd final : public kernel::NotifyFd {
   std::atomic<int> max_receiving_{0};
   std::atomic<int> receiving_{0};
   std::atomic<long> receives_{0};  // calls of Receive()
+  std::atomic<long> pendings_{0};  // calls of Pending()
 
  private:
   int fds_[2];
@@ -226,6 +235,38 @@ TEST_F(WorkerPoolTest, StopsWhileIdle) {
   pool.Start(2);
   pool.Stop(kWake);  // the receiver is blocked in read(): the signal ends it
   EXPECT_EQ(inits.load(), 3);
+}
+
+// A run of calls from one thread: it cannot have queued another while it
+// waits for this one, so after kRun of them nothing is polled; a call from
+// another thread ends the run.
+TEST_F(WorkerPoolTest, NoPollDuringARunOfCallsFromOneThread) {
+  std::unique_ptr<WorkerPool> pool;
+  std::vector<long> polls;  // Pending() calls before each call returned
+  pool = std::make_unique<WorkerPool>(nfd, nullptr,
+                                      [&](const seccomp_notif&) {
+                                        pool->HandOffIfQueued();
+                                        std::lock_guard<std::mutex> lk(m);
+                                        polls.push_back(nfd.pendings_.load());
+                                        cv.notify_all();
+                                      },
+                                      4);
+  pool->Start(0);
+  const unsigned n = WorkerPool::kRun + 4;
+  for (uint64_t i = 1; i <= n; ++i) {
+    nfd.Push(i, 77);
+    ASSERT_TRUE(WaitFor([&] { return polls.size() == i; }));
+  }
+  nfd.Push(n + 1, 78);  // another thread
+  nfd.Push(n + 2, 77);
+  ASSERT_TRUE(WaitFor([&] { return polls.size() == n + 2; }));
+  pool->Stop(kWake);
+  // Every call polled until the run was long enough, then none did...
+  for (unsigned i = 0; i < WorkerPool::kRun; ++i) EXPECT_EQ(polls[i], static_cast<long>(i + 1)) << i;
+  EXPECT_EQ(polls[n - 1], static_cast<long>(WorkerPool::kRun));
+  // ...until another thread's call, and the one after it.
+  EXPECT_EQ(polls[n], polls[n - 1] + 1);
+  EXPECT_EQ(polls[n + 1], polls[n] + 1);
 }
 
 // Once no process can notify, RECV fails at once every time: a receiver
