@@ -241,7 +241,7 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
 
   // The caller's root (and, when asked, its ids: one process-table lookup
   // for both).
-  auto caller = c.env.procs->CallerInfo(c.Tgid(), c.tid(), need.creds);
+  auto caller = c.env.procs->CallerInfo(c.tracee, need.creds);
   if (!caller) return Verdict::Error(ESRCH);
   out.root = caller->root;
   out.creds = caller->creds;

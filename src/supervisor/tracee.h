@@ -31,6 +31,14 @@ class Tracee {
   pid_t tid() const { return tid_; }
   // The caller's thread group id, computed once.
   pid_t Tgid();
+  bool tgid_known() const { return tgid_.has_value(); }
+  // The tgid, found elsewhere (the process table: tid is the pid of a live
+  // process it has an entry for). Like a read of the caller, trusted only
+  // after the next Valid().
+  void KnowTgid(pid_t tgid) {
+    tgid_ = tgid;
+    unconfirmed_ = true;
+  }
 
   // Reads of the caller's memory; what they return is unconfirmed until
   // the next Valid().
