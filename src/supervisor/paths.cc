@@ -170,6 +170,7 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
   rr.want_parent = pa.follow == policy::Follow::kNever;  // performed on (parent, name): fs_write.cc
   rr.may_be_missing = MayBeMissing(pa, open_flags);
   rr.keep_handle = keep_handle;
+  rr.may_defer_name = rr.want_parent;  // looked at only if denied (ResolveAndCheck)
   rr.tid = c.tid();
   if (out->raw.find("self") != std::string::npos || out->raw.find("/proc") != std::string::npos ||
       out->raw[0] != '/')
@@ -205,6 +206,8 @@ int ResolveForRules(Call& c, uint64_t open_flags, const open_how* how, std::vect
     PathArgValue v;
     Resolution r = ReadAndResolve(c, c.info.paths[i], open_flags, how, **root, &v);
     if (!r.ok) return r.err;
+    // Rules decide on what exists, as the category check does on a denial.
+    if (int e = LookAtName(&v.resolved, MayBeMissing(c.info.paths[i], open_flags))) return e;
     out->push_back(v.fd_only && v.resolved.magic_link ? v.resolved.path : InSupervisorView(**root, v.resolved.path));
   }
   return 0;
@@ -279,6 +282,16 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
     if (a.fd_only && a.resolved.magic_link) continue;  // pipes, sockets: no path
     policy::PathVerdict v = c.decider->CheckPath(out.cat, a.seen, pol.per_process_directories ? c.Tgid() : c.tid());
     if (v.allow) continue;
+    // A denial: first what resolution would have said of names it did not
+    // look at (ENOENT for a missing name comes before EPERM), and whether
+    // the name exists (EEXIST below).
+    for (uint8_t j = 0; j < info.npaths; ++j) {
+      PathArgValue& b = out.args[j];
+      if (int e = LookAtName(&b.resolved, MayBeMissing(info.paths[j], in.open_flags))) {
+        ReportResolveFailure(c, out.cat, b.raw, e);
+        return Verdict::Error(e);
+      }
+    }
     int err = DenyErrno(c, out.cat);
     // "Safe" denials: creating what exists would fail anyway.
     if (out.cat == Category::kWrite && a.resolved.exists &&

@@ -90,6 +90,14 @@ std::optional<Resolved> TryPlain(const ResolveRequest& req) {
     auto p = std::make_shared<const UniqueFd>(static_cast<int>(pfd));
     Resolved r;
     r.name = req.path.substr(slash + 1);
+    if (req.may_defer_name && !req.follow_last) {
+      // The call acts on (parent, name) and the kernel answers for the
+      // name itself: an fstatat saved on every mkdir, unlink, rename...
+      r.path = req.path;
+      r.parent = std::move(p);
+      r.unlooked = true;
+      return r;
+    }
     struct stat st;
     if (fstatat(p->get(), r.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
       if (S_ISLNK(st.st_mode) && req.follow_last) return std::nullopt;  // a trailing link to follow
@@ -297,6 +305,23 @@ Result<Resolved> Resolve(const ResolveRequest& req) {
     cur = JoinPath(cur, comp);
   }
   return Fail(ENOENT, "unreachable");
+}
+
+int LookAtName(Resolved* r, bool may_be_missing) {
+  if (!r->unlooked) return 0;
+  // What the walk would have found at the name in the same directory (the
+  // fast path leaves only plain names to look at: no symlink to follow).
+  struct stat st;
+  if (fstatat(r->parent->get(), r->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    r->exists = true;
+    r->type = st.st_mode & S_IFMT;
+  } else if (errno == ENOENT && may_be_missing) {
+    r->exists = false;
+  } else {
+    return errno;
+  }
+  r->unlooked = false;
+  return 0;
 }
 
 Result<std::string> PathOfDirectory(int dir_fd, int root_fd) {

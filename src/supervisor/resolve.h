@@ -31,6 +31,9 @@ struct ResolveRequest {
   pid_t tgid = 0;            // for /proc/self
   pid_t tid = 0;             // for /proc/thread-self
   bool keep_handle = false;  // also hand back the object found (Resolved::handle)
+  // With want_parent and !follow_last: the name in the parent need not be
+  // looked at on the fast path (Resolved::unlooked; see LookAtName).
+  bool may_defer_name = false;
 };
 
 struct Resolved {
@@ -50,7 +53,16 @@ struct Resolved {
   // walk found at `path`, for calls performed on (parent, name).
   std::shared_ptr<const UniqueFd> parent;
   std::string name;
+  // With may_defer_name: `name` in `parent` was not looked at, so `exists`
+  // and `type` are unknown. A call performed on (parent, name) gets the
+  // kernel's own answer for a missing name; LookAtName gives the rest.
+  bool unlooked = false;
 };
+
+// Looks at an unlooked name (Resolved::unlooked): sets exists and type, or
+// returns the errno resolution would have failed with (ENOENT for a name
+// that must exist, ...). 0 when done.
+int LookAtName(Resolved* r, bool may_be_missing);
 
 // Errors carry the errno the kernel would give (ENOENT, ENOTDIR, ELOOP,
 // ENAMETOOLONG, EXDEV, EACCES...).
