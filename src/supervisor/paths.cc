@@ -125,7 +125,7 @@ bool NullPathIsFd(const Call& c, int dirfd, uint64_t at) {
 // Reads and resolves one path argument.
 Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flags,
                           const open_how* how, const ProcessTable::Root& root, PathArgValue* out,
-                          bool keep_handle = false) {
+                          bool keep_handle = false, const Resolved* sibling = nullptr) {
   const int dirfd = pa.dirfd >= 0 ? static_cast<int>(c.arg(pa.dirfd) & 0xffffffffu) : AT_FDCWD;
   const uint64_t at = c.info.at_flags_arg >= 0 ? c.arg(c.info.at_flags_arg) : 0;
   if (pa.path < 0) {
@@ -171,6 +171,10 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
   rr.may_be_missing = MayBeMissing(pa, open_flags);
   rr.keep_handle = keep_handle;
   rr.may_defer_name = rr.want_parent;  // looked at only if denied (ResolveAndCheck)
+  rr.sibling = rr.want_parent ? sibling : nullptr;  // rename's second path in the first's directory
+  // What is followed to its end is never a symlink: the write calls that
+  // act on it (chmod, chown, utimes, truncate, xattrs) need no type.
+  rr.may_skip_type = c.info.kind == policy::CallKind::kPath && c.info.category == Category::kWrite;
   rr.tid = c.tid();
   if (out->raw.find("self") != std::string::npos || out->raw.find("/proc") != std::string::npos ||
       out->raw[0] != '/')
@@ -252,7 +256,8 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
   for (uint8_t i = 0; i < info.npaths; ++i) {
     PathArgValue& a = out.args[i];
     Resolution r =
-        ReadAndResolve(c, info.paths[i], in.open_flags, in.has_how ? &in.how : nullptr, *out.root, &a, need.handle);
+        ReadAndResolve(c, info.paths[i], in.open_flags, in.has_how ? &in.how : nullptr, *out.root, &a, need.handle,
+                       i > 0 ? &out.args[0].resolved : nullptr);
     if (!r.ok) {
       if (!c.tracee.Valid()) return Verdict::None();
       if (out.checked) ReportResolveFailure(c, out.cat, a.raw, r.err);

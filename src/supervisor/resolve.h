@@ -16,6 +16,8 @@
 
 namespace syd::supervisor {
 
+struct Resolved;
+
 struct ResolveRequest {
   int root_fd = -1;          // O_PATH descriptor of the caller's "/"
   std::string start;         // absolute path of the cwd or dirfd (for relative paths)
@@ -34,6 +36,13 @@ struct ResolveRequest {
   // With want_parent and !follow_last: the name in the parent need not be
   // looked at on the fast path (Resolved::unlooked; see LookAtName).
   bool may_defer_name = false;
+  // With follow_last: the caller needs no Resolved::type of what is found
+  // (the fast path then spares an fstat; type stays 0).
+  bool may_skip_type = false;
+  // With want_parent: a handle of the directory `path`'s parent names,
+  // found by this resolution for another argument of the same call
+  // (rename a b in one directory): used instead of opening it again.
+  const Resolved* sibling = nullptr;
 };
 
 struct Resolved {
