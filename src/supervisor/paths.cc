@@ -253,6 +253,8 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
   out.root = caller->root;
   out.creds = caller->creds;
   out.n = info.npaths;
+  if (info.npaths == 2 && info.paths[0].path >= 0 && info.paths[1].path >= 0)
+    c.tracee.PrefetchStrings(c.arg(info.paths[0].path), c.arg(info.paths[1].path));
   for (uint8_t i = 0; i < info.npaths; ++i) {
     PathArgValue& a = out.args[i];
     Resolution r =
