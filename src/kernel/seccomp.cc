@@ -39,6 +39,12 @@ bool ListenerFd::Pending() {
   return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
 }
 
+bool ListenerFd::HungUp() {
+  // POLLHUP once the filter has no users left (Linux 5.8+).
+  pollfd p{fd_.get(), POLLIN, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & POLLHUP);
+}
+
 bool ListenerFd::StillValid(uint64_t id) {
   return ioctl(fd_.get(), SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
 }

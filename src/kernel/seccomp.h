@@ -40,6 +40,9 @@ class NotifyFd {
   virtual Result<seccomp_notif> Receive() = 0;
   // Whether a notification is queued that nobody has received yet.
   virtual bool Pending() = 0;
+  // True once no process can ever notify again (every process that had the
+  // filter has been reaped): RECV then fails at once, forever.
+  virtual bool HungUp() { return false; }
   // SECCOMP_IOCTL_NOTIF_ID_VALID: false once the tracee is gone.
   virtual bool StillValid(uint64_t id) = 0;
   virtual Status Respond(const seccomp_notif_resp& resp) = 0;
@@ -53,6 +56,7 @@ class ListenerFd final : public NotifyFd {
   int get() const { return fd_.get(); }
   Result<seccomp_notif> Receive() override;
   bool Pending() override;
+  bool HungUp() override;
   bool StillValid(uint64_t id) override;
   Status Respond(const seccomp_notif_resp& resp) override;
   Result<int> AddFdAndSend(uint64_t id, int fd, uint32_t newfd_flags) override;

@@ -125,7 +125,7 @@ bool NullPathIsFd(const Call& c, int dirfd, uint64_t at) {
 // Reads and resolves one path argument.
 Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flags,
                           const open_how* how, const ProcessTable::Root& root, PathArgValue* out,
-                          bool keep_handle = false) {
+                          bool keep_handle = false, const Resolved* sibling = nullptr) {
   const int dirfd = pa.dirfd >= 0 ? static_cast<int>(c.arg(pa.dirfd) & 0xffffffffu) : AT_FDCWD;
   const uint64_t at = c.info.at_flags_arg >= 0 ? c.arg(c.info.at_flags_arg) : 0;
   if (pa.path < 0) {
@@ -170,6 +170,11 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
   rr.want_parent = pa.follow == policy::Follow::kNever;  // performed on (parent, name): fs_write.cc
   rr.may_be_missing = MayBeMissing(pa, open_flags);
   rr.keep_handle = keep_handle;
+  rr.may_defer_name = rr.want_parent;  // looked at only if denied (ResolveAndCheck)
+  rr.sibling = rr.want_parent ? sibling : nullptr;  // rename's second path in the first's directory
+  // What is followed to its end is never a symlink: the write calls that
+  // act on it (chmod, chown, utimes, truncate, xattrs) need no type.
+  rr.may_skip_type = c.info.kind == policy::CallKind::kPath && c.info.category == Category::kWrite;
   rr.tid = c.tid();
   if (out->raw.find("self") != std::string::npos || out->raw.find("/proc") != std::string::npos ||
       out->raw[0] != '/')
@@ -205,6 +210,8 @@ int ResolveForRules(Call& c, uint64_t open_flags, const open_how* how, std::vect
     PathArgValue v;
     Resolution r = ReadAndResolve(c, c.info.paths[i], open_flags, how, **root, &v);
     if (!r.ok) return r.err;
+    // Rules decide on what exists, as the category check does on a denial.
+    if (int e = LookAtName(&v.resolved, MayBeMissing(c.info.paths[i], open_flags))) return e;
     out->push_back(v.fd_only && v.resolved.magic_link ? v.resolved.path : InSupervisorView(**root, v.resolved.path));
   }
   return 0;
@@ -246,15 +253,18 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
 
   // The caller's root (and, when asked, its ids: one process-table lookup
   // for both).
-  auto caller = c.env.procs->CallerInfo(c.Tgid(), c.tid(), need.creds);
+  auto caller = c.env.procs->CallerInfo(c.tracee, need.creds);
   if (!caller) return Verdict::Error(ESRCH);
   out.root = caller->root;
   out.creds = caller->creds;
   out.n = info.npaths;
+  if (info.npaths == 2 && info.paths[0].path >= 0 && info.paths[1].path >= 0)
+    c.tracee.PrefetchStrings(c.arg(info.paths[0].path), c.arg(info.paths[1].path));
   for (uint8_t i = 0; i < info.npaths; ++i) {
     PathArgValue& a = out.args[i];
     Resolution r =
-        ReadAndResolve(c, info.paths[i], in.open_flags, in.has_how ? &in.how : nullptr, *out.root, &a, need.handle);
+        ReadAndResolve(c, info.paths[i], in.open_flags, in.has_how ? &in.how : nullptr, *out.root, &a, need.handle,
+                       i > 0 ? &out.args[0].resolved : nullptr);
     NotePath(c, i, a.raw);  // as given, until resolved
     if (!r.ok) {
       if (!c.tracee.Valid()) return Verdict::None();
@@ -295,6 +305,16 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
     if (v.allow) {
       if (i == 0) NoteDecision(c, DumpNote::Decision::kAllow, v.rule, true);  // the first path's rule
       continue;
+    }
+    // A denial: first what resolution would have said of names it did not
+    // look at (ENOENT for a missing name comes before EPERM), and whether
+    // the name exists (EEXIST below).
+    for (uint8_t j = 0; j < info.npaths; ++j) {
+      PathArgValue& b = out.args[j];
+      if (int e = LookAtName(&b.resolved, MayBeMissing(info.paths[j], in.open_flags))) {
+        ReportResolveFailure(c, out.cat, b.raw, e);
+        return Verdict::Error(e);
+      }
     }
     int err = DenyErrno(c, out.cat);
     // "Safe" denials: creating what exists would fail anyway.

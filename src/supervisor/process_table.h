@@ -15,6 +15,7 @@
 
 #include "kernel/proc.h"
 #include "policy/policy.h"
+#include "supervisor/tracee.h"
 #include "util/unique_fd.h"
 
 namespace syd::supervisor {
@@ -62,6 +63,12 @@ class ProcessTable {
     std::shared_ptr<const Root> root;
   };
   Result<Caller> CallerInfo(pid_t tgid, pid_t tid, bool want_creds);
+  // The same for the caller of a notification, finding its tgid on the
+  // way: a caller whose tid is the pid of a live process with an entry
+  // leads that process (a live process holds its pid: no other thread can
+  // have that number), so the common case costs one check that the entry's
+  // process lives and no tgkill or /proc read.
+  Result<Caller> CallerInfo(Tracee& t, bool want_creds);
   Result<kernel::Creds> CallerCreds(pid_t tgid, pid_t tid);
   void MarkVolatile(pid_t tgid);
 

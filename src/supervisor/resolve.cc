@@ -85,11 +85,28 @@ std::optional<Resolved> TryPlain(const ResolveRequest& req) {
     // The parent, then the name in it: two calls, and the handle is kept.
     const size_t slash = req.path.rfind('/');
     std::string parent = slash == 0 ? std::string(".") : req.path.substr(1, slash - 1);
-    long pfd = Openat2(req.root_fd, parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, kRes);
-    if (pfd < 0) return std::nullopt;
-    auto p = std::make_shared<const UniqueFd>(static_cast<int>(pfd));
+    std::shared_ptr<const UniqueFd> p;
+    const Resolved* sib = req.sibling;
+    if (sib && sib->parent && sib->path.rfind('/') == slash && sib->path.compare(0, slash, req.path, 0, slash) == 0) {
+      // The same directory, reached by the same symlink-free walk a moment
+      // ago: the kernel's own rename also looks its two paths up one after
+      // the other.
+      p = sib->parent;
+    } else {
+      long pfd = Openat2(req.root_fd, parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, kRes);
+      if (pfd < 0) return std::nullopt;
+      p = std::make_shared<const UniqueFd>(static_cast<int>(pfd));
+    }
     Resolved r;
     r.name = req.path.substr(slash + 1);
+    if (req.may_defer_name && !req.follow_last) {
+      // The call acts on (parent, name) and the kernel answers for the
+      // name itself: an fstatat saved on every mkdir, unlink, rename...
+      r.path = req.path;
+      r.parent = std::move(p);
+      r.unlooked = true;
+      return r;
+    }
     struct stat st;
     if (fstatat(p->get(), r.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
       if (S_ISLNK(st.st_mode) && req.follow_last) return std::nullopt;  // a trailing link to follow
@@ -101,6 +118,20 @@ std::optional<Resolved> TryPlain(const ResolveRequest& req) {
     r.path = req.path;
     r.parent = std::move(p);
     return r;
+  }
+  if (req.follow_last && req.may_skip_type) {
+    // RESOLVE_NO_SYMLINKS refuses a final symlink too (ELOOP: walked
+    // below), so what opens is the object itself, no symlink.
+    long fd = Openat2(req.root_fd, rel, O_PATH | O_CLOEXEC, kRes);
+    if (fd >= 0) {
+      UniqueFd f(static_cast<int>(fd));
+      Resolved r;
+      r.path = req.path;
+      r.exists = true;
+      if (req.keep_handle) r.handle = std::make_shared<const UniqueFd>(std::move(f));
+      return r;
+    }
+    if (errno != ENOENT || !req.may_be_missing) return std::nullopt;
   }
   long fd = Openat2(req.root_fd, rel, O_PATH | O_NOFOLLOW | O_CLOEXEC, kRes);
   if (fd >= 0) {
@@ -297,6 +328,23 @@ Result<Resolved> Resolve(const ResolveRequest& req) {
     cur = JoinPath(cur, comp);
   }
   return Fail(ENOENT, "unreachable");
+}
+
+int LookAtName(Resolved* r, bool may_be_missing) {
+  if (!r->unlooked) return 0;
+  // What the walk would have found at the name in the same directory (the
+  // fast path leaves only plain names to look at: no symlink to follow).
+  struct stat st;
+  if (fstatat(r->parent->get(), r->name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    r->exists = true;
+    r->type = st.st_mode & S_IFMT;
+  } else if (errno == ENOENT && may_be_missing) {
+    r->exists = false;
+  } else {
+    return errno;
+  }
+  r->unlooked = false;
+  return 0;
 }
 
 Result<std::string> PathOfDirectory(int dir_fd, int root_fd) {

@@ -16,6 +16,8 @@
 
 namespace syd::supervisor {
 
+struct Resolved;
+
 struct ResolveRequest {
   int root_fd = -1;          // O_PATH descriptor of the caller's "/"
   std::string start;         // absolute path of the cwd or dirfd (for relative paths)
@@ -31,6 +33,16 @@ struct ResolveRequest {
   pid_t tgid = 0;            // for /proc/self
   pid_t tid = 0;             // for /proc/thread-self
   bool keep_handle = false;  // also hand back the object found (Resolved::handle)
+  // With want_parent and !follow_last: the name in the parent need not be
+  // looked at on the fast path (Resolved::unlooked; see LookAtName).
+  bool may_defer_name = false;
+  // With follow_last: the caller needs no Resolved::type of what is found
+  // (the fast path then spares an fstat; type stays 0).
+  bool may_skip_type = false;
+  // With want_parent: a handle of the directory `path`'s parent names,
+  // found by this resolution for another argument of the same call
+  // (rename a b in one directory): used instead of opening it again.
+  const Resolved* sibling = nullptr;
 };
 
 struct Resolved {
@@ -50,7 +62,16 @@ struct Resolved {
   // walk found at `path`, for calls performed on (parent, name).
   std::shared_ptr<const UniqueFd> parent;
   std::string name;
+  // With may_defer_name: `name` in `parent` was not looked at, so `exists`
+  // and `type` are unknown. A call performed on (parent, name) gets the
+  // kernel's own answer for a missing name; LookAtName gives the rest.
+  bool unlooked = false;
 };
+
+// Looks at an unlooked name (Resolved::unlooked): sets exists and type, or
+// returns the errno resolution would have failed with (ENOENT for a name
+// that must exist, ...). 0 when done.
+int LookAtName(Resolved* r, bool may_be_missing);
 
 // Errors carry the errno the kernel would give (ENOENT, ENOTDIR, ELOOP,
 // ENAMETOOLONG, EXDEV, EACCES...).

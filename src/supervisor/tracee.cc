@@ -2,7 +2,11 @@
 
 #include <errno.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
 
 #include "kernel/proc.h"
 
@@ -24,7 +28,29 @@ pid_t Tracee::Tgid() {
 
 Result<std::string> Tracee::ReadString(uint64_t addr, size_t max) {
   unconfirmed_ = true;
+  for (Prefetched& p : pre_) {
+    if (p.addr != addr || p.len == 0 || addr == 0) continue;
+    const size_t n = std::min(p.len, max);
+    p.len = 0;  // used once
+    if (const void* nul = std::memchr(p.buf, '\0', n)) return std::string(p.buf, static_cast<const char*>(nul) - p.buf);
+  }
   return kernel::ReadString(tid_, addr, max);
+}
+
+void Tracee::PrefetchStrings(uint64_t a, uint64_t b) {
+  if (a == 0 || b == 0) return;
+  constexpr uint64_t kPage = 4096;
+  // As kernel::ReadString's first chunk: never across a page boundary.
+  const size_t la = std::min<uint64_t>(sizeof pre_[0].buf, kPage - a % kPage);
+  const size_t lb = std::min<uint64_t>(sizeof pre_[1].buf, kPage - b % kPage);
+  iovec local[2] = {{pre_[0].buf, la}, {pre_[1].buf, lb}};
+  iovec remote[2] = {{reinterpret_cast<void*>(a), la}, {reinterpret_cast<void*>(b), lb}};
+  const ssize_t n = process_vm_readv(tid_, local, 2, remote, 2, 0);
+  if (n <= 0) return;  // each is read on its own, with its own error
+  pre_[0].addr = a;
+  pre_[0].len = std::min<size_t>(static_cast<size_t>(n), la);
+  pre_[1].addr = b;
+  pre_[1].len = static_cast<size_t>(n) > la ? static_cast<size_t>(n) - la : 0;
 }
 
 ssize_t Tracee::ReadSome(uint64_t addr, void* buf, size_t len) {

@@ -31,10 +31,22 @@ class Tracee {
   pid_t tid() const { return tid_; }
   // The caller's thread group id, computed once.
   pid_t Tgid();
+  bool tgid_known() const { return tgid_.has_value(); }
+  // The tgid, found elsewhere (the process table: tid is the pid of a live
+  // process it has an entry for). Like a read of the caller, trusted only
+  // after the next Valid().
+  void KnowTgid(pid_t tgid) {
+    tgid_ = tgid;
+    unconfirmed_ = true;
+  }
 
   // Reads of the caller's memory; what they return is unconfirmed until
   // the next Valid().
   Result<std::string> ReadString(uint64_t addr, size_t max);
+  // Reads the start of two strings in one process_vm_readv (rename, link,
+  // symlink): ReadString of either then needs no system call of its own
+  // when the string ends there. Each is still read exactly once.
+  void PrefetchStrings(uint64_t a, uint64_t b);
   ssize_t ReadSome(uint64_t addr, void* buf, size_t len);
   Status ReadMemory(uint64_t addr, void* buf, size_t len);
   // Writes after confirming the notification (results of emulated calls).
@@ -67,6 +79,12 @@ class Tracee {
   std::optional<pid_t> tgid_;
   bool unconfirmed_ = true;  // read since the last successful check
   UniqueFd pidfd_;
+  struct Prefetched {
+    uint64_t addr = 0;
+    size_t len = 0;  // bytes read
+    char buf[256];
+  };
+  Prefetched pre_[2];
 };
 
 }  // namespace syd::supervisor

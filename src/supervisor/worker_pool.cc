@@ -2,7 +2,9 @@
 
 #include <pthread.h>
 #include <signal.h>
-#include <time.h>
+
+#include <algorithm>
+#include <chrono>
 
 namespace syd::supervisor {
 namespace {
@@ -54,8 +56,27 @@ void WorkerPool::Loop(Worker* self, bool receiver) {
       tl_receiver_of = this;
     }
     auto req = nfd_.Receive();
-    if (!req) continue;  // EINTR (stop), ENOENT (the caller died first)
+    if (!req) {
+      // EINTR (stop), ENOENT (the caller died first), or every process
+      // that had the filter is gone: then RECV fails at once, forever, and
+      // receiving again would spin (under SCHED_FIFO, starving the thread
+      // that is to call Stop). Wait for Stop instead.
+      if (req.error().sys_errno != EINTR && nfd_.HungUp()) {
+        std::unique_lock<std::mutex> lk(m_);
+        receivers_.fetch_sub(1);
+        tl_receiver_of = nullptr;
+        cv_.wait(lk, [this] { return stop_.load(); });
+        break;
+      }
+      continue;
+    }
     tl_handed_off = false;
+    if (last_pid_.load(std::memory_order_relaxed) == req->pid) {
+      if (run_.load(std::memory_order_relaxed) < kRun) run_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      last_pid_.store(req->pid, std::memory_order_relaxed);
+      run_.store(0, std::memory_order_relaxed);
+    }
     handle_(*req);
     if (tl_receiver_of == this) {
       // Answered at once. A second receiver (see below) costs every
@@ -80,7 +101,11 @@ void WorkerPool::Loop(Worker* self, bool receiver) {
     }
   }
   tl_receiver_of = nullptr;
-  self->done.store(true);
+  {
+    std::lock_guard<std::mutex> lk(m_);
+    self->done.store(true);
+  }
+  done_cv_.notify_all();
 }
 
 void WorkerPool::HandOff() {
@@ -101,7 +126,8 @@ void WorkerPool::HandOff() {
 }
 
 void WorkerPool::HandOffIfQueued() {
-  if (tl_receiver_of == this && nfd_.Pending()) HandOff();
+  if (tl_receiver_of != this || run_.load(std::memory_order_relaxed) >= kRun) return;
+  if (nfd_.Pending()) HandOff();
 }
 
 void WorkerPool::Stop(int wake_signal) {
@@ -113,13 +139,21 @@ void WorkerPool::Stop(int wake_signal) {
   // No worker starts once stop_ is set (StartWorkerLocked runs under m_
   // after checking it), so the list is final.
   for (auto& w : workers_) {
-    // The receiver may miss one signal between its flag check and the
-    // ioctl: signal until it has left the loop.
+    // A worker in RECV leaves it on the signal, but may miss one sent
+    // between its check of stop_ and the ioctl: the signal is repeated
+    // after waits that double, and this thread sleeps in between until the
+    // worker says it is done (no polling loop: a handful of wake-ups at
+    // most, whatever the scheduling class).
+    std::unique_lock<std::mutex> lk(m_);
+    auto wait = std::chrono::milliseconds(1);
     while (!w->done.load()) {
+      lk.unlock();
       pthread_kill(w->thread.native_handle(), wake_signal);
-      timespec ts{0, 200000};
-      nanosleep(&ts, nullptr);
+      lk.lock();
+      done_cv_.wait_for(lk, wait, [&w] { return w->done.load(); });
+      wait = std::min(2 * wait, std::chrono::milliseconds(1000));
     }
+    lk.unlock();
     w->thread.join();
   }
 }
