@@ -59,6 +59,9 @@ struct HandlerEnv {
   // Called where a call needs real work: the same, if other calls wait.
   std::function<void()> hand_off_if_queued;
   Stats stats;
+  // Runtime configuration locked for every process (core/trace/magic_lock:on
+  // through the control socket, control.h): magic stat answers as locked.
+  std::atomic<bool> runtime_locked{false};
 };
 
 // Answers one notification. Never throws; every path ends in a response

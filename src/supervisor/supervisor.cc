@@ -38,6 +38,7 @@
 #include "supervisor/process_table.h"
 #include "supervisor/shared_policy.h"
 #include "supervisor/blocking.h"
+#include "supervisor/control.h"
 #include "supervisor/worker_pool.h"
 #include "util/strings.h"
 
@@ -150,13 +151,13 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   lo.supervisor_pid = getpid();
   lo.ptrace_scoped = abi >= 1;
   lo.signals_scoped = abi >= 6 && policy.restrict_outside_signals;
+  lo.categories_may_change = magic_unlocked;  // runtime changes reach every category
   bpf::KernelPolicy kp = bpf::LowerKernel(policy, lo);
   auto prog = bpf::Compile(kp);
   if (!prog) {
     fmt::print(stderr, "sydbox: {}\n", prog.error().what);
     return 2;
   }
-  std::vector<int> notified = bpf::NotifiedSyscalls(kp);
 
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   // A sandboxed process may read from or write to the terminal from a
@@ -171,6 +172,18 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&handled, s);
   sigaddset(&handled, kWakeSignal);
   pthread_sigmask(SIG_BLOCK, &handled, &old_mask);
+
+  // The control socket exists (close-on-exec) before the sandbox does, so a
+  // path that cannot be used stops everything before anything runs.
+  std::unique_ptr<ControlSocket> control;
+  if (!opts.ipc_path.empty()) {
+    auto made = ControlSocket::Listen(opts.ipc_path);
+    if (!made) {
+      fmt::print(stderr, "sydbox: {}\n", made.error().what);
+      return 2;
+    }
+    control = std::move(*made);
+  }
 
   spawn::SpawnRequest sreq;
   sreq.argv = argv;
@@ -221,7 +234,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
     uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
     (void)ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
   }
-  SharedPolicy shared(policy, std::set<int>(notified.begin(), notified.end()), lo);
+  SharedPolicy shared(policy, kp, lo);
   ProcessTable procs(opts.lock ? policy::MagicLock::kOn : policy.magic_lock, eldest);
   Reporter reporter(opts.log_fd, opts.log_format);
   std::atomic<bool> killall{false};
@@ -282,6 +295,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   // take a new pid, which a call the sandbox had checked on that pid (as
   // not one of ours) could then reach (docs/SECURITY.md).
   pool.Start(max_workers - 1);
+  if (control) control->Start(env, !magic_unlocked);
 
   int exec_err = 0;
   if (auto r = child->Release()) exec_err = *r;
@@ -323,6 +337,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   }
 
   pool.Stop(kWakeSignal);
+  control.reset();  // stops serving, removes the socket file
   // Every caller is gone: their blocked calls are cancelled. One stuck
   // in the kernel beyond the grace period is left behind (below).
   const bool blocking_ended = blocking.Stop(std::chrono::seconds(2));

@@ -22,6 +22,7 @@ struct Options {
   bool stats = false;    // --stats: counters at exit, in the log format
   bool dry_run = false;  // --dry-run: report what would be denied, allow everything, summarise at exit
   LandlockUse landlock = LandlockUse::kBestEffort;
+  std::string ipc_path;  // --ipc: the control socket (control.h); empty = none
 };
 
 // Returns the exit code for sydbox: COMMAND's status, 128+signal, 127/126
