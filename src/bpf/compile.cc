@@ -283,8 +283,8 @@ uint32_t Stronger(uint32_t a, uint32_t b) {
 
 policy::Policy CategoriesAllChecked(const policy::Policy& p) {
   policy::Policy out = p;
-  for (Mode& m : out.modes)
-    if (m != Mode::kBpf) m = Mode::kDeny;
+  for (size_t i = 0; i < out.modes.size(); ++i)
+    if (out.modes[i] != Mode::kBpf && p.runtime_change[i]) out.modes[i] = Mode::kDeny;
   return out;
 }
 
@@ -311,7 +311,8 @@ KernelPolicy LowerKernel(const policy::Policy& given, const LowerOptions& opts) 
   // (While stat sandboxing may still be switched on or off, user space
   // answers it: ENOSYS or CONTINUE, as the mode says at the time.)
   if (p.mode(policy::Sandbox::kStat) != Mode::kOff) {
-    const bool later = opts.categories_may_change && given.mode(policy::Sandbox::kStat) != Mode::kBpf;
+    const bool later = opts.categories_may_change && given.mode(policy::Sandbox::kStat) != Mode::kBpf &&
+                       given.runtime_change[static_cast<size_t>(policy::Sandbox::kStat)];
     chains[__NR_getdents] = SyscallChain{__NR_getdents, {}, later ? SECCOMP_RET_USER_NOTIF : RetErrno(ENOSYS)};
   }
   // Guards first (bpf/guards.h), then the sys/ rules in order, then the

@@ -58,8 +58,8 @@ struct LowerOptions {
   bool ptrace_scoped = false;
   // Runtime configuration is unlocked (magic stat, esandbox, the control
   // socket): every call a category may check later is sent to user space
-  // whatever its mode now (categories in bpf mode aside: the kernel keeps
-  // those), and user space answers a call whose category is off with
+  // whatever its mode now (categories in bpf mode, and those
+  // core/trace/runtime_categories leaves out, aside), and user space answers a call whose category is off with
   // CONTINUE at once (NeededAction). Off: only what the policy needs now.
   bool categories_may_change = false;
 };
@@ -68,7 +68,8 @@ struct LowerOptions {
 KernelPolicy LowerKernel(const policy::Policy& p, const LowerOptions& opts);
 
 // The policy a program lowered with `categories_may_change` enforces in
-// the kernel: every category not in bpf mode is treated as deny.
+// the kernel: every category core/trace/runtime_categories lists (all by
+// default) that is not in bpf mode is treated as deny.
 policy::Policy CategoriesAllChecked(const policy::Policy& p);
 
 // Whether a program lowered as `installed` can enforce `wanted` (the

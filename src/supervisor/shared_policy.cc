@@ -46,10 +46,15 @@ Status SharedPolicy::Change(const lang::Command& cmd, std::vector<std::string>* 
   // space can answer every case of it.
   if (auto nr = bpf::CannotEnforce(installed_, bpf::LowerKernel(next, lowered_with_))) {
     const std::string call = *nr < 0 ? std::string("the default action") : std::string(policy::SyscallName(*nr));
-    return Failf("'{}' changes what the sandbox's seccomp program decides in the kernel ({}){}", cmd.key, call,
-                 superset_ ? "" : "; runtime configuration was locked when the sandbox started, so the "
-                                  "program intercepts only what the policy needed then (set it before the "
-                                  "sandbox starts)");
+    std::string why;
+    if (!superset_) {
+      why = "; runtime configuration was locked when the sandbox started, so the program intercepts only what "
+            "the policy needed then (set it before the sandbox starts)";
+    } else if (cmd.key.rfind("core/sandbox/", 0) == 0) {
+      why = "; core/trace/runtime_categories does not list this category, so its calls are not intercepted "
+            "(set it before the sandbox starts)";
+    }
+    return Failf("'{}' changes what the sandbox's seccomp program decides in the kernel ({}){}", cmd.key, call, why);
   }
   current_.store(Make(std::move(next)), std::memory_order_release);
   return {};

@@ -374,5 +374,18 @@ TEST(RuntimeCategories, LockKeepsTheMinimalProgram) {
   EXPECT_EQ(r.out, "still-allowed\n") << r.err;
 }
 
+// A category core/trace/runtime_categories leaves out stays as it started:
+// @paludis lists what esandbox switches (write, exec, network).
+TEST(RuntimeCategories, PaludisSwitchesWhatEsandboxSwitches) {
+  TempDir d;
+  WriteFile(d / "f", "x\n");
+  RunResult r = Sydbox({"-p", "paludis", "--", "/bin/bash", "-c",
+                        "test -e /dev/sydbox/core/sandbox/read:deny || echo read-refused; read x < " + d / "f" +
+                            " && echo read-allowed; test -e /dev/sydbox/core/sandbox/write:off && echo write-off; "
+                            "test -e /dev/sydbox/core/sandbox/exec:deny && echo exec-on; /bin/true || echo exec-denied"});
+  EXPECT_EQ(r.out, "read-refused\nread-allowed\nwrite-off\nexec-on\nexec-denied\n") << r.err;
+  EXPECT_NE(r.err.find("core/trace/runtime_categories does not list this category"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace syd::test

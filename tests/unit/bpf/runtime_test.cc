@@ -137,6 +137,29 @@ TEST(RuntimeChanges, KernelDecisionsCannotBeLifted) {
   EXPECT_NE(CannotEnforce(LowerKernel(MakePolicy({}), Unlocked(true)), with_kill), std::nullopt);
 }
 
+TEST(RuntimeChanges, RuntimeCategoriesLimitsWhatIsSentUp) {
+  const policy::Policy p = MakePolicy({"core/trace/runtime_categories:write,exec,network"});
+  const KernelPolicy k = LowerKernel(p, Unlocked(true));
+  EXPECT_EQ(Eval(k, Sys(__NR_openat, AT_FDCWD, 0, O_RDONLY)), SECCOMP_RET_ALLOW);  // read: left out
+  EXPECT_EQ(Eval(k, Sys(__NR_readlink)), SECCOMP_RET_ALLOW);                       // stat: left out
+  EXPECT_EQ(Eval(k, Sys(__NR_getdents)), SECCOMP_RET_ALLOW);
+  EXPECT_EQ(Eval(k, Sys(__NR_openat, AT_FDCWD, 0, O_WRONLY)), SECCOMP_RET_USER_NOTIF);
+  EXPECT_EQ(Eval(k, Sys(__NR_connect)), SECCOMP_RET_USER_NOTIF);
+  // Switching a listed category works; one left out needs another program.
+  EXPECT_EQ(CannotEnforce(k, LowerKernel(MakePolicy({"core/trace/runtime_categories:write,exec,network",
+                                                     "core/sandbox/write:deny"}),
+                                         Unlocked(true))),
+            std::nullopt);
+  EXPECT_NE(CannotEnforce(k, LowerKernel(MakePolicy({"core/trace/runtime_categories:write,exec,network",
+                                                     "core/sandbox/read:deny"}),
+                                         Unlocked(true))),
+            std::nullopt);
+  // none: the program the start-up modes need, magic stat aside.
+  const KernelPolicy none = LowerKernel(MakePolicy({"core/trace/runtime_categories:none"}), Unlocked(true));
+  const KernelPolicy needed = LowerKernel(MakePolicy({"core/trace/runtime_categories:none"}), Unlocked(false));
+  EXPECT_EQ(NotifiedSyscalls(none), NotifiedSyscalls(needed));
+}
+
 // Every call the installed program lets through or decides in the kernel is
 // decided the same way by the program the current policy needs: the
 // superset only ever turns answers into notifications.
