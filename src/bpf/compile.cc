@@ -281,7 +281,19 @@ uint32_t Stronger(uint32_t a, uint32_t b) {
   return rank(a) >= rank(b) ? a : b;
 }
 
-KernelPolicy LowerKernel(const policy::Policy& p, const LowerOptions& opts) {
+policy::Policy CategoriesAllChecked(const policy::Policy& p) {
+  policy::Policy out = p;
+  for (size_t i = 0; i < out.modes.size(); ++i)
+    if (out.modes[i] != Mode::kBpf && p.runtime_change[i]) out.modes[i] = Mode::kDeny;
+  return out;
+}
+
+KernelPolicy LowerKernel(const policy::Policy& given, const LowerOptions& opts) {
+  // While categories may change, lower as if every one were checked: the
+  // program sends up whatever a later change could need.
+  policy::Policy all_checked;
+  if (opts.categories_may_change) all_checked = CategoriesAllChecked(given);
+  const policy::Policy& p = opts.categories_may_change ? all_checked : given;
   KernelPolicy k;
   k.arch = AUDIT_ARCH_X86_64;
   k.default_action = SECCOMP_RET_ALLOW;
@@ -296,8 +308,13 @@ KernelPolicy LowerKernel(const policy::Policy& p, const LowerOptions& opts) {
   }
   // The old getdents cannot be answered with entries hidden; make callers
   // use getdents64 while stat sandboxing is on.
-  if (p.mode(policy::Sandbox::kStat) != Mode::kOff)
-    chains[__NR_getdents] = SyscallChain{__NR_getdents, {}, RetErrno(ENOSYS)};
+  // (While stat sandboxing may still be switched on or off, user space
+  // answers it: ENOSYS or CONTINUE, as the mode says at the time.)
+  if (p.mode(policy::Sandbox::kStat) != Mode::kOff) {
+    const bool later = opts.categories_may_change && given.mode(policy::Sandbox::kStat) != Mode::kBpf &&
+                       given.runtime_change[static_cast<size_t>(policy::Sandbox::kStat)];
+    chains[__NR_getdents] = SyscallChain{__NR_getdents, {}, later ? SECCOMP_RET_USER_NOTIF : RetErrno(ENOSYS)};
+  }
   // Guards first (bpf/guards.h), then the sys/ rules in order, then the
   // category chain. Calls that are always denied or forced by a guard take
   // no rule at all.
@@ -353,6 +370,62 @@ KernelPolicy LowerKernel(const policy::Policy& p, const LowerOptions& opts) {
     k.chains.push_back(std::move(ch));
   }
   return k;
+}
+
+namespace {
+
+bool SameChain(const SyscallChain& a, const SyscallChain& b) {
+  if (a.fallback != b.fallback || a.rules.size() != b.rules.size()) return false;
+  for (size_t i = 0; i < a.rules.size(); ++i) {
+    const ChainRule &x = a.rules[i], &y = b.rules[i];
+    if (x.action != y.action || x.log_mark != y.log_mark || x.conds.size() != y.conds.size()) return false;
+    for (size_t j = 0; j < x.conds.size(); ++j) {
+      const ArgCond &c = x.conds[j], &d = y.conds[j];
+      if (c.arg != d.arg || c.low32 != d.low32 || c.op != d.op || c.value != d.value) return false;
+    }
+  }
+  return true;
+}
+
+// Every case of the chain goes to user space (log marks aside).
+bool AllNotified(const SyscallChain& ch) {
+  if (ch.fallback != SECCOMP_RET_USER_NOTIF) return false;
+  for (const ChainRule& r : ch.rules)
+    if (!r.log_mark && r.action != SECCOMP_RET_USER_NOTIF) return false;
+  return true;
+}
+
+// What user space can answer in the kernel's place.
+bool Answerable(uint32_t action) {
+  switch (action & SECCOMP_RET_ACTION_FULL) {
+    case SECCOMP_RET_ALLOW:
+    case SECCOMP_RET_LOG:
+    case SECCOMP_RET_ERRNO:
+    case SECCOMP_RET_USER_NOTIF: return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+std::optional<int> CannotEnforce(const KernelPolicy& installed, const KernelPolicy& wanted) {
+  if (installed.arch != wanted.arch || installed.default_action != wanted.default_action) return -1;
+  auto chain_of = [](const KernelPolicy& k, int nr) {
+    auto it = std::lower_bound(k.chains.begin(), k.chains.end(), nr,
+                               [](const SyscallChain& c, int n) { return c.nr < n; });
+    return it != k.chains.end() && it->nr == nr ? *it : SyscallChain{nr, {}, k.default_action};
+  };
+  std::set<int> nrs;
+  for (const SyscallChain& ch : installed.chains) nrs.insert(ch.nr);
+  for (const SyscallChain& ch : wanted.chains) nrs.insert(ch.nr);
+  for (int nr : nrs) {
+    const SyscallChain i = chain_of(installed, nr), w = chain_of(wanted, nr);
+    if (SameChain(i, w)) continue;
+    bool answerable = AllNotified(i) && Answerable(w.fallback);
+    for (const ChainRule& r : w.rules) answerable = answerable && (r.log_mark || Answerable(r.action));
+    if (!answerable) return nr;
+  }
+  return std::nullopt;
 }
 
 std::vector<int> NotifiedSyscalls(const KernelPolicy& k) {

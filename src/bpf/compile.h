@@ -8,6 +8,7 @@
 #include <linux/filter.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,10 +56,29 @@ struct LowerOptions {
   // ptrace-checked access (any domain).
   bool signals_scoped = false;
   bool ptrace_scoped = false;
+  // Runtime configuration is unlocked (magic stat, esandbox, the control
+  // socket): every call a category may check later is sent to user space
+  // whatever its mode now (categories in bpf mode, and those
+  // core/trace/runtime_categories leaves out, aside), and user space answers a call whose category is off with
+  // CONTINUE at once (NeededAction). Off: only what the policy needs now.
+  bool categories_may_change = false;
 };
 
 // The kernel half of a policy, for the native architecture.
 KernelPolicy LowerKernel(const policy::Policy& p, const LowerOptions& opts);
+
+// The policy a program lowered with `categories_may_change` enforces in
+// the kernel: every category core/trace/runtime_categories lists (all by
+// default) that is not in bpf mode is treated as deny.
+policy::Policy CategoriesAllChecked(const policy::Policy& p);
+
+// Whether a program lowered as `installed` can enforce `wanted` (the
+// configuration after a runtime change, lowered with the same options):
+// for every call, the two chains are equal, or the installed one sends
+// every case to user space and `wanted` only allows, fails with an errno
+// or notifies (what user space can answer in the kernel's place).
+// Otherwise the first system call that differs (-1: the default action).
+std::optional<int> CannotEnforce(const KernelPolicy& installed, const KernelPolicy& wanted);
 
 // Which syscall numbers a KernelPolicy may send to user space.
 std::vector<int> NotifiedSyscalls(const KernelPolicy& k);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "pandora/control_client.h"
 #include "pandora/esandbox.h"
 #include "util/strings.h"
 
@@ -27,7 +29,42 @@ constexpr const char* kUsage =
     "  check | enabled[_path|_exec|_net] | enable[...] | disable[...]\n"
     "  allow[_path|_exec|_net] ARG... | disallow[...] ARG... (_net: --connect for the connect list)\n"
     "  addfilter[...] ARG... | rmfilter[...] ARG... | wait_eldest | wait_all\n"
-    "Exit status: 0 done (or true), 1 refused (or false), 2 usage error.\n";
+    "Exit status: 0 done (or true), 1 refused (or false), 2 usage error.\n"
+    "With SYDBOX_IPC=PATH the commands go to sydbox's control socket (sydbox --ipc PATH)\n"
+    "instead of /dev/sydbox.\n";
+
+// The same commands through sydbox's control socket (--ipc PATH), for a
+// process that talks to sydbox from outside the sandbox, or inside it when
+// the socket is reachable (only the sandbox owner's uid is served).
+int SandboxOverSocket(const syd::pandora::EsandboxRequest& req, const std::string& path) {
+  auto client = syd::pandora::ControlClient::Connect(path);
+  if (!client) {
+    fmt::print(stderr, "pandora: SYDBOX_IPC: {}\n", client.error().what);
+    return 1;
+  }
+  // check: the socket answers a query.
+  const std::vector<std::string> cmds = req.magic.empty() ? std::vector<std::string>{"core/trace/exit_wait_all?"}
+                                                          : req.magic;
+  for (const std::string& cmd : cmds) {
+    auto reply = client->Ask(cmd);
+    if (!reply) {
+      fmt::print(stderr, "pandora: SYDBOX_IPC: {}\n", reply.error().what);
+      return 1;
+    }
+    switch (syd::pandora::ClassifyReply(*reply)) {
+      case syd::pandora::Reply::kOk:
+      case syd::pandora::Reply::kTrue: break;
+      case syd::pandora::Reply::kFalse:
+        if (req.magic.empty()) break;  // check: answered
+        return 1;
+      case syd::pandora::Reply::kErr:
+      case syd::pandora::Reply::kUnknown:
+        if (!req.query || req.magic.empty()) fmt::print(stderr, "pandora: {}: {}\n", cmd, *reply);
+        return 1;
+    }
+  }
+  return 0;
+}
 
 int SandboxMain(const std::vector<std::string>& args) {
   auto req = syd::pandora::TranslateEsandbox(args);
@@ -35,6 +72,7 @@ int SandboxMain(const std::vector<std::string>& args) {
     fmt::print(stderr, "pandora sandbox: {}\n{}", req.error().what, kUsage);
     return 2;
   }
+  if (const char* ipc = getenv("SYDBOX_IPC"); ipc && *ipc) return SandboxOverSocket(*req, ipc);
   struct stat st;
   if (req->magic.empty()) {  // check
     return stat("/dev/sydbox", &st) == 0 ? 0 : 1;

@@ -17,6 +17,7 @@
 #include "cli/probe_report.h"
 #include "cli/setup_options.h"
 #include "kernel/probe.h"
+#include "pandora/control_client.h"
 #include "cli/profiles.h"
 #include "policy/pattern_set.h"
 #include "policy/syscall_table.h"
@@ -264,9 +265,60 @@ std::string VersionText() {
       SYD_VERSION);
 }
 
+// sydbox ctl PATH [CMD...]: sends each CMD (or each line of stdin) to the
+// control socket of a running sydbox and prints each reply line. Exit 0
+// when every reply is OK or TRUE, 1 after a FALSE, or at the first ERR
+// (nothing after it is sent), 2 when the socket cannot be used.
+int CtlMain(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help") {
+    fmt::print(args.empty() ? stderr : stdout,
+               "Usage: sydbox ctl PATH [CMD...]\n"
+               "Sends magic commands to the control socket of a sydbox started with --ipc PATH, one per\n"
+               "argument (or one per line of stdin when none is given), and prints each reply: OK, TRUE,\n"
+               "FALSE or ERR ERRNO message. Exit status: 0 every reply OK or TRUE, 1 a FALSE or an ERR\n"
+               "(commands after an ERR are not sent), 2 the socket cannot be used.\n");
+    return args.empty() ? kExitConfig : 0;
+  }
+  auto client = pandora::ControlClient::Connect(args[0]);
+  if (!client) {
+    fmt::print(stderr, "sydbox ctl: {}\n", client.error().what);
+    return kExitConfig;
+  }
+  std::vector<std::string> cmds(args.begin() + 1, args.end());
+  const bool from_stdin = cmds.empty();
+  int code = 0;
+  std::string line;
+  for (size_t i = 0;; ++i) {
+    if (from_stdin) {
+      if (!std::getline(std::cin, line)) break;
+    } else {
+      if (i >= cmds.size()) break;
+      line = cmds[i];
+    }
+    auto reply = client->Ask(line);
+    if (!reply) {
+      fmt::print(stderr, "sydbox ctl: {}\n", reply.error().what);
+      return kExitConfig;
+    }
+    fmt::print("{}\n", *reply);
+    std::fflush(stdout);
+    switch (pandora::ClassifyReply(*reply)) {
+      case pandora::Reply::kOk:
+      case pandora::Reply::kTrue: break;
+      case pandora::Reply::kFalse: code = 1; break;
+      case pandora::Reply::kErr: return 1;
+      case pandora::Reply::kUnknown:
+        fmt::print(stderr, "sydbox ctl: unexpected reply '{}'\n", *reply);
+        return kExitConfig;
+    }
+  }
+  return code;
+}
+
 int SydboxMain(int argc, char** argv) {
   CLI::App app{"sydbox: run a command under seccomp path sandboxing", "sydbox"};
-  SetUsage(app, "sydbox [OPTIONS] [--] COMMAND [ARG...]\n       sydbox match|check|syscall ...");
+  SetUsage(app, "sydbox [OPTIONS] [--] COMMAND [ARG...]\n       sydbox match|check|syscall|ctl ...");
   app.set_version_flag("-V,--version", VersionText());
   std::vector<std::string> configs, magics, profiles;
   bool lock = false, dry_run = false;
@@ -295,6 +347,9 @@ int SydboxMain(int argc, char** argv) {
   app.add_option("--log-format", log_format, "json or human")->check(CLI::IsMember({"json", "human"}));
   app.add_option("--log-fd", log_fd, "Write violation reports to this descriptor");
   app.add_option("--log-file", log_file, "Append violation reports to this file");
+  std::string ipc_path;
+  app.add_option("--ipc", ipc_path,
+                 "Listen on this UNIX socket for magic commands, one per line (sydbox ctl PATH CMD...)");
   std::string landlock = "best-effort";
   app.add_option("--landlock", landlock,
                  "Landlock for the sandbox's domain: off, best-effort (default) or require (ABI 6)")
@@ -392,6 +447,7 @@ int SydboxMain(int argc, char** argv) {
     }
     bpf::LowerOptions lo;
     lo.magic_unlocked = !lock && policy->magic_lock != policy::MagicLock::kOn;
+    lo.categories_may_change = lo.magic_unlocked;
     auto prog = bpf::Compile(bpf::LowerKernel(*policy, lo));
     if (!prog) {
       fmt::print(stderr, "sydbox: {}\n", prog.error().what);
@@ -421,6 +477,7 @@ int SydboxMain(int argc, char** argv) {
     return kExitConfig;
   }
   opts.setup = std::move(*setup);
+  opts.ipc_path = ipc_path;
   opts.lock = lock;
   opts.stats = stats;
   opts.dry_run = dry_run;
@@ -469,6 +526,7 @@ int main(int argc, char** argv) {
       if (sub == "match") return syd::cli::MatchMain(argc - 1, argv + 1);
       if (sub == "check") return syd::cli::CheckMain(argc - 1, argv + 1);
       if (sub == "syscall") return syd::cli::SyscallMain(argc - 1, argv + 1);
+      if (sub == "ctl") return syd::cli::CtlMain(argc - 1, argv + 1);
     }
     return syd::cli::SydboxMain(argc, argv);
   } catch (const std::exception& e) {

@@ -47,6 +47,7 @@ const std::vector<std::string>& KnownKeys() {
           "core/allowlist/successful_bind", "core/allowlist/unsupported_socket_families",
           "core/violation/decision", "core/violation/exit_code", "core/violation/raise_fail",
           "core/violation/raise_safe", "core/trace/exit_wait_all", "core/trace/magic_lock",
+          "core/trace/runtime_categories",
           "core/restrict/general", "core/restrict/identity_change", "core/restrict/io_control",
           "core/restrict/memory_map", "core/restrict/shared_memory_writable", "core/restrict/outside_signals",
           "core/restrict/terminal", "core/restrict/namespaces", "core/restrict/mounts",
@@ -293,6 +294,25 @@ Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
   if (k == "core/violation/raise_fail") return set_bool(&p.raise_fail);
   if (k == "core/violation/raise_safe") return set_bool(&p.raise_safe);
   if (k == "core/trace/exit_wait_all") return set_bool(&p.exit_wait_all);
+  if (k == "core/trace/runtime_categories") {
+    std::array<bool, kNumSandboxes> on{};
+    if (v == "all") {
+      on.fill(true);
+    } else if (v != "none") {
+      size_t at = 0;
+      while (at <= v.size()) {
+        size_t comma = v.find(',', at);
+        if (comma == std::string::npos) comma = v.size();
+        const std::string_view name = std::string_view(v).substr(at, comma - at);
+        auto sb = SandboxByName(name);
+        if (!sb) return Failf("bad category '{}' in {} (want read, write, exec, stat, network, all or none)", name, k);
+        on[static_cast<size_t>(*sb)] = true;
+        at = comma + 1;
+      }
+    }
+    p.runtime_change = on;
+    return {};
+  }
   if (k == "core/trace/magic_lock") {
     if (v == "exec") {
       p.magic_lock = MagicLock::kExec;

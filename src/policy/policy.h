@@ -97,6 +97,10 @@ struct Policy {
 
   bool exit_wait_all = true;
   MagicLock magic_lock = MagicLock::kOff;
+  // core/trace/runtime_categories: the categories whose mode may be
+  // switched at run time while runtime configuration is unlocked (their
+  // calls are all sent to user space for that); all by default.
+  std::array<bool, kNumSandboxes> runtime_change{true, true, true, true, true};
 
   std::vector<PatternEntry> exec_kill_if_match;
   std::vector<PatternEntry> exec_resume_if_match;

@@ -19,6 +19,9 @@
 #include "supervisor/magic.h"
 #include "supervisor/reach.h"
 #include "supervisor/rules.h"
+#include "supervisor/shared_policy.h"
+
+#include <linux/seccomp.h>
 
 namespace syd::supervisor {
 namespace {
@@ -60,6 +63,36 @@ Verdict Decide(Call& c, bool checked_call) {
   return h ? h(c, in) : Proceed(c);
 }
 
+// While runtime configuration is unlocked the kernel program sends up every
+// call a category could check later (bpf::LowerOptions::
+// categories_may_change). What the current policy's own program would have
+// decided in the kernel is decided here from the registers alone, before
+// anything is read: CONTINUE for a call it would have let through (safe:
+// nothing was checked, so nothing can change between a check and the
+// call), its errno for one it would have failed. Magic stat, the guards
+// and sys/ rules are in that program too, so their calls still reach
+// Decide().
+std::optional<Verdict> AnswerFromRegisters(Call& c) {
+  const std::shared_ptr<const bpf::KernelPolicy> needed = c.env.policy->Needed();
+  const uint32_t act = NeededAction(*needed, c.req.data);
+  switch (act & SECCOMP_RET_ACTION_FULL) {
+    case SECCOMP_RET_USER_NOTIF: return std::nullopt;
+    case SECCOMP_RET_ERRNO: return Verdict::Error(static_cast<int>(act & SECCOMP_RET_DATA));
+    case SECCOMP_RET_ALLOW:
+    case SECCOMP_RET_LOG: break;
+    default: return std::nullopt;  // not produced for a notified call (bpf::CannotEnforce)
+  }
+  // A change of identity, umask or root while no category needed it: what
+  // was cached for the caller's opens must not outlive it.
+  for (int cred : policy::CredentialSyscalls()) {
+    if (cred == c.nr()) {
+      c.env.procs->MarkVolatile(c.Tgid());
+      break;
+    }
+  }
+  return Proceed(c);
+}
+
 }  // namespace
 
 void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
@@ -69,8 +102,12 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
   static const policy::SyscallInfo placeholder{};
   Call c(req, env, info ? *info : placeholder, env.policy->Load());
   if (env.dump) c.note = FreshDumpNote();
+  if (env.policy->superset()) {
+    if (auto v = AnswerFromRegisters(c)) return Respond(c, std::move(*v));
+  }
   Respond(c, Decide(c, info != nullptr));
 }
+
 
 uint64_t Stats::Percentile(double fraction) const {
   uint64_t total = 0;

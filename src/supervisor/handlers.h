@@ -65,6 +65,9 @@ struct HandlerEnv {
   std::function<void()> hand_off_if_queued;
   Dump* dump = nullptr;  // --dump: Respond() records every answer (dump.h)
   Stats stats;
+  // Runtime configuration locked for every process (core/trace/magic_lock:on
+  // through the control socket, control.h): magic stat answers as locked.
+  std::atomic<bool> runtime_locked{false};
 };
 
 // Answers one notification. Never throws; every path ends in a response

@@ -60,41 +60,57 @@ Verdict HandleMagic(Call& c, const std::string& raw) {
     return e ? Verdict::Error(e) : Verdict::Value(0);
   };
   if (cmd.empty() || cmd == "3") return answer_ok();
-  auto parsed = lang::ParseCommand(cmd, lang::Origin{"/dev/sydbox", 0});
-  if (!parsed) {
-    c.env.reporter->Note(fmt::format("magic command from pid {} rejected: {}", c.tid(), parsed.error().what));
-    return Verdict::Error(EINVAL);
+  const MagicOutcome out = RunMagicCommand(
+      c.env, cmd, lang::Origin{"/dev/sydbox", 0}, fmt::format("pid {}", c.tid()), [&](policy::MagicLock lock) {
+        // Per process: the caller (and what it forks afterwards) locks itself.
+        c.env.procs->Update(c.Tgid(), [&](ProcState& st) {
+          if (lock == policy::MagicLock::kOn) st.locked = true;
+          if (lock == policy::MagicLock::kExec) st.lock_on_exec = true;
+          if (lock == policy::MagicLock::kOff) st.lock_on_exec = false;
+        });
+        return MagicOutcome{};
+      });
+  switch (out.kind) {
+    case MagicOutcome::Kind::kOk:
+    case MagicOutcome::Kind::kTrue: return answer_ok();
+    case MagicOutcome::Kind::kFalse: return Verdict::Error(ENOENT);
+    case MagicOutcome::Kind::kError: return Verdict::Error(EINVAL);
   }
-  const lang::Command& command = *parsed;
-  if (command.op == lang::Op::kQuery) {
-    auto q = policy::Query(c.policy(), command);
-    if (!q) return Verdict::Error(EINVAL);
-    return *q ? answer_ok() : Verdict::Error(ENOENT);
-  }
-  if (command.key == "core/trace/magic_lock" && command.op == lang::Op::kSet) {
-    // Per process: the caller (and what it forks afterwards) locks itself.
-    const std::string& v = command.value;
-    const bool on = v == "on" || v == "true" || v == "1", exec = v == "exec",
-               off = v == "off" || v == "false" || v == "0";
-    if (!on && !exec && !off) return Verdict::Error(EINVAL);
-    c.env.procs->Update(c.Tgid(), [&](ProcState& st) {
-      if (on) st.locked = true;
-      if (exec) st.lock_on_exec = true;
-      if (off) st.lock_on_exec = false;
-    });
-    return answer_ok();
-  }
-  std::vector<std::string> warnings;
-  auto st = c.env.policy->Change(command, &warnings);
-  for (const auto& w : warnings) c.env.reporter->Note(w);
-  if (!st) {
-    c.env.reporter->Note(fmt::format("magic command '{}' from pid {} rejected: {}", cmd, c.tid(), st.error().what));
-    return Verdict::Error(EINVAL);
-  }
-  return answer_ok();
+  return Verdict::Error(EINVAL);
 }
 
 }  // namespace
+
+MagicOutcome RunMagicCommand(HandlerEnv& env, std::string_view text, const lang::Origin& origin,
+                             std::string_view from, const std::function<MagicOutcome(policy::MagicLock)>& lock) {
+  auto error = [](int e, std::string why) { return MagicOutcome{MagicOutcome::Kind::kError, e, std::move(why)}; };
+  auto parsed = lang::ParseCommand(text, origin);
+  if (!parsed) {
+    env.reporter->Note(fmt::format("magic command from {} rejected: {}", from, parsed.error().what));
+    return error(EINVAL, parsed.error().what);
+  }
+  const lang::Command& command = *parsed;
+  if (command.op == lang::Op::kQuery) {
+    auto q = policy::Query(env.policy->Load()->policy(), command);
+    if (!q) return error(EINVAL, q.error().what);
+    return MagicOutcome{*q ? MagicOutcome::Kind::kTrue : MagicOutcome::Kind::kFalse, 0, {}};
+  }
+  if (command.key == "core/trace/magic_lock" && command.op == lang::Op::kSet) {
+    const std::string& v = command.value;
+    if (v == "on" || v == "true" || v == "t" || v == "1") return lock(policy::MagicLock::kOn);
+    if (v == "exec") return lock(policy::MagicLock::kExec);
+    if (v == "off" || v == "false" || v == "f" || v == "0") return lock(policy::MagicLock::kOff);
+    return error(EINVAL, fmt::format("core/trace/magic_lock wants on, off or exec, not '{}'", v));
+  }
+  std::vector<std::string> warnings;
+  auto st = env.policy->Change(command, &warnings);
+  for (const auto& w : warnings) env.reporter->Note(w);
+  if (!st) {
+    env.reporter->Note(fmt::format("magic command '{}' from {} rejected: {}", text, from, st.error().what));
+    return error(EINVAL, st.error().what);
+  }
+  return MagicOutcome{};
+}
 
 std::optional<Verdict> TryMagic(Call& c) {
   const uint64_t path = c.arg(c.info.paths[0].path);
@@ -104,7 +120,8 @@ std::optional<Verdict> TryMagic(Call& c) {
       !IsMagicPath(std::string_view(prefix, static_cast<size_t>(n)).substr(0, std::min<size_t>(n, strnlen(prefix, n)))))
     return std::nullopt;
   auto raw = c.tracee.ReadString(path, PATH_MAX);
-  if (raw && IsMagicPath(*raw) && c.tracee.Valid() && !c.env.procs->Get(c.Tgid()).locked) return HandleMagic(c, *raw);
+  if (raw && IsMagicPath(*raw) && c.tracee.Valid() &&
+      !c.env.runtime_locked.load(std::memory_order_acquire) && !c.env.procs->Get(c.Tgid()).locked) return HandleMagic(c, *raw);
   return std::nullopt;
 }
 

@@ -2,13 +2,31 @@
 
 #include "bpf/compile.h"
 #include "policy/apply.h"
+#include "policy/syscall_table.h"
 
 namespace syd::supervisor {
 
-SharedPolicy::SharedPolicy(policy::Policy initial, std::set<int> notified, bpf::LowerOptions lowered_with)
-    : current_(std::make_shared<const policy::Decider>(std::move(initial))),
-      notified_(std::move(notified)),
-      lowered_with_(lowered_with) {}
+SharedPolicy::SharedPolicy(policy::Policy initial, bpf::KernelPolicy installed, bpf::LowerOptions lowered_with)
+    : installed_(std::move(installed)), lowered_with_(lowered_with), superset_(lowered_with.categories_may_change) {
+  current_.store(Make(std::move(initial)));
+}
+
+std::shared_ptr<const SharedPolicy::Snapshot> SharedPolicy::Make(policy::Policy p) const {
+  bpf::LowerOptions needed_with = lowered_with_;
+  needed_with.categories_may_change = false;
+  bpf::KernelPolicy needed = bpf::LowerKernel(p, needed_with);
+  return std::make_shared<const Snapshot>(std::move(p), std::move(needed));
+}
+
+std::shared_ptr<const policy::Decider> SharedPolicy::Load() const {
+  std::shared_ptr<const Snapshot> s = current_.load(std::memory_order_acquire);
+  return std::shared_ptr<const policy::Decider>(s, &s->decider);
+}
+
+std::shared_ptr<const bpf::KernelPolicy> SharedPolicy::Needed() const {
+  std::shared_ptr<const Snapshot> s = current_.load(std::memory_order_acquire);
+  return std::shared_ptr<const bpf::KernelPolicy>(s, &s->needed);
+}
 
 Status SharedPolicy::Change(const lang::Command& cmd, std::vector<std::string>* warnings) {
   std::lock_guard<std::mutex> lock(writer_);
@@ -23,13 +41,30 @@ Status SharedPolicy::Change(const lang::Command& cmd, std::vector<std::string>* 
       next.restrict_terminal != now.restrict_terminal || next.restrict_namespaces != now.restrict_namespaces ||
       next.restrict_mounts != now.restrict_mounts || next.restrict_device_nodes != now.restrict_device_nodes)
     return Failf("'{}' is enforced by the kernel and cannot change once the sandbox runs", cmd.key);
-  for (int nr : bpf::NotifiedSyscalls(bpf::LowerKernel(next, lowered_with_))) {
-    if (!notified_.count(nr))
-      return Failf("'{}' needs system calls the sandbox's seccomp program does not intercept "
-                   "(set it before the sandbox starts)", cmd.key);
+  // Lowered as the installed program was (every category checked while
+  // unlocked): a change of categories alone lowers to the same program; a
+  // change that needs another one in the kernel is refused unless user
+  // space can answer every case of it.
+  if (auto nr = bpf::CannotEnforce(installed_, bpf::LowerKernel(next, lowered_with_))) {
+    const std::string call = *nr < 0 ? std::string("the default action") : std::string(policy::SyscallName(*nr));
+    std::string why;
+    if (!superset_) {
+      why = "; runtime configuration was locked when the sandbox started, so the program intercepts only what "
+            "the policy needed then (set it before the sandbox starts)";
+    } else if (cmd.key.rfind("core/sandbox/", 0) == 0) {
+      why = "; core/trace/runtime_categories does not list this category, so its calls are not intercepted "
+            "(set it before the sandbox starts)";
+    }
+    return Failf("'{}' changes what the sandbox's seccomp program decides in the kernel ({}){}", cmd.key, call, why);
   }
-  current_.store(std::make_shared<const policy::Decider>(std::move(next)), std::memory_order_release);
+  current_.store(Make(std::move(next)), std::memory_order_release);
   return {};
+}
+
+uint32_t NeededAction(const bpf::KernelPolicy& needed, const seccomp_data& data) {
+  uint64_t args[6];
+  for (int i = 0; i < 6; ++i) args[i] = data.args[i];
+  return bpf::ReferenceEvaluate(needed, data.arch, data.nr, args);
 }
 
 }  // namespace syd::supervisor

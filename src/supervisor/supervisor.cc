@@ -43,6 +43,7 @@
 #include "supervisor/blocking.h"
 #include "supervisor/dump.h"
 #include "supervisor/state_dump.h"
+#include "supervisor/control.h"
 #include "supervisor/worker_pool.h"
 #include "util/strings.h"
 
@@ -167,13 +168,13 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   lo.supervisor_pid = getpid();
   lo.ptrace_scoped = abi >= 1;
   lo.signals_scoped = abi >= 6 && policy.restrict_outside_signals;
+  lo.categories_may_change = magic_unlocked;  // runtime changes reach every category
   bpf::KernelPolicy kp = bpf::LowerKernel(policy, lo);
   auto prog = bpf::Compile(kp);
   if (!prog) {
     fmt::print(stderr, "sydbox: {}\n", prog.error().what);
     return 2;
   }
-  std::vector<int> notified = bpf::NotifiedSyscalls(kp);
 
   prctl(PR_SET_CHILD_SUBREAPER, 1);
   // A sandboxed process may read from or write to the terminal from a
@@ -189,6 +190,18 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   sigaddset(&handled, kWakeSignal);
   sigaddset(&handled, kTraceSignal);
   pthread_sigmask(SIG_BLOCK, &handled, &old_mask);
+
+  // The control socket exists (close-on-exec) before the sandbox does, so a
+  // path that cannot be used stops everything before anything runs.
+  std::unique_ptr<ControlSocket> control;
+  if (!opts.ipc_path.empty()) {
+    auto made = ControlSocket::Listen(opts.ipc_path);
+    if (!made) {
+      fmt::print(stderr, "sydbox: {}\n", made.error().what);
+      return 2;
+    }
+    control = std::move(*made);
+  }
 
   spawn::SpawnRequest sreq;
   sreq.argv = argv;
@@ -254,7 +267,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
     uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
     (void)ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
   }
-  SharedPolicy shared(policy, std::set<int>(notified.begin(), notified.end()), lo);
+  SharedPolicy shared(policy, kp, lo);
   ProcessTable procs(opts.lock ? policy::MagicLock::kOn : policy.magic_lock, eldest);
   Reporter reporter(opts.log_fd, opts.log_format);
   std::atomic<bool> killall{false};
@@ -333,6 +346,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   // take a new pid, which a call the sandbox had checked on that pid (as
   // not one of ours) could then reach (docs/SECURITY.md).
   pool.Start(max_workers - 1);
+  if (control) control->Start(env, !magic_unlocked);
 
   // Let the command exec without waiting for it here: its exec may need
   // this thread (to be attached for the check after the exec).
@@ -407,6 +421,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
     fmt::print(stderr, "sydbox: {}: {}\n", argv[0], dir ? "Is a directory" : std::strerror(exec_err));
   }
   pool.Stop(kWakeSignal);
+  control.reset();  // stops serving, removes the socket file
   // Every caller is gone: their blocked calls are cancelled. One stuck
   // in the kernel beyond the grace period is left behind (below).
   const bool blocking_ended = blocking.Stop(std::chrono::seconds(2));

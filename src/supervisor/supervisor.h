@@ -28,6 +28,7 @@ struct Options {
   spawn::ProcessSetup setup;
   std::string dump;     // --dump: fd:N, PATH or tmp (dump.h); "" = none
   std::string version;  // sydbox's, for the dump and the state dump
+  std::string ipc_path;  // --ipc: the control socket (control.h); empty = none
 };
 
 // Returns the exit code for sydbox: COMMAND's status, 128+signal, 127/126
