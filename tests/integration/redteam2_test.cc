@@ -36,6 +36,25 @@ struct RootFixture {
   }
 };
 
+// open("/proc/self/fd/N") of a pipe is a /proc path the caller may write
+// (per_process_directories, as @paludis allows); the supervisor opened
+// that magic link again after the check, when another thread could have
+// dup2()ed a write-denied file over N: the file was opened for writing.
+TEST(RedTeam2, FdFlippedUnderProcSelfFdNeverOpensTheFile) {
+  TempDir d;
+  const std::string file = d / "denied";
+  WriteFile(file, "orig\n");
+  RunResult native = RunCmd({Rt2(), "fd-flip", file});
+  ASSERT_EQ(native.code, 1) << native.out;
+  ASSERT_EQ(ReadFile(file), "PWNED\n");
+  WriteFile(file, "orig\n");
+  RunResult r = Under({"--log-file", "/dev/null", "-m", "core/sandbox/write:deny", "-m",
+                       "core/allowlist/per_process_directories:true", "-m", "allowlist/write+/dev/***"},
+                      {Rt2(), "fd-flip", file});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(ReadFile(file), "orig\n");
+}
+
 // DISABLED: open. Resolution walks the caller's path as the supervisor
 // (root), so a missing name in a directory the caller cannot search says
 // ENOENT where the kernel says EACCES: an unprivileged caller learns which
