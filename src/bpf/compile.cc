@@ -288,9 +288,12 @@ KernelPolicy LowerKernel(const policy::Policy& p, const LowerOptions& opts) {
   std::map<int, SyscallChain> chains;
   for (int nr : policy::AlwaysDeniedSyscalls()) chains[nr] = SyscallChain{nr, {}, RetErrno(EPERM)};
   for (const policy::SyscallInfo& s : policy::CheckedSyscalls()) chains[s.nr] = LowerChecked(p, s, opts);
-  // Opens are emulated with per-process cached identity and root: calls
-  // that change those must be seen (they are rare).
-  if (p.mode(policy::Sandbox::kRead) != Mode::kOff || p.mode(policy::Sandbox::kWrite) != Mode::kOff) {
+  // Path calls are performed by the supervisor with a per-process cached
+  // identity and root — opens and writes, and the stat family under stat
+  // sandboxing: calls that change those must be seen (they are rare). (A
+  // call a sys/ rule allowed with no category on reads them afresh.)
+  if (p.mode(policy::Sandbox::kRead) != Mode::kOff || p.mode(policy::Sandbox::kWrite) != Mode::kOff ||
+      p.mode(policy::Sandbox::kStat) != Mode::kOff) {
     for (int nr : policy::CredentialSyscalls())
       if (!chains.count(nr)) chains[nr] = SyscallChain{nr, {}, SECCOMP_RET_USER_NOTIF};
   }

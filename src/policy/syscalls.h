@@ -81,7 +81,8 @@ std::span<const int> AlwaysDeniedSyscalls();
 
 // Calls that change what the supervisor caches per process for emulated
 // opens (umask, ids, root, mount namespace). They are sent to user space
-// whenever opens are emulated, so the cache is never trusted after one.
+// whenever a category the supervisor performs path calls for is on (read,
+// write, stat), so the cache is never trusted after one.
 std::span<const int> CredentialSyscalls();
 
 // The ioctl requests that change a file's attributes (inode flags such as

@@ -16,6 +16,11 @@ namespace {
 
 std::string Rt2() { return Helper("syd-rt2"); }
 
+mode_t ModeOf(const std::string& p) {
+  struct stat st;
+  return stat(p.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0;
+}
+
 RunResult Under(std::vector<std::string> args, const std::vector<std::string>& cmd) {
   args.push_back("--");
   args.insert(args.end(), cmd.begin(), cmd.end());
@@ -35,6 +40,40 @@ struct RootFixture {
     chmod(d.path().c_str(), 0777);
   }
 };
+
+// The supervisor keeps a process's ids once it has read them, and forgets
+// them when the process makes one of the calls that change them — which
+// the kernel sent to user space only with read or write sandboxing on.
+// With only a sys/ rule allowing chmod (decided in user space: it looks at
+// the path), a process that dropped root still had its chmod performed as
+// root.
+TEST(RedTeam2, SetuidIsSeenWhenASysRulePerformsTheCall) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root: the attack drops from root to uid 65534";
+  RootFixture f;
+  // Natively: uid 65534 cannot chmod root's file.
+  RunResult native = RunCmd({Rt2(), "drop-chmod", f.warm, f.target});
+  ASSERT_EQ(native.code, 0) << native.out;
+  ASSERT_EQ(ModeOf(f.target), 0644u);
+  RunResult r = Under({"-m", "sys/allow+chmod:arg_=*\"" + f.d.path() + "/***\""},
+                      {Rt2(), "drop-chmod", f.warm, f.target});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, native.out);
+  EXPECT_EQ(ModeOf(f.target), 0644u);
+}
+
+// The same with only stat sandboxing on: the dropped process's stat was
+// made as root, through a directory it cannot search.
+TEST(RedTeam2, SetuidIsSeenWithOnlyStatSandboxing) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root: the attack drops from root to uid 65534";
+  RootFixture f;
+  RunResult native = RunCmd({Rt2(), "drop-stat", f.warm, f.target});
+  ASSERT_EQ(native.code, 0) << native.out;
+  ASSERT_EQ(native.out, "stat EACCES\n");
+  RunResult r = Under({"-m", "core/sandbox/stat:deny", "-m", "allowlist/stat+/***"},
+                      {Rt2(), "drop-stat", f.warm, f.target});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, native.out);
+}
 
 // open("/proc/self/fd/N") of a pipe is a /proc path the caller may write
 // (per_process_directories, as @paludis allows); the supervisor opened
