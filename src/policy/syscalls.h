@@ -84,6 +84,10 @@ std::span<const int> AlwaysDeniedSyscalls();
 // whenever a category the supervisor performs path calls for is on (read,
 // write, stat), so the cache is never trusted after one.
 std::span<const int> CredentialSyscalls();
+// prctl(2) options (its first argument) that change the capabilities the
+// next exec leaves: the bounding set, securebits (SECBIT_NOROOT), ambient
+// capabilities. Sent to user space with CredentialSyscalls().
+std::span<const uint64_t> CredentialPrctls();
 
 // The ioctl requests that change a file's attributes (inode flags such as
 // append-only and immutable, and the fsxattr flags): write-category calls

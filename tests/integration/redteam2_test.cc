@@ -75,6 +75,29 @@ TEST(RedTeam2, SetuidIsSeenWithOnlyStatSandboxing) {
   EXPECT_EQ(r.out, native.out);
 }
 
+// Capabilities can also be lost at an exec, with no call the supervisor
+// sees: root that emptied its bounding set runs the next program with no
+// capabilities. The supervisor kept the full set it had read before and
+// performed the new program's chmod and write open of another user's
+// file with CAP_FOWNER and CAP_DAC_OVERRIDE.
+TEST(RedTeam2, CapabilitiesLostAtExecAreLostForTheSupervisorToo) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root: the attack drops capabilities root has";
+  TempDir d;
+  const std::string target = d / "other", warm = d / "warm";
+  WriteFile(target, "theirs\n");
+  ASSERT_EQ(chown(target.c_str(), 1000, 1000), 0);
+  ASSERT_EQ(chmod(target.c_str(), 0600), 0);
+  RunResult native = RunCmd({Rt2(), "bset-exec", warm, target});
+  ASSERT_EQ(native.code, 0) << native.out;
+  ASSERT_EQ(native.out, "chmod EPERM\nopen-w EACCES\n");
+  RunResult r = Under({"-m", "core/sandbox/write:deny", "-m", "allowlist/write+" + d.path() + "/***"},
+                      {Rt2(), "bset-exec", warm, target});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, native.out);
+  EXPECT_EQ(ModeOf(target), 0600u);
+  EXPECT_EQ(ReadFile(target), "theirs\n");
+}
+
 // open("/proc/self/fd/N") of a pipe is a /proc path the caller may write
 // (per_process_directories, as @paludis allows); the supervisor opened
 // that magic link again after the check, when another thread could have
