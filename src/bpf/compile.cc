@@ -300,11 +300,21 @@ KernelPolicy LowerKernel(const policy::Policy& given, const LowerOptions& opts) 
   std::map<int, SyscallChain> chains;
   for (int nr : policy::AlwaysDeniedSyscalls()) chains[nr] = SyscallChain{nr, {}, RetErrno(EPERM)};
   for (const policy::SyscallInfo& s : policy::CheckedSyscalls()) chains[s.nr] = LowerChecked(p, s, opts);
-  // Opens are emulated with per-process cached identity and root: calls
-  // that change those must be seen (they are rare).
-  if (p.mode(policy::Sandbox::kRead) != Mode::kOff || p.mode(policy::Sandbox::kWrite) != Mode::kOff) {
+  // Path calls are performed by the supervisor with a per-process cached
+  // identity and root — opens and writes, and the stat family under stat
+  // sandboxing: calls that change those must be seen (they are rare), and
+  // so must the prctl options after which an exec drops capabilities. (A
+  // call a sys/ rule allowed with no category on reads them afresh.)
+  if (p.mode(policy::Sandbox::kRead) != Mode::kOff || p.mode(policy::Sandbox::kWrite) != Mode::kOff ||
+      p.mode(policy::Sandbox::kStat) != Mode::kOff) {
     for (int nr : policy::CredentialSyscalls())
       if (!chains.count(nr)) chains[nr] = SyscallChain{nr, {}, SECCOMP_RET_USER_NOTIF};
+    if (!chains.count(__NR_prctl)) {
+      SyscallChain ch{__NR_prctl, {}, SECCOMP_RET_ALLOW};
+      for (uint64_t option : policy::CredentialPrctls())
+        ch.rules.push_back({{ArgCond{0, true, CmpOp::kEq, option}}, SECCOMP_RET_USER_NOTIF});
+      chains[__NR_prctl] = std::move(ch);
+    }
   }
   // The old getdents cannot be answered with entries hidden; make callers
   // use getdents64 while stat sandboxing is on.

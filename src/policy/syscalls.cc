@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -224,6 +225,11 @@ std::span<const int> CredentialSyscalls() {
       __NR_chroot,   __NR_pivot_root, __NR_setns,   __NR_unshare,  __NR_setgroups,
   };
   return kCalls;
+}
+
+std::span<const uint64_t> CredentialPrctls() {
+  static const std::array<uint64_t, 3> kOptions = {PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_CAP_AMBIENT};
+  return kOptions;
 }
 
 std::span<const uint32_t> AttrIoctls() {

@@ -81,8 +81,13 @@ std::span<const int> AlwaysDeniedSyscalls();
 
 // Calls that change what the supervisor caches per process for emulated
 // opens (umask, ids, root, mount namespace). They are sent to user space
-// whenever opens are emulated, so the cache is never trusted after one.
+// whenever a category the supervisor performs path calls for is on (read,
+// write, stat), so the cache is never trusted after one.
 std::span<const int> CredentialSyscalls();
+// prctl(2) options (its first argument) that change the capabilities the
+// next exec leaves: the bounding set, securebits (SECBIT_NOROOT), ambient
+// capabilities. Sent to user space with CredentialSyscalls().
+std::span<const uint64_t> CredentialPrctls();
 
 // The ioctl requests that change a file's attributes (inode flags such as
 // append-only and immutable, and the fsxattr flags): write-category calls

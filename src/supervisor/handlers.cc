@@ -45,6 +45,10 @@ Verdict Decide(Call& c, bool checked_call) {
       break;
     }
   }
+  if (nr == __NR_prctl) {  // the capabilities its next exec leaves
+    for (uint64_t option : policy::CredentialPrctls())
+      if ((c.arg(0) & 0xffffffffu) == option) env.procs->MarkVolatile(c.Tgid());
+  }
 
   Intent in;
   if (checked_call) {

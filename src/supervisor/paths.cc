@@ -257,6 +257,20 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
   if (!caller) return Verdict::Error(ESRCH);
   out.root = caller->root;
   out.creds = caller->creds;
+  if (!out.checked) {
+    // Performed with no category on (a sys/ rule allowed it, or openat2):
+    // the kernel may not send the calls that change ids and root to user
+    // space then (bpf/compile.cc), so what the table keeps may be stale.
+    auto root = OpenCallerRoot(c.tid());
+    if (!root) return Verdict::Error(ESRCH);
+    out.root = std::move(*root);
+    if (need.creds) {
+      auto cr = kernel::ReadCreds(c.tid());
+      if (!cr) return Verdict::Error(ESRCH);
+      out.creds = std::move(*cr);
+    }
+    if (!c.tracee.Recheck()) return Verdict::None();
+  }
   out.n = info.npaths;
   if (info.npaths == 2 && info.paths[0].path >= 0 && info.paths[1].path >= 0)
     c.tracee.PrefetchStrings(c.arg(info.paths[0].path), c.arg(info.paths[1].path));
