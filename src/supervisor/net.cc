@@ -64,6 +64,9 @@ std::optional<Verdict> ReadAndDecide(Call& c, Category cat, uint64_t ptr, uint64
   auto a = policy::ParseSockaddr(t->raw.data(), len);
   if (!a) return Verdict::Error(EINVAL);
   t->addr = std::move(*a);
+  // For the dump, also when the socket path below does not resolve.
+  NoteCategory(c, cat);
+  NoteAddress(c, t->raw.data(), len, std::string());
   if (t->addr.raw_family == AF_UNSPEC) return std::nullopt;  // connect(AF_UNSPEC) dissolves an association
   if (t->addr.family == AddrFamily::kUnix && !t->addr.unnamed) {
     // Resolve the socket path as the caller would see it.

@@ -261,7 +261,10 @@ TEST(Dump, Addresses) {
   int allowed = 0, denied = 0;
   for (const json& j : Calls(lines)) {
     if (j["syscall"] != "connect") continue;
-    EXPECT_EQ(j["category"], "net/connect");
+    EXPECT_EQ(j["category"], "net/connect") << j.dump();
+    // The C library's own connects (nscd and the like, depending on the
+    // environment) are not this test's.
+    if (j.value("addr", "").rfind("unix", 0) == 0) continue;
     if (j["addr"] == "inet:127.0.0.1@9") {
       EXPECT_EQ(j["decision"], "allow");
       EXPECT_EQ(j["rule"], "-m:2");
