@@ -1774,7 +1774,10 @@ static void* hold_spinner(void* a) {
     while (!atomic_load(&h->spin)) futex_wait_(&h->spin, 0);
     if (atomic_load(&h->quit)) return NULL;
     atomic_store(&h->spinning, 1);
-    while (atomic_load(&h->spin)) {
+    /* quit too: the last round's spin=0 may go unseen here when hold_stop
+     * sets spin=1 again at once; the spinner would spin for ever and the
+     * join in hold_stop would never return */
+    while (atomic_load(&h->spin) && !atomic_load(&h->quit)) {
     }
     atomic_store(&h->spinning, 0);
   }
