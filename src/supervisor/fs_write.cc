@@ -120,17 +120,24 @@ std::variant<Verdict, Checked> Check(Call& c, const Intent& in, bool creates) {
   return ResolveAndCheck(c, in, Need{false, creates || c.env.self.root});
 }
 
+// Performs a call on the one (parent, name) of a checked path argument:
+// fn(dir, name) returns the raw system call's result.
+template <class Fn>
+Verdict OnName(Call& c, const Checked& ck, bool creates, Fn fn) {
+  const bool reuse = ResolvedAsCaller(c, ck);
+  return Perform(c, ck, creates, [&] {
+    auto at = Place(ck, ck.args[0], Slash::kKeep, reuse);
+    if (!at) return Neg(at.error());
+    return Sys(fn(at->dir, at->name.c_str()));
+  });
+}
+
 Verdict Mkdir(Call& c, const Intent& in) {
   const uint64_t mode = c.arg(c.nr() == __NR_mkdir ? 1 : 2);
   auto r = Check(c, in, true);
   if (auto* v = std::get_if<Verdict>(&r)) return std::move(*v);
   const Checked& ck = std::get<Checked>(r);
-  const bool reuse = ResolvedAsCaller(c, ck);
-  return Perform(c, ck, true, [&] {
-    auto at = Place(ck, ck.args[0], Slash::kKeep, reuse);
-    if (!at) return Neg(at.error());
-    return Sys(syscall(SYS_mkdirat, at->dir, at->name.c_str(), mode));
-  });
+  return OnName(c, ck, true, [&](int dir, const char* name) { return syscall(SYS_mkdirat, dir, name, mode); });
 }
 
 bool IsDevice(uint32_t mode) { return S_ISCHR(mode) || S_ISBLK(mode); }
@@ -153,12 +160,7 @@ Verdict Mknod(Call& c, const Intent& in) {
   auto r = Check(c, in, true);
   if (auto* v = std::get_if<Verdict>(&r)) return std::move(*v);
   const Checked& ck = std::get<Checked>(r);
-  const bool reuse = ResolvedAsCaller(c, ck);
-  return Perform(c, ck, true, [&] {
-    auto at = Place(ck, ck.args[0], Slash::kKeep, reuse);
-    if (!at) return Neg(at.error());
-    return Sys(syscall(SYS_mknodat, at->dir, at->name.c_str(), mode, dev));
-  });
+  return OnName(c, ck, true, [&](int dir, const char* name) { return syscall(SYS_mknodat, dir, name, mode, dev); });
 }
 
 Verdict Symlink(Call& c, const Intent& in) {
@@ -177,12 +179,7 @@ Verdict Symlink(Call& c, const Intent& in) {
   auto r = Check(c, in, false);
   if (auto* v = std::get_if<Verdict>(&r)) return std::move(*v);
   const Checked& ck = std::get<Checked>(r);  // (ResolveAndCheck confirmed the target's read too)
-  const bool reuse = ResolvedAsCaller(c, ck);
-  return Perform(c, ck, false, [&] {
-    auto at = Place(ck, ck.args[0], Slash::kKeep, reuse);
-    if (!at) return Neg(at.error());
-    return Sys(syscall(SYS_symlinkat, target.c_str(), at->dir, at->name.c_str()));
-  });
+  return OnName(c, ck, false, [&](int dir, const char* name) { return syscall(SYS_symlinkat, target.c_str(), dir, name); });
 }
 
 // linkat(fd, "", ..., AT_EMPTY_PATH): the caller's descriptor (or its cwd)
@@ -254,12 +251,7 @@ Verdict Remove(Call& c, const Intent& in) {
   const Checked& ck = std::get<Checked>(r);
   // rmdir("/") is EBUSY, rmdir("x/.") EINVAL: "/" cannot be passed as ".".
   if ((flags & AT_REMOVEDIR) && LastOf(ck.args[0].raw) == Last::kRoot) return Verdict::Error(EBUSY);
-  const bool reuse = ResolvedAsCaller(c, ck);
-  return Perform(c, ck, false, [&] {
-    auto at = Place(ck, ck.args[0], Slash::kKeep, reuse);
-    if (!at) return Neg(at.error());
-    return Sys(syscall(SYS_unlinkat, at->dir, at->name.c_str(), flags));
-  });
+  return OnName(c, ck, false, [&](int dir, const char* name) { return syscall(SYS_unlinkat, dir, name, flags); });
 }
 
 Verdict Rename(Call& c, const Intent& in) {
