@@ -15,6 +15,7 @@
 
 #include "pandora/control_client.h"
 #include "pandora/esandbox.h"
+#include "pandora/report_cli.h"
 #include "util/strings.h"
 
 #ifndef SYD_VERSION
@@ -105,13 +106,14 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "sandbox") return SandboxMain(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (args[0] == "report") return syd::pandora::ReportMain(std::vector<std::string>(args.begin() + 1, args.end()));
   if (args[0] == "profile" || args[0] == "inspect" || args[0] == "box" || args[0] == "keygen" ||
       args[0] == "sign" || args[0] == "verify" || args[0] == "push" || args[0] == "pull") {
     fmt::print(stderr, "pandora: '{}' is not available in this version yet\n", args[0]);
     return 2;
   }
-  const std::vector<std::string> subcommands = {"sandbox", "profile", "inspect", "box", "keygen",
-                                                "sign",    "verify",  "push",    "pull"};
+  const std::vector<std::string> subcommands = {"sandbox", "profile", "inspect", "box",   "keygen",
+                                                "sign",    "verify",  "push",    "pull", "report"};
   fmt::print(stderr, "pandora: unknown subcommand '{}'{}\n{}", args[0], syd::DidYouMean(args[0], subcommands), kUsage);
   return 2;
 }
