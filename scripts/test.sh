@@ -12,6 +12,7 @@ if [ "$(id -u)" = 0 ]; then
   copy=$(mktemp -d /tmp/sydbox-unpriv.XXXXXX)
   trap 'rm -rf "$copy"' EXIT
   cp build/sydbox build/pandora build/tests/syd-* build/tests/integration_test "$copy/"
+  cp -r build/modules "$copy/modules"  # found next to sydbox by name
   chmod -R a+rX "$copy"
   echo "== integration tests as uid 65534 =="
   SYDBOX_BIN="$copy/sydbox" PANDORA_BIN="$copy/pandora" SYD_HELPER_DIR="$copy" HOME=/tmp \

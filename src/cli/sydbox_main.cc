@@ -21,6 +21,7 @@
 #include "cli/profiles.h"
 #include "policy/pattern_set.h"
 #include "policy/syscall_table.h"
+#include "supervisor/modules.h"
 #include "supervisor/supervisor.h"
 #include "util/strings.h"
 
@@ -174,6 +175,13 @@ int CheckMain(int argc, char** argv) {
       auto st = policy::Apply(p, c, env);
       if (!st) {
         fmt::print(stderr, "sydbox check: {}\n", policy::FormatError(c.origin, st.error()));
+        ok = false;
+      }
+    }
+    // Modules are loaded (and their init run on the options) as a run would.
+    if (ok) {
+      if (auto st = supervisor::LoadModules(p); !st) {
+        fmt::print(stderr, "sydbox check: {}\n", st.error().what);
         ok = false;
       }
     }
@@ -426,6 +434,12 @@ int SydboxMain(int argc, char** argv) {
   auto policy = BuildPolicy(cmds, &warnings);
   if (!policy) {
     fmt::print(stderr, "sydbox: {}\n", policy.error().what);
+    return kExitConfig;
+  }
+  // load= rules: each module is loaded and initialised now, before anything
+  // runs; one that cannot be is a configuration error.
+  if (auto st = supervisor::LoadModules(*policy); !st) {
+    fmt::print(stderr, "sydbox: {}\n", st.error().what);
     return kExitConfig;
   }
   const bool export_only = command.empty() || (command.size() == 1 && command[0] == "noexec");

@@ -393,6 +393,10 @@ Status Apply(Policy& p, const Command& c, const ApplyEnv& env) {
   if (c.op == Op::kExec) return Failf("'{}!' (running commands) is not supported", c.key);
   if (lang::IsRuleKey(c.key)) {
     SYD_TRY(rule, CompileRule(c, env.services));
+    // A module runs inside the supervisor: only a configuration read when
+    // sydbox starts may load one, never a sandboxed process at run time.
+    if (const auto* load = rule.Option(lang::OptKind::kLoad); load && env.runtime && c.op != Op::kRemove)
+      return FailAt(load->column, "load= (a module) is accepted when sydbox starts, not at run time");
     EditList(p.sys_rules, c.op == Op::kRemove ? Op::kRemove : c.op, std::move(rule),
              [](const SysRule& a, const SysRule& b) { return a.text == b.text; });
     return {};

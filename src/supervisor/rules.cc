@@ -11,6 +11,7 @@
 #include <syslog.h>
 
 #include "events/events.h"
+#include "supervisor/modules.h"
 #include "policy/syscall_table.h"
 #include "util/strings.h"
 
@@ -160,6 +161,20 @@ std::optional<Verdict> ApplyRuleInner(Call& c, const policy::SysRule& r, CallCon
     case lang::RuleAction::kLog:
     case lang::RuleAction::kTrace:
       break;
+  }
+  if (r.Option(K::kLoad)) {
+    // load=: the module decides (modules.h). Loaded when sydbox started;
+    // a rule without its module (never expected) fails the call.
+    if (!r.module) return Verdict::Error(EPERM);
+    const auto& m = static_cast<const LoadedModule&>(*r.module);
+    const std::vector<std::string> paths = ctx.Paths();
+    if (ctx.resolve_errno()) return Verdict::Error(ctx.resolve_errno());
+    std::optional<Verdict> v = CallModule(c, r, m, paths);
+    if (c.note && (v || c.rule_allowed)) {
+      c.note->module = &m.name();
+      for (size_t i = 0; i < paths.size() && i < 2; ++i) NotePath(c, static_cast<int>(i), paths[i]);
+    }
+    return v;
   }
   if (const auto* o = r.Option(K::kKillProcess)) {
     SignalProcess(c, static_cast<int>(o->number));

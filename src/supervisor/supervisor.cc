@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@
 #include "supervisor/process_table.h"
 #include "supervisor/shared_policy.h"
 #include "supervisor/blocking.h"
+#include "supervisor/modules.h"
 #include "supervisor/dump.h"
 #include "supervisor/state_dump.h"
 #include "supervisor/control.h"
@@ -53,6 +55,8 @@ namespace {
 const int kWakeSignal = SIGRTMIN + 3;
 // Wakes the main thread to attach a thread about to exec (exec_trace.h).
 const int kTraceSignal = SIGRTMIN + 4;
+// A module crashed in its hook (modules.h): the main thread ends the sandbox.
+const int kModuleSignal = SIGRTMIN + 5;
 
 void NoopHandler(int) {}
 
@@ -189,7 +193,14 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&handled, s);
   sigaddset(&handled, kWakeSignal);
   sigaddset(&handled, kTraceSignal);
+  sigaddset(&handled, kModuleSignal);
   pthread_sigmask(SIG_BLOCK, &handled, &old_mask);
+  for (const policy::SysRule& r : policy.sys_rules) {
+    if (r.module) {
+      InstallModuleCrashHandler(static_cast<pid_t>(syscall(SYS_gettid)), kModuleSignal);
+      break;
+    }
+  }
 
   // The control socket exists (close-on-exec) before the sandbox does, so a
   // path that cannot be used stops everything before anything runs.
@@ -378,6 +389,12 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
       if (eldest_done && no_children) break;
     } else if (sig == kTraceSignal) {
       exec_tracer.Serve();
+    } else if (sig == kModuleSignal && ModuleCrashed()) {
+      // The crashed thread said which module and call (modules.cc); no
+      // module code runs again: every sandboxed process goes, then sydbox.
+      killall.store(true);
+      KillDescendants();
+      _exit(1);
     } else if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
       // A signal from the terminal (SI_KERNEL) reached the whole foreground
       // process group already; forward only what was sent to sydbox itself.
