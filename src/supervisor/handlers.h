@@ -23,6 +23,7 @@ namespace syd::supervisor {
 
 class ExecTracer;
 class BlockingCalls;
+class PidMarks;
 class Dump;
 
 // Counters for --stats. Relaxed atomics and a fixed histogram: nothing on
@@ -52,6 +53,8 @@ struct HandlerEnv {
   // Calls that may block run on this pool (blocking.h); Run() stops it
   // before this environment goes away.
   BlockingCalls* blocking = nullptr;
+  // Pids of processes that checked calls let the kernel act on (pid_marks.h).
+  PidMarks* named_pids = nullptr;
   // The sandbox is in a Landlock domain, which refuses it every
   // ptrace-checked access to processes outside (docs/SECURITY.md).
   bool ptrace_scoped = false;

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -43,6 +44,7 @@
 #include "supervisor/shared_policy.h"
 #include "supervisor/blocking.h"
 #include "supervisor/modules.h"
+#include "supervisor/pid_marks.h"
 #include "supervisor/dump.h"
 #include "supervisor/state_dump.h"
 #include "supervisor/control.h"
@@ -53,6 +55,17 @@ namespace syd::supervisor {
 namespace {
 
 const int kWakeSignal = SIGRTMIN + 3;
+
+// /proc/sys/kernel/pid_max (pids are below it); the kernel's most when unreadable.
+uint32_t PidMax() {
+  constexpr uint32_t kLimit = 4194304;  // PID_MAX_LIMIT on 64 bits
+  FILE* f = fopen("/proc/sys/kernel/pid_max", "re");
+  if (!f) return kLimit;
+  unsigned long v = 0;
+  const bool ok = fscanf(f, "%lu", &v) == 1;
+  fclose(f);
+  return ok && v > 0 && v <= kLimit ? static_cast<uint32_t>(v) : kLimit;
+}
 // Wakes the main thread to attach a thread about to exec (exec_trace.h).
 const int kTraceSignal = SIGRTMIN + 4;
 // A module crashed in its hook (modules.h): the main thread ends the sandbox.
@@ -323,7 +336,9 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   sigaction(kWakeSignal, &sa, nullptr);
   // All workers are started before the command runs (below); a handler
   // about to block hands the receiving role to an idle one.
-  constexpr unsigned kBlockingThreads = 32;
+  // Blocking calls (blocking.h): threads ready at the start, and how many
+  // may run at once when the sandbox blocks that many.
+  constexpr unsigned kBlockingThreads = 32, kMaxBlockingThreads = 4096;
   const unsigned max_workers =
       opts.workers ? opts.workers : std::max(16u, 4 * std::thread::hardware_concurrency());
   WorkerPool pool(
@@ -349,7 +364,12 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   // Calls that may block (blocking.h): interrupted with the same signal.
   // Their threads, like the workers, all start now; more simultaneous
   // blocking calls than threads wait their turn.
-  BlockingCalls blocking(listener, kWakeSignal, [] { unshare(CLONE_FS); }, kBlockingThreads);
+  // More threads start on demand, never with a pid that a checked call
+  // named (pid_marks.h).
+  PidMarks named_pids(PidMax());
+  env.named_pids = &named_pids;
+  BlockingCalls blocking(listener, kWakeSignal, [] { unshare(CLONE_FS); }, kBlockingThreads, kMaxBlockingThreads,
+                         [&named_pids](pid_t tid) { return named_pids.Marked(tid); });
   env.blocking = &blocking;
   env.hand_off = [&pool] { pool.HandOff(); };
   env.hand_off_if_queued = [&pool] { pool.HandOffIfQueued(); };
@@ -418,7 +438,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
       core.processes = SandboxProcesses(getpid(), procs);
       core.counters = env.stats.Snapshot();
       core.counters.workers = pool.started();
-      core.workers = {pool.started(), pool.idle(), max_workers, kBlockingThreads};
+      core.workers = {pool.started(), pool.idle(), max_workers, static_cast<unsigned>(blocking.threads())};
       core.dump = dump ? dump->shown() : "";
       core.dry_run = opts.dry_run;
       core.locked = opts.lock;
