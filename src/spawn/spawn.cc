@@ -27,7 +27,7 @@ namespace {
 
 // The step of the child's setup that failed, sent with its errno as
 // (step << 16 | errno); exec failures are sent as a bare errno.
-enum Step : int { kExec = 0, kDeathSignal, kNoNewPrivs, kLandlock, kBoundingSet, kSeccomp };
+enum Step : int { kExec = 0, kDeathSignal, kNoNewPrivs, kLandlock, kBoundingSet, kSeccomp, kMdwe };
 // Step i of the process-setup plan is sent as kSetupBase + i.
 constexpr int kSetupBase = 0x100;
 
@@ -43,6 +43,7 @@ const char* StepName(int step) {
     case kLandlock: return "Landlock domain";
     case kBoundingSet: return "capability bounding set";
     case kSeccomp: return "seccomp filter";
+    case kMdwe: return "memory-deny-write-execute (core/restrict/memory_map)";
     default: return "exec";
   }
 }
@@ -114,6 +115,9 @@ Result<Child> Spawn(const SpawnRequest& req, bool* setup_failed) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ChildFail(errfd, kDeathSignal, errno);
     if (getppid() != parent) _exit(127);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ChildFail(errfd, kNoNewPrivs, errno);
+    if (req.deny_write_execute &&
+        prctl(kernel::uapi::kPrSetMdwe, kernel::uapi::kPrMdweRefuseExecGain, 0L, 0L, 0L) != 0)
+      ChildFail(errfd, kMdwe, errno);
     if (req.landlock) {
       if (int e = kernel::LandlockRestrictSelf(req.domain)) ChildFail(errfd, kLandlock, e);
     }

@@ -217,6 +217,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   // supervisor's /proc entries (its memory map, oom_score_adj, ...): as
   // root, the sandbox gets a /proc that shows only its own processes.
   sreq.private_proc = geteuid() == 0;
+  sreq.deny_write_execute = policy.restrict_memory_map;
   spawn::ProcessSetup setup = opts.setup;
   for (const policy::RlimitSetting& r : policy.rlimits)
     setup.rlimits.push_back(spawn::Rlimit{r.resource, r.value, r.name});
