@@ -4,6 +4,8 @@
 // command cannot be executed.
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <sched.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +17,7 @@
 #include "bpf/compile.h"
 #include "cli/config_loader.h"
 #include "cli/probe_report.h"
+#include "cli/private_tmp.h"
 #include "cli/setup_options.h"
 #include "kernel/probe.h"
 #include "pandora/control_client.h"
@@ -392,6 +395,23 @@ int SydboxMain(int argc, char** argv) {
     return kExitConfig;
   }
 
+  // -D tmp: the directory exists before the configuration is read, which
+  // gets it as the home of the write allowlist (after every -m).
+  PrivateTmp private_tmp;
+  if (ChdirIsTmp(setup_args) && !command.empty() && !(command.size() == 1 && command[0] == "noexec")) {
+    if (!setup_args.chroot.empty() || !setup_args.pivot_root.empty()) {
+      fmt::print(stderr, "sydbox: -D tmp cannot be used with --chroot or --pivot-root (the directory is made "
+                         "outside the new root): give a directory inside it\n");
+      return kExitConfig;
+    }
+    if (auto made = private_tmp.Create(); !made) {
+      fmt::print(stderr, "sydbox: {}\n", made.error().what);
+      return kExitConfig;
+    }
+    setup_args.chdir = private_tmp.path();
+    magics.push_back("allowlist/write+" + private_tmp.path() + "/***");
+  }
+
   // Configuration, in the documented order: SYDBOX_CONFIG, -c/-p, -m.
   std::vector<lang::Command> cmds;
   std::vector<std::string> specs;
@@ -477,6 +497,13 @@ int SydboxMain(int argc, char** argv) {
     return kExitConfig;
   }
   opts.setup = std::move(*setup);
+  // The private directory belongs to the command's user.
+  if (!private_tmp.path().empty() && (opts.setup.uid || opts.setup.gid) && !(opts.setup.unshare & CLONE_NEWUSER) &&
+      chown(private_tmp.path().c_str(), opts.setup.uid.value_or(static_cast<uid_t>(-1)),
+            opts.setup.gid.value_or(static_cast<gid_t>(-1))) != 0) {
+    fmt::print(stderr, "sydbox: -D tmp: chown {}: {}\n", private_tmp.path(), strerror(errno));
+    return kExitConfig;
+  }
   opts.ipc_path = ipc_path;
   opts.lock = lock;
   opts.stats = stats;
@@ -512,6 +539,41 @@ int SydboxMain(int argc, char** argv) {
     opts.log_format = isatty(opts.log_fd) ? supervisor::LogFormat::kHuman : supervisor::LogFormat::kJson;
   } else {
     opts.log_format = log_format == "json" ? supervisor::LogFormat::kJson : supervisor::LogFormat::kHuman;
+  }
+  if (setup_args.background) {
+    // --background: this process returns once the command has started;
+    // a child of its own (in a session of its own) is the supervisor and
+    // removes the -D tmp directory. A failure before the command started
+    // is that child's exit status.
+    int pp[2];
+    if (pipe2(pp, O_CLOEXEC) != 0) {
+      fmt::print(stderr, "sydbox: --background: pipe: {}\n", strerror(errno));
+      return 1;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    const pid_t bg = fork();
+    if (bg < 0) {
+      fmt::print(stderr, "sydbox: --background: fork: {}\n", strerror(errno));
+      return 1;
+    }
+    if (bg > 0) {
+      private_tmp.Forget();
+      close(pp[1]);
+      char c;
+      ssize_t n;
+      do n = read(pp[0], &c, 1);
+      while (n < 0 && errno == EINTR);
+      close(pp[0]);
+      if (n == 1) return 0;
+      int status = 0;
+      while (waitpid(bg, &status, 0) < 0 && errno == EINTR) {
+      }
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    close(pp[0]);
+    setsid();
+    opts.started_fd = pp[1];
   }
   return supervisor::Run(*policy, command, opts);
 }

@@ -165,7 +165,9 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   }
   bpf::LowerOptions lo;
   lo.magic_unlocked = magic_unlocked;
-  lo.supervisor_pid = getpid();
+  // In a pid namespace of its own (--unshare-pid) the sandbox cannot name
+  // sydbox: a number equal to sydbox's pid is one of its own processes.
+  lo.supervisor_pid = opts.setup.unshare & CLONE_NEWPID ? 0 : getpid();
   lo.ptrace_scoped = abi >= 1;
   lo.signals_scoped = abi >= 6 && policy.restrict_outside_signals;
   lo.categories_may_change = magic_unlocked;  // runtime changes reach every category
@@ -352,6 +354,11 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   // Let the command exec without waiting for it here: its exec may need
   // this thread (to be attached for the check after the exec).
   if (auto go = child->Go(); !go) fmt::print(stderr, "sydbox: {}\n", go.error().what);
+  if (opts.started_fd >= 0) {
+    // --background: the sandbox is set up and the command released.
+    (void)!write(opts.started_fd, "S", 1);
+    close(opts.started_fd);
+  }
 
   int eldest_status = 0;
   bool eldest_done = false;
