@@ -137,6 +137,26 @@ int StatusToCode(int status) {
 
 }  // namespace
 
+namespace {
+
+// --unshare-pid: the command is pid 1 of its namespace, to which the
+// kernel delivers no signal it has no handler for (SIGKILL aside), from
+// the terminal or from sydbox. What it catches gets through (the
+// terminal's already did); what it would die of by default, it dies of
+// (SIGKILL: its status says 137); what it ignores, it ignores.
+void ForwardToPidOne(pid_t eldest, int sig, bool from_terminal) {
+  auto st = kernel::ReadSignals(eldest, eldest);
+  if (!st) return;
+  const uint64_t bit = uint64_t{1} << (sig - 1);
+  if (st->caught & bit) {
+    if (!from_terminal) kill(eldest, sig);
+  } else if (!(st->ignored & bit)) {
+    kill(eldest, SIGKILL);
+  }
+}
+
+}  // namespace
+
 int Run(const policy::Policy& policy, const std::vector<std::string>& argv, const Options& opts) {
   std::optional<DumpTarget> dump_target;
   if (!opts.dump.empty()) {
@@ -362,6 +382,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
 
   int eldest_status = 0;
   bool eldest_done = false;
+  const bool own_pid_namespace = (opts.setup.unshare & CLONE_NEWPID) != 0;
   for (;;) {
     siginfo_t si;
     int sig = sigwaitinfo(&handled, &si);
@@ -389,7 +410,8 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
     } else if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
       // A signal from the terminal (SI_KERNEL) reached the whole foreground
       // process group already; forward only what was sent to sydbox itself.
-      if (!eldest_done && si.si_code != SI_KERNEL) kill(eldest, sig);
+      if (!eldest_done && own_pid_namespace) ForwardToPidOne(eldest, sig, si.si_code == SI_KERNEL);
+      else if (!eldest_done && si.si_code != SI_KERNEL) kill(eldest, sig);
     } else if (sig == SIGUSR1) {
       // One line per sandboxed process, in the log format, on stderr.
       std::string lines;

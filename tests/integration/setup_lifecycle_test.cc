@@ -121,6 +121,29 @@ TEST(UnsharePid, CommandIsPidOneAndSupervisionGoesOn) {
   EXPECT_TRUE(Has(r.err, d.path() + "-denied")) << "no violation report\n" << r.err;
 }
 
+// The command is pid 1: the kernel drops a signal it has no handler for,
+// so sydbox's forwarded SIGTERM ends it the way the signal would (SIGKILL),
+// and one it catches reaches its handler.
+TEST(UnsharePid, ForwardedSignalsStillEndTheCommand) {
+  TempDir d;
+  const std::string ns = Root() ? "--unshare-pid" : "--unshare-user --unshare-pid";
+  auto run = [&](const std::string& script) {
+    const std::string ready = d / "ready";
+    unlink(ready.c_str());
+    const std::string sh =
+        "'" + SydboxBin() + "' -m core/sandbox/write:deny -m 'allowlist/write+" + d.path() + "/***' " + ns +
+        " -- /bin/sh -c '" + script + "' 2>/dev/null & s=$!; i=0; while [ ! -e " + ready +
+        " ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; kill -TERM $s; wait $s; echo status=$?";
+    const auto t0 = std::chrono::steady_clock::now();
+    RunResult r = RunCmd({"/bin/sh", "-c", sh});
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4)) << script;
+    return r.out;
+  };
+  EXPECT_EQ(run(": > " + (d / "ready") + "; exec sleep 6"), "status=137\n");
+  EXPECT_EQ(run("trap \"echo caught; exit 3\" TERM; : > " + (d / "ready") + "; while :; do sleep 0.1; done"),
+            "caught\nstatus=3\n");
+}
+
 TEST(UnsharePid, UnprivilegedWithoutUserNamespaceFails) {
   if (Root()) GTEST_SKIP() << "root may create a pid namespace";
   TempDir d;
