@@ -261,9 +261,8 @@ std::string VersionText() {
       "enforced: path sandboxing (read, write, exec, stat), network sandboxing, magic stat, exec controls\n"
       "  (kill_if_match, resume_if_match, verify: decided again on the file executed), process setup,\n"
       "  the sandbox's reach (supervisor, outside signals, terminal, namespaces, mounts; Landlock domain)\n"
-      "sys/ rules compiled to seccomp-bpf; allowlist/denylist syscall\n"
-      "parsed, not yet enforced: core/restrict/{{general,identity_change,io_control,memory_map,\n"
-      "  shared_memory_writable}}\n"
+      "sys/ rules compiled to seccomp-bpf; allowlist/denylist syscall; core/restrict/{{general,\n"
+      "  identity_change,io_control,memory_map,shared_memory_writable}} in seccomp-bpf (and PR_SET_MDWE)\n"
       "bundled profiles: @paludis @user @noipv6\n",
       SYD_VERSION);
 }
