@@ -394,8 +394,8 @@ int SydboxMain(int argc, char** argv) {
     return kExitConfig;
   }
 
-  // -D tmp: the directory exists before the configuration is read, which
-  // gets it as the home of the write allowlist (after every -m).
+  // -D tmp: the directory exists before the configuration is read, and is
+  // added to the write allowlist after it (below).
   PrivateTmp private_tmp;
   if (ChdirIsTmp(setup_args) && !command.empty() && !(command.size() == 1 && command[0] == "noexec")) {
     if (!setup_args.chroot.empty() || !setup_args.pivot_root.empty()) {
@@ -408,7 +408,6 @@ int SydboxMain(int argc, char** argv) {
       return kExitConfig;
     }
     setup_args.chdir = private_tmp.path();
-    magics.push_back("allowlist/write+" + private_tmp.path() + "/***");
   }
 
   // Configuration, in the documented order: SYDBOX_CONFIG, -c/-p, -m.
@@ -446,6 +445,18 @@ int SydboxMain(int argc, char** argv) {
   if (!policy) {
     fmt::print(stderr, "sydbox: {}\n", policy.error().what);
     return kExitConfig;
+  }
+  if (!private_tmp.path().empty()) {
+    // Whatever the write mode (it may be switched on at run time), with
+    // no warning of an entry nobody wrote.
+    auto entry = lang::ParseCommand("allowlist/write+" + private_tmp.path() + "/***", {"-D tmp", 1});
+    auto with = entry ? policy::ApplyAll(*policy, {*entry}, policy::ApplyEnv{})
+                      : Result<policy::Policy>(Unexpected<Error>(entry.error()));
+    if (!with) {
+      fmt::print(stderr, "sydbox: -D tmp: {}\n", with.error().what);
+      return kExitConfig;
+    }
+    policy = std::move(with);
   }
   const bool export_only = command.empty() || (command.size() == 1 && command[0] == "noexec");
   if (command.empty() && export_spec.empty()) {
