@@ -176,6 +176,15 @@ TEST(ChdirTmp, FreshPrivateWritableAndRemoved) {
   EXPECT_FALSE(Exists(d / "denied"));
 }
 
+// Its allowlist entry is sydbox's: no warning about an entry that has no
+// effect while write sandboxing is off.
+TEST(ChdirTmp, NoWarningWithoutWriteSandboxing) {
+  RunResult r = Sydbox({"-D", "tmp", "--", "/bin/sh", "-c", "pwd"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(Has(r.out, "/sydbox-tmp.")) << r.out;
+  EXPECT_FALSE(Has(r.err, "entry for write")) << r.err;
+}
+
 TEST(ChdirTmp, NotWithANewRoot) {
   TempDir d;
   RunResult r = Boxed(Sandbox(), {"-D", "tmp", "-C", d.path()}, {"/bin/true"});
