@@ -208,6 +208,16 @@ TEST(Background, ReturnsOnceTheCommandStarted) {
   EXPECT_EQ(ReadFile(d / "out"), "done\n");
   EXPECT_FALSE(Exists(d.path() + "-denied"));
   EXPECT_TRUE(Has(ReadFile(d / "log"), d.path() + "-denied")) << "the background sydbox reported nothing";
+  // The background sydbox removes a -D tmp directory when the command ends.
+  TempDir tmp;
+  RunResult t = RunCmd({"/bin/sh", "-c",
+                        "TMPDIR='" + tmp.path() + "' '" + SydboxBin() +
+                            "' -m core/sandbox/write:deny --background -D tmp -- /bin/sh -c 'echo x > f; sleep 0.3' "
+                            ">/dev/null 2>&1; ls " + tmp.path() + "; echo status=$?"});
+  EXPECT_TRUE(Has(t.out, "sydbox-tmp.")) << "not there while the command runs: " << t.out;
+  for (int i = 0; i < 100 && !RunCmd({"/bin/ls", "-A", tmp.path()}).out.empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(RunCmd({"/bin/ls", "-A", tmp.path()}).out, "") << "the background sydbox left its -D tmp";
   // A failing setup is still status 2, and nothing runs.
   RunResult bad = RunCmd({"/bin/sh", "-c",
                           "'" + SydboxBin() + "' -m core/sandbox/write:deny --background -D /nonexistent-dir -- "
