@@ -241,7 +241,7 @@ auto RestrictionFlag(P& p, std::string_view k) -> decltype(&p.restrict_mounts) {
   return nullptr;
 }
 
-Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
+Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& /*env*/) {
   const std::string& k = c.key;
   const std::string& v = c.value;
   if (StartsWith(k, "core/sandbox/")) {
@@ -327,7 +327,6 @@ Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
     auto n = ParseInt(v);
     if (!n || *n < 0 || *n > 3) return Failf("bad value '{}' for {} (want 0..3)", v, k);
     p.restrict_general = static_cast<int>(*n);
-    if (*n != 0) Warn(env, fmt::format("{} is parsed but not enforced yet", k));
     return {};
   }
   bool* restrict_flag = k == "core/restrict/identity_change"          ? &p.restrict_identity_change
@@ -336,11 +335,7 @@ Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
                         : k == "core/restrict/shared_memory_writable" ? &p.restrict_shared_memory_writable
                                                                       : nullptr;
   if (bool* reach = RestrictionFlag(p, k)) return set_bool(reach);
-  if (restrict_flag) {
-    SYD_TRY_STATUS(set_bool(restrict_flag));
-    if (*restrict_flag) Warn(env, fmt::format("{} is parsed but not enforced yet", k));
-    return {};
-  }
+  if (restrict_flag) return set_bool(restrict_flag);
   return Unknown("option", k);
 }
 

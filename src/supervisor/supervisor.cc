@@ -154,6 +154,26 @@ int StatusToCode(int status) {
 
 }  // namespace
 
+namespace {
+
+// --unshare-pid: the command is pid 1 of its namespace, to which the
+// kernel delivers no signal it has no handler for (SIGKILL aside), from
+// the terminal or from sydbox. What it catches gets through (the
+// terminal's already did); what it would die of by default, it dies of
+// (SIGKILL: its status says 137); what it ignores, it ignores.
+void ForwardToPidOne(pid_t eldest, int sig, bool from_terminal) {
+  auto st = kernel::ReadSignals(eldest, eldest);
+  if (!st) return;
+  const uint64_t bit = uint64_t{1} << (sig - 1);
+  if (st->caught & bit) {
+    if (!from_terminal) kill(eldest, sig);
+  } else if (!(st->ignored & bit)) {
+    kill(eldest, SIGKILL);
+  }
+}
+
+}  // namespace
+
 int Run(const policy::Policy& policy, const std::vector<std::string>& argv, const Options& opts) {
   std::optional<DumpTarget> dump_target;
   if (!opts.dump.empty()) {
@@ -182,7 +202,9 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   }
   bpf::LowerOptions lo;
   lo.magic_unlocked = magic_unlocked;
-  lo.supervisor_pid = getpid();
+  // In a pid namespace of its own (--unshare-pid) the sandbox cannot name
+  // sydbox: a number equal to sydbox's pid is one of its own processes.
+  lo.supervisor_pid = opts.setup.unshare & CLONE_NEWPID ? 0 : getpid();
   lo.ptrace_scoped = abi >= 1;
   lo.signals_scoped = abi >= 6 && policy.restrict_outside_signals;
   lo.categories_may_change = magic_unlocked;  // runtime changes reach every category
@@ -241,6 +263,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   // supervisor's /proc entries (its memory map, oom_score_adj, ...): as
   // root, the sandbox gets a /proc that shows only its own processes.
   sreq.private_proc = geteuid() == 0;
+  sreq.deny_write_execute = policy.restrict_memory_map;
   spawn::ProcessSetup setup = opts.setup;
   for (const policy::RlimitSetting& r : policy.rlimits)
     setup.rlimits.push_back(spawn::Rlimit{r.resource, r.value, r.name});
@@ -382,9 +405,15 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   // Let the command exec without waiting for it here: its exec may need
   // this thread (to be attached for the check after the exec).
   if (auto go = child->Go(); !go) fmt::print(stderr, "sydbox: {}\n", go.error().what);
+  if (opts.started_fd >= 0) {
+    // --background: the sandbox is set up and the command released.
+    (void)!write(opts.started_fd, "S", 1);
+    close(opts.started_fd);
+  }
 
   int eldest_status = 0;
   bool eldest_done = false;
+  const bool own_pid_namespace = (opts.setup.unshare & CLONE_NEWPID) != 0;
   for (;;) {
     siginfo_t si;
     int sig = sigwaitinfo(&handled, &si);
@@ -418,7 +447,8 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
     } else if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
       // A signal from the terminal (SI_KERNEL) reached the whole foreground
       // process group already; forward only what was sent to sydbox itself.
-      if (!eldest_done && si.si_code != SI_KERNEL) kill(eldest, sig);
+      if (!eldest_done && own_pid_namespace) ForwardToPidOne(eldest, sig, si.si_code == SI_KERNEL);
+      else if (!eldest_done && si.si_code != SI_KERNEL) kill(eldest, sig);
     } else if (sig == SIGUSR1) {
       // One line per sandboxed process, in the log format, on stderr.
       std::string lines;
