@@ -24,10 +24,12 @@
 
 struct sydbox_call {
   syd::supervisor::Call* call;
-  const std::vector<std::string>* paths;
-  std::string comm;        // read when asked
-  std::string syscall;     // the name, for syscall_name()
-  const char* module;      // for log()
+  syd::supervisor::ModuleCallSource* src;  // null: no paths to show
+  const char* module;                      // for log()
+  const std::vector<std::string>* paths = nullptr;  // asked for once
+  bool paths_asked = false;
+  std::string comm;     // read when asked
+  std::string syscall;  // the name, when asked
 };
 
 namespace syd::supervisor {
@@ -39,10 +41,22 @@ int32_t HostTid(const sydbox_call* k) { return k->call->tid(); }
 int32_t HostPid(const sydbox_call* k) { return k->call->Tgid(); }
 int32_t HostNr(const sydbox_call* k) { return k->call->nr(); }
 uint64_t HostArg(const sydbox_call* k, int i) { return i >= 0 && i < 6 ? k->call->arg(i) : 0; }
-const char* HostSyscallName(const sydbox_call* k) { return k->syscall.c_str(); }
+const char* HostSyscallName(const sydbox_call* k) {
+  auto* m = const_cast<sydbox_call*>(k);
+  if (m->syscall.empty()) {
+    m->syscall = std::string(policy::SyscallName(k->call->nr()));
+    if (m->syscall.empty()) m->syscall = "?";
+  }
+  return m->syscall.c_str();
+}
 const char* HostPath(const sydbox_call* k, int i) {
-  if (i < 0 || static_cast<size_t>(i) >= k->paths->size()) return nullptr;
-  return (*k->paths)[static_cast<size_t>(i)].c_str();
+  auto* m = const_cast<sydbox_call*>(k);
+  if (!m->paths_asked) {
+    m->paths_asked = true;
+    m->paths = m->src ? m->src->Paths() : nullptr;
+  }
+  if (!m->paths || i < 0 || static_cast<size_t>(i) >= m->paths->size()) return nullptr;
+  return (*m->paths)[static_cast<size_t>(i)].c_str();
 }
 const char* HostComm(const sydbox_call* k) {
   auto* m = const_cast<sydbox_call*>(k);
@@ -79,7 +93,7 @@ const sydbox_host kHost = {
 // The module a thread is in, and for which call (read by the handler).
 struct InModule {
   const char* module = nullptr;
-  const char* syscall = nullptr;
+  int nr = -1;
   pid_t tid = 0;
 };
 thread_local InModule t_in;
@@ -94,6 +108,10 @@ struct Buf {
   size_t n = 0;
   void Add(const char* s) {
     while (s && *s && n + 1 < sizeof b) b[n++] = *s++;
+  }
+  void Add(std::string_view s) {
+    for (char ch : s)
+      if (n + 1 < sizeof b) b[n++] = ch;
   }
   void Num(long v) {
     char d[24];
@@ -120,7 +138,13 @@ void OnCrash(int sig, siginfo_t*, void*) {
     m.Add(" crashed (signal ");
     m.Num(sig);
     m.Add(") deciding ");
-    m.Add(t_in.syscall);
+    const std::string_view name = policy::SyscallName(t_in.nr);  // a static table: no allocation
+    if (name.empty()) {
+      m.Add("system call ");
+      m.Num(t_in.nr);
+    } else {
+      m.Add(name);
+    }
     m.Add(" of thread ");
     m.Num(t_in.tid);
     m.Add(": the sandbox ends\n");
@@ -162,6 +186,13 @@ Result<std::string> FindModule(const std::string& what) {
 
 }  // namespace
 
+extern const sydbox_module kMagicStatModule;  // magic.cc
+
+const sydbox_module* FindBuiltinModule(std::string_view name) {
+  if (name == "magic_stat") return &kMagicStatModule;
+  return nullptr;
+}
+
 LoadedModule::~LoadedModule() {
   if (desc_ && desc_->fini) desc_->fini(state_);
   // The shared object stays mapped: nothing may still run its code here,
@@ -187,20 +218,27 @@ Result<std::shared_ptr<LoadedModule>> LoadModule(const std::string& spec) {
   for (std::string_view part : Split(spec, ':')) parts.emplace_back(part);
   const std::string what = parts.empty() ? std::string() : parts[0];
   if (what.empty()) return Failf("load= needs a module");
-  SYD_TRY(file, FindModule(what));
-  void* h = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!h) {
-    const char* e = dlerror();
-    return Failf("module {}: cannot load {}: {}", what, file, e ? e : "?");
+  const sydbox_module* builtin = what.find('/') == std::string::npos ? FindBuiltinModule(what) : nullptr;
+  std::string file = "built in";
+  void* h = nullptr;
+  if (!builtin) {
+    SYD_TRY(found, FindModule(what));
+    file = std::move(found);
+    h = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+      const char* e = dlerror();
+      return Failf("module {}: cannot load {}: {}", what, file, e ? e : "?");
+    }
   }
-  auto entry = reinterpret_cast<sydbox_module_entry_fn>(dlsym(h, SYDBOX_MODULE_ENTRY));
-  if (!entry) {
+  sydbox_module_entry_fn entry =
+      h ? reinterpret_cast<sydbox_module_entry_fn>(dlsym(h, SYDBOX_MODULE_ENTRY)) : nullptr;
+  if (h && !entry) {
     dlclose(h);
     return Failf("module {}: {} exports no {}() (see include/sydbox/module.h)", what, file, SYDBOX_MODULE_ENTRY);
   }
-  const sydbox_module* d = entry();
+  const sydbox_module* d = builtin ? builtin : entry();
   auto refuse = [&](std::string why) {
-    dlclose(h);
+    if (h) dlclose(h);
     return Failf("module {}: {}", what, why);
   };
   if (!d) return refuse(fmt::format("{}() returned no descriptor", SYDBOX_MODULE_ENTRY));
@@ -240,14 +278,13 @@ Status LoadModules(policy::Policy& p) {
   return {};
 }
 
-std::optional<Verdict> CallModule(Call& c, const policy::SysRule& rule, const LoadedModule& m,
-                                  const std::vector<std::string>& paths) {
-  (void)rule;
-  sydbox_call k{&c, &paths, {}, std::string(policy::SyscallName(c.nr())), m.name().c_str()};
-  if (k.syscall.empty()) k.syscall = "?";
-  t_in = InModule{m.name().c_str(), k.syscall.c_str(), c.tid()};
+std::optional<Verdict> CallModule(Call& c, const LoadedModule& m, ModuleCallSource* src,
+                                  const std::vector<std::string>** paths_shown) {
+  sydbox_call k{&c, src, m.name().c_str(), nullptr, false, {}, {}};
+  t_in = InModule{m.name().c_str(), c.nr(), c.tid()};
   const sydbox_answer a = m.desc()->on_call(m.state(), &k);
   t_in = InModule{};
+  if (paths_shown) *paths_shown = k.paths;
   switch (a.kind) {
     case SYDBOX_DEFER: return std::nullopt;
     case SYDBOX_ALLOW: c.rule_allowed = true; return std::nullopt;
@@ -259,9 +296,11 @@ std::optional<Verdict> CallModule(Call& c, const policy::SysRule& rule, const Lo
   }
   // A malformed answer: the call fails rather than pass unchecked.
   c.env.reporter->Line(fmt::format("sydbox: module {} gave an invalid answer (kind {}, value {}) for {}: EPERM",
-                                   m.name(), a.kind, a.value, k.syscall));
+                                   m.name(), a.kind, a.value, HostSyscallName(&k)));
   return Verdict::Error(EPERM);
 }
+
+Call& CallOf(const sydbox_call* k) { return *k->call; }
 
 void InstallModuleCrashHandler(pid_t main_tid, int notify_signal) {
   g_main_tid = main_tid;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policy/policy.h"
@@ -15,6 +16,7 @@
 #include "util/error.h"
 
 struct sydbox_module;
+struct sydbox_call;
 
 namespace syd::supervisor {
 
@@ -53,12 +55,28 @@ Result<std::shared_ptr<LoadedModule>> LoadModule(const std::string& spec);
 // fails with FILE:LINE:COL of the first that cannot be loaded.
 Status LoadModules(policy::Policy& p);
 
-// What the module of `rule` answers for the call (paths: what the rule
-// evaluation resolved, shown to the module). nullopt: the module deferred
-// (the rules after it and category sandboxing decide); a verdict otherwise,
-// with c.rule_allowed set for an allow.
-std::optional<Verdict> CallModule(Call& c, const policy::SysRule& rule, const LoadedModule& m,
-                                  const std::vector<std::string>& paths);
+// What a module may ask of a call beyond its registers, read only when
+// asked: the path arguments resolved (null when the call has none or they
+// cannot be resolved; the module then decides without them).
+class ModuleCallSource {
+ public:
+  virtual ~ModuleCallSource() = default;
+  virtual const std::vector<std::string>* Paths() = 0;
+};
+
+// What module `m` answers for the call. nullopt: the module deferred (the
+// rules after it and category sandboxing decide); a verdict otherwise,
+// with c.rule_allowed set for an allow. `paths_shown` (may be null) gets
+// the paths the module asked for, for the dump.
+std::optional<Verdict> CallModule(Call& c, const LoadedModule& m, ModuleCallSource* src,
+                                  const std::vector<std::string>** paths_shown = nullptr);
+
+// Built-in modules register through the same descriptor (module.h) and are
+// found by name before any directory is searched.
+const sydbox_module* FindBuiltinModule(std::string_view name);
+// The call behind a handle, for built-in modules, which may use
+// sydbox's own code.
+Call& CallOf(const sydbox_call* k);
 
 // A module that crashes (SIGSEGV, SIGBUS, SIGFPE, SIGILL in its hook) ends
 // the sandbox: the signal handler says which module crashed in which call

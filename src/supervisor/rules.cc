@@ -167,12 +167,24 @@ std::optional<Verdict> ApplyRuleInner(Call& c, const policy::SysRule& r, CallCon
     // a rule without its module (never expected) fails the call.
     if (!r.module) return Verdict::Error(EPERM);
     const auto& m = static_cast<const LoadedModule&>(*r.module);
-    const std::vector<std::string> paths = ctx.Paths();
-    if (ctx.resolve_errno()) return Verdict::Error(ctx.resolve_errno());
-    std::optional<Verdict> v = CallModule(c, r, m, paths);
+    // The paths, resolved once when the module asks (the ones an allow is
+    // then performed on: Call::rule_view).
+    struct Source final : ModuleCallSource {
+      explicit Source(CallContext& x) : ctx(x) {}
+      const std::vector<std::string>* Paths() override {
+        auto p = ctx.Paths();
+        if (ctx.resolve_errno() || p.empty()) return nullptr;
+        paths = std::move(p);
+        return &paths;
+      }
+      CallContext& ctx;
+      std::vector<std::string> paths;
+    } src(ctx);
+    const std::vector<std::string>* shown = nullptr;
+    std::optional<Verdict> v = CallModule(c, m, &src, &shown);
     if (c.note && (v || c.rule_allowed)) {
       c.note->module = &m.name();
-      for (size_t i = 0; i < paths.size() && i < 2; ++i) NotePath(c, static_cast<int>(i), paths[i]);
+      for (size_t i = 0; shown && i < shown->size() && i < 2; ++i) NotePath(c, static_cast<int>(i), (*shown)[i]);
     }
     return v;
   }

@@ -230,12 +230,22 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   sigaddset(&handled, kTraceSignal);
   sigaddset(&handled, kModuleSignal);
   pthread_sigmask(SIG_BLOCK, &handled, &old_mask);
-  for (const policy::SysRule& r : policy.sys_rules) {
-    if (r.module) {
-      InstallModuleCrashHandler(static_cast<pid_t>(syscall(SYS_gettid)), kModuleSignal);
-      break;
+  // Magic stat is the built-in module magic_stat: called by the dispatch
+  // for every stat-like call, unless a rule loads it (then it runs where
+  // that rule stands, with that rule's options).
+  std::shared_ptr<LoadedModule> stat_module;
+  bool rule_loads_magic = false;
+  for (const policy::SysRule& r : policy.sys_rules)
+    rule_loads_magic = rule_loads_magic || (r.module && r.module->name() == "magic_stat");
+  if (!rule_loads_magic) {
+    auto m = LoadModule("magic_stat");
+    if (!m) {
+      fmt::print(stderr, "sydbox: {}\n", m.error().what);
+      return 1;
     }
+    stat_module = std::move(*m);
   }
+  InstallModuleCrashHandler(static_cast<pid_t>(syscall(SYS_gettid)), kModuleSignal);
 
   // The control socket exists (close-on-exec) before the sandbox does, so a
   // path that cannot be used stops everything before anything runs.
@@ -326,6 +336,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   env.reporter = &reporter;
   env.dry_run = opts.dry_run;
   env.self = ReadSelfIdentity();
+  env.stat_module = stat_module.get();
   env.ptrace_scoped = sreq.landlock;
   env.kill_all = [&killall] {
     killall.store(true);

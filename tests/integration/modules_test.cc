@@ -227,3 +227,65 @@ TEST(Modules, ACrashEndsTheSandboxWithAMessage) {
 
 }  // namespace
 }  // namespace syd::test
+
+namespace syd::test {
+namespace {
+
+const char* kMagicCalls = "stat,lstat,newfstatat,statx,access,faccessat,faccessat2";
+
+// magic_stat is a module of the same interface: by default every stat-like
+// call goes to it; `load=magic_stat:readonly` answers queries and refuses
+// changes with EINVAL.
+TEST(MagicStatModule, ReadOnlyAnswersQueriesAndRefusesChanges) {
+  TempDir d;
+  const std::string f = d / "f";
+  const std::string sh = "test -e /dev/sydbox && echo in; test -e '/dev/sydbox/core/sandbox/write?' && echo query; "
+                         "test -e /dev/sydbox/allowlist/write+" + d.path() + "/*** && echo changed; "
+                         "(echo x > " + f + ") 2>/dev/null || echo denied";
+  RunResult plain = Sydbox({"-m", "core/sandbox/write:deny", "-m", "allowlist/write+/dev/null", "--", "sh", "-c", sh});
+  EXPECT_EQ(plain.out, "in\nquery\nchanged\n") << plain.err;
+  ASSERT_TRUE(Exists(f));
+  unlink(f.c_str());
+  RunResult ro = Sydbox({"-m", "core/sandbox/write:deny", "-m", "allowlist/write+/dev/null", "-m",
+                         std::string("sys/trace+") + kMagicCalls + ":load=magic_stat:readonly", "--", "sh", "-c", sh});
+  EXPECT_EQ(ro.code, 0) << ro.err;
+  EXPECT_EQ(ro.out, "in\nquery\ndenied\n") << ro.err;
+  EXPECT_NE(ro.err.find("magic_stat is read-only"), std::string::npos) << ro.err;
+  EXPECT_FALSE(Exists(f));
+}
+
+// initonly: changes are taken until the eldest process executes another
+// program; the program it executes can only ask.
+TEST(MagicStatModule, InitOnlyStopsAtTheNextProgram) {
+  TempDir d;
+  const std::string before = d / "before", after = d / "after";
+  const std::string inner = "test -e /dev/sydbox/allowlist/write+" + after + " && echo added-after; "
+                            "test -e '/dev/sydbox/allowlist/write?" + before + "' && echo query; "
+                            "echo x > " + before + " && echo wrote-before; (echo x > " + after + ") 2>/dev/null || echo after-denied";
+  RunResult r = Sydbox({"-m", "core/sandbox/write:deny", "-m", "allowlist/write+/dev/null", "-m",
+                        std::string("sys/trace+") + kMagicCalls + ":load=magic_stat:initonly", "--", "sh", "-c",
+                        "test -e /dev/sydbox/allowlist/write+" + before + " && echo added-before; exec sh -c '" +
+                            inner + "'"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "added-before\nquery\nwrote-before\nafter-denied\n") << r.err;
+  EXPECT_NE(r.err.find("magic_stat is init-only"), std::string::npos) << r.err;
+  EXPECT_TRUE(Exists(before));
+  EXPECT_FALSE(Exists(after));
+}
+
+TEST(MagicStatModule, BadOptionIsAConfigurationError) {
+  RunResult r = Sydbox({"-m", std::string("sys/trace+") + kMagicCalls + ":load=magic_stat:readwrite", "--", "true"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("module magic_stat: init failed: unknown option 'readwrite'"), std::string::npos) << r.err;
+}
+
+// The dump names the module that answered a magic command.
+TEST(MagicStatModule, TheDumpNamesIt) {
+  TempDir d;
+  RunResult r = Sydbox({"-d", d / "dump", "-m", "core/sandbox/write:deny", "--", "sh", "-c", "test -e /dev/sydbox"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(ReadFile(d / "dump").find("\"module\":\"magic_stat\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace syd::test
