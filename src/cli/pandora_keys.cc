@@ -21,12 +21,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <map>
-#include <set>
 
 #include <fmt/format.h>
 
+#include "cli/pandora_opts.h"
 #include "pandora/file_io.h"
+#include "pandora/settings.h"
 #include "pandora/signature.h"
 
 namespace syd::pandora::cli {
@@ -34,50 +34,9 @@ namespace syd::pandora::cli {
 const char* const kKeysUsage =
     "       pandora keygen -p PUB -s SEC [-W] [-f]\n"
     "       pandora sign -s SEC [-x SIG] [-t COMMENT] PROFILE\n"
-    "       pandora verify [-p PUB]... [-x SIG] PROFILE\n";
+    "       pandora verify [-p PUB]... [-x SIG] PROFILE   (no -p: the keys of the keyring)\n";
 
 namespace {
-
-struct Opts {
-  std::map<char, std::vector<std::string>> values;
-  std::set<char> flags;
-  std::vector<std::string> positional;
-  const std::string* Last(char c) const {
-    auto it = values.find(c);
-    return it == values.end() || it->second.empty() ? nullptr : &it->second.back();
-  }
-};
-
-// minisign-style short options: "-p FILE" or "-pFILE"; flags alone.
-Result<Opts> ParseOpts(const std::vector<std::string>& args, std::string_view with_value, std::string_view flags) {
-  Opts o;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--") {
-      o.positional.insert(o.positional.end(), args.begin() + static_cast<long>(i) + 1, args.end());
-      break;
-    }
-    if (a.size() < 2 || a[0] != '-') {
-      o.positional.push_back(a);
-      continue;
-    }
-    char c = a[1];
-    if (with_value.find(c) != std::string_view::npos) {
-      if (a.size() > 2) {
-        o.values[c].push_back(a.substr(2));
-      } else if (i + 1 < args.size()) {
-        o.values[c].push_back(args[++i]);
-      } else {
-        return Failf("option -{} needs a value", c);
-      }
-    } else if (flags.find(c) != std::string_view::npos && a.size() == 2) {
-      o.flags.insert(c);
-    } else {
-      return Failf("unknown option '{}'", a);
-    }
-  }
-  return o;
-}
 
 int Usage(std::string_view cmd, std::string_view why) {
   fmt::print(stderr, "pandora {}: {}\nUsage:\n{}", cmd, why, kKeysUsage);
@@ -144,6 +103,13 @@ Result<std::vector<PublicKey>> LoadPublicKeys(const std::vector<std::string>& pa
 }
 
 }  // namespace
+
+Result<std::vector<PublicKey>> LoadSettingsKeyring(std::string* dir) {
+  SYD_TRY(settings, LoadSettings());
+  const std::string d = KeyringDir(settings);
+  if (dir) *dir = d;
+  return LoadKeyring(d);
+}
 
 int KeygenMain(const std::vector<std::string>& args) {
   auto o = ParseOpts(args, "ps", "Wfh");
@@ -245,18 +211,20 @@ int VerifyMain(const std::vector<std::string>& args) {
   if (!o) return Usage("verify", o.error().what);
   if (o->flags.count('h')) return Usage("verify", "verify a signed profile");
   if (o->positional.size() != 1) return Usage("verify", "one PROFILE is needed");
-  auto pubs = o->values.find('p');
-  if (pubs == o->values.end()) return Usage("verify", "-p PUB is needed");
   const std::string& path = o->positional[0];
   auto fail = [&](const std::string& what) {
     fmt::print(stderr, "pandora verify: {}: {}\n", path, what);
     return 1;
   };
-  auto keys = LoadPublicKeys(pubs->second);
+  // -p PUB..., else the keyring of the settings.
+  std::string keyring;
+  auto keys = o->values.count('p') ? LoadPublicKeys(o->values['p']) : LoadSettingsKeyring(&keyring);
   if (!keys) {
     fmt::print(stderr, "pandora verify: {}\n", keys.error().what);
     return 1;
   }
+  if (keys->empty())
+    return Usage("verify", fmt::format("-p PUB is needed (the keyring '{}' has no *.pub key)", keyring));
   auto text = ReadFile(path);
   if (!text) {
     fmt::print(stderr, "pandora verify: {}\n", text.error().what);

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <random>
 
+#include "util/sha256.h"
 #include "util/unique_fd.h"
 
 namespace syd::pandora {
@@ -76,6 +77,35 @@ Status WriteFileAtomic(const std::string& path, const std::string& data, mode_t 
   }
   if (rename(tmp.c_str(), path.c_str()) != 0) return fail(errno, "rename");
   return {};
+}
+
+Result<std::string> FindExecutable(const std::string& name, const char* path_env) {
+  if (name.empty()) return Failf("empty program name");
+  struct stat st;
+  if (name.find('/') != std::string::npos) {
+    if (stat(name.c_str(), &st) != 0) return Fail(errno, "stat", name);
+    if (!S_ISREG(st.st_mode)) return Failf("{}: not a regular file", name);
+    return name;
+  }
+  const std::string path = path_env && *path_env ? path_env : "/bin:/usr/bin";
+  size_t start = 0;
+  for (;;) {
+    size_t colon = path.find(':', start);
+    std::string dir = path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    // An empty entry is the current directory, as for execvp.
+    std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + name;
+    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(candidate.c_str(), X_OK) == 0)
+      return candidate;
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  return Failf("{}: not found in PATH ({})", name, path);
+}
+
+Result<std::string> FileSha256(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd.valid()) return Fail(errno, "open", path);
+  return Sha256HexOfFd(fd.get());
 }
 
 }  // namespace syd::pandora

@@ -24,4 +24,12 @@ Status WriteFileAtomic(const std::string& path, const std::string& data, mode_t 
 // The mode bits (07777) of an existing file, for rewriting it in place.
 Result<mode_t> FileMode(const std::string& path);
 
+// `name` resolved as execvp(3) would: as given when it holds a '/', else the
+// first executable regular file of that name in `path_env` ($PATH; null or
+// empty: "/bin:/usr/bin" as glibc). Errors say it was not found, and where.
+Result<std::string> FindExecutable(const std::string& name, const char* path_env);
+
+// SHA-256 (lowercase hex) of the file at `path`.
+Result<std::string> FileSha256(const std::string& path);
+
 }  // namespace syd::pandora

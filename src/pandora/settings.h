@@ -5,7 +5,7 @@
 //   keyring = "~/.config/pandora/keys"       # directory of trusted *.pub keys
 //   url     = "https://profiles.example.org" # base URL of push, pull, box --fetch
 //   limit   = 3                              # default --limit of profile/inspect
-//   cacert  = "/etc/ssl/private-ca.pem"      # extra trusted certificates (HTTPS)
+//   cacert  = "/etc/ssl/private-ca.pem"      # certificates to trust instead of the system's (HTTPS)
 //   timeout = 30                             # seconds for one HTTP transfer
 //
 // Every key is optional; an unknown key, a wrong type or a bad value is an

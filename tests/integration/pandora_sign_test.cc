@@ -35,7 +35,8 @@ std::string Minisign() { return FindProgram("minisign"); }
 
 // pandora ARGS with extra environment entries ("NAME=VALUE").
 RunResult Pandora(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
-  std::vector<std::string> argv = {"/usr/bin/env"};
+  // The user's own pandora settings stay out of it (env entries given win).
+  std::vector<std::string> argv = {"/usr/bin/env", "XDG_CONFIG_HOME=/nonexistent/pandora-test"};
   argv.insert(argv.end(), env.begin(), env.end());
   argv.push_back(PandoraBin());
   argv.insert(argv.end(), args.begin(), args.end());
