@@ -104,13 +104,6 @@ Result<std::vector<PublicKey>> LoadPublicKeys(const std::vector<std::string>& pa
 
 }  // namespace
 
-Result<std::vector<PublicKey>> LoadSettingsKeyring(std::string* dir) {
-  SYD_TRY(settings, LoadSettings());
-  const std::string d = KeyringDir(settings);
-  if (dir) *dir = d;
-  return LoadKeyring(d);
-}
-
 int KeygenMain(const std::vector<std::string>& args) {
   auto o = ParseOpts(args, "ps", "Wfh");
   if (!o) return Usage("keygen", o.error().what);
@@ -218,7 +211,14 @@ int VerifyMain(const std::vector<std::string>& args) {
   };
   // -p PUB..., else the keyring of the settings.
   std::string keyring;
-  auto keys = o->values.count('p') ? LoadPublicKeys(o->values['p']) : LoadSettingsKeyring(&keyring);
+  Result<std::vector<PublicKey>> keys = std::vector<PublicKey>{};
+  if (o->values.count('p')) {
+    keys = LoadPublicKeys(o->values['p']);
+  } else if (auto settings = LoadSettings(); !settings) {
+    keys = Unexpected<Error>(settings.error());
+  } else {
+    keys = LoadTrustedKeys(*settings, &keyring);
+  }
   if (!keys) {
     fmt::print(stderr, "pandora verify: {}\n", keys.error().what);
     return 1;

@@ -7,18 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "pandora/signature.h"
-
 namespace syd::pandora::cli {
 
 int KeygenMain(const std::vector<std::string>& args);
 int SignMain(const std::vector<std::string>& args);
 int VerifyMain(const std::vector<std::string>& args);
-
-// The trusted keys of the keyring named by pandora's settings (or the
-// default keyring): for verify, pull and box when no key is named. `dir`
-// (optional) receives the directory read.
-Result<std::vector<PublicKey>> LoadSettingsKeyring(std::string* dir = nullptr);
 
 // The usage lines of the three, for pandora --help.
 extern const char* const kKeysUsage;

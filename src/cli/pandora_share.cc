@@ -9,9 +9,10 @@
 
 #include <fmt/format.h>
 
-#include "cli/pandora_keys.h"
 #include "cli/pandora_opts.h"
 #include "pandora/file_io.h"
+#include "pandora/settings.h"
+#include "pandora/share.h"
 
 namespace syd::pandora::cli {
 
@@ -55,16 +56,6 @@ Result<std::pair<std::string, std::string>> UrlAndArg(const Opts& o, const Setti
 }
 
 }  // namespace
-
-HttpOptions HttpOptionsFrom(const Settings& s) {
-  HttpOptions h;
-  h.ca_file = s.cacert;
-  if (s.timeout) {
-    h.timeout_s = *s.timeout;
-    h.connect_timeout_s = std::min(h.connect_timeout_s, *s.timeout);
-  }
-  return h;
-}
 
 int PushMain(const std::vector<std::string>& args) {
   auto o = ParseOpts(args, "CT", "h", kLongs);
@@ -134,7 +125,7 @@ int PullMain(const std::vector<std::string>& args) {
       checks.trusted.push_back(*pk);
     }
   } else {
-    auto keys = LoadSettingsKeyring(&keyring);
+    auto keys = LoadTrustedKeys(*settings, &keyring);
     if (!keys) return fail(keys.error().what);
     checks.trusted = std::move(*keys);
   }

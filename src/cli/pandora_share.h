@@ -6,17 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "pandora/share.h"
-#include "pandora/settings.h"
-
 namespace syd::pandora::cli {
 
 int PushMain(const std::vector<std::string>& args);
 int PullMain(const std::vector<std::string>& args);
-
-// HttpOptions from the settings (cacert, timeout), for pull, push and
-// box --fetch.
-HttpOptions HttpOptionsFrom(const Settings& s);
 
 extern const char* const kShareUsage;
 

@@ -109,6 +109,12 @@ std::string KeyringDir(const Settings& s) {
   return s.keyring.empty() ? DefaultKeyring(getenv("XDG_CONFIG_HOME"), getenv("HOME")) : s.keyring;
 }
 
+Result<std::vector<PublicKey>> LoadTrustedKeys(const Settings& s, std::string* dir) {
+  const std::string d = KeyringDir(s);
+  if (dir) *dir = d;
+  return LoadKeyring(d);
+}
+
 Result<std::vector<PublicKey>> LoadKeyring(const std::string& dir) {
   std::vector<PublicKey> keys;
   if (dir.empty()) return keys;

@@ -52,4 +52,8 @@ Result<std::vector<PublicKey>> LoadKeyring(const std::string& dir);
 // The keyring directory in effect: settings.keyring, else the default.
 std::string KeyringDir(const Settings& s);
 
+// LoadKeyring(KeyringDir(s)): the trusted keys when no key is named on the
+// command line (verify, pull, box). `dir` (optional) receives the directory.
+Result<std::vector<PublicKey>> LoadTrustedKeys(const Settings& s, std::string* dir = nullptr);
+
 }  // namespace syd::pandora

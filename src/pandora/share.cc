@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -134,6 +135,16 @@ bool IsLowerHex64(std::string_view s) {
 }
 
 }  // namespace
+
+HttpOptions HttpOptionsFrom(const Settings& s) {
+  HttpOptions h;
+  h.ca_file = s.cacert;
+  if (s.timeout) {
+    h.timeout_s = *s.timeout;
+    h.connect_timeout_s = std::min(h.connect_timeout_s, *s.timeout);
+  }
+  return h;
+}
 
 Result<std::string> ProfileUrl(std::string_view base, std::string_view program_sha256) {
   if (!base.starts_with("http://") && !base.starts_with("https://"))

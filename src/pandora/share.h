@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "pandora/profile_file.h"
+#include "pandora/settings.h"
 #include "pandora/signature.h"
 #include "util/error.h"
 
@@ -19,6 +20,10 @@ struct HttpOptions {
   std::string ca_file;          // PEM certificates to trust instead of the system's (curl --cacert); empty = the system's
   size_t max_bytes = size_t{16} << 20;  // a larger answer is an error, not a truncated profile
 };
+
+// HttpOptions from pandora's settings (cacert, timeout), for pull, push
+// and box --fetch.
+HttpOptions HttpOptionsFrom(const Settings& s);
 
 // BASE/sha256/HEX.syd-3; a trailing '/' of `base` is dropped. `base` must
 // start with http:// or https://.
