@@ -65,12 +65,14 @@ Result<std::string> ReadPassword(const char* prompt, bool twice) {
     struct termios quiet = old;
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     quiet.c_lflag |= ECHONL;
+    // Echo goes off before the prompt shows, so nothing typed after the
+    // prompt is ever echoed (or flushed away).
     auto ask = [&](const char* p, std::string& out) {
+      tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
       fmt::print(stderr, "{}", p);
       std::fflush(stderr);
-      tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
       bool ok = ReadLine(stdin, out);
-      tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+      tcsetattr(STDIN_FILENO, TCSANOW, &old);
       return ok;
     };
     std::string pw, again;

@@ -4,10 +4,15 @@
 // forged body-sha256 are each refused with the failed check named.
 // minisign is a test dependency (scripts/install-deps.sh); without it the
 // interoperability tests skip and say so.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <sstream>
 
 #include "harness.h"
@@ -199,6 +204,67 @@ TEST(PandoraSign, EncryptedKeysBothWays) {
   ASSERT_EQ(ps.code, 0) << ps.err;
   EXPECT_EQ(Pandora({"verify", "-p", d / "m.pub", d / "p.syd-3"}).code, 0);
   EXPECT_EQ(RunCmd({Minisign(), "-Vm", d / "p.syd-3", "-x", d / "p.minisig", "-p", d / "m.pub"}).code, 0);
+}
+
+}  // namespace
+}  // namespace syd::test
+
+namespace syd::test {
+namespace {
+
+// Reads the pty master until `want` has been seen (or 20 s pass).
+bool ReadUntil(int master, std::string& seen, const std::string& want) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (seen.find(want) == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    pollfd p{master, POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    char buf[256];
+    ssize_t n = read(master, buf, sizeof buf);
+    if (n <= 0) return false;  // EIO: the child closed the terminal
+    seen.append(buf, static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// keygen on a terminal: the password is asked twice with echo off, and
+// what was typed never shows on the terminal.
+TEST(PandoraSign, PasswordFromTerminalIsNotEchoed) {
+  TempDir d;
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(grantpt(master), 0);
+  ASSERT_EQ(unlockpt(master), 0);
+  const std::string slave = ptsname(master);
+  const std::string pub = d / "t.pub", sec = d / "t.key", bin = PandoraBin();
+  pid_t pid = fork();
+  if (pid == 0) {
+    setsid();
+    int fd = open(slave.c_str(), O_RDWR);  // the controlling terminal
+    if (fd < 0) _exit(120);
+    dup2(fd, 0);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    const char* argv[] = {bin.c_str(), "keygen", "-p", pub.c_str(), "-s", sec.c_str(), nullptr};
+    const char* envp[] = {"PATH=/usr/bin:/bin", "XDG_CONFIG_HOME=/nonexistent/pandora-test", nullptr};
+    execve(argv[0], const_cast<char**>(argv), const_cast<char**>(envp));
+    _exit(121);
+  }
+  std::string seen;
+  EXPECT_TRUE(ReadUntil(master, seen, "Password: ")) << seen;
+  ASSERT_EQ(write(master, "tty secret\n", 11), 11);
+  EXPECT_TRUE(ReadUntil(master, seen, "Password (one more time): ")) << seen;
+  ASSERT_EQ(write(master, "tty secret\n", 11), 11);
+  ReadUntil(master, seen, "public key");
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(master);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << seen;
+  EXPECT_FALSE(Has(seen, "tty secret")) << "the password was echoed: " << seen;
+  // The key opens with that password.
+  WriteProfile(d / "p.syd-3");
+  RunResult s = Pandora({"sign", "-s", sec, d / "p.syd-3"}, {"PANDORA_PASSWORD=tty secret"});
+  EXPECT_EQ(s.code, 0) << s.err;
 }
 
 }  // namespace
