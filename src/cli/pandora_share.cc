@@ -90,7 +90,7 @@ int PushMain(const std::vector<std::string>& args) {
   auto url = ProfileUrl(base, profile->header.sha256);
   if (!url) return Usage("push", url.error().what);
   if (auto put = HttpPut(*url, *text, *http); !put) return fail(put.error().what);
-  fmt::print("{}: pushed to {} ({})\n", path, *url, profile->header.signature.empty() ? "unsigned" : "signed by key " + profile->header.key_id);
+  fmt::print("{}: pushed to {} ({})\n", path, RedactUrl(*url), profile->header.signature.empty() ? "unsigned" : "signed by key " + profile->header.key_id);
   return 0;
 }
 
