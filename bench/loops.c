@@ -2,6 +2,7 @@
  *   open      N x open(PATH, O_RDONLY) + close
  *   stat      N x stat(PATH)
  *   getpid    N x getpid()            (never intercepted)
+ *   getuid    N x getuid()            (for rules on it: built in or a module)
  *   creat     N x open(PATH, O_WRONLY|O_CREAT) + close
  *   threads   4 threads, N/4 x open(PATH, O_RDONLY) + close each
  *   forkexec  N x fork + exec /bin/true + wait
@@ -75,6 +76,8 @@ int main(int argc, char** argv) {
     for (long i = 0; i < count; ++i) stat(path, &st);
   } else if (!strcmp(mode, "getpid")) {
     for (long i = 0; i < count; ++i) syscall(SYS_getpid);
+  } else if (!strcmp(mode, "getuid")) {
+    for (long i = 0; i < count; ++i) syscall(SYS_getuid);
   } else if (!strcmp(mode, "creat")) {
     for (long i = 0; i < count; ++i) {
       int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);

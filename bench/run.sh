@@ -62,6 +62,11 @@ loop stat $((200000 / SCALE)) /etc/passwd "seccomp-bpf allow-all|$ALLOW" "sydbox
   "CONTINUE supervisor (stat)|$CONT stat --" "CONTINUE supervisor + SYNC_WAKE_UP (stat)|env NOTIFY_SYNC=1 $CONT stat --" \
   "sydbox $P (magic unlocked)|$SYD $P --"
 loop getpid $((2000000 / SCALE)) - "seccomp-bpf allow-all|$ALLOW" "sydbox $P|$SYD $P --"
+# Issue 15: a trace rule decided by a module (fakeid, answering a value)
+# against one decided by the built-in code (fault=, answering an errno):
+# both answer in user space without CONTINUE.
+loop getuid $((100000 / SCALE)) - "trace rule, built in (fault=EPERM)|$SYD -m sys/trace+getuid:fault=EPERM --" \
+  "trace rule, module (load=fakeid:uid=0)|$SYD -m sys/trace+getuid:load=fakeid:uid=0 --"
 loop creat $((20000 / SCALE)) "$work/created" "CONTINUE supervisor (open)|$CONT open --" \
   "CONTINUE supervisor + SYNC_WAKE_UP (open)|env NOTIFY_SYNC=1 $CONT open --" \
   "ADDFD supervisor + SYNC_WAKE_UP (open, unchecked)|env NOTIFY_SYNC=1 NOTIFY_ADDFD=1 $CONT open --" \

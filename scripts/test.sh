@@ -20,6 +20,7 @@ if [ "$(id -u)" = 0 ]; then
   copy=$(mktemp -d /tmp/sydbox-unpriv.XXXXXX)
   trap 'rm -rf "$copy"' EXIT
   cp build/sydbox build/pandora build/tests/syd-* build/tests/integration_test "$copy/"
+  cp -r build/modules "$copy/modules"  # found next to sydbox by name
   chmod -R a+rX "$copy"
   echo "== integration tests as uid 65534 =="
   SYDBOX_BIN="$copy/sydbox" PANDORA_BIN="$copy/pandora" SYD_HELPER_DIR="$copy" HOME=/tmp \
@@ -36,7 +37,8 @@ if command -v clang++ >/dev/null 2>&1; then
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   t=${FUZZ_SECONDS:-10}
   for target in config:corpus rule:corpus-rule rule_compile:corpus-compile sockaddr:corpus-sockaddr \
-                match:corpus-match lines:corpus-lines report:corpus-report; do
+                match:corpus-match lines:corpus-lines \
+                profile:corpus-profile minisign:corpus-minisign settings:corpus-settings report:corpus-report; do
     name=${target%%:*}; corpus=${target#*:}
     ninja -C build-fuzz "fuzz_$name" >/dev/null
     mkdir -p "build-fuzz/$corpus"

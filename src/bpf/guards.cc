@@ -17,6 +17,7 @@
 #include <linux/sockios.h>
 #include <sys/syscall.h>
 
+#include "bpf/restrict.h"
 #include "kernel/uapi.h"
 #include "policy/reach.h"
 
@@ -136,6 +137,7 @@ Guards LowerGuards(const policy::Policy& p, const LowerOptions& opts) {
                    __NR_fsconfig, __NR_fsmount, __NR_fspick, __NR_mount_setattr, uapi::kNrOpenTreeAttr})
       g.forced[nr] = eperm;
   }
+  AddRestrictions(p, &g);
   return g;
 }
 

@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "cli/pandora_keys.h"
+#include "cli/pandora_share.h"
 #include "pandora/control_client.h"
 #include "pandora/esandbox.h"
 #include "pandora/report_cli.h"
@@ -27,6 +29,9 @@ namespace {
 constexpr const char* kUsage =
     "Usage: pandora sandbox COMMAND [ARG...]\n"
     "       pandora --version\n"
+    "       pandora keygen|sign|verify ... (minisign-compatible keys and profile signatures)\n"
+    "       pandora push|pull ... (share profiles by the program's SHA-256)\n"
+    "       pandora report DUMP|PROFILE [-o OUT.html] (one self-contained HTML page)\n"
     "  check | enabled[_path|_exec|_net] | enable[...] | disable[...]\n"
     "  allow[_path|_exec|_net] ARG... | disallow[...] ARG... (_net: --connect for the connect list)\n"
     "  addfilter[...] ARG... | rmfilter[...] ARG... | wait_eldest | wait_all\n"
@@ -107,8 +112,13 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "sandbox") return SandboxMain(std::vector<std::string>(args.begin() + 1, args.end()));
   if (args[0] == "report") return syd::pandora::ReportMain(std::vector<std::string>(args.begin() + 1, args.end()));
-  if (args[0] == "profile" || args[0] == "inspect" || args[0] == "box" || args[0] == "keygen" ||
-      args[0] == "sign" || args[0] == "verify" || args[0] == "push" || args[0] == "pull") {
+  // keygen/sign/verify/push/pull: src/cli/pandora_keys.cc, pandora_share.cc.
+  if (args[0] == "keygen") return syd::pandora::cli::KeygenMain({args.begin() + 1, args.end()});
+  if (args[0] == "sign") return syd::pandora::cli::SignMain({args.begin() + 1, args.end()});
+  if (args[0] == "verify") return syd::pandora::cli::VerifyMain({args.begin() + 1, args.end()});
+  if (args[0] == "push") return syd::pandora::cli::PushMain({args.begin() + 1, args.end()});
+  if (args[0] == "pull") return syd::pandora::cli::PullMain({args.begin() + 1, args.end()});
+  if (args[0] == "profile" || args[0] == "inspect" || args[0] == "box") {
     fmt::print(stderr, "pandora: '{}' is not available in this version yet\n", args[0]);
     return 2;
   }

@@ -25,7 +25,14 @@ Result<gid_t> GroupId(const std::string& what, const std::string& s) {
 void AddSetupOptions(CLI::App& app, SetupArgs& a) {
   const char* g = "Process setup (before the command starts)";
   app.add_option("-C,--chroot", a.chroot, "Change the command's root directory to DIR")->group(g);
-  app.add_option("-D,--chdir", a.chdir, "Start the command in DIR (inside the new root)")->group(g);
+  app.add_option("-R,--pivot-root", a.pivot_root,
+                 "NEW:OLD: make NEW the command's root (in a mount namespace of its own), the old root at OLD "
+                 "inside it")
+      ->group(g);
+  app.add_option("-D,--chdir", a.chdir,
+                 "Start the command in DIR (inside the new root); tmp: a fresh private directory, writable "
+                 "under write sandboxing, removed afterwards")
+      ->group(g);
   app.add_option("-E,--env", a.env, "Set VAR=VAL, or unset VAR, in the command's environment; repeatable")
       ->take_all()
       ->allow_extra_args(false)
@@ -43,7 +50,7 @@ void AddSetupOptions(CLI::App& app, SetupArgs& a) {
       ->group(g);
   app.add_option("--ionice", a.ionice, "The command's I/O class and priority: realtime|best-effort|idle[:0-7]")
       ->group(g);
-  for (const char* ns : {"user", "mount", "net", "uts", "ipc", "cgroup", "time"}) {
+  for (const char* ns : {"user", "mount", "pid", "net", "uts", "ipc", "cgroup", "time"}) {
     const std::string name = ns;
     app.add_flag_callback(
            "--unshare-" + name, [&a, name] { a.unshare.push_back(name); },
@@ -59,11 +66,23 @@ void AddSetupOptions(CLI::App& app, SetupArgs& a) {
   app.add_option("--stderr", a.stderr_file, "The command's standard error goes to FILE (created or truncated)")
       ->group(g);
   app.add_option("--alias", a.alias, "The command's argv[0]")->group(g);
+  app.add_flag("--background", a.background,
+               "Return (status 0) once the command has started; sydbox supervises it in the background")
+      ->group(g);
+  app.add_flag("--allow-daemonize", a.allow_daemonize,
+               "The command survives sydbox (no parent-death SIGKILL, the default)")
+      ->group(g);
 }
 
 Result<spawn::ProcessSetup> BuildSetup(const SetupArgs& a) {
   spawn::ProcessSetup s;
   s.chroot = a.chroot;
+  if (!a.pivot_root.empty()) {
+    SYD_TRY(pr, spawn::ParsePivotRoot(a.pivot_root));
+    s.pivot_new = pr.first;
+    s.pivot_old = pr.second;
+  }
+  s.allow_daemonize = a.allow_daemonize;
   s.chdir = a.chdir;
   for (const std::string& e : a.env) {
     SYD_TRY(kv, spawn::ParseEnv(e));

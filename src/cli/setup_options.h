@@ -1,5 +1,6 @@
-// The process-setup options (-C, -D, -E, -u, -g, -G, --umask, --nice,
-// --ionice, --unshare-*, --close-fds, --stdout, --stderr, --alias) on a
+// The process-setup options (-C, -R, -D, -E, -u, -g, -G, --umask, --nice,
+// --ionice, --unshare-*, --close-fds, --stdout, --stderr, --alias,
+// --background, --allow-daemonize) on a
 // CLI11 app, turned into one spawn::ProcessSetup. sydbox uses them; pandora
 // box will take the same.
 #pragma once
@@ -15,12 +16,17 @@
 namespace syd::cli {
 
 struct SetupArgs {
-  std::string chroot, chdir, uid, gid, umask, ionice, stdout_file, stderr_file, alias;
+  std::string chroot, chdir, uid, gid, umask, ionice, stdout_file, stderr_file, alias, pivot_root;
   std::vector<std::string> env, add_gids, close_fds;
   int nice = 0;
   bool has_nice = false;
   std::vector<std::string> unshare;  // namespace names, in the order given
+  bool background = false;           // --background: sydbox's own, not the child's (sydbox_main.cc)
+  bool allow_daemonize = false;
 };
+
+// -D tmp: a fresh private directory instead of a given one.
+inline bool ChdirIsTmp(const SetupArgs& a) { return a.chdir == "tmp"; }
 
 // Registers the options on `app`, storing into `args`.
 void AddSetupOptions(CLI::App& app, SetupArgs& args);

@@ -4,6 +4,8 @@
 // command cannot be executed.
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <sched.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -15,12 +17,14 @@
 #include "bpf/compile.h"
 #include "cli/config_loader.h"
 #include "cli/probe_report.h"
+#include "cli/private_tmp.h"
 #include "cli/setup_options.h"
 #include "kernel/probe.h"
 #include "pandora/control_client.h"
 #include "cli/profiles.h"
 #include "policy/pattern_set.h"
 #include "policy/syscall_table.h"
+#include "supervisor/modules.h"
 #include "supervisor/supervisor.h"
 #include "util/strings.h"
 
@@ -177,6 +181,13 @@ int CheckMain(int argc, char** argv) {
         ok = false;
       }
     }
+    // Modules are loaded (and their init run on the options) as a run would.
+    if (ok) {
+      if (auto st = supervisor::LoadModules(p); !st) {
+        fmt::print(stderr, "sydbox check: {}\n", st.error().what);
+        ok = false;
+      }
+    }
     // Valid but almost certainly wrong: a failure here, a warning at run time.
     for (const auto& m : mistakes) fmt::print(stderr, "sydbox check: {}\n", m);
     if (!mistakes.empty()) ok = false;
@@ -258,9 +269,8 @@ std::string VersionText() {
       "enforced: path sandboxing (read, write, exec, stat), network sandboxing, magic stat, exec controls\n"
       "  (kill_if_match, resume_if_match, verify: decided again on the file executed), process setup,\n"
       "  the sandbox's reach (supervisor, outside signals, terminal, namespaces, mounts; Landlock domain)\n"
-      "sys/ rules compiled to seccomp-bpf; allowlist/denylist syscall\n"
-      "parsed, not yet enforced: core/restrict/{{general,identity_change,io_control,memory_map,\n"
-      "  shared_memory_writable}}\n"
+      "sys/ rules compiled to seccomp-bpf; allowlist/denylist syscall; core/restrict/{{general,\n"
+      "  identity_change,io_control,memory_map,shared_memory_writable}} in seccomp-bpf (and PR_SET_MDWE)\n"
       "bundled profiles: @paludis @user @noipv6\n",
       SYD_VERSION);
 }
@@ -392,6 +402,22 @@ int SydboxMain(int argc, char** argv) {
     return kExitConfig;
   }
 
+  // -D tmp: the directory exists before the configuration is read, and is
+  // added to the write allowlist after it (below).
+  PrivateTmp private_tmp;
+  if (ChdirIsTmp(setup_args) && !command.empty() && !(command.size() == 1 && command[0] == "noexec")) {
+    if (!setup_args.chroot.empty() || !setup_args.pivot_root.empty()) {
+      fmt::print(stderr, "sydbox: -D tmp cannot be used with --chroot or --pivot-root (the directory is made "
+                         "outside the new root): give a directory inside it\n");
+      return kExitConfig;
+    }
+    if (auto made = private_tmp.Create(); !made) {
+      fmt::print(stderr, "sydbox: {}\n", made.error().what);
+      return kExitConfig;
+    }
+    setup_args.chdir = private_tmp.path();
+  }
+
   // Configuration, in the documented order: SYDBOX_CONFIG, -c/-p, -m.
   std::vector<lang::Command> cmds;
   std::vector<std::string> specs;
@@ -426,6 +452,24 @@ int SydboxMain(int argc, char** argv) {
   auto policy = BuildPolicy(cmds, &warnings);
   if (!policy) {
     fmt::print(stderr, "sydbox: {}\n", policy.error().what);
+    return kExitConfig;
+  }
+  if (!private_tmp.path().empty()) {
+    // Whatever the write mode (it may be switched on at run time), with
+    // no warning of an entry nobody wrote.
+    auto entry = lang::ParseCommand("allowlist/write+" + private_tmp.path() + "/***", {"-D tmp", 1});
+    auto with = entry ? policy::ApplyAll(*policy, {*entry}, policy::ApplyEnv{})
+                      : Result<policy::Policy>(Unexpected<Error>(entry.error()));
+    if (!with) {
+      fmt::print(stderr, "sydbox: -D tmp: {}\n", with.error().what);
+      return kExitConfig;
+    }
+    policy = std::move(with);
+  }
+  // load= rules: each module is loaded and initialised now, before anything
+  // runs; one that cannot be is a configuration error.
+  if (auto st = supervisor::LoadModules(*policy); !st) {
+    fmt::print(stderr, "sydbox: {}\n", st.error().what);
     return kExitConfig;
   }
   const bool export_only = command.empty() || (command.size() == 1 && command[0] == "noexec");
@@ -477,6 +521,13 @@ int SydboxMain(int argc, char** argv) {
     return kExitConfig;
   }
   opts.setup = std::move(*setup);
+  // The private directory belongs to the command's user.
+  if (!private_tmp.path().empty() && (opts.setup.uid || opts.setup.gid) && !(opts.setup.unshare & CLONE_NEWUSER) &&
+      chown(private_tmp.path().c_str(), opts.setup.uid.value_or(static_cast<uid_t>(-1)),
+            opts.setup.gid.value_or(static_cast<gid_t>(-1))) != 0) {
+    fmt::print(stderr, "sydbox: -D tmp: chown {}: {}\n", private_tmp.path(), strerror(errno));
+    return kExitConfig;
+  }
   opts.ipc_path = ipc_path;
   opts.lock = lock;
   opts.stats = stats;
@@ -512,6 +563,41 @@ int SydboxMain(int argc, char** argv) {
     opts.log_format = isatty(opts.log_fd) ? supervisor::LogFormat::kHuman : supervisor::LogFormat::kJson;
   } else {
     opts.log_format = log_format == "json" ? supervisor::LogFormat::kJson : supervisor::LogFormat::kHuman;
+  }
+  if (setup_args.background) {
+    // --background: this process returns once the command has started;
+    // a child of its own (in a session of its own) is the supervisor and
+    // removes the -D tmp directory. A failure before the command started
+    // is that child's exit status.
+    int pp[2];
+    if (pipe2(pp, O_CLOEXEC) != 0) {
+      fmt::print(stderr, "sydbox: --background: pipe: {}\n", strerror(errno));
+      return 1;
+    }
+    fflush(stdout);
+    fflush(stderr);
+    const pid_t bg = fork();
+    if (bg < 0) {
+      fmt::print(stderr, "sydbox: --background: fork: {}\n", strerror(errno));
+      return 1;
+    }
+    if (bg > 0) {
+      private_tmp.Forget();
+      close(pp[1]);
+      char c;
+      ssize_t n;
+      do n = read(pp[0], &c, 1);
+      while (n < 0 && errno == EINTR);
+      close(pp[0]);
+      if (n == 1) return 0;
+      int status = 0;
+      while (waitpid(bg, &status, 0) < 0 && errno == EINTR) {
+      }
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    close(pp[0]);
+    setsid();
+    opts.started_fd = pp[1];
   }
   return supervisor::Run(*policy, command, opts);
 }

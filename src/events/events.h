@@ -99,6 +99,7 @@ struct DumpCall {
   std::string decision;
   std::string would;  // --dry-run: the decision that would have been made
   std::string rule;   // file:line, -m:N, default:CATEGORY, builtin:..; "" = none
+  std::string module;  // the module the rule loaded, when it decided; "" = none
   std::string answer;  // continue, error, value, fd, none (the caller was gone)
   std::string errno_name;
   std::optional<int64_t> ret;

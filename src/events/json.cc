@@ -229,6 +229,7 @@ std::string Json(const DumpCall& e) {
   Member(&o, "rule");
   if (e.rule.empty()) o += "null";
   else AppendString(&o, e.rule);
+  if (!e.module.empty()) Member(&o, "module"), AppendString(&o, e.module);
   Member(&o, "answer");
   AppendString(&o, e.answer);
   if (!e.errno_name.empty()) Member(&o, "errno"), AppendString(&o, e.errno_name);

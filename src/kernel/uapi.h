@@ -78,4 +78,10 @@ inline constexpr size_t kXattrNameMax = 255;
 inline constexpr size_t kXattrSizeMax = 65536;
 inline constexpr size_t kXattrListMax = 65536;
 
+// prctl(PR_SET_MDWE) (6.3): memory-deny-write-execute, inherited across
+// fork and exec and never cleared: no mapping that is writable and
+// executable, and none becomes executable that was not.
+inline constexpr int kPrSetMdwe = 65;
+inline constexpr unsigned long kPrMdweRefuseExecGain = 1;
+
 }  // namespace syd::kernel::uapi

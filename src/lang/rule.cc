@@ -285,7 +285,7 @@ Result<RuleOption> ParseOption(std::string_view item, uint32_t col) {
       }
       return o;
     case OptKind::kLoad:
-      if (val.empty()) return FailAt(vcol, "load= needs a module");
+      if (val.empty()) return FailAt(vcol, "load= needs a module (a name or a path to a .so)");
       o.text = std::string(val);
       return o;
   }
@@ -345,6 +345,14 @@ Result<Rule> ParseRule(const Command& cmd) {
   for (size_t k = 1; k < items.size(); ++k) {
     auto [item, col] = items[k];
     if (item.empty()) return FailAt(col, "empty condition or option");
+    if (!r.options.empty() && r.options.back().kind == OptKind::kLoad) {
+      // Everything after load=NAME is the module's: KEY=VAL options, kept
+      // as written (the module says what it makes of them).
+      RuleOption& load = r.options.back();
+      load.text += ':';
+      load.text += item;
+      continue;
+    }
     if (StartsWith(item, "arg")) {
       SYD_TRY(c, ParseCond(item, col));
       r.conds.push_back(std::move(c));
@@ -362,7 +370,22 @@ Result<Rule> ParseRule(const Command& cmd) {
       case OptKind::kCommand:
       case OptKind::kCmdline: break;
       case OptKind::kLog: ok = r.action == RuleAction::kTrace || r.action == RuleAction::kLog; break;
-      case OptKind::kLoad: return FailAt(o.column, "load= (modules) is not supported by this version yet");
+      case OptKind::kLoad:
+        ok = r.action == RuleAction::kTrace;
+        if (ok) {
+          // The module decides the call: no other outcome beside it.
+          for (const RuleOption& other : r.options) {
+            switch (other.kind) {
+              case OptKind::kLog:
+              case OptKind::kCommand:
+              case OptKind::kCmdline:
+              case OptKind::kLoad: break;
+              default:
+                return FailAt(other.column, "a rule with load= lets its module decide: no other outcome option");
+            }
+          }
+        }
+        break;
       default: ok = r.action == RuleAction::kTrace; break;
     }
     if (!ok) return FailAt(o.column, fmt::format("this option does not apply to a {} rule", RuleActionName(r.action)));

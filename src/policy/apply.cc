@@ -241,7 +241,7 @@ auto RestrictionFlag(P& p, std::string_view k) -> decltype(&p.restrict_mounts) {
   return nullptr;
 }
 
-Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
+Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& /*env*/) {
   const std::string& k = c.key;
   const std::string& v = c.value;
   if (StartsWith(k, "core/sandbox/")) {
@@ -327,7 +327,6 @@ Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
     auto n = ParseInt(v);
     if (!n || *n < 0 || *n > 3) return Failf("bad value '{}' for {} (want 0..3)", v, k);
     p.restrict_general = static_cast<int>(*n);
-    if (*n != 0) Warn(env, fmt::format("{} is parsed but not enforced yet", k));
     return {};
   }
   bool* restrict_flag = k == "core/restrict/identity_change"          ? &p.restrict_identity_change
@@ -336,11 +335,7 @@ Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& env) {
                         : k == "core/restrict/shared_memory_writable" ? &p.restrict_shared_memory_writable
                                                                       : nullptr;
   if (bool* reach = RestrictionFlag(p, k)) return set_bool(reach);
-  if (restrict_flag) {
-    SYD_TRY_STATUS(set_bool(restrict_flag));
-    if (*restrict_flag) Warn(env, fmt::format("{} is parsed but not enforced yet", k));
-    return {};
-  }
+  if (restrict_flag) return set_bool(restrict_flag);
   return Unknown("option", k);
 }
 
@@ -393,6 +388,10 @@ Status Apply(Policy& p, const Command& c, const ApplyEnv& env) {
   if (c.op == Op::kExec) return Failf("'{}!' (running commands) is not supported", c.key);
   if (lang::IsRuleKey(c.key)) {
     SYD_TRY(rule, CompileRule(c, env.services));
+    // A module runs inside the supervisor: only a configuration read when
+    // sydbox starts may load one, never a sandboxed process at run time.
+    if (const auto* load = rule.Option(lang::OptKind::kLoad); load && env.runtime && c.op != Op::kRemove)
+      return FailAt(load->column, "load= (a module) is accepted when sydbox starts, not at run time");
     EditList(p.sys_rules, c.op == Op::kRemove ? Op::kRemove : c.op, std::move(rule),
              [](const SysRule& a, const SysRule& b) { return a.text == b.text; });
     return {};

@@ -39,6 +39,14 @@ struct SysCond {
   std::optional<AddrPattern> addr;     // @~ @!
 };
 
+// What a rule's load= loaded (supervisor/modules.h). The policy only
+// carries it: loading and calling modules are the supervisor's.
+class RuleModule {
+ public:
+  virtual ~RuleModule() = default;
+  virtual const std::string& name() const = 0;
+};
+
 struct SysRule {
   lang::Rule rule;
   std::string text;  // "sys/ACTION|VALUE" (the operator left out), for '-' equality
@@ -50,6 +58,10 @@ struct SysRule {
   bool user_space = false;      // needs user space to decide (strings, addresses, names, trace)
   bool restrictive = false;     // kill/fault/trap (or trace with such an option)
   uint32_t kernel_action = 0;   // SECCOMP_RET_* when !user_space (unused for log)
+  // With load=: the loaded module, set once when sydbox starts (null until
+  // then, and in `sydbox check` before loading). Shared by every copy of
+  // the policy.
+  std::shared_ptr<const RuleModule> module;
 
   const lang::RuleOption* Option(lang::OptKind k) const;
 };

@@ -1,10 +1,12 @@
 // Sets are evaluated left to right: items add, "!" items remove, "?"
 // items may name nothing this architecture has. %file_rd, %file_wr,
-// %exec and %net come from the checked-syscall table (SPEC §2.1); the
-// other classes from strace's tables.
+// %exec and %net come from the checked-syscall table (SPEC §2.1),
+// %restrict_general1..3 from core/restrict/general's levels; the other
+// classes from strace's tables.
 
 #include <algorithm>
 
+#include "policy/restrict.h"
 #include "policy/rules.h"
 #include "policy/syscall_table.h"
 #include "policy/syscalls.h"
@@ -27,7 +29,10 @@ bool SydClass(std::string_view cls, std::set<int>* out) {
   else if (cls == "%file_wr") want = Category::kWrite;
   else if (cls == "%exec") want = Category::kExec;
   else if (cls == "%net") net = true;
-  else return false;
+  else if (cls.starts_with("%restrict_general") && cls.size() == 18 && cls[17] >= '1' && cls[17] <= '3') {
+    for (int nr : GeneralRestricted(cls[17] - '0')) out->insert(nr);
+    return true;
+  } else return false;
   for (const SyscallInfo& s : CheckedSyscalls()) {
     if (s.kind == CallKind::kAttrIoctl) continue;  // only some requests are writes: not in §2.1's sets
     if (net ? (s.category == Category::kNetBind || s.category == Category::kNetConnect) : CanBeCategory(s, *want))
@@ -80,7 +85,8 @@ std::string_view SyscallName(int nr) {
 }
 
 std::vector<std::string> SyscallClasses() {
-  std::set<std::string> all = {"%file_rd", "%file_wr", "%exec", "%net"};
+  std::set<std::string> all = {"%file_rd", "%file_wr", "%exec", "%net", "%restrict_general1", "%restrict_general2",
+                               "%restrict_general3"};
   for (const SyscallEntry& e : SyscallTable())
     for (std::string_view c : Split(e.classes, ' '))
       if (!c.empty()) all.emplace(c);

@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -89,12 +90,26 @@ Result<std::pair<int, int>> ParseFdRange(const std::string& spec) {
 Result<int> UnshareFlag(const std::string& what) {
   if (what == "user") return CLONE_NEWUSER;
   if (what == "mount") return CLONE_NEWNS;
+  if (what == "pid") return CLONE_NEWPID;
   if (what == "net") return CLONE_NEWNET;
   if (what == "uts") return CLONE_NEWUTS;
   if (what == "ipc") return CLONE_NEWIPC;
   if (what == "cgroup") return CLONE_NEWCGROUP;
   if (what == "time") return CLONE_NEWTIME;
   return Failf("unknown namespace '{}'", what);
+}
+
+Result<std::pair<std::string, std::string>> ParsePivotRoot(const std::string& spec) {
+  const size_t colon = spec.find(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size())
+    return Failf("--pivot-root '{}': want NEW:OLD (the new root, and where the old one goes inside it)", spec);
+  std::string new_root = spec.substr(0, colon), old_root = spec.substr(colon + 1);
+  if (new_root[0] != '/') return Failf("--pivot-root '{}': give NEW as an absolute path", spec);
+  while (new_root.size() > 1 && new_root.back() == '/') new_root.pop_back();
+  if (old_root[0] != '/') old_root = "/" + old_root;
+  if (old_root == "/" || old_root.find("/..") != std::string::npos)
+    return Failf("--pivot-root '{}': OLD is a directory below the new root (such as /oldroot)", spec);
+  return std::make_pair(new_root, old_root);
 }
 
 Result<SetupPlan> PlanSetup(const ProcessSetup& s, uid_t outer_uid, gid_t outer_gid) {
@@ -106,8 +121,16 @@ Result<SetupPlan> PlanSetup(const ProcessSetup& s, uid_t outer_uid, gid_t outer_
   // 1. Namespaces. A user namespace first (it grants the capabilities the
   // others need when sydbox is unprivileged), with one mapping: the id the
   // command is to have inside (-u/-g, else sydbox's own) to sydbox's.
+  if (!s.chroot.empty() && !s.pivot_new.empty()) return Failf("--chroot and --pivot-root exclude each other");
+  // --unshare-pid: the child is made in the new pid namespace (its own
+  // user namespace with it), so the command is its pid 1.
+  if (s.unshare & CLONE_NEWPID) {
+    plan.clone_flags = CLONE_NEWPID | (s.unshare & CLONE_NEWUSER);
+    plan.clone_what = s.unshare & CLONE_NEWUSER ? "--unshare-user --unshare-pid" : "--unshare-pid";
+  }
+  plan.death_signal = !s.allow_daemonize;
   if (s.unshare & CLONE_NEWUSER) {
-    step(SetupStep::kUnshareUser, "--unshare-user");
+    if (!(plan.clone_flags & CLONE_NEWUSER)) step(SetupStep::kUnshareUser, "--unshare-user");
     const uid_t in_uid = s.uid.value_or(outer_uid);
     const gid_t in_gid = s.gid.value_or(outer_gid);
     if (!s.add_gids.empty())
@@ -122,10 +145,15 @@ Result<SetupPlan> PlanSetup(const ProcessSetup& s, uid_t outer_uid, gid_t outer_
     gm.path = "/proc/self/gid_map";
     gm.data = fmt::format("{} {} 1\n", in_gid, outer_gid);
   }
-  if (const int rest = s.unshare & ~CLONE_NEWUSER) {
+  // --pivot-root needs a mount namespace of its own (it moves the root of
+  // every process in the namespace).
+  const int unshare = s.unshare | (s.pivot_new.empty() ? 0 : CLONE_NEWNS);
+  if (const int rest = unshare & ~(CLONE_NEWUSER | CLONE_NEWPID)) {
     std::vector<std::string> names;
     for (const char* n : {"mount", "net", "uts", "ipc", "cgroup", "time"})
-      if (rest & *UnshareFlag(n)) names.push_back(std::string("--unshare-") + n);
+      if (rest & *UnshareFlag(n))
+        names.push_back(std::string("--unshare-") + n +
+                        (n == std::string("mount") && !(s.unshare & CLONE_NEWNS) ? " (for --pivot-root)" : ""));
     step(SetupStep::kUnshare, fmt::format("{}", fmt::join(names, " "))).a = static_cast<uint64_t>(rest);
     if (rest & CLONE_NEWNET) step(SetupStep::kLoopbackUp, "--unshare-net (bringing lo up)");
   }
@@ -134,6 +162,14 @@ Result<SetupPlan> PlanSetup(const ProcessSetup& s, uid_t outer_uid, gid_t outer_
     if (s.chroot[0] != '/') return Failf("--chroot '{}': give an absolute path", s.chroot);
     step(SetupStep::kChroot, "--chroot " + s.chroot).path = s.chroot;
   }
+  if (!s.pivot_new.empty()) {
+    SetupStep& pr = step(SetupStep::kPivotRoot, "--pivot-root " + s.pivot_new + ":" + s.pivot_old);
+    pr.path = s.pivot_new;
+    pr.data = s.pivot_new + s.pivot_old;  // where the old root goes, seen from the old root
+  }
+  // A pid namespace with a mount namespace: a /proc that shows it.
+  if ((s.unshare & CLONE_NEWPID) && (unshare & CLONE_NEWNS))
+    step(SetupStep::kMountProc, "--unshare-pid (mounting a new /proc)");
   if (!s.chdir.empty()) step(SetupStep::kChdir, "--chdir " + s.chdir).path = s.chdir;
   // 3. What does not need privileges the ids below would take away.
   if (s.umask) step(SetupStep::kUmask, fmt::format("--umask {:04o}", *s.umask)).a = *s.umask;
@@ -260,6 +296,16 @@ int DropCapabilities() {
   return syscall(SYS_capset, &h, d) == 0 ? 0 : errno;
 }
 
+// The new root NEW is bind-mounted on itself (pivot_root wants a mount
+// point), propagation is made private first (pivot_root refuses shared
+// mounts; the namespace is the child's own), the old root goes to OLD.
+int PivotRoot(const SetupStep& st) {
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return errno;
+  if (mount(st.path.c_str(), st.path.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) return errno;
+  if (syscall(SYS_pivot_root, st.path.c_str(), st.data.c_str()) != 0) return errno;
+  return chdir("/") == 0 ? 0 : errno;
+}
+
 int RunStep(const SetupStep& st, const int* keep, int nkeep) {
   switch (st.kind) {
     case SetupStep::kUnshareUser: return unshare(CLONE_NEWUSER) == 0 ? 0 : errno;
@@ -291,6 +337,9 @@ int RunStep(const SetupStep& st, const int* keep, int nkeep) {
     case SetupStep::kSetGid: return syscall(SYS_setresgid, st.a, st.a, st.a) == 0 ? 0 : errno;
     case SetupStep::kSetUid: return syscall(SYS_setresuid, st.a, st.a, st.a) == 0 ? 0 : errno;
     case SetupStep::kDropCapabilities: return DropCapabilities();
+    case SetupStep::kPivotRoot: return PivotRoot(st);
+    case SetupStep::kMountProc:
+      return mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0 ? 0 : errno;
   }
   return EINVAL;
 }

@@ -33,6 +33,7 @@ struct Rlimit {
 
 struct ProcessSetup {
   std::string chroot;                  // -C: a directory to become /
+  std::string pivot_new, pivot_old;    // -R NEW:OLD: NEW becomes /, the old root is put at OLD (inside NEW)
   std::string chdir;                   // -D: the working directory (inside the new root)
   std::vector<std::pair<std::string, std::optional<std::string>>> env;  // -E: set, or unset (nullopt)
   std::optional<uid_t> uid;            // -u
@@ -46,6 +47,7 @@ struct ProcessSetup {
   std::string stdout_file, stderr_file;        // --stdout, --stderr
   std::string alias;                   // --alias: argv[0]
   std::vector<Rlimit> rlimits;         // rlimit/... from the configuration
+  bool allow_daemonize = false;        // --allow-daemonize: no parent-death signal
 
   bool changes_ids() const { return uid || gid || !add_gids.empty(); }
 };
@@ -56,7 +58,8 @@ Result<std::pair<std::string, std::optional<std::string>>> ParseEnv(const std::s
 Result<Ionice> ParseIonice(const std::string& spec);                   // CLASS[:DATA]
 Result<mode_t> ParseUmask(const std::string& spec);                    // octal, at most 0777
 Result<std::pair<int, int>> ParseFdRange(const std::string& spec);     // A:B, A: or A
-Result<int> UnshareFlag(const std::string& what);                      // user, mount, net, ...
+Result<int> UnshareFlag(const std::string& what);                      // user, mount, pid, net, ...
+Result<std::pair<std::string, std::string>> ParsePivotRoot(const std::string& spec);  // NEW:OLD
 
 // One step of the child's setup. `what` names it for the user
 // ("--chdir /srv", "--unshare-user (uid map)").
@@ -64,6 +67,7 @@ struct SetupStep {
   enum Kind : uint8_t {
     kUnshareUser, kWriteFile, kUnshare, kLoopbackUp, kChroot, kChdir, kUmask, kNice, kIonice, kRlimit,
     kOpenStdout, kOpenStderr, kCloseFds, kDropBoundingSet, kSetGroups, kSetGid, kSetUid, kDropCapabilities,
+    kPivotRoot, kMountProc,
   };
   Kind kind;
   std::string what;
@@ -83,6 +87,15 @@ struct SetupPlan {
   // argv[0] of the command when --alias gave one; the program is still
   // looked up by its own name.
   std::string alias;
+  // --unshare-pid: the namespaces the child is created in (clone(2)
+  // flags: CLONE_NEWPID, and CLONE_NEWUSER with --unshare-user, which
+  // then is no step of its own), so that the command is pid 1 of the new
+  // pid namespace; `clone_what` names them for a failure.
+  int clone_flags = 0;
+  std::string clone_what;
+  // The command keeps the parent-death signal (SIGKILL when sydbox dies)
+  // unless --allow-daemonize.
+  bool death_signal = true;
 };
 
 // The ordered steps for `setup`, given sydbox's own ids (outside).

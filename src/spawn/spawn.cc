@@ -27,7 +27,7 @@ namespace {
 
 // The step of the child's setup that failed, sent with its errno as
 // (step << 16 | errno); exec failures are sent as a bare errno.
-enum Step : int { kExec = 0, kDeathSignal, kNoNewPrivs, kLandlock, kBoundingSet, kSeccomp };
+enum Step : int { kExec = 0, kDeathSignal, kNoNewPrivs, kLandlock, kBoundingSet, kSeccomp, kMdwe };
 // Step i of the process-setup plan is sent as kSetupBase + i.
 constexpr int kSetupBase = 0x100;
 
@@ -43,6 +43,7 @@ const char* StepName(int step) {
     case kLandlock: return "Landlock domain";
     case kBoundingSet: return "capability bounding set";
     case kSeccomp: return "seccomp filter";
+    case kMdwe: return "memory-deny-write-execute (core/restrict/memory_map)";
     default: return "exec";
   }
 }
@@ -81,13 +82,24 @@ Result<Child> Spawn(const SpawnRequest& req, bool* setup_failed) {
   char* const* envp = req.setup.own_env ? const_cast<char* const*>(req.setup.envp.data()) : nullptr;
   const pid_t parent = getpid();
 
-  pid_t pid = fork();
+  // With --unshare-pid the child is made in its new pid namespace (and
+  // user namespace): like fork(2), on this stack, but as pid 1 there,
+  // where its parent has no pid (getppid() says 0).
+  const int clone_flags = req.setup.clone_flags;
+  const pid_t parent_seen = clone_flags & CLONE_NEWPID ? 0 : parent;
+  pid_t pid = clone_flags ? static_cast<pid_t>(syscall(SYS_clone, SIGCHLD | clone_flags, nullptr, nullptr, nullptr, 0L))
+                          : fork();
+  if (pid < 0 && clone_flags) {
+    if (setup_failed) *setup_failed = true;
+    return Fail(errno, req.setup.clone_what);
+  }
   if (pid < 0) return Fail(errno, "fork");
   if (pid == 0) {
     int errfd = err_w.get();
-    // Fail closed: the sandbox dies with its supervisor.
+    // Fail closed: the sandbox dies with its supervisor (during the setup
+    // always; afterwards unless --allow-daemonize).
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ChildFail(errfd, kDeathSignal, errno);
-    if (getppid() != parent) _exit(127);
+    if (getppid() != parent_seen) _exit(127);
     struct sigaction dfl{};
     dfl.sa_handler = SIG_DFL;
     for (int s = 1; s < NSIG; ++s) sigaction(s, &dfl, nullptr);
@@ -111,9 +123,14 @@ Result<Child> Spawn(const SpawnRequest& req, bool* setup_failed) {
     int setup_err = 0;
     if (int failed = RunSetup(req.setup, keep, 2, &setup_err); failed >= 0)
       ChildFail(errfd, kSetupBase + failed, setup_err);
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) ChildFail(errfd, kDeathSignal, errno);
-    if (getppid() != parent) _exit(127);
+    // (Until exec the child waits on the socket, which sydbox's death
+    // closes.)
+    if (prctl(PR_SET_PDEATHSIG, req.setup.death_signal ? SIGKILL : 0) != 0) ChildFail(errfd, kDeathSignal, errno);
+    if (getppid() != parent_seen) _exit(127);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ChildFail(errfd, kNoNewPrivs, errno);
+    if (req.deny_write_execute &&
+        prctl(kernel::uapi::kPrSetMdwe, kernel::uapi::kPrMdweRefuseExecGain, 0L, 0L, 0L) != 0)
+      ChildFail(errfd, kMdwe, errno);
     if (req.landlock) {
       if (int e = kernel::LandlockRestrictSelf(req.domain)) ChildFail(errfd, kLandlock, e);
     }

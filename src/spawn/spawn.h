@@ -35,6 +35,10 @@ struct SpawnRequest {
   // namespace cannot be made, the command runs without it and
   // Child::private_proc() says so.
   bool private_proc = false;
+  // core/restrict/memory_map: the kernel's memory-deny-write-execute
+  // (PR_SET_MDWE) for the command and everything it starts, set after the
+  // process setup; a kernel without it fails the start.
+  bool deny_write_execute = false;
   // Process setup (setup.h), run after the private /proc and before the
   // Landlock domain and the filter.
   SetupPlan setup;

@@ -20,6 +20,11 @@ namespace syd::supervisor {
 namespace {
 
 constexpr auto kTick = std::chrono::milliseconds(10);
+// A thread started on demand leaves after idling this long.
+constexpr auto kIdleLeave = std::chrono::seconds(5);
+// Threads dropped in a row for a marked tid before growth gives up until
+// the next call (pids are handed out in order: the next try gets another).
+constexpr unsigned kMaxMisses = 64;
 
 void SetKick(int sig, int how) {
   sigset_t s;
@@ -31,26 +36,57 @@ void SetKick(int sig, int how) {
 }  // namespace
 
 BlockingCalls::BlockingCalls(kernel::NotifyFd& nfd, int kick_signal, std::function<void()> thread_init,
-                             unsigned threads)
-    : nfd_(nfd), kick_(kick_signal), init_(std::move(thread_init)) {
+                             unsigned threads, unsigned max_threads, std::function<bool(pid_t)> tid_marked)
+    : nfd_(nfd), kick_(kick_signal), init_(std::move(thread_init)), tid_marked_(std::move(tid_marked)) {
+  std::lock_guard<std::mutex> lk(m_);
   for (unsigned i = 0; i < std::max(1u, threads); ++i) {
     try {
-      StartThread();
+      StartThread(false);
     } catch (const std::system_error&) {
       if (threads_.empty()) throw;  // not one: the caller reports it
       break;
     }
   }
+  base_ = static_cast<unsigned>(threads_.size());
+  max_ = std::max(base_, max_threads);
   watcher_ = std::thread([this] { Watch(); });
 }
 
-void BlockingCalls::StartThread() {
+size_t BlockingCalls::threads() {
+  std::lock_guard<std::mutex> lk(m_);
+  return threads_.size() - left_.size();
+}
+
+void BlockingCalls::GrowLocked() {
+  ReapLocked();
+  if (stop_ || queue_.size() <= idle_ + starting_ || threads_.size() - left_.size() >= max_) return;
+  try {
+    StartThread(true);
+  } catch (const std::system_error&) {
+    // The system refused (a thread limit): the call waits for a thread.
+  }
+}
+
+void BlockingCalls::ReapLocked() {
+  for (std::thread::id id : left_) {
+    for (auto it = threads_.begin(); it != threads_.end(); ++it) {
+      if (it->get_id() != id) continue;
+      it->join();  // it has returned, or is just returning
+      threads_.erase(it);
+      break;
+    }
+  }
+  left_.clear();
+}
+
+void BlockingCalls::StartThread(bool extra) {
   sigset_t kick, old;  // blocked in the new thread from its start
   sigemptyset(&kick);
   sigaddset(&kick, kick_);
   pthread_sigmask(SIG_BLOCK, &kick, &old);
   try {
-    threads_.emplace_back([this] { Worker(); });
+    threads_.emplace_back([this, extra] { Worker(extra); });
+    ++starting_;
   } catch (...) {
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
     throw;
@@ -75,19 +111,38 @@ void BlockingCalls::Run(uint64_t id, pid_t tgid, pid_t tid, Task task) {
   t->tid = tid;
   std::lock_guard<std::mutex> lk(m_);
   queue_.push_back(Job{std::move(t), std::move(task)});
+  GrowLocked();
   work_cv_.notify_one();
   watch_cv_.notify_one();
 }
 
-void BlockingCalls::Worker() {
+void BlockingCalls::Worker(bool extra) {
   SetKick(kick_, SIG_BLOCK);
-  if (init_) init_();
   const pid_t self = static_cast<pid_t>(syscall(SYS_gettid));
   std::unique_lock<std::mutex> lk(m_);
+  --starting_;
+  if (extra && tid_marked_ && tid_marked_(self)) {
+    // A checked call named this pid (pid_marks.h): leave before doing
+    // anything, and let another thread (another pid) take the call.
+    if (++misses_ < kMaxMisses) GrowLocked();  // (before this one is listed to be joined)
+    left_.push_back(std::this_thread::get_id());
+    return;
+  }
+  misses_ = 0;
+  lk.unlock();
+  if (init_) init_();
+  lk.lock();
   for (;;) {
     ++idle_;
-    work_cv_.wait(lk, [this] { return stop_ || !queue_.empty(); });
+    const auto ready = [this] { return stop_ || !queue_.empty(); };
+    bool woke = true;
+    if (extra) woke = work_cv_.wait_for(lk, kIdleLeave, ready);
+    else work_cv_.wait(lk, ready);
     --idle_;
+    if (!woke) {  // idle for long: a thread started on demand leaves
+      left_.push_back(std::this_thread::get_id());
+      return;
+    }
     if (queue_.empty()) return;  // stopping
     Job job = std::move(queue_.front());
     queue_.pop_front();
@@ -195,17 +250,20 @@ bool BlockingCalls::Stop(std::chrono::milliseconds grace) {
   work_cv_.notify_all();
   watch_cv_.notify_all();
   const bool ended = done_cv_.wait_for(lk, grace, [this] { return running_.empty(); });
+  // No thread starts once stop_ is set (GrowLocked): the list is final.
+  std::list<std::thread> threads = std::move(threads_);
+  threads_.clear();
+  left_.clear();
   lk.unlock();
   if (watcher_.joinable()) {
     if (ended) watcher_.join();
     else watcher_.detach();
   }
-  for (auto& th : threads_) {
+  for (auto& th : threads) {
     if (!th.joinable()) continue;
     if (ended) th.join();
     else th.detach();
   }
-  threads_.clear();
   return ended;
 }
 

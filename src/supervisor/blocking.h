@@ -57,17 +57,22 @@ class BlockingCalls {
   using Task = std::function<void(BlockingCalls&, Ticket&)>;
 
   // `kick_signal` must have a handler installed without SA_RESTART;
-  // `thread_init` runs first on every pool thread. All `threads` pool
-  // threads and the watcher start here, before the sandbox runs, and no
-  // thread is started later: the sandbox cannot make the supervisor create
-  // threads (each would take a new pid, and at a thread limit creation
-  // fails). Calls beyond `threads` wait in a queue, where the watcher still
-  // answers those whose caller has a signal pending and drops those whose
-  // caller is gone.
-  BlockingCalls(kernel::NotifyFd& nfd, int kick_signal, std::function<void()> thread_init, unsigned threads);
-  // Threads started (fewer than asked if the system refused some; at
-  // least one, or the constructor throws).
-  size_t threads() const { return threads_.size(); }
+  // `thread_init` runs first on every pool thread. `threads` pool threads
+  // and the watcher start here, before the sandbox runs. When every one
+  // is busy (calls that block for as long as the sandbox likes: a FIFO
+  // nobody opens), another is started for the next call, up to
+  // `max_threads`, so that blocked calls never hold up others; one that
+  // then idles for a while leaves again. A started thread whose tid is
+  // marked (`tid_marked`, pid_marks.h: a checked call named that pid)
+  // leaves at once and another is tried. Where the system refuses a
+  // thread, calls wait in a queue, where the watcher still answers those
+  // whose caller has a signal pending and drops those whose caller is
+  // gone.
+  BlockingCalls(kernel::NotifyFd& nfd, int kick_signal, std::function<void()> thread_init, unsigned threads,
+                unsigned max_threads = 0, std::function<bool(pid_t)> tid_marked = {});
+  // Threads alive now (fewer than asked if the system refused some; at
+  // least one at the start, or the constructor throws).
+  size_t threads();
   ~BlockingCalls();
   BlockingCalls(const BlockingCalls&) = delete;
   BlockingCalls& operator=(const BlockingCalls&) = delete;
@@ -99,10 +104,14 @@ class BlockingCalls {
     std::shared_ptr<Ticket> ticket;
     Task task;
   };
-  void Worker();
+  void Worker(bool extra);
   void Watch();
   void KickLocked(Ticket& t);
-  void StartThread();
+  void StartThread(bool extra);
+  // Starts another thread if queued calls outnumber the threads that
+  // will take them (under m_).
+  void GrowLocked();
+  void ReapLocked();  // joins threads that left (under m_)
 
   kernel::NotifyFd& nfd_;
   const int kick_;
@@ -111,8 +120,13 @@ class BlockingCalls {
   std::condition_variable work_cv_, watch_cv_, done_cv_;
   std::list<Job> queue_;
   std::list<std::shared_ptr<Ticket>> running_;
-  std::vector<std::thread> threads_;
+  std::list<std::thread> threads_;
+  std::vector<std::thread::id> left_;  // threads that returned, to be joined
   unsigned idle_ = 0;
+  unsigned starting_ = 0;  // started, not yet waiting for work
+  unsigned base_ = 0, max_ = 0;
+  unsigned misses_ = 0;    // threads dropped in a row for a marked tid
+  std::function<bool(pid_t)> tid_marked_;
   std::thread watcher_;
   bool stop_ = false;
 };

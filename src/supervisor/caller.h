@@ -8,6 +8,7 @@
 // umask (it unshared CLONE_FS).
 #pragma once
 
+#include <linux/capability.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -38,6 +39,14 @@ struct Act {
   // supervisor (SCM_CREDENTIALS naming the caller's own pid).
   uint64_t add_caps = 0;
 };
+
+// Walking a path as the caller (resolution, when the supervisor is root):
+// a directory the caller cannot search stops the walk with EACCES as the
+// kernel would, so nothing behind it is told apart. One capability is kept
+// where the supervisor has it: CAP_SYS_PTRACE, which grants no file access
+// but lets it read the caller's /proc entries (fd links, cwd, memory) as
+// the caller itself always may, even one that made itself undumpable.
+inline constexpr Act kWalkAsCaller{.add_caps = 1ULL << CAP_SYS_PTRACE};
 
 // Takes the caller's identity on this thread; gives it back when
 // destroyed. An unprivileged supervisor cannot (and need not) change ids,

@@ -53,7 +53,7 @@ struct Header {
   uint8_t npaths;
   uint32_t rule_line;
   char comm[16];
-  uint32_t len[5];  // path[0], path[1], addr_raw, addr_path, rule file
+  uint32_t len[6];  // path[0], path[1], addr_raw, addr_path, rule file, module
 };
 constexpr uint8_t kNoCategory = 0xff;
 
@@ -118,6 +118,7 @@ void DumpNote::Clear() {
   has_category = false;
   decision = would = Decision::kNone;
   rule = nullptr;
+  module = nullptr;
   rule_default = false;
   npaths = 0;
   path[0].clear();
@@ -282,9 +283,10 @@ void Dump::Record(Call& c, const Verdict& v) {
   h.rule_line = n.rule ? n.rule->line : 0;
   h.npaths = n.npaths;
   const std::string empty;
-  const std::string* strs[5] = {&n.path[0], &n.path[1], &n.addr_raw, &n.addr_path, n.rule ? &n.rule->file : &empty};
+  const std::string* strs[6] = {&n.path[0], &n.path[1], &n.addr_raw, &n.addr_path, n.rule ? &n.rule->file : &empty,
+                                n.module ? n.module : &empty};
   size_t size = sizeof h;
-  for (int i = 0; i < 5; ++i) {
+  for (int i = 0; i < 6; ++i) {
     h.len[i] = static_cast<uint32_t>(strs[i]->size());
     size += strs[i]->size();
   }
@@ -356,8 +358,8 @@ void Dump::Format(const std::vector<char>& batch, std::string* out) {
     Header h;
     std::memcpy(&h, batch.data() + off, sizeof h);
     const char* p = batch.data() + off + sizeof h;
-    std::string_view s[5];
-    for (int i = 0; i < 5; ++i) {
+    std::string_view s[6];
+    for (int i = 0; i < 6; ++i) {
       s[i] = std::string_view(p, h.len[i]);
       p += h.len[i];
     }
@@ -388,6 +390,7 @@ void Dump::Format(const std::vector<char>& batch, std::string* out) {
     if (h.rule_kind == RuleKind::kOrigin) e.rule = lang::Origin{std::string(s[4]), h.rule_line}.ToString();
     else if (h.rule_kind == RuleKind::kDefault && h.category != kNoCategory)
       e.rule = policy::DefaultRuleName(static_cast<policy::Category>(h.category));
+    e.module = std::string(s[5]);
     e.answer = AnswerName(h.answer);
     if (h.answer == Answer::kError) e.errno_name = ErrnoName(h.err);
     if (h.answer == Answer::kValue) e.ret = h.ret;

@@ -46,6 +46,7 @@ struct DumpNote {
   Decision would = Decision::kNone;  // --dry-run: what would have been decided
   const lang::Origin* rule = nullptr;  // valid while the call's policy snapshot is
   bool rule_default = false;           // the category's mode decided: default:CATEGORY
+  const std::string* module = nullptr; // the module that decided (load=), valid as `rule` is
   uint8_t npaths = 0;
   std::string path[2];
   std::string addr_raw;   // the sockaddr as read

@@ -46,6 +46,25 @@ void IdentityOf(const Checked& ch, ExecArm* arm) {
   arm->ino = st.st_ino;
 }
 
+// Whether execve names an existing executable file, as the caller sees it
+// (an execvp-style search tries names that do not exist first: those are
+// not programs executed). execveat counts always.
+bool NamesAnExecutable(Call& c) {
+  if (c.nr() != __NR_execve) return true;
+  auto path = c.tracee.ReadString(c.arg(0), PATH_MAX);
+  if (!path || path->empty()) return false;
+  const std::string full = fmt::format("/proc/{}/{}{}", c.tid(), (*path)[0] == '/' ? "root" : "cwd/", *path);
+  struct stat st;
+  return stat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+}
+
+// An exec let through: the process table's exec locks, and the eldest's
+// programs (magic_stat:initonly).
+void NoteExec(Call& c) {
+  if (c.Tgid() == c.env.procs->eldest() && NamesAnExecutable(c)) c.env.procs->OnEldestExec();
+  c.env.procs->OnExec(c.Tgid());
+}
+
 }  // namespace
 
 Verdict HandleExec(Call& c, const Intent& in) {
@@ -61,9 +80,15 @@ Verdict HandleExec(Call& c, const Intent& in) {
   if (auto* v = std::get_if<Verdict>(&r)) {
     // With Need.always a verdict here is a refusal or the caller gone,
     // never CONTINUE; were it one, the check after the exec still stands.
-    if (v->kind() != Verdict::Kind::kContinue || !after) return std::move(*v);
+    if (v->kind() != Verdict::Kind::kContinue || !after) {
+      if (v->kind() == Verdict::Kind::kContinue) NoteExec(c);
+      return std::move(*v);
+    }
   }
-  if (!look) return Verdict::Continue();
+  if (!look) {
+    NoteExec(c);
+    return Verdict::Continue();
+  }
   const Checked* ch = std::get_if<Checked>(&r);
   static const std::string kUnresolved;
   const std::string& path = ch ? ch->args[0].seen : kUnresolved;
@@ -107,7 +132,7 @@ Verdict HandleExec(Call& c, const Intent& in) {
   } else if (ch && c.decider->ExecResume(path)) {
     c.env.procs->Update(c.Tgid(), [](ProcState& st) { st.resumed = true; });
   }
-  c.env.procs->OnExec(c.Tgid());
+  NoteExec(c);
   return Verdict::Continue();
 }
 

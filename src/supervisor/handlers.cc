@@ -4,7 +4,8 @@
 //  3. a call that changes the caller's ids, umask or root drops what was
 //     cached for it;
 //  4. the call's intent is read (open flags, once);
-//  5. /dev/sydbox paths on stat-like calls are magic commands (magic.h);
+//  5. stat-like calls go to the stat hook, the built-in module magic_stat
+//     (magic.cc), unless a rule loads it where the user wants it;
 //  6. the configuration's sys/ rules that need user space (rules.h);
 //  7. category sandboxing, by the handler of the call's family
 //     (dispatch.h): resolve and decide every path or address, then
@@ -16,7 +17,7 @@
 #include "policy/syscalls.h"
 #include "supervisor/call.h"
 #include "supervisor/dispatch.h"
-#include "supervisor/magic.h"
+#include "supervisor/modules.h"
 #include "supervisor/reach.h"
 #include "supervisor/rules.h"
 #include "supervisor/shared_policy.h"
@@ -53,8 +54,11 @@ Verdict Decide(Call& c, bool checked_call) {
   Intent in;
   if (checked_call) {
     if (auto v = ReadIntent(c, &in)) return std::move(*v);
-    if (c.info.magic) {
-      if (auto v = TryMagic(c)) return std::move(*v);
+    if (c.info.magic && env.stat_module) {
+      if (auto v = CallModule(c, *env.stat_module, nullptr)) {
+        if (c.note) c.note->module = &env.stat_module->name();
+        return std::move(*v);
+      }
     }
   }
   // sys/ rules, in order; the category sandboxing is the final rule.

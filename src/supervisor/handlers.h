@@ -23,6 +23,8 @@ namespace syd::supervisor {
 
 class ExecTracer;
 class BlockingCalls;
+class PidMarks;
+class LoadedModule;
 class Dump;
 
 // Counters for --stats. Relaxed atomics and a fixed histogram: nothing on
@@ -52,6 +54,11 @@ struct HandlerEnv {
   // Calls that may block run on this pool (blocking.h); Run() stops it
   // before this environment goes away.
   BlockingCalls* blocking = nullptr;
+  // Pids of processes that checked calls let the kernel act on (pid_marks.h).
+  PidMarks* named_pids = nullptr;
+  // The module stat-like calls go to first (magic_stat, built in): null
+  // when a rule loads it instead, where the user placed it.
+  const LoadedModule* stat_module = nullptr;
   // The sandbox is in a Landlock domain, which refuses it every
   // ptrace-checked access to processes outside (docs/SECURITY.md).
   bool ptrace_scoped = false;

@@ -1,7 +1,9 @@
-// Magic stat (SPEC §3.2): while runtime configuration is unlocked for the
-// caller, a stat-like call on /dev/sydbox/CMD applies CMD. Most stat calls
-// are not magic: the first 12 bytes tell, and the rest is read only for a
-// /dev/sydbox path.
+// Magic stat (SPEC §3.2), the built-in module `magic_stat` (modules.h):
+// while runtime configuration is unlocked for the caller, a stat-like call
+// on /dev/sydbox/CMD applies CMD. Most stat calls are not magic: the first
+// 12 bytes tell, and the rest is read only for a /dev/sydbox path. Options:
+// readonly (queries only), initonly (changes until the eldest process
+// executes its next program).
 #include "supervisor/magic.h"
 
 #include <limits.h>
@@ -11,6 +13,8 @@
 #include <cstring>
 
 #include "policy/apply.h"
+#include "supervisor/modules.h"
+#include "sydbox/module.h"
 #include "util/strings.h"
 
 namespace syd::supervisor {
@@ -52,7 +56,13 @@ int FillStat(Call& c) {
   }
 }
 
-Verdict HandleMagic(Call& c, const std::string& raw) {
+// The module's options (load=magic_stat:readonly, :initonly).
+struct MagicStat {
+  bool readonly = false;  // queries answered, changes refused (EINVAL)
+  bool initonly = false;  // changes taken until the eldest executes its next program
+};
+
+Verdict HandleMagic(Call& c, const std::string& raw, const MagicStat& opts) {
   std::string_view cmd = std::string_view(raw).substr(kMagicPrefix.size());
   if (!cmd.empty()) cmd.remove_prefix(1);  // the '/'
   auto answer_ok = [&] {
@@ -60,6 +70,15 @@ Verdict HandleMagic(Call& c, const std::string& raw) {
     return e ? Verdict::Error(e) : Verdict::Value(0);
   };
   if (cmd.empty() || cmd == "3") return answer_ok();
+  if (opts.readonly || (opts.initonly && c.env.procs->eldest_reexeced())) {
+    auto parsed = lang::ParseCommand(cmd, lang::Origin{"/dev/sydbox", 0});
+    if (!parsed || parsed->op != lang::Op::kQuery) {
+      c.env.reporter->Note(fmt::format("magic command '{}' from pid {} rejected: magic_stat is {}", cmd, c.tid(),
+                                       opts.readonly ? "read-only (queries only)"
+                                                     : "init-only and the first program has executed another"));
+      return Verdict::Error(EINVAL);
+    }
+  }
   const MagicOutcome out = RunMagicCommand(
       c.env, cmd, lang::Origin{"/dev/sydbox", 0}, fmt::format("pid {}", c.tid()), [&](policy::MagicLock lock) {
         // Per process: the caller (and what it forks afterwards) locks itself.
@@ -112,7 +131,13 @@ MagicOutcome RunMagicCommand(HandlerEnv& env, std::string_view text, const lang:
   return MagicOutcome{};
 }
 
-std::optional<Verdict> TryMagic(Call& c) {
+namespace {
+
+// Built-in module magic_stat: a stat-like call on /dev/sydbox/CMD while
+// the caller may still configure is the command CMD; anything else is left
+// to what follows (DEFER).
+std::optional<Verdict> TryMagic(Call& c, const MagicStat& opts) {
+  if (!c.info.magic || c.info.npaths == 0) return std::nullopt;  // not a call that can carry one
   const uint64_t path = c.arg(c.info.paths[0].path);
   char prefix[12];
   ssize_t n = c.tracee.ReadSome(path, prefix, sizeof prefix);
@@ -121,8 +146,43 @@ std::optional<Verdict> TryMagic(Call& c) {
     return std::nullopt;
   auto raw = c.tracee.ReadString(path, PATH_MAX);
   if (raw && IsMagicPath(*raw) && c.tracee.Valid() &&
-      !c.env.runtime_locked.load(std::memory_order_acquire) && !c.env.procs->Get(c.Tgid()).locked) return HandleMagic(c, *raw);
+      !c.env.runtime_locked.load(std::memory_order_acquire) && !c.env.procs->Get(c.Tgid()).locked)
+    return HandleMagic(c, *raw, opts);
   return std::nullopt;
 }
+
+int MagicInit(const sydbox_host*, const char* const* options, void** state, char* error, size_t error_size) {
+  auto* st = new MagicStat;
+  for (const char* const* o = options; *o; ++o) {
+    const std::string_view opt(*o);
+    if (opt == "readonly") {
+      st->readonly = true;
+    } else if (opt == "initonly") {
+      st->initonly = true;
+    } else {
+      snprintf(error, error_size, "unknown option '%s' (readonly, initonly)", *o);
+      delete st;
+      return 1;
+    }
+  }
+  *state = st;
+  return 0;
+}
+
+sydbox_answer MagicOnCall(void* state, const sydbox_call* k) {
+  std::optional<Verdict> v = TryMagic(CallOf(k), *static_cast<const MagicStat*>(state));
+  if (!v) return sydbox_answer{SYDBOX_DEFER, 0, 0};
+  if (v->kind() == Verdict::Kind::kError) return sydbox_answer{SYDBOX_FAULT, 0, v->err()};
+  return sydbox_answer{SYDBOX_RETURN, 0, v->value()};
+}
+
+void MagicFini(void* state) { delete static_cast<MagicStat*>(state); }
+
+}  // namespace
+
+extern const sydbox_module kMagicStatModule;
+const sydbox_module kMagicStatModule = {
+    sizeof(sydbox_module), SYDBOX_MODULE_ABI, "magic_stat", MagicInit, MagicOnCall, MagicFini,
+};
 
 }  // namespace syd::supervisor

@@ -1,5 +1,5 @@
-// Magic stat (SPEC §3.2) on the stat-like calls that may carry a
-// /dev/sydbox command.
+// Magic commands (SPEC §3): the one code path of magic stat (the built-in
+// module magic_stat, magic.cc) and the control socket.
 #pragma once
 
 #include <functional>
@@ -11,9 +11,8 @@
 
 namespace syd::supervisor {
 
-// The verdict when the call names /dev/sydbox and the caller may still
-// configure; nothing when the call is not magic (it goes on as usual).
-std::optional<Verdict> TryMagic(Call& c);
+// The built-in module magic_stat (modules.h, FindBuiltinModule) answers
+// stat-like calls on /dev/sydbox/CMD; the dispatch only calls its hook.
 
 // The outcome of one magic command, whatever channel brought it.
 struct MagicOutcome {

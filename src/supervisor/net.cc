@@ -85,7 +85,14 @@ std::optional<Verdict> ReadAndDecide(Call& c, Category cat, uint64_t ptr, uint64
       if (!cwd) return Verdict::Error(cwd.error().sys_errno ? cwd.error().sys_errno : ENOENT);
       rr.start = *cwd;
     }
+    std::optional<AsCaller> as;  // no existence oracle (caller.h)
+    if (c.env.self.root) {
+      auto cr = c.env.procs->CallerCreds(c.Tgid(), c.tid());
+      if (!cr) return Verdict::Error(ESRCH);
+      as.emplace(c.env.self, *cr, kWalkAsCaller);
+    }
     auto r = Resolve(rr);
+    as.reset();
     if (!r) return Verdict::Error(r.error().sys_errno ? r.error().sys_errno : ENOENT);
     t->addr.path = InSupervisorView(*t->root, r->path);
     size_t slash = r->path.rfind('/');

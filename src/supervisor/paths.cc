@@ -10,6 +10,7 @@
 
 #include "kernel/uapi.h"
 #include "policy/syscalls.h"
+#include "supervisor/caller.h"
 #include "supervisor/reach.h"
 #include "util/strings.h"
 
@@ -206,6 +207,12 @@ void ReportResolveFailure(Call& c, Category cat, const std::string& raw, int err
 int ResolveForRules(Call& c, uint64_t open_flags, const open_how* how, std::vector<std::string>* out) {
   auto root = OpenCallerRoot(c.tid());
   if (!root) return ESRCH;
+  std::optional<AsCaller> as;  // as in ResolveAndCheck: no existence oracle
+  if (c.env.self.root) {
+    auto cr = c.env.procs->CallerCreds(c.Tgid(), c.tid());
+    if (!cr) return ESRCH;
+    as.emplace(c.env.self, *cr, kWalkAsCaller);
+  }
   for (uint8_t i = 0; i < c.info.npaths; ++i) {
     PathArgValue v;
     Resolution r = ReadAndResolve(c, c.info.paths[i], open_flags, how, **root, &v);
@@ -251,9 +258,11 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
   if (!out.checked && !need.always && !pinned) return Verdict::Continue();
   c.WorkAhead();
 
-  // The caller's root (and, when asked, its ids: one process-table lookup
-  // for both).
-  auto caller = c.env.procs->CallerInfo(c.tracee, need.creds);
+  // The caller's root (and, when asked or when resolution must walk as the
+  // caller, its ids: one process-table lookup for both).
+  const bool walk_as_caller = c.env.self.root;
+  const bool want_creds = need.creds || walk_as_caller;
+  auto caller = c.env.procs->CallerInfo(c.tracee, want_creds);
   if (!caller) return Verdict::Error(ESRCH);
   out.root = caller->root;
   out.creds = caller->creds;
@@ -264,7 +273,7 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
     auto root = OpenCallerRoot(c.tid());
     if (!root) return Verdict::Error(ESRCH);
     out.root = std::move(*root);
-    if (need.creds) {
+    if (want_creds) {
       auto cr = kernel::ReadCreds(c.tid());
       if (!cr) return Verdict::Error(ESRCH);
       out.creds = std::move(*cr);
@@ -272,6 +281,12 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
     if (!c.tracee.Recheck()) return Verdict::None();
   }
   out.n = info.npaths;
+  // A root supervisor walks the caller's paths with the caller's file
+  // system identity: a directory the caller cannot search stops the walk
+  // with EACCES as the kernel would, so what lies behind it (a name that
+  // exists or not, one the policy denies) is never told apart.
+  std::optional<AsCaller> as;
+  if (walk_as_caller && out.creds) as.emplace(c.env.self, *out.creds, kWalkAsCaller);
   if (info.npaths == 2 && info.paths[0].path >= 0 && info.paths[1].path >= 0)
     c.tracee.PrefetchStrings(c.arg(info.paths[0].path), c.arg(info.paths[1].path));
   for (uint8_t i = 0; i < info.npaths; ++i) {
@@ -302,9 +317,11 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
       static const lang::Origin kBuiltin{"builtin:autogroup", 0};
       policy::PathVerdict v;
       v.rule = &kBuiltin;
+      as.reset();  // the verdict's actions (a kill) are the supervisor's own
       if (auto verdict = Violate(c, out.cat, a.seen, false, v, EPERM)) return std::move(*verdict);
     }
   }
+  as.reset();
   // Everything read came from the caller: one confirmation for all the
   // arguments (resolution only looked, nothing was acted on yet).
   if (!c.tracee.Valid()) return Verdict::None();
@@ -322,7 +339,8 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
     }
     // A denial: first what resolution would have said of names it did not
     // look at (ENOENT for a missing name comes before EPERM), and whether
-    // the name exists (EEXIST below).
+    // the name exists (EEXIST below) — looked at as the caller too.
+    if (walk_as_caller && out.creds) as.emplace(c.env.self, *out.creds, kWalkAsCaller);
     for (uint8_t j = 0; j < info.npaths; ++j) {
       PathArgValue& b = out.args[j];
       if (int e = LookAtName(&b.resolved, MayBeMissing(info.paths[j], in.open_flags))) {
@@ -330,6 +348,7 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
         return Verdict::Error(e);
       }
     }
+    as.reset();
     int err = DenyErrno(c, out.cat);
     // "Safe" denials: creating what exists would fail anyway.
     if (out.cat == Category::kWrite && a.resolved.exists &&

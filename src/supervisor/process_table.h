@@ -43,6 +43,15 @@ class ProcessTable {
   // Called when `tgid` execs: applies a pending exec lock. The eldest's
   // first exec (of COMMAND itself) does not count.
   void OnExec(pid_t tgid);
+  pid_t eldest() const { return eldest_; }
+  // An exec of an existing executable file by the eldest process, let
+  // through: the first starts the command, any later one is its next
+  // program (magic_stat's initonly). Seen where execs are notified, which
+  // they are while magic is unlocked.
+  void OnEldestExec() {
+    if (eldest_execs_.fetch_add(1, std::memory_order_acq_rel) >= 1) eldest_reexeced_.store(true, std::memory_order_release);
+  }
+  bool eldest_reexeced() const { return eldest_reexeced_.load(std::memory_order_acquire); }
   // True once any process may lock itself at its next exec: until then an
   // exec needs no bookkeeping.
   bool any_exec_lock() const { return any_exec_lock_.load(std::memory_order_relaxed); }
@@ -109,6 +118,8 @@ class ProcessTable {
   static constexpr size_t kMinSweep = 16;
   ProcState initial_;
   bool any_locked_ = false;
+  std::atomic<unsigned> eldest_execs_{0};
+  std::atomic<bool> eldest_reexeced_{false};
   bool eldest_exec_seen_ = false;
   pid_t eldest_;
   pid_t self_;

@@ -26,6 +26,7 @@
 #include <functional>
 
 #include "kernel/proc.h"
+#include "supervisor/pid_marks.h"
 #include "supervisor/caller.h"
 #include "util/strings.h"
 
@@ -169,6 +170,8 @@ std::optional<Verdict> CheckReach(Call& c, const policy::ReachCall& rc) {
   const auto arg = [&](int8_t i) { return static_cast<pid_t>(c.arg(i) & 0xffffffffu); };
   auto single = [&](pid_t pid) -> std::optional<Verdict> {
     if (foreign) return std::nullopt;  // a pid of a namespace where the supervisor has none
+    // Marked before the look (pid_marks.h): no thread started later takes it.
+    if (c.env.named_pids) c.env.named_pids->Mark(pid);
     if (int e = CheckTarget(pid, inside_only)) return Verdict::Error(e);
     return std::nullopt;
   };

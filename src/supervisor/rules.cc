@@ -11,6 +11,7 @@
 #include <syslog.h>
 
 #include "events/events.h"
+#include "supervisor/modules.h"
 #include "policy/syscall_table.h"
 #include "util/strings.h"
 
@@ -160,6 +161,32 @@ std::optional<Verdict> ApplyRuleInner(Call& c, const policy::SysRule& r, CallCon
     case lang::RuleAction::kLog:
     case lang::RuleAction::kTrace:
       break;
+  }
+  if (r.Option(K::kLoad)) {
+    // load=: the module decides (modules.h). Loaded when sydbox started;
+    // a rule without its module (never expected) fails the call.
+    if (!r.module) return Verdict::Error(EPERM);
+    const auto& m = static_cast<const LoadedModule&>(*r.module);
+    // The paths, resolved once when the module asks (the ones an allow is
+    // then performed on: Call::rule_view).
+    struct Source final : ModuleCallSource {
+      explicit Source(CallContext& x) : ctx(x) {}
+      const std::vector<std::string>* Paths() override {
+        auto p = ctx.Paths();
+        if (ctx.resolve_errno() || p.empty()) return nullptr;
+        paths = std::move(p);
+        return &paths;
+      }
+      CallContext& ctx;
+      std::vector<std::string> paths;
+    } src(ctx);
+    const std::vector<std::string>* shown = nullptr;
+    std::optional<Verdict> v = CallModule(c, m, &src, &shown);
+    if (c.note && (v || c.rule_allowed)) {
+      c.note->module = &m.name();
+      for (size_t i = 0; shown && i < shown->size() && i < 2; ++i) NotePath(c, static_cast<int>(i), (*shown)[i]);
+    }
+    return v;
   }
   if (const auto* o = r.Option(K::kKillProcess)) {
     SignalProcess(c, static_cast<int>(o->number));

@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -41,6 +43,8 @@
 #include "supervisor/process_table.h"
 #include "supervisor/shared_policy.h"
 #include "supervisor/blocking.h"
+#include "supervisor/modules.h"
+#include "supervisor/pid_marks.h"
 #include "supervisor/dump.h"
 #include "supervisor/state_dump.h"
 #include "supervisor/control.h"
@@ -51,8 +55,21 @@ namespace syd::supervisor {
 namespace {
 
 const int kWakeSignal = SIGRTMIN + 3;
+
+// /proc/sys/kernel/pid_max (pids are below it); the kernel's most when unreadable.
+uint32_t PidMax() {
+  constexpr uint32_t kLimit = 4194304;  // PID_MAX_LIMIT on 64 bits
+  FILE* f = fopen("/proc/sys/kernel/pid_max", "re");
+  if (!f) return kLimit;
+  unsigned long v = 0;
+  const bool ok = fscanf(f, "%lu", &v) == 1;
+  fclose(f);
+  return ok && v > 0 && v <= kLimit ? static_cast<uint32_t>(v) : kLimit;
+}
 // Wakes the main thread to attach a thread about to exec (exec_trace.h).
 const int kTraceSignal = SIGRTMIN + 4;
+// A module crashed in its hook (modules.h): the main thread ends the sandbox.
+const int kModuleSignal = SIGRTMIN + 5;
 
 void NoopHandler(int) {}
 
@@ -137,6 +154,26 @@ int StatusToCode(int status) {
 
 }  // namespace
 
+namespace {
+
+// --unshare-pid: the command is pid 1 of its namespace, to which the
+// kernel delivers no signal it has no handler for (SIGKILL aside), from
+// the terminal or from sydbox. What it catches gets through (the
+// terminal's already did); what it would die of by default, it dies of
+// (SIGKILL: its status says 137); what it ignores, it ignores.
+void ForwardToPidOne(pid_t eldest, int sig, bool from_terminal) {
+  auto st = kernel::ReadSignals(eldest, eldest);
+  if (!st) return;
+  const uint64_t bit = uint64_t{1} << (sig - 1);
+  if (st->caught & bit) {
+    if (!from_terminal) kill(eldest, sig);
+  } else if (!(st->ignored & bit)) {
+    kill(eldest, SIGKILL);
+  }
+}
+
+}  // namespace
+
 int Run(const policy::Policy& policy, const std::vector<std::string>& argv, const Options& opts) {
   std::optional<DumpTarget> dump_target;
   if (!opts.dump.empty()) {
@@ -165,7 +202,9 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   }
   bpf::LowerOptions lo;
   lo.magic_unlocked = magic_unlocked;
-  lo.supervisor_pid = getpid();
+  // In a pid namespace of its own (--unshare-pid) the sandbox cannot name
+  // sydbox: a number equal to sydbox's pid is one of its own processes.
+  lo.supervisor_pid = opts.setup.unshare & CLONE_NEWPID ? 0 : getpid();
   lo.ptrace_scoped = abi >= 1;
   lo.signals_scoped = abi >= 6 && policy.restrict_outside_signals;
   lo.categories_may_change = magic_unlocked;  // runtime changes reach every category
@@ -189,7 +228,24 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   for (int s : {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2}) sigaddset(&handled, s);
   sigaddset(&handled, kWakeSignal);
   sigaddset(&handled, kTraceSignal);
+  sigaddset(&handled, kModuleSignal);
   pthread_sigmask(SIG_BLOCK, &handled, &old_mask);
+  // Magic stat is the built-in module magic_stat: called by the dispatch
+  // for every stat-like call, unless a rule loads it (then it runs where
+  // that rule stands, with that rule's options).
+  std::shared_ptr<LoadedModule> stat_module;
+  bool rule_loads_magic = false;
+  for (const policy::SysRule& r : policy.sys_rules)
+    rule_loads_magic = rule_loads_magic || (r.module && r.module->name() == "magic_stat");
+  if (!rule_loads_magic) {
+    auto m = LoadModule("magic_stat");
+    if (!m) {
+      fmt::print(stderr, "sydbox: {}\n", m.error().what);
+      return 1;
+    }
+    stat_module = std::move(*m);
+  }
+  InstallModuleCrashHandler(static_cast<pid_t>(syscall(SYS_gettid)), kModuleSignal);
 
   // The control socket exists (close-on-exec) before the sandbox does, so a
   // path that cannot be used stops everything before anything runs.
@@ -217,6 +273,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   // supervisor's /proc entries (its memory map, oom_score_adj, ...): as
   // root, the sandbox gets a /proc that shows only its own processes.
   sreq.private_proc = geteuid() == 0;
+  sreq.deny_write_execute = policy.restrict_memory_map;
   spawn::ProcessSetup setup = opts.setup;
   for (const policy::RlimitSetting& r : policy.rlimits)
     setup.rlimits.push_back(spawn::Rlimit{r.resource, r.value, r.name});
@@ -279,6 +336,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   env.reporter = &reporter;
   env.dry_run = opts.dry_run;
   env.self = ReadSelfIdentity();
+  env.stat_module = stat_module.get();
   env.ptrace_scoped = sreq.landlock;
   env.kill_all = [&killall] {
     killall.store(true);
@@ -312,7 +370,9 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   sigaction(kWakeSignal, &sa, nullptr);
   // All workers are started before the command runs (below); a handler
   // about to block hands the receiving role to an idle one.
-  constexpr unsigned kBlockingThreads = 32;
+  // Blocking calls (blocking.h): threads ready at the start, and how many
+  // may run at once when the sandbox blocks that many.
+  constexpr unsigned kBlockingThreads = 32, kMaxBlockingThreads = 4096;
   const unsigned max_workers =
       opts.workers ? opts.workers : std::max(16u, 4 * std::thread::hardware_concurrency());
   WorkerPool pool(
@@ -338,7 +398,12 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   // Calls that may block (blocking.h): interrupted with the same signal.
   // Their threads, like the workers, all start now; more simultaneous
   // blocking calls than threads wait their turn.
-  BlockingCalls blocking(listener, kWakeSignal, [] { unshare(CLONE_FS); }, kBlockingThreads);
+  // More threads start on demand, never with a pid that a checked call
+  // named (pid_marks.h).
+  PidMarks named_pids(PidMax());
+  env.named_pids = &named_pids;
+  BlockingCalls blocking(listener, kWakeSignal, [] { unshare(CLONE_FS); }, kBlockingThreads, kMaxBlockingThreads,
+                         [&named_pids](pid_t tid) { return named_pids.Marked(tid); });
   env.blocking = &blocking;
   env.hand_off = [&pool] { pool.HandOff(); };
   env.hand_off_if_queued = [&pool] { pool.HandOffIfQueued(); };
@@ -351,9 +416,15 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   // Let the command exec without waiting for it here: its exec may need
   // this thread (to be attached for the check after the exec).
   if (auto go = child->Go(); !go) fmt::print(stderr, "sydbox: {}\n", go.error().what);
+  if (opts.started_fd >= 0) {
+    // --background: the sandbox is set up and the command released.
+    (void)!write(opts.started_fd, "S", 1);
+    close(opts.started_fd);
+  }
 
   int eldest_status = 0;
   bool eldest_done = false;
+  const bool own_pid_namespace = (opts.setup.unshare & CLONE_NEWPID) != 0;
   for (;;) {
     siginfo_t si;
     int sig = sigwaitinfo(&handled, &si);
@@ -378,10 +449,17 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
       if (eldest_done && no_children) break;
     } else if (sig == kTraceSignal) {
       exec_tracer.Serve();
+    } else if (sig == kModuleSignal && ModuleCrashed()) {
+      // The crashed thread said which module and call (modules.cc); no
+      // module code runs again: every sandboxed process goes, then sydbox.
+      killall.store(true);
+      KillDescendants();
+      _exit(1);
     } else if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGQUIT) {
       // A signal from the terminal (SI_KERNEL) reached the whole foreground
       // process group already; forward only what was sent to sydbox itself.
-      if (!eldest_done && si.si_code != SI_KERNEL) kill(eldest, sig);
+      if (!eldest_done && own_pid_namespace) ForwardToPidOne(eldest, sig, si.si_code == SI_KERNEL);
+      else if (!eldest_done && si.si_code != SI_KERNEL) kill(eldest, sig);
     } else if (sig == SIGUSR1) {
       // One line per sandboxed process, in the log format, on stderr.
       std::string lines;
@@ -401,7 +479,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
       core.processes = SandboxProcesses(getpid(), procs);
       core.counters = env.stats.Snapshot();
       core.counters.workers = pool.started();
-      core.workers = {pool.started(), pool.idle(), max_workers, kBlockingThreads};
+      core.workers = {pool.started(), pool.idle(), max_workers, static_cast<unsigned>(blocking.threads())};
       core.dump = dump ? dump->shown() : "";
       core.dry_run = opts.dry_run;
       core.locked = opts.lock;

@@ -29,6 +29,9 @@ struct Options {
   std::string dump;     // --dump: fd:N, PATH or tmp (dump.h); "" = none
   std::string version;  // sydbox's, for the dump and the state dump
   std::string ipc_path;  // --ipc: the control socket (control.h); empty = none
+  // --background: a descriptor that gets one byte once the command is
+  // released (the process setup succeeded), and is closed; -1 = none.
+  int started_fd = -1;
 };
 
 // Returns the exit code for sydbox: COMMAND's status, 128+signal, 127/126

@@ -1444,14 +1444,16 @@ TEST(Escape, CallOnAPidNotYetTakenFails) {
   ASSERT_TRUE(done) << Show(r);
   const HoldCounts c = ParseHold(r.out);
   EXPECT_GE(c.held, kMinHeld) << "the answered call was hardly ever held: the test shows little\n" << Show(r);
-  // The FIFO open no longer starts a supervisor thread (every thread is
-  // started before the command runs), so the predicted pid is taken by
-  // the supervisor only where it still starts threads: "taken" counts any
-  // process that took it, and is shown, not required.
+  // The FIFO open may start a supervisor thread (the blocking-call pool
+  // grows while calls block, blocking.h), and that thread may take the
+  // predicted pid ("taken"): never one a checked call named (pid_marks.h).
+  // Either the pid was nobody's when checked (ESRCH) or already the new
+  // thread's (EPERM): the call never reaches sydbox, whose limit stays.
   EXPECT_EQ(limit, mine) << "sydbox's RLIMIT_MSGQUEUE was set from inside\n" << Show(r);
-  EXPECT_TRUE(added.empty()) << "sydbox started threads after the command did (" << at_start.size()
-                             << " at its start), new:" << added;
-  EXPECT_EQ(Verdict(r.out), "BLOCKED prlimit64(a pid that does not exist yet): ESRCH") << Show(r);
+  const std::string v = Verdict(r.out);
+  EXPECT_TRUE(v == "BLOCKED prlimit64(a pid that does not exist yet): ESRCH" ||
+              v == "BLOCKED prlimit64(a pid that does not exist yet): EPERM")
+      << v << "\n" << Show(r) << "\nthreads started since the command did:" << added;
   ExpectBlocked(r);
 }
 

@@ -117,15 +117,13 @@ TEST(RedTeam2, FdFlippedUnderProcSelfFdNeverOpensTheFile) {
   EXPECT_EQ(ReadFile(file), "orig\n");
 }
 
-// DISABLED: open. Resolution walks the caller's path as the supervisor
-// (root), so a missing name in a directory the caller cannot search says
-// ENOENT where the kernel says EACCES: an unprivileged caller learns which
-// names exist in root's 0700 directories (stat and open alike; only when
-// sydbox runs as root and the caller does not). The same holds for a name
-// the policy denies there (its errno, not EACCES). Retrying a failed walk
-// as the caller would fix the first case only; the walk itself must be
-// the caller's. See the report of the second red team.
-TEST(RedTeam2, DISABLED_ResolutionIsNoExistenceOracle) {
+// Resolution walked the caller's path as the supervisor (root), so a
+// missing name in a directory the caller cannot search said ENOENT where
+// the kernel says EACCES: an unprivileged caller learnt which names exist
+// in root's 0700 directories (stat and open alike). The same held for a
+// name the policy denies there (its errno, not EACCES). A root supervisor
+// now walks as the caller (paths.cc, caller.h kWalkAsCaller).
+TEST(RedTeam2, ResolutionIsNoExistenceOracle) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root: the caller drops to uid 65534";
   RootFixture f;
   const std::string missing = f.priv + "/missing";
@@ -136,16 +134,22 @@ TEST(RedTeam2, DISABLED_ResolutionIsNoExistenceOracle) {
                       {Rt2(), "exists", f.target, missing});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, native.out);
+  // A name the policy denies behind the unsearchable directory: EACCES
+  // too, not the policy's errno.
+  RunResult denied = Under({"-m", "core/sandbox/stat:allow", "-m", "core/sandbox/read:allow", "-m",
+                            "denylist/stat+" + f.priv + "/***", "-m", "denylist/read+" + f.priv + "/***"},
+                           {Rt2(), "exists", f.target, missing});
+  EXPECT_EQ(denied.code, 0) << denied.err;
+  EXPECT_EQ(denied.out, native.out);
 }
 
-// DISABLED: open. FIFO opens run on a fixed pool of 32 threads
-// (supervisor.cc, kBlockingThreads); calls beyond it wait in a queue. 40
-// threads blocked on FIFOs nobody opens for writing fill the pool, and a
-// reader and a writer that would meet at once natively then wait for
-// ever: any process of the sandbox can hang every other FIFO user of it
-// (a build's jobserver, a test harness). See the report of the second red
-// team.
-TEST(RedTeam2, DISABLED_BlockedFifoOpensDoNotStarveOthers) {
+// FIFO opens ran on a fixed pool of 32 threads and calls beyond it waited
+// in a queue: 40 threads blocked on FIFOs nobody opens for writing filled
+// the pool, and a reader and a writer that would meet at once natively
+// then waited for ever (any process of the sandbox could hang every other
+// FIFO user of it: a build's jobserver, a test harness). The pool now
+// grows while calls block (blocking.h).
+TEST(RedTeam2, BlockedFifoOpensDoNotStarveOthers) {
   TempDir native_dir, dir;
   RunResult native = RunCmd({Rt2(), "fifo-pool", native_dir.path(), "40"});
   ASSERT_EQ(native.code, 0) << native.out;

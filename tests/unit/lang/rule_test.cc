@@ -140,6 +140,20 @@ TEST(Rule, DeepExpressionsAreRefused) {
 }
 
 // Rules that must fail, with where: kafel's broken.c, as a config file.
+// load= takes the rest of the rule: the module's name or path, then its
+// options as written, whatever they are called.
+TEST(Rule, LoadTakesTheRest) {
+  auto r = Parse("sys/trace+getuid,geteuid:command=^make$:load=fakeid:uid=0:log=x:allow");
+  ASSERT_TRUE(r) << r.error().what;
+  ASSERT_EQ(r->options.size(), 2u);
+  EXPECT_EQ(r->options[1].kind, OptKind::kLoad);
+  EXPECT_EQ(r->options[1].text, "fakeid:uid=0:log=x:allow");
+  EXPECT_EQ(r->options[1].column, 41u);
+  auto p = Parse("sys/trace+uname:load=/opt/m.so");
+  ASSERT_TRUE(p) << p.error().what;
+  EXPECT_EQ(p->options[0].text, "/opt/m.so");
+}
+
 TEST(Rule, BrokenRulesNameLineAndColumn) {
   struct Case { const char* text; int col; const char* what; };
   const Case kBroken[] = {
@@ -175,7 +189,9 @@ TEST(Rule, BrokenRulesNameLineAndColumn) {
       {"sys/trace+read:kill_process=SIGNOPE", 29, "unknown signal"},
       {"sys/trace+read:log=stderr", 20, "descriptor number or 'syslog'"},
       {"sys/trace+read:allow=1", 22, "takes no value"},
-      {"sys/trace+read:load=mod.so", 16, "not supported"},
+      {"sys/allow+read:load=mod.so", 16, "does not apply to a allow rule"},
+      {"sys/trace+read:allow:load=mod.so", 16, "lets its module decide"},
+      {"sys/trace+read:load=", 21, "needs a module"},
       {"sys/allow+read::arg0=1", 16, "empty condition"},
   };
   int line = 0;

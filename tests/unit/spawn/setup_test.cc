@@ -82,6 +82,48 @@ TEST(SetupPlan, StepsInTheSafeOrder) {
   EXPECT_FALSE(PlanSetup(rel, 0, 0));
 }
 
+// --unshare-pid makes the child in the namespace (with its user
+// namespace, whose maps stay steps); --pivot-root implies a mount
+// namespace and comes where the root changes; a new /proc follows.
+TEST(SetupPlan, PidNamespaceAndPivotRoot) {
+  ProcessSetup s;
+  s.unshare = CLONE_NEWUSER | CLONE_NEWPID;
+  auto pr = ParsePivotRoot("/srv/new/:old");
+  ASSERT_TRUE(pr) << pr.error().what;
+  EXPECT_EQ(*pr, std::make_pair(std::string("/srv/new"), std::string("/old")));
+  s.pivot_new = pr->first;
+  s.pivot_old = pr->second;
+  s.allow_daemonize = true;
+  auto plan = PlanSetup(s, 1000, 1000);
+  ASSERT_TRUE(plan) << plan.error().what;
+  EXPECT_EQ(plan->clone_flags, CLONE_NEWPID | CLONE_NEWUSER);
+  EXPECT_FALSE(plan->death_signal);
+  std::vector<SetupStep::Kind> kinds;
+  for (const auto& st : plan->steps) kinds.push_back(st.kind);
+  using K = SetupStep;
+  EXPECT_EQ(kinds, (std::vector<SetupStep::Kind>{K::kWriteFile, K::kWriteFile, K::kWriteFile, K::kUnshare,
+                                                 K::kPivotRoot, K::kMountProc}));
+  EXPECT_EQ(plan->steps[3].a, static_cast<uint64_t>(CLONE_NEWNS));
+  EXPECT_EQ(plan->steps[3].what, "--unshare-mount (for --pivot-root)");
+  EXPECT_EQ(plan->steps[4].path, "/srv/new");
+  EXPECT_EQ(plan->steps[4].data, "/srv/new/old");
+  // Without a mount namespace no /proc is mounted (it would be sydbox's).
+  ProcessSetup p;
+  p.unshare = CLONE_NEWPID;
+  auto pid_only = PlanSetup(p, 0, 0);
+  ASSERT_TRUE(pid_only);
+  EXPECT_EQ(pid_only->clone_flags, CLONE_NEWPID);
+  EXPECT_TRUE(pid_only->steps.empty());
+  EXPECT_TRUE(pid_only->death_signal);
+  for (const char* bad : {"/new", "new:/old", "/new:", ":/old", "/new:/", "/new:/../x"})
+    EXPECT_FALSE(ParsePivotRoot(bad)) << bad;
+  ProcessSetup both;
+  both.chroot = "/a";
+  both.pivot_new = "/b";
+  both.pivot_old = "/o";
+  EXPECT_FALSE(PlanSetup(both, 0, 0));
+}
+
 TEST(SetupPlan, EnvironmentIsEditedInOrder) {
   setenv("SYD_PLAN_A", "1", 1);
   ProcessSetup s;

@@ -12,6 +12,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
+#include <set>
 #include <thread>
 
 namespace syd::supervisor {
@@ -172,8 +174,8 @@ TEST_F(Blocking, StopEndsEveryCallAndJoins) {
   for (int fd : {p2[0], p2[1], p3[0], p3[1]}) close(fd);
 }
 
-// The sandbox cannot make the supervisor start threads: every pool thread
-// exists before the first call, and calls beyond them wait in a queue.
+// Without room to grow (max_threads at most the threads started), calls
+// beyond the pool's threads wait in a queue and no thread is started.
 TEST_F(Blocking, ThreadsAreStartedOnceAndCallsBeyondThemWait) {
   FakeNotifyFd nfd;
   BlockingCalls pool(nfd, kKick, nullptr, 2);
@@ -221,6 +223,81 @@ TEST_F(Blocking, QueuedCallsAreAnsweredOrDropped) {
   EXPECT_FALSE(ran.load());  // the answered call never runs later
   ASSERT_EQ(write(p_[1], "x", 1), 1);
   ASSERT_TRUE(Eventually([&] { return pool.Active() == 0; }));
+  EXPECT_TRUE(pool.Stop(std::chrono::seconds(2)));
+}
+
+// With room to grow, a call never waits behind blocked ones: each gets a
+// thread of its own (a FIFO nobody opens must not hold up other FIFOs).
+TEST_F(Blocking, GrowsWhileCallsBlock) {
+  FakeNotifyFd nfd;
+  BlockingCalls pool(nfd, kKick, nullptr, 2, 8);
+  std::atomic<int> err[5] = {-1, -1, -1, -1, -1}, why[5] = {-1, -1, -1, -1, -1};
+  for (int i = 0; i < 5; ++i) pool.Run(300 + i, getpid(), static_cast<pid_t>(syscall(SYS_gettid)), Reader(&err[i], &why[i]));
+  ASSERT_TRUE(Eventually([&] { return pool.Queued() == 0 && pool.Active() == 5; }));
+  EXPECT_EQ(pool.threads(), 5u);
+  ASSERT_EQ(write(p_[1], "abcde", 5), 5);
+  ASSERT_TRUE(Eventually([&] { return pool.Active() == 0; }));
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(err[i].load(), 0) << i;
+  EXPECT_TRUE(pool.Stop(std::chrono::seconds(2)));
+}
+
+// Up to max_threads, then the queue.
+TEST_F(Blocking, GrowsNoFurtherThanItsMost) {
+  FakeNotifyFd nfd;
+  BlockingCalls pool(nfd, kKick, nullptr, 1, 3);
+  std::atomic<int> err[5] = {-1, -1, -1, -1, -1}, why[5] = {-1, -1, -1, -1, -1};
+  for (int i = 0; i < 5; ++i) pool.Run(400 + i, getpid(), static_cast<pid_t>(syscall(SYS_gettid)), Reader(&err[i], &why[i]));
+  ASSERT_TRUE(Eventually([&] { return pool.Queued() == 2; }));
+  EXPECT_EQ(pool.threads(), 3u);
+  ASSERT_EQ(write(p_[1], "abcde", 5), 5);
+  ASSERT_TRUE(Eventually([&] { return pool.Active() == 0; }));
+  EXPECT_TRUE(pool.Stop(std::chrono::seconds(2)));
+}
+
+// A thread started on demand whose tid is marked (a checked call named
+// that pid: pid_marks.h) leaves before taking a call; another is tried.
+// Marked tids are never the ones that run a call.
+TEST_F(Blocking, AThreadWithAMarkedTidNeverRunsACall) {
+  FakeNotifyFd nfd;
+  std::atomic<int> asked{0};
+  std::mutex m;
+  std::set<pid_t> marked;
+  BlockingCalls pool(nfd, kKick, nullptr, 1, 8, [&](pid_t tid) {
+    // The first three threads started on demand are "marked".
+    if (asked.fetch_add(1) >= 3) return false;
+    std::lock_guard<std::mutex> lk(m);
+    marked.insert(tid);
+    return true;
+  });
+  std::atomic<int> err[2] = {-1, -1}, why[2] = {-1, -1};
+  std::atomic<pid_t> ran_on[2] = {0, 0};
+  for (int i = 0; i < 2; ++i) {
+    auto read_one = Reader(&err[i], &why[i]);
+    pool.Run(500 + i, getpid(), static_cast<pid_t>(syscall(SYS_gettid)),
+             [&, i, read_one](BlockingCalls& p, BlockingCalls::Ticket& t) {
+               ran_on[i] = static_cast<pid_t>(syscall(SYS_gettid));
+               read_one(p, t);
+             });
+  }
+  ASSERT_TRUE(Eventually([&] { return pool.Queued() == 0 && pool.Active() == 2; }));
+  EXPECT_GE(asked.load(), 4);
+  ASSERT_EQ(write(p_[1], "ab", 2), 2);
+  ASSERT_TRUE(Eventually([&] { return pool.Active() == 0; }));
+  std::lock_guard<std::mutex> lk(m);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(marked.count(ran_on[i].load()), 0u) << i;
+  EXPECT_TRUE(pool.Stop(std::chrono::seconds(2)));
+}
+
+// When every tid is marked, growth gives up and calls wait in the queue.
+TEST_F(Blocking, AllTidsMarkedMeansTheQueue) {
+  FakeNotifyFd nfd;
+  BlockingCalls pool(nfd, kKick, nullptr, 1, 8, [](pid_t) { return true; });
+  std::atomic<int> err[3] = {-1, -1, -1}, why[3] = {-1, -1, -1};
+  for (int i = 0; i < 3; ++i) pool.Run(600 + i, getpid(), static_cast<pid_t>(syscall(SYS_gettid)), Reader(&err[i], &why[i]));
+  ASSERT_TRUE(Eventually([&] { return pool.Queued() == 2; }));
+  ASSERT_EQ(write(p_[1], "abc", 3), 3);
+  ASSERT_TRUE(Eventually([&] { return pool.Active() == 0; }));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(err[i].load(), 0) << i;
   EXPECT_TRUE(pool.Stop(std::chrono::seconds(2)));
 }
 
