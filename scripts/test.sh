@@ -6,6 +6,14 @@ set -eu
 cd "$(dirname "$0")/.."
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 ninja -C build
+# pandora report's test renders its page in headless Chromium: a test
+# dependency only, installed here when missing (as root; else it is skipped).
+if [ "$(id -u)" = 0 ] && ! command -v chromium >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 ||
+    { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; } ||
+    echo "test.sh: chromium could not be installed: the report's rendering test is skipped"
+fi
 (cd build && ctest --output-on-failure -j2)
 if [ "$(id -u)" = 0 ]; then
   # The unprivileged user must reach the binaries: run copies from /tmp.
@@ -30,7 +38,7 @@ if command -v clang++ >/dev/null 2>&1; then
   t=${FUZZ_SECONDS:-10}
   for target in config:corpus rule:corpus-rule rule_compile:corpus-compile sockaddr:corpus-sockaddr \
                 match:corpus-match lines:corpus-lines \
-                profile:corpus-profile minisign:corpus-minisign settings:corpus-settings; do
+                profile:corpus-profile minisign:corpus-minisign settings:corpus-settings report:corpus-report; do
     name=${target%%:*}; corpus=${target#*:}
     ninja -C build-fuzz "fuzz_$name" >/dev/null
     mkdir -p "build-fuzz/$corpus"

@@ -17,6 +17,7 @@
 #include "cli/pandora_share.h"
 #include "pandora/control_client.h"
 #include "pandora/esandbox.h"
+#include "pandora/report_cli.h"
 #include "util/strings.h"
 
 #ifndef SYD_VERSION
@@ -30,6 +31,7 @@ constexpr const char* kUsage =
     "       pandora --version\n"
     "       pandora keygen|sign|verify ... (minisign-compatible keys and profile signatures)\n"
     "       pandora push|pull ... (share profiles by the program's SHA-256)\n"
+    "       pandora report DUMP|PROFILE [-o OUT.html] (one self-contained HTML page)\n"
     "  check | enabled[_path|_exec|_net] | enable[...] | disable[...]\n"
     "  allow[_path|_exec|_net] ARG... | disallow[...] ARG... (_net: --connect for the connect list)\n"
     "  addfilter[...] ARG... | rmfilter[...] ARG... | wait_eldest | wait_all\n"
@@ -109,6 +111,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "sandbox") return SandboxMain(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (args[0] == "report") return syd::pandora::ReportMain(std::vector<std::string>(args.begin() + 1, args.end()));
   // keygen/sign/verify/push/pull: src/cli/pandora_keys.cc, pandora_share.cc.
   if (args[0] == "keygen") return syd::pandora::cli::KeygenMain({args.begin() + 1, args.end()});
   if (args[0] == "sign") return syd::pandora::cli::SignMain({args.begin() + 1, args.end()});
@@ -119,8 +122,8 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "pandora: '{}' is not available in this version yet\n", args[0]);
     return 2;
   }
-  const std::vector<std::string> subcommands = {"sandbox", "profile", "inspect", "box", "keygen",
-                                                "sign",    "verify",  "push",    "pull"};
+  const std::vector<std::string> subcommands = {"sandbox", "profile", "inspect", "box",   "keygen",
+                                                "sign",    "verify",  "push",    "pull", "report"};
   fmt::print(stderr, "pandora: unknown subcommand '{}'{}\n{}", args[0], syd::DidYouMean(args[0], subcommands), kUsage);
   return 2;
 }
