@@ -352,8 +352,13 @@ int SydboxMain(int argc, char** argv) {
                  "Listen on this UNIX socket for magic commands, one per line (sydbox ctl PATH CMD...)");
   std::string landlock = "best-effort";
   app.add_option("--landlock", landlock,
-                 "Landlock for the sandbox's domain: off, best-effort (default) or require (ABI 6)")
+                 "Landlock for the sandbox's domain and as a backstop under read/write/exec deny mode: off, "
+                 "best-effort (default) or require (ABI 6; a backstop the policy allows must be installed)")
       ->check(CLI::IsMember({"off", "best-effort", "require"}));
+  // Tests only, hidden (docs/REFERENCE.md "Test-only options"): answer every
+  // notification CONTINUE unchecked, to show what the kernel alone refuses.
+  bool test_continue_all = false;
+  app.add_flag("--test-continue-all", test_continue_all, "")->group("");
   std::string print_profile;
   app.add_option("--print-profile", print_profile,
                  "Print the text of a bundled profile (NAME or @NAME, as built in) and exit");
@@ -481,6 +486,7 @@ int SydboxMain(int argc, char** argv) {
   opts.lock = lock;
   opts.stats = stats;
   opts.dry_run = dry_run;
+  opts.test_continue_all = test_continue_all;
   opts.version = SYD_VERSION;
   if (app.count("--dump")) {
     if (dump_spec.empty()) {

@@ -29,6 +29,10 @@ struct Options {
   std::string dump;     // --dump: fd:N, PATH or tmp (dump.h); "" = none
   std::string version;  // sydbox's, for the dump and the state dump
   std::string ipc_path;  // --ipc: the control socket (control.h); empty = none
+  // Tests only (the hidden --test-continue-all): every notification is
+  // answered CONTINUE unchecked, so what is still refused is the kernel's
+  // doing (the Landlock backstop). Never a sandbox.
+  bool test_continue_all = false;
 };
 
 // Returns the exit code for sydbox: COMMAND's status, 128+signal, 127/126
