@@ -173,7 +173,16 @@ LandlockCategoryPlan PlanLandlockCategory(const Policy& p, Category c) {
   out.expressible = true;
   for (const Allowed& a : allowed)
     out.grants.push_back({a.path, a.beneath ? out.handled : (out.handled & kFileRights), a.beneath});
+  if (c == Category::kExec)
+    for (const std::string& ld : LandlockDynamicLoaders()) out.grants.push_back({ld, kExecute, false, true});
   return out;
+}
+
+const std::vector<std::string>& LandlockDynamicLoaders() {
+  static const std::vector<std::string> loaders = {"/lib64/ld-linux-x86-64.so.2", "/lib/ld-linux.so.2",
+                                                   "/libx32/ld-linux-x32.so.2", "/lib/ld-musl-x86_64.so.1",
+                                                   "/lib/ld-musl-i386.so.1"};
+  return loaders;
 }
 
 }  // namespace syd::policy

@@ -63,6 +63,9 @@ struct LandlockGrant {
   std::string path;
   uint64_t access = 0;
   bool beneath = true;
+  // Not from the policy but needed to run at all (the dynamic loader for
+  // exec): where the path is missing, the rule is left out quietly.
+  bool implied = false;
   bool operator==(const LandlockGrant&) const = default;
 };
 
@@ -85,7 +88,14 @@ struct LandlockCategoryPlan {
 // sensitive; per-process /proc directories are off; no entry names a
 // per-process path (/proc/self, /dev/fd, ...); and no sys/ rule allows
 // or traces a call Landlock checks for `c`.
+// For exec the grants end with EXECUTE on the dynamic loaders
+// (LandlockDynamicLoaders, `implied`): the kernel opens a program's ELF
+// interpreter for execution too, while sydbox's exec check does not
+// decide it.
 LandlockCategoryPlan PlanLandlockCategory(const Policy& p, Category c);
+
+// The ELF interpreters of this architecture's usual programs.
+const std::vector<std::string>& LandlockDynamicLoaders();
 
 // Index of read, write, exec in per-category arrays of this file (0..2),
 // or -1.

@@ -57,7 +57,7 @@ int InstallLandlockPaths(const LandlockPaths& lp, LandlockOutcome* out) {
   uint8_t cats = lp.categories;
   for (size_t i = 0; i < lp.rules.size(); ++i) {
     const LandlockPathRule& r = lp.rules[i];
-    if (!(cats & r.category) || (lp.strict & r.category)) continue;
+    if (!(cats & r.category) || (lp.strict & r.category) || r.optional) continue;
     int fd = -1;
     bool dir = false;
     if (int e = OpenRule(r, &fd, &dir)) {

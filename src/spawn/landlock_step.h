@@ -16,6 +16,7 @@ struct LandlockPathRule {
   uint64_t access = 0;  // LANDLOCK_ACCESS_FS_*, already masked to the ABI
   bool beneath = true;  // a tree; else one file (a directory there is not granted)
   uint8_t category = 0;  // the one category bit it serves
+  bool optional = false;  // missing: left out quietly (the dynamic loader)
 };
 
 struct LandlockPaths {

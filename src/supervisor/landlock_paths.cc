@@ -71,10 +71,12 @@ LandlockChoice ChooseLandlock(const policy::Policy& p, LandlockUse use, int abi,
     out.paths.handled[s] = plan.handled & have;
     for (const policy::LandlockGrant& g : plan.grants) {
       const uint64_t a = g.access & have;
-      if (a) out.paths.rules.push_back({g.path, a, g.beneath, static_cast<uint8_t>(1u << s)});
+      if (a) out.paths.rules.push_back({g.path, a, g.beneath, static_cast<uint8_t>(1u << s), g.implied});
     }
+    size_t given = 0;
+    for (const policy::LandlockGrant& g : plan.grants) given += !g.implied;
     out.notes[s] = fmt::format("{}: {} ({} rules)", name, m == Mode::kLandlock ? "landlock mode" : "Landlock backstop",
-                               plan.grants.size());
+                               given);
   }
   return out;
 }

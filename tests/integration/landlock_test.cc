@@ -194,6 +194,18 @@ TEST(LandlockMode, RuntimeChangesCannotWidenIt) {
   EXPECT_TRUE(Has(r.err, "still refuses what it refused")) << r.err;
 }
 
+TEST(LandlockBackstop, ExecOfADynamicProgramWhoseLoaderIsNotListed) {
+  // sydbox's exec check decides the program, not its ELF interpreter; the
+  // kernel opens both for execution: the backstop grants the loader.
+  for (const char* mode : {"deny", "landlock"}) {
+    RunResult r = Sydbox({"-l", "--stats", "-m", std::string("core/sandbox/exec:") + mode, "-m",
+                          "allowlist/exec+/usr/bin/***", "--", "/usr/bin/true"});
+    EXPECT_EQ(r.code, 0) << mode << "\n" << r.err;
+    EXPECT_TRUE(Has(r.err, std::string("exec: ") + (mode == std::string("deny") ? "Landlock backstop" : "landlock mode")))
+        << r.err;
+  }
+}
+
 TEST(LandlockMode, WriteAndExec) {
   TempDir d;
   mkdir((d / "ok").c_str(), 0755);

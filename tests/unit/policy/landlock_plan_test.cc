@@ -159,6 +159,19 @@ TEST(LandlockPlan, CoveredCalls) {
   EXPECT_FALSE(covers("execve", Category::kRead));
 }
 
+TEST(LandlockPlan, ExecGrantsTheDynamicLoader) {
+  // The kernel opens a program's ELF interpreter for execution as well.
+  auto p = Make({"core/sandbox/exec:deny", "allowlist/exec+/usr/bin/***"});
+  auto r = PlanLandlockCategory(p, Category::kExec);
+  ASSERT_TRUE(r.expressible) << r.reason;
+  ASSERT_EQ(r.grants.size(), 1 + LandlockDynamicLoaders().size());
+  EXPECT_EQ(r.grants[0], (LandlockGrant{"/usr/bin", kExecute, true}));
+  EXPECT_EQ(r.grants[1], (LandlockGrant{"/lib64/ld-linux-x86-64.so.2", kExecute, false, true}));
+  // Not for read or write.
+  auto w = PlanLandlockCategory(Make({"core/sandbox/write:deny", "allowlist/write+/tmp/***"}), Category::kWrite);
+  EXPECT_EQ(w.grants.size(), 1u);
+}
+
 TEST(LandlockPlan, ModeParsing) {
   std::vector<lang::Command> cmds;
   auto c = lang::ParseCommand("core/sandbox/network:landlock", {"t", 1});
