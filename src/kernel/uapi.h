@@ -78,4 +78,8 @@ inline constexpr size_t kXattrNameMax = 255;
 inline constexpr size_t kXattrSizeMax = 65536;
 inline constexpr size_t kXattrListMax = 65536;
 
+// LANDLOCK_ACCESS_FS_REFER (ABI 2): every ruleset denies moving or linking
+// a file to another directory unless a rule grants it.
+inline constexpr uint64_t kLandlockAccessFsRefer = 1ull << 13;
+
 }  // namespace syd::kernel::uapi
