@@ -180,6 +180,10 @@ int CheckMain(int argc, char** argv) {
     // Valid but almost certainly wrong: a failure here, a warning at run time.
     for (const auto& m : mistakes) fmt::print(stderr, "sydbox check: {}\n", m);
     if (!mistakes.empty()) ok = false;
+    for (const auto& e : LandlockModeErrors(p)) {
+      fmt::print(stderr, "sydbox check: {}: {}\n", f, e);
+      ok = false;
+    }
     for (const auto& w : OverlapWarnings(p)) fmt::print(stderr, "sydbox check: {}: warning: {}\n", f, w);
     for (const auto& w : warnings) fmt::print(stderr, "sydbox check: {}: warning: {}\n", f, w);
     if (!ok) rc = kExitConfig;

@@ -176,6 +176,14 @@ TEST(LandlockMode, NotExpressibleIsAConfigurationError) {
   EXPECT_FALSE(Exists(marker));
   r = Sydbox({"-m", "core/sandbox/network:landlock", "--", "/bin/true"});
   EXPECT_EQ(r.code, 2) << r.err;
+  // sydbox check finds it, with the file and line.
+  const std::string conf = d / "ll.syd-3";
+  WriteFile(conf, "core/sandbox/read:landlock\nallowlist/read+/usr/***\nallowlist/read+/home/*/.cache/***\n");
+  r = RunCmd({SydboxBin(), "check", conf});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_TRUE(Has(r.err, "core/sandbox/read:landlock: Landlock cannot enforce this: " + conf + ":3")) << r.err;
+  WriteFile(conf, "core/sandbox/read:landlock\nallowlist/read+/usr/***\n");
+  EXPECT_EQ(RunCmd({SydboxBin(), "check", conf}).code, 0);
 }
 
 TEST(LandlockMode, RuntimeChangesCannotWidenIt) {
