@@ -73,15 +73,6 @@ uint64_t LandlockRights(Category c) {
   }
 }
 
-int LandlockSlot(Category c) {
-  switch (c) {
-    case Category::kRead: return 0;
-    case Category::kWrite: return 1;
-    case Category::kExec: return 2;
-    default: return -1;
-  }
-}
-
 bool LandlockCovers(const SyscallInfo& s, Category c) {
   if (!CanBeCategory(s, c)) return false;
   switch (s.kind) {

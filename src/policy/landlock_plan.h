@@ -97,8 +97,4 @@ LandlockCategoryPlan PlanLandlockCategory(const Policy& p, Category c);
 // The ELF interpreters of this architecture's usual programs.
 const std::vector<std::string>& LandlockDynamicLoaders();
 
-// Index of read, write, exec in per-category arrays of this file (0..2),
-// or -1.
-int LandlockSlot(Category c);
-
 }  // namespace syd::policy

@@ -10,7 +10,7 @@
 
 namespace syd::spawn {
 
-// Categories, as bits: 1 read, 2 write, 4 exec (policy::LandlockSlot).
+// Categories, as bits: 1 read, 2 write, 4 exec; arrays indexed 0, 1, 2.
 struct LandlockPathRule {
   std::string path;
   uint64_t access = 0;  // LANDLOCK_ACCESS_FS_*, already masked to the ABI
