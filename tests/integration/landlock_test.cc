@@ -90,6 +90,16 @@ TEST(LandlockBackstop, OffWhileRuntimeConfigurationCanAddAllows) {
   EXPECT_TRUE(Has(r.err, "write: no Landlock backstop")) << r.err;
 }
 
+TEST(LandlockBackstop, NoneUnderDryRun) {
+  // --dry-run (what pandora learns from) allows everything: a backstop
+  // would refuse what it reports as allowed.
+  Fixture f;
+  RunResult r = f.Write({"-l", "--dry-run", "--stats"}, "cd " + f.d.path() + " && " + kScript);
+  EXPECT_EQ(r.out, "A\nNULL\n") << r.err;
+  EXPECT_TRUE(Exists(f.no + "/f"));
+  EXPECT_TRUE(Has(r.err, "write: no Landlock backstop: --dry-run allows everything")) << r.err;
+}
+
 TEST(LandlockBackstop, NotExpressibleMeansNoBackstop) {
   Fixture f;
   RunResult r = f.Write({"-l", "--test-continue-all", "--stats", "-m", "allowlist/write+" + f.d.path() + "/o*/***"},
