@@ -170,4 +170,8 @@ fi
 if [ "$WITH_BUILD" = 1 ]; then
   echo
   sh bench/googletest-build.sh 3
+  # Read sandboxing notified (deny) against the same allowlist as a
+  # Landlock ruleset (landlock mode): goal <= 1.03x native for landlock.
+  echo
+  sh bench/landlock-build.sh 3
 fi

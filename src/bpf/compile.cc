@@ -21,6 +21,7 @@
 
 #include "bpf/codegen.h"
 #include "bpf/guards.h"
+#include "policy/landlock_plan.h"
 #include "policy/syscall_table.h"
 #include "policy/syscalls.h"
 
@@ -38,6 +39,7 @@ uint32_t ActionFor(Mode m) {
     case Mode::kAllow:
     case Mode::kDeny: return SECCOMP_RET_USER_NOTIF;
     case Mode::kBpf: return RetErrno(EPERM);
+    case Mode::kLandlock: return SECCOMP_RET_USER_NOTIF;  // what Landlock does not check (CoveredAction)
   }
   return SECCOMP_RET_USER_NOTIF;
 }
@@ -45,6 +47,13 @@ uint32_t ActionFor(Mode m) {
 // User space must see a call whenever any category it may belong to is
 // checked there; if every possible category is in bpf mode it is an errno.
 uint32_t FixedAction(const policy::Policy& p, Category c) { return ActionFor(p.mode(c)); }
+
+// In landlock mode the kernel's Landlock ruleset decides the calls it
+// checks (policy/landlock_plan.h): they stay in the kernel.
+uint32_t CoveredAction(const policy::Policy& p, const policy::SyscallInfo& s, Category c) {
+  if (p.mode(c) == Mode::kLandlock && policy::LandlockCovers(s, c)) return SECCOMP_RET_ALLOW;
+  return FixedAction(p, c);
+}
 
 SyscallChain LowerChecked(const policy::Policy& p, const policy::SyscallInfo& s,
                           const LowerOptions& opts) {
@@ -64,7 +73,7 @@ SyscallChain LowerChecked(const policy::Policy& p, const policy::SyscallInfo& s,
   const bool magic = s.magic && opts.magic_unlocked;
   switch (s.rule) {
     case policy::CategoryRule::kFixed:
-      ch.fallback = FixedAction(p, s.category);
+      ch.fallback = CoveredAction(p, s, s.category);
       break;
     case policy::CategoryRule::kOpenFlags: {
       uint32_t rd = FixedAction(p, Category::kRead), wr = FixedAction(p, Category::kWrite);
@@ -75,22 +84,23 @@ SyscallChain LowerChecked(const policy::Policy& p, const policy::SyscallInfo& s,
         break;
       }
       // O_PATH first: the kernel ignores the write flags beside it.
-      ch.rules.push_back({{ArgCond{static_cast<uint8_t>(s.flags_arg), true, CmpOp::kAnyBits, O_PATH}}, rd});
+      ch.rules.push_back({{ArgCond{static_cast<uint8_t>(s.flags_arg), true, CmpOp::kAnyBits, O_PATH}},
+                          CoveredAction(p, s, Category::kRead)});
       ch.rules.push_back({{ArgCond{static_cast<uint8_t>(s.flags_arg), true, CmpOp::kAnyBits,
                                    policy::OpenWriteFlags()}},
-                          wr});
-      ch.fallback = rd;
+                          CoveredAction(p, s, Category::kWrite)});
+      ch.fallback = CoveredAction(p, s, Category::kRead);
       break;
     }
     case policy::CategoryRule::kAccessMode: {
       uint8_t a = static_cast<uint8_t>(s.flags_arg);
-      ch.rules.push_back({{ArgCond{a, true, CmpOp::kAnyBits, W_OK}}, FixedAction(p, Category::kWrite)});
-      ch.rules.push_back({{ArgCond{a, true, CmpOp::kAnyBits, R_OK | X_OK}}, FixedAction(p, Category::kRead)});
+      ch.rules.push_back({{ArgCond{a, true, CmpOp::kAnyBits, W_OK}}, CoveredAction(p, s, Category::kWrite)});
+      ch.rules.push_back({{ArgCond{a, true, CmpOp::kAnyBits, R_OK | X_OK}}, CoveredAction(p, s, Category::kRead)});
       ch.fallback = FixedAction(p, Category::kStat);
       break;
     }
   }
-  if (s.nr == __NR_bind && p.mode(Category::kWrite) != Mode::kOff) {
+  if (s.nr == __NR_bind && p.mode(Category::kWrite) != Mode::kOff && p.mode(Category::kWrite) != Mode::kLandlock) {
     // bind() of a UNIX socket path creates a file: a write of that path.
     // The family is in memory, so every bind is seen where writes are
     // checked (in bpf mode too: an inet bind must not fail).
@@ -284,7 +294,8 @@ uint32_t Stronger(uint32_t a, uint32_t b) {
 policy::Policy CategoriesAllChecked(const policy::Policy& p) {
   policy::Policy out = p;
   for (size_t i = 0; i < out.modes.size(); ++i)
-    if (out.modes[i] != Mode::kBpf && p.runtime_change[i]) out.modes[i] = Mode::kDeny;
+    if (out.modes[i] != Mode::kBpf && out.modes[i] != Mode::kLandlock && p.runtime_change[i])
+      out.modes[i] = Mode::kDeny;
   return out;
 }
 

@@ -69,7 +69,8 @@ KernelPolicy LowerKernel(const policy::Policy& p, const LowerOptions& opts);
 
 // The policy a program lowered with `categories_may_change` enforces in
 // the kernel: every category core/trace/runtime_categories lists (all by
-// default) that is not in bpf mode is treated as deny.
+// default) that is not in bpf or landlock mode (neither can change at run time) is
+// treated as deny.
 policy::Policy CategoriesAllChecked(const policy::Policy& p);
 
 // Whether a program lowered as `installed` can enforce `wanted` (the

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/profiles.h"
+#include "policy/landlock_plan.h"
 #include "util/strings.h"
 
 namespace syd::cli {
@@ -145,6 +146,18 @@ policy::ServiceLookup SystemServices() {
   };
 }
 
+std::vector<std::string> LandlockModeErrors(const policy::Policy& p) {
+  std::vector<std::string> out;
+  for (policy::Category c : {policy::Category::kRead, policy::Category::kWrite, policy::Category::kExec}) {
+    if (p.mode(c) != policy::Mode::kLandlock) continue;
+    const policy::LandlockCategoryPlan plan = policy::PlanLandlockCategory(p, c);
+    if (!plan.expressible)
+      out.push_back(fmt::format("core/sandbox/{}:landlock: Landlock cannot enforce this: {}", policy::CategoryName(c),
+                                plan.reason));
+  }
+  return out;
+}
+
 Result<policy::Policy> BuildPolicy(const std::vector<lang::Command>& cmds, std::vector<std::string>* warnings) {
   std::vector<std::string> raw;
   policy::ApplyEnv env;
@@ -164,6 +177,7 @@ Result<policy::Policy> BuildPolicy(const std::vector<lang::Command>& cmds, std::
     }
     if ((!p->net_rules[0].empty() || !p->net_rules[1].empty()) && p->mode(policy::Sandbox::kNetwork) == policy::Mode::kOff)
       raw.push_back("network entries have no effect while core/sandbox/network is off");
+    if (auto errors = LandlockModeErrors(*p); !errors.empty()) return Failf("{}", errors[0]);
   }
   for (std::string& w : raw)
     if (std::find(warnings->begin(), warnings->end(), w) == warnings->end()) warnings->push_back(std::move(w));

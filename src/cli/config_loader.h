@@ -29,4 +29,8 @@ Result<policy::Policy> BuildPolicy(const std::vector<lang::Command>& cmds, std::
 // (first match wins here; sydbox-1/2 decided such pairs differently).
 std::vector<std::string> OverlapWarnings(const policy::Policy& p);
 
+// Categories in landlock mode whose policy Landlock cannot express
+// (policy/landlock_plan.h), one message each with the entry's location.
+std::vector<std::string> LandlockModeErrors(const policy::Policy& p);
+
 }  // namespace syd::cli

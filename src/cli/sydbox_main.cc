@@ -191,6 +191,10 @@ int CheckMain(int argc, char** argv) {
     // Valid but almost certainly wrong: a failure here, a warning at run time.
     for (const auto& m : mistakes) fmt::print(stderr, "sydbox check: {}\n", m);
     if (!mistakes.empty()) ok = false;
+    for (const auto& e : LandlockModeErrors(p)) {
+      fmt::print(stderr, "sydbox check: {}: {}\n", f, e);
+      ok = false;
+    }
     for (const auto& w : OverlapWarnings(p)) fmt::print(stderr, "sydbox check: {}: warning: {}\n", f, w);
     for (const auto& w : warnings) fmt::print(stderr, "sydbox check: {}: warning: {}\n", f, w);
     if (!ok) rc = kExitConfig;
@@ -362,8 +366,13 @@ int SydboxMain(int argc, char** argv) {
                  "Listen on this UNIX socket for magic commands, one per line (sydbox ctl PATH CMD...)");
   std::string landlock = "best-effort";
   app.add_option("--landlock", landlock,
-                 "Landlock for the sandbox's domain: off, best-effort (default) or require (ABI 6)")
+                 "Landlock for the sandbox's domain and as a backstop under read/write/exec deny mode: off, "
+                 "best-effort (default) or require (ABI 6; a backstop the policy allows must be installed)")
       ->check(CLI::IsMember({"off", "best-effort", "require"}));
+  // Tests only, hidden (docs/REFERENCE.md "Test-only options"): answer every
+  // notification CONTINUE unchecked, to show what the kernel alone refuses.
+  bool test_continue_all = false;
+  app.add_flag("--test-continue-all", test_continue_all, "")->group("");
   std::string print_profile;
   app.add_option("--print-profile", print_profile,
                  "Print the text of a bundled profile (NAME or @NAME, as built in) and exit");
@@ -532,6 +541,7 @@ int SydboxMain(int argc, char** argv) {
   opts.lock = lock;
   opts.stats = stats;
   opts.dry_run = dry_run;
+  opts.test_continue_all = test_continue_all;
   opts.version = SYD_VERSION;
   if (app.count("--dump")) {
     if (dump_spec.empty()) {

@@ -23,7 +23,12 @@ int LandlockAbi() {
 int LandlockRestrictSelf(const LandlockDomain& d) {
   uapi::LandlockRulesetAttr attr;
   attr.scoped = d.scoped;
-  if (d.handled_make_block) attr.handled_access_fs = uapi::kLandlockAccessFsMakeBlock;
+  // A ruleset that handles any file access refuses reparenting (rename or
+  // link to another directory) unless REFER is granted (ABI 2; ABI 1
+  // refuses it always): granted beneath "/" with MAKE_BLOCK.
+  const uint64_t granted =
+      uapi::kLandlockAccessFsMakeBlock | (LandlockAbi() >= 2 ? uapi::kLandlockAccessFsRefer : 0);
+  if (d.handled_make_block) attr.handled_access_fs = granted;
   // Older kernels accept the larger struct as long as the fields they do
   // not know are zero (the caller sets `scoped` only where ABI >= 6).
   long ruleset = syscall(__NR_landlock_create_ruleset, &attr, sizeof attr, 0);
@@ -34,7 +39,7 @@ int LandlockRestrictSelf(const LandlockDomain& d) {
     if (root < 0) {
       err = errno;
     } else {
-      uapi::LandlockPathBeneathAttr rule{uapi::kLandlockAccessFsMakeBlock, root};
+      uapi::LandlockPathBeneathAttr rule{granted, root};
       if (syscall(__NR_landlock_add_rule, ruleset, uapi::kLandlockRulePathBeneath, &rule, 0) != 0) err = errno;
       close(root);
     }

@@ -16,7 +16,10 @@ int LandlockAbi();
 
 struct LandlockDomain {
   uint64_t scoped = 0;          // LANDLOCK_SCOPE_* (ABI 6)
-  bool handled_make_block = false;  // handle MAKE_BLOCK, granted beneath "/" (a domain that restricts nothing)
+  // Handle MAKE_BLOCK (and REFER from ABI 2), granted beneath "/": a
+  // domain that restricts nothing. (On ABI 1 such a domain refuses moving
+  // a file to another directory: Landlock's reparenting rule.)
+  bool handled_make_block = false;
 };
 
 // Restricts the calling thread (and what it executes) to a new domain.

@@ -595,10 +595,11 @@ Feature ProbeOpenat2() {
 
 Feature ProbeLandlock() {
   Feature f = Make("landlock", Need::kOptional,
-                   "keeping the sandbox's ptrace-checked access (ABI 1) and signals (ABI 6) inside, in the kernel",
+                   "keeping the sandbox's ptrace-checked access (ABI 1) and signals (ABI 6) inside, in the kernel; "
+                   "read/write/exec paths in landlock mode (ABI 1) and as a backstop under deny mode (ABI 2)",
                    "those calls are checked in user space, /proc/PID/mem of the user's processes outside is "
-                   "guarded by write sandboxing only, exact UNIX binds need root, --landlock=require refuses "
-                   "to run");
+                   "guarded by write sandboxing only, exact UNIX binds need root, no backstop, the landlock "
+                   "mode and --landlock=require refuse to run");
   long abi = syscall(__NR_landlock_create_ruleset, nullptr, 0, uapi::kLandlockCreateRulesetVersion);
   if (abi < 0) {
     const int e = errno;

@@ -83,5 +83,8 @@ inline constexpr size_t kXattrListMax = 65536;
 // executable, and none becomes executable that was not.
 inline constexpr int kPrSetMdwe = 65;
 inline constexpr unsigned long kPrMdweRefuseExecGain = 1;
+// LANDLOCK_ACCESS_FS_REFER (ABI 2): every ruleset denies moving or linking
+// a file to another directory unless a rule grants it.
+inline constexpr uint64_t kLandlockAccessFsRefer = 1ull << 13;
 
 }  // namespace syd::kernel::uapi

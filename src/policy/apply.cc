@@ -70,7 +70,8 @@ Result<Mode> ParseMode(std::string_view v) {
   if (v == "allow") return Mode::kAllow;
   if (v == "deny" || v == "on") return Mode::kDeny;  // "on": syd-3 spelling
   if (v == "bpf") return Mode::kBpf;
-  return Failf("bad sandbox mode '{}' (want off, allow, deny or bpf)", v);
+  if (v == "landlock") return Mode::kLandlock;
+  return Failf("bad sandbox mode '{}' (want off, allow, deny, bpf or landlock)", v);
 }
 
 Result<bool> Bool(std::string_view v) {
@@ -249,6 +250,8 @@ Status ApplyCore(Policy& p, const Command& c, const ApplyEnv& /*env*/) {
     if (!sb) return Unknown("sandbox", k);
     SYD_TRY_STATUS(NeedSet(c));
     SYD_TRY(mode, ParseMode(v));
+    if (mode == Mode::kLandlock && *sb != Sandbox::kRead && *sb != Sandbox::kWrite && *sb != Sandbox::kExec)
+      return Failf("mode landlock is for read, write and exec only, not {}", std::string_view(k).substr(13));
     p.modes[static_cast<size_t>(*sb)] = mode;
     return {};
   }

@@ -63,7 +63,10 @@ PathVerdict Decider::CheckPath(Category c, std::string_view path, pid_t tgid) co
       v.allow = mode == Mode::kAllow;
     }
   }
-  if (!v.allow) v.filtered = filters_[i].FirstMatch(path).has_value();
+  // Landlock mode: what still reaches user space (calls Landlock does not
+  // check, or sent up for another reason) is decided by the same list as
+  // deny mode, and, like everything in that mode, never reported.
+  if (!v.allow) v.filtered = mode == Mode::kLandlock || filters_[i].FirstMatch(path).has_value();
   return v;
 }
 

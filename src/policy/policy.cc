@@ -36,6 +36,7 @@ std::string_view ModeName(Mode m) {
     case Mode::kAllow: return "allow";
     case Mode::kDeny: return "deny";
     case Mode::kBpf: return "bpf";
+    case Mode::kLandlock: return "landlock";
   }
   return "?";
 }

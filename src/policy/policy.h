@@ -27,7 +27,9 @@ inline constexpr size_t kNumPathCategories = 4;  // read, write, exec, stat
 enum class Sandbox : uint8_t { kRead, kWrite, kExec, kStat, kNetwork };
 inline constexpr size_t kNumSandboxes = 5;
 
-enum class Mode : uint8_t { kOff, kAllow, kDeny, kBpf };
+// kLandlock: read, write and exec only, enforced by a Landlock ruleset alone
+// (policy/landlock_plan.h).
+enum class Mode : uint8_t { kOff, kAllow, kDeny, kBpf, kLandlock };
 enum class ListAction : uint8_t { kAllow, kDeny };
 enum class Decision : uint8_t { kDeny, kKill, kKillAll, kCont };
 enum class MagicLock : uint8_t { kOff, kOn, kExec };

@@ -27,7 +27,7 @@ namespace {
 
 // The step of the child's setup that failed, sent with its errno as
 // (step << 16 | errno); exec failures are sent as a bare errno.
-enum Step : int { kExec = 0, kDeathSignal, kNoNewPrivs, kLandlock, kBoundingSet, kSeccomp, kMdwe };
+enum Step : int { kExec = 0, kDeathSignal, kNoNewPrivs, kLandlock, kBoundingSet, kSeccomp, kMdwe, kLandlockPaths };
 // Step i of the process-setup plan is sent as kSetupBase + i.
 constexpr int kSetupBase = 0x100;
 
@@ -44,6 +44,7 @@ const char* StepName(int step) {
     case kBoundingSet: return "capability bounding set";
     case kSeccomp: return "seccomp filter";
     case kMdwe: return "memory-deny-write-execute (core/restrict/memory_map)";
+    case kLandlockPaths: return "Landlock ruleset for paths";
     default: return "exec";
   }
 }
@@ -134,6 +135,10 @@ Result<Child> Spawn(const SpawnRequest& req, bool* setup_failed) {
     if (req.landlock) {
       if (int e = kernel::LandlockRestrictSelf(req.domain)) ChildFail(errfd, kLandlock, e);
     }
+    LandlockOutcome landlock_outcome;
+    if (!req.landlock_paths.empty()) {
+      if (int e = InstallLandlockPaths(req.landlock_paths, &landlock_outcome)) ChildFail(errfd, kLandlockPaths, e);
+    }
     // Unprivileged, the bounding set cannot change (EPERM), but then there
     // is no CAP_SYS_PTRACE to drop either.
     if (req.drop_ptrace_capability && prctl(PR_CAPBSET_DROP, CAP_SYS_PTRACE) != 0 && errno != EPERM)
@@ -147,6 +152,7 @@ Result<Child> Spawn(const SpawnRequest& req, bool* setup_failed) {
     // yet. The parent copies the descriptor with pidfd_getfd.
     const int hello[2] = {listener, proc_state};
     if (write(child_sock.get(), hello, sizeof hello) != sizeof hello) _exit(127);
+    if (write(child_sock.get(), &landlock_outcome, sizeof landlock_outcome) != sizeof landlock_outcome) _exit(127);
     char go;
     ssize_t n;
     do n = read(child_sock.get(), &go, 1);
@@ -190,6 +196,16 @@ Result<Child> Spawn(const SpawnRequest& req, bool* setup_failed) {
   }
   child.listener_ = std::move(*listener);
   child.private_proc_ = proc_state == 1;
+  {
+    ssize_t n;
+    do n = read(parent_sock.get(), &child.landlock_outcome_, sizeof child.landlock_outcome_);
+    while (n < 0 && errno == EINTR);
+    if (n != sizeof child.landlock_outcome_) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+      return Fail(EPROTO, "sandbox setup: the child died");
+    }
+  }
   child.control_ = std::move(parent_sock);
   child.exec_err_ = std::move(err_r);
   return child;

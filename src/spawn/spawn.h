@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kernel/landlock.h"
+#include "spawn/landlock_step.h"
 #include "spawn/setup.h"
 #include "util/error.h"
 #include "util/unique_fd.h"
@@ -42,6 +43,9 @@ struct SpawnRequest {
   // Process setup (setup.h), run after the private /proc and before the
   // Landlock domain and the filter.
   SetupPlan setup;
+  // Landlock rules for read, write, exec paths (landlock_step.h), entered
+  // after the domain; a failure of the ruleset calls is a failure to start.
+  LandlockPaths landlock_paths;
 };
 
 class Child {
@@ -58,6 +62,8 @@ class Child {
   int ExecError();
   // Whether the child got its private /proc (SpawnRequest::private_proc).
   bool private_proc() const { return private_proc_; }
+  // What the child installed of SpawnRequest::landlock_paths.
+  const LandlockOutcome& landlock_outcome() const { return landlock_outcome_; }
 
  private:
   friend Result<Child> Spawn(const SpawnRequest& req, bool* setup_failed);
@@ -66,6 +72,7 @@ class Child {
   UniqueFd control_;    // our end of the socketpair
   UniqueFd exec_err_;   // read end of the O_CLOEXEC error pipe
   bool private_proc_ = false;
+  LandlockOutcome landlock_outcome_;
 };
 
 // Forks the child; when this returns, the child's filter is installed and

@@ -41,6 +41,18 @@ Status SharedPolicy::Change(const lang::Command& cmd, std::vector<std::string>* 
       next.restrict_terminal != now.restrict_terminal || next.restrict_namespaces != now.restrict_namespaces ||
       next.restrict_mounts != now.restrict_mounts || next.restrict_device_nodes != now.restrict_device_nodes)
     return Failf("'{}' is enforced by the kernel and cannot change once the sandbox runs", cmd.key);
+  // Landlock mode (a ruleset entered before exec): the mode cannot change,
+  // and the kernel keeps refusing what a later allowlist entry would allow.
+  for (policy::Category c : {policy::Category::kRead, policy::Category::kWrite, policy::Category::kExec}) {
+    const bool was = now.mode(c) == policy::Mode::kLandlock, is = next.mode(c) == policy::Mode::kLandlock;
+    if (was != is)
+      return Failf("'{}': the landlock mode is a Landlock ruleset and cannot change once the sandbox runs", cmd.key);
+    const size_t i = static_cast<size_t>(c);
+    if (was && warnings && next.path_rules[i].size() != now.path_rules[i].size())
+      warnings->push_back(fmt::format("'{}': {} is in landlock mode: the kernel's ruleset does not change, it still "
+                                      "refuses what it refused",
+                                      cmd.key, policy::CategoryName(c)));
+  }
   // Lowered as the installed program was (every category checked while
   // unlocked): a change of categories alone lowers to the same program; a
   // change that needs another one in the kernel is refused unless user

@@ -40,6 +40,7 @@
 #include "spawn/spawn.h"
 #include "supervisor/exec_trace.h"
 #include "supervisor/handlers.h"
+#include "supervisor/landlock_paths.h"
 #include "supervisor/process_table.h"
 #include "supervisor/shared_policy.h"
 #include "supervisor/blocking.h"
@@ -174,7 +175,11 @@ void ForwardToPidOne(pid_t eldest, int sig, bool from_terminal) {
 
 }  // namespace
 
-int Run(const policy::Policy& policy, const std::vector<std::string>& argv, const Options& opts) {
+int Run(const policy::Policy& given, const std::vector<std::string>& argv, const Options& opts) {
+  // --dry-run learns what a command does: categories in landlock mode are
+  // checked (and reported) in user space there, like deny.
+  const policy::Policy dry_policy = opts.dry_run ? LandlockAsDeny(given) : policy::Policy{};
+  const policy::Policy& policy = opts.dry_run ? dry_policy : given;
   std::optional<DumpTarget> dump_target;
   if (!opts.dump.empty()) {
     auto t = OpenDumpTarget(opts.dump);
@@ -198,6 +203,15 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   if (opts.landlock == LandlockUse::kRequire && abi < 6) {
     fmt::print(stderr, "sydbox: --landlock=require: the kernel offers Landlock ABI {}, sydbox needs 6 "
                        "(signal scoping, Linux 6.12)\n", abi);
+    return 2;
+  }
+  // Landlock rules for read, write and exec paths (landlock_paths.h): the
+  // landlock mode, and a backstop under deny mode.
+  LandlockChoice landlock_paths =
+      ChooseLandlock(policy, opts.landlock, opts.landlock == LandlockUse::kOff ? kernel::LandlockAbi() : abi,
+                     opts.dry_run, magic_unlocked);
+  if (!landlock_paths.error.empty()) {
+    fmt::print(stderr, "sydbox: {}\n", landlock_paths.error);
     return 2;
   }
   bpf::LowerOptions lo;
@@ -283,6 +297,7 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
     return 2;
   }
   sreq.setup = std::move(*plan);
+  sreq.landlock_paths = landlock_paths.paths;
   bool setup_failed = false;
   auto child = spawn::Spawn(sreq, &setup_failed);
   if (!child) {
@@ -295,6 +310,12 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
     return 1;
   }
   const pid_t eldest = child->pid();
+  if (std::string e = LandlockOutcomeError(landlock_paths, child->landlock_outcome(), opts.landlock); !e.empty()) {
+    kill(eldest, SIGKILL);
+    waitpid(eldest, nullptr, 0);
+    fmt::print(stderr, "sydbox: {}\n", e);
+    return 2;
+  }
   if (sreq.private_proc && !child->private_proc())
     fmt::print(stderr, "sydbox: note: no /proc of the sandbox's own here (no CAP_SYS_ADMIN over the "
                        "pid namespace): its /proc shows sydbox's entries\n");
@@ -386,7 +407,16 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
         sigaddset(&wake, kWakeSignal);
         pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);
       },
-      [&env](const seccomp_notif& req) {
+      [&env, &listener, continue_all = opts.test_continue_all](const seccomp_notif& req) {
+        if (continue_all) {
+          // Test only (Options::test_continue_all): no check at all, so a
+          // test sees what the kernel alone (Landlock) refuses.
+          seccomp_notif_resp resp{};
+          resp.id = req.id;
+          resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+          (void)listener.Respond(resp);
+          return;
+        }
         timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         env.stats.received.fetch_add(1, std::memory_order_relaxed);
@@ -509,6 +539,10 @@ int Run(const policy::Policy& policy, const std::vector<std::string>& argv, cons
   if (opts.stats) {
     const events::Stats st = env.stats.Snapshot();
     fmt::print(stderr, "{}", opts.log_format == LogFormat::kJson ? events::Json(st) : events::Human(st));
+    // After the counters (which stay the first line): what Landlock enforces
+    // of read, write and exec, or why not.
+    for (const std::string& note : landlock_paths.notes)
+      if (!note.empty()) fmt::print(stderr, "sydbox: landlock: {}\n", note);
   }
   int code = StatusToCode(eldest_status);
   if (exec_err != 0) code = exec_err == ENOENT ? 127 : 126;

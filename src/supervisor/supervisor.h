@@ -32,6 +32,10 @@ struct Options {
   // --background: a descriptor that gets one byte once the command is
   // released (the process setup succeeded), and is closed; -1 = none.
   int started_fd = -1;
+  // Tests only (the hidden --test-continue-all): every notification is
+  // answered CONTINUE unchecked, so what is still refused is the kernel's
+  // doing (the Landlock backstop). Never a sandbox.
+  bool test_continue_all = false;
 };
 
 // Returns the exit code for sydbox: COMMAND's status, 128+signal, 127/126
