@@ -1,6 +1,6 @@
-// pandora: profile tool and in-sandbox helper (SPEC §1.2). This version
-// has the `sandbox` subcommand (esandbox); the profile subcommands come
-// with their own issue and are reported as not available.
+// pandora: profile tool and in-sandbox helper (SPEC §1.2): `sandbox`
+// (esandbox), `profile`, `inspect` and `box`; the rest are reported as not
+// available yet.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/pandora_profile.h"
 #include "pandora/control_client.h"
 #include "pandora/esandbox.h"
 #include "util/strings.h"
@@ -24,8 +25,12 @@
 namespace {
 
 constexpr const char* kUsage =
-    "Usage: pandora sandbox COMMAND [ARG...]\n"
+    "Usage: pandora profile [-o OUT] [--limit N] [--sydbox BIN] -- CMD [ARG...]\n"
+    "       pandora inspect -i DUMP [-o OUT] [--limit N] [--program PATH]\n"
+    "       pandora box -c PROFILE [--key PUB]... [--sydbox BIN] [process setup options] -- CMD [ARG...]\n"
+    "       pandora sandbox COMMAND [ARG...]\n"
     "       pandora --version\n"
+    "pandora SUBCOMMAND --help for a subcommand's options. sandbox commands:\n"
     "  check | enabled[_path|_exec|_net] | enable[...] | disable[...]\n"
     "  allow[_path|_exec|_net] ARG... | disallow[...] ARG... (_net: --connect for the connect list)\n"
     "  addfilter[...] ARG... | rmfilter[...] ARG... | wait_eldest | wait_all\n"
@@ -105,8 +110,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (args[0] == "sandbox") return SandboxMain(std::vector<std::string>(args.begin() + 1, args.end()));
-  if (args[0] == "profile" || args[0] == "inspect" || args[0] == "box" || args[0] == "keygen" ||
-      args[0] == "sign" || args[0] == "verify" || args[0] == "push" || args[0] == "pull") {
+  if (args[0] == "profile") return syd::cli::ProfileMain(argc - 1, argv + 1);
+  if (args[0] == "inspect") return syd::cli::InspectMain(argc - 1, argv + 1);
+  if (args[0] == "box") return syd::cli::BoxMain(argc - 1, argv + 1);
+  if (args[0] == "keygen" || args[0] == "sign" || args[0] == "verify" || args[0] == "push" || args[0] == "pull") {
     fmt::print(stderr, "pandora: '{}' is not available in this version yet\n", args[0]);
     return 2;
   }

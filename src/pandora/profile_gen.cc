@@ -192,12 +192,13 @@ std::string PathPattern(std::string_view path, int limit, const std::string& hom
 
 // What one line says; the strings are reused from line to line.
 struct DumpLine {
-  std::string event, comm, syscall, path, path2, addr, category;
+  std::string event, comm, syscall, path, path2, addr, category, answer;
   bool has_event = false, has_syscall = false, has_path = false, has_path2 = false, has_addr = false,
        has_category = false, has_comm = false;
   int64_t pid = -1, tgid = -1, code = -1;
   std::vector<std::string> argv;
   void Clear() {
+    answer.clear();
     has_event = has_syscall = has_path = has_path2 = has_addr = has_category = has_comm = false;
     pid = tgid = code = -1;
     argv.clear();
@@ -212,7 +213,7 @@ using Json = nlohmann::json;
 // init's argv are skipped.
 class Sax : public nlohmann::json_sax<Json> {
  public:
-  enum class Field { kNone, kEvent, kComm, kSyscall, kPath, kPath2, kAddr, kCategory, kPid, kTgid, kCode, kArgv };
+  enum class Field { kNone, kAnswer, kEvent, kComm, kSyscall, kPath, kPath2, kAddr, kCategory, kPid, kTgid, kCode, kArgv };
 
   explicit Sax(DumpLine* line) : l_(line) {}
   std::string error;
@@ -291,6 +292,9 @@ bool Sax::key(string_t& k) {
       if (k == "event") field_ = Field::kEvent;
       else if (k == "path2") field_ = Field::kPath2;
       break;
+    case 6:
+      if (k == "answer") field_ = Field::kAnswer;
+      break;
     case 7:
       if (k == "syscall") field_ = Field::kSyscall;
       break;
@@ -317,6 +321,7 @@ bool Sax::string(string_t& v) {
       case Field::kPath2: l->path2.swap(v), l->has_path2 = true; break;
       case Field::kAddr: l->addr.swap(v), l->has_addr = true; break;
       case Field::kCategory: l->category.swap(v), l->has_category = true; break;
+      case Field::kAnswer: l->answer.swap(v); break;
       default: break;
     }
   }
@@ -458,7 +463,9 @@ void ProfileBuilder::Take(const DumpLine& l) {
       }
       Note(paths_[pc], p, comm, &stats_.paths);
     }
-    if (pc == 2 && first_exec_.empty() && l.has_path && !l.path.empty() && l.path[0] == '/') first_exec_ = l.path;
+    // execvp tries each directory of PATH: the first exec that did not fail.
+    if (pc == 2 && first_exec_.empty() && l.has_path && !l.path.empty() && l.path[0] == '/' && l.answer != "error")
+      first_exec_ = l.path;
     return;
   }
   int dir = -1;
@@ -538,8 +545,11 @@ std::string ProfileBuilder::Body() const {
   out += "core/trace/magic_lock:on\n";
   for (int i = 0; i < 4; ++i) {
     std::map<std::string, Entry> sorted;
-    for (const auto& [path, use] : paths_[i])
+    for (const auto& [path, use] : paths_[i]) {
+      if (i == 3 && std::find(opts_.ignore_stat.begin(), opts_.ignore_stat.end(), path) != opts_.ignore_stat.end())
+        continue;
       Merge(&sorted, PathPattern(path, opts_.limit, opts_.home, pids_), use.count, use.comms);
+    }
     out += fmt::format("\n# {}: {} {}\n", kCategories[i], sorted.size(), sorted.size() == 1 ? "entry" : "entries");
     for (const auto& [pattern, e] : sorted) {
       out += UseComment(e.count, e.comms, comm_names_);

@@ -31,6 +31,10 @@ struct GenOptions {
   // Write allowlist/syscall lines. Only right when the dump holds every
   // system call (pandora profile traces them all, see TracesAllSyscalls).
   enum class Syscalls { kAuto, kYes, kNo } syscalls = Syscalls::kAuto;
+  // Paths left out of the stat list: what the standard descriptors of the
+  // run pointed to (fstat of stdout is a stat of its path, which differs
+  // from run to run; pandora box allows its own).
+  std::vector<std::string> ignore_stat;
 };
 
 // Places whose contents are secrets: `--limit` never widens a path into
