@@ -190,18 +190,82 @@ std::string PathPattern(std::string_view path, int limit, const std::string& hom
 // ---------------------------------------------------------------------
 // Reading.
 
+namespace {
+
+enum class Field { kNone, kNr, kAnswer, kEvent, kComm, kSyscall, kPath, kPath2, kAddr, kCategory, kPid, kTgid, kCode, kArgv };
+
+// Keys of up to 8 bytes as one number (little-endian), compared at once.
+constexpr uint64_t Pack(std::string_view k) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < k.size() && i < 8; ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(k[i])) << (8 * i);
+  return v;
+}
+
+Field FieldOf(std::string_view k) {
+  if (k.size() > 8) return Field::kNone;
+  uint64_t v = 0;
+  for (size_t i = 0; i < k.size(); ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(k[i])) << (8 * i);
+  switch (v) {
+    case Pack("nr"): return Field::kNr;
+    case Pack("pid"): return Field::kPid;
+    case Pack("comm"): return Field::kComm;
+    case Pack("path"): return Field::kPath;
+    case Pack("addr"): return Field::kAddr;
+    case Pack("tgid"): return Field::kTgid;
+    case Pack("argv"): return Field::kArgv;
+    case Pack("code"): return Field::kCode;
+    case Pack("event"): return Field::kEvent;
+    case Pack("path2"): return Field::kPath2;
+    case Pack("answer"): return Field::kAnswer;
+    case Pack("syscall"): return Field::kSyscall;
+    case Pack("category"): return Field::kCategory;
+    default: return Field::kNone;
+  }
+}
+
+}  // namespace
+
 // What one line says; the strings are reused from line to line.
 struct DumpLine {
-  std::string event, comm, syscall, path, path2, addr, category, answer;
+  // Views into the line itself, or into `store` when decoding changed the
+  // bytes (escapes) or the general reader parsed the line.
+  std::string_view event, comm, syscall, path, path2, addr, category, answer;
   bool has_event = false, has_syscall = false, has_path = false, has_path2 = false, has_addr = false,
        has_category = false, has_comm = false;
-  int64_t pid = -1, tgid = -1, code = -1;
+  int64_t pid = -1, tgid = -1, code = -1, nr = -1;
   std::vector<std::string> argv;
+  std::string store[8];
   void Clear() {
-    answer.clear();
+    answer = {};
     has_event = has_syscall = has_path = has_path2 = has_addr = has_category = has_comm = false;
-    pid = tgid = code = -1;
+    pid = tgid = code = nr = -1;
     argv.clear();
+  }
+  // The view for a field, its flag and its backing string (null: not kept).
+  std::string_view* Slot(Field f, bool** has, std::string** backing) {
+    static bool ignored;
+    *has = &ignored;
+    std::string_view* v = nullptr;
+    size_t i = 0;
+    switch (f) {
+      case Field::kEvent: *has = &has_event, v = &event, i = 0; break;
+      case Field::kComm: *has = &has_comm, v = &comm, i = 1; break;
+      case Field::kSyscall: *has = &has_syscall, v = &syscall, i = 2; break;
+      case Field::kPath: *has = &has_path, v = &path, i = 3; break;
+      case Field::kPath2: *has = &has_path2, v = &path2, i = 4; break;
+      case Field::kAddr: *has = &has_addr, v = &addr, i = 5; break;
+      case Field::kCategory: *has = &has_category, v = &category, i = 6; break;
+      case Field::kAnswer: v = &answer, i = 7; break;
+      default: return nullptr;
+    }
+    *backing = &store[i];
+    return v;
+  }
+  void Number(Field f, int64_t v) {
+    if (f == Field::kPid) pid = v;
+    else if (f == Field::kTgid) tgid = v;
+    else if (f == Field::kCode) code = v;
+    else if (f == Field::kNr) nr = v;
   }
 };
 
@@ -209,12 +273,33 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Keeps the top-level fields the profile needs; nested values other than
-// init's argv are skipped.
+// sydbox writes each byte of a path as one code point (\u00XX for bytes
+// 0x7f to 0xff); nlohmann gives such a string back as UTF-8. Back to the
+// bytes when every code point is below 0x100.
+void Latin1Bytes(std::string* s) {
+  bool high = false;
+  for (char c : *s) high = high || (static_cast<unsigned char>(c) & 0x80);
+  if (!high) return;
+  std::string out;
+  for (size_t i = 0; i < s->size(); ++i) {
+    const auto c = static_cast<unsigned char>((*s)[i]);
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if ((c == 0xc2 || c == 0xc3) && i + 1 < s->size()) {
+      out += static_cast<char>(((c & 0x03) << 6) | (static_cast<unsigned char>((*s)[i + 1]) & 0x3f));
+      ++i;
+    } else {
+      return;  // a code point above 0xff: not sydbox's, left as UTF-8
+    }
+  }
+  s->swap(out);
+}
+
+// The general reader (and the one that explains what is wrong with a
+// line): nlohmann's SAX parser, keeping the top-level fields the profile
+// needs; nested values other than init's argv are skipped.
 class Sax : public nlohmann::json_sax<Json> {
  public:
-  enum class Field { kNone, kAnswer, kEvent, kComm, kSyscall, kPath, kPath2, kAddr, kCategory, kPid, kTgid, kCode, kArgv };
-
   explicit Sax(DumpLine* line) : l_(line) {}
   std::string error;
   bool top_object = false;
@@ -226,7 +311,23 @@ class Sax : public nlohmann::json_sax<Json> {
     return Number(v > static_cast<uint64_t>(INT64_MAX) ? -1 : static_cast<int64_t>(v));
   }
   bool number_float(number_float_t, const string_t&) override { return Value(); }
-  bool string(string_t& v) override;
+  bool string(string_t& v) override {
+    Latin1Bytes(&v);
+    if (in_argv_) {
+      l_->argv.push_back(v);
+      return true;
+    }
+    if (depth_ == 1) {
+      bool* has;
+      std::string* backing;
+      if (std::string_view* slot = l_->Slot(field_, &has, &backing)) {
+        backing->swap(v);
+        *slot = *backing;
+        *has = true;
+      }
+    }
+    return Value();
+  }
   bool binary(binary_t&) override { return Value(); }
   bool start_object(std::size_t) override {
     if (depth_ == 0) top_object = true;
@@ -234,7 +335,10 @@ class Sax : public nlohmann::json_sax<Json> {
     field_ = Field::kNone;
     return true;
   }
-  bool key(string_t& k) override;
+  bool key(string_t& k) override {
+    field_ = depth_ == 1 ? FieldOf(k) : Field::kNone;
+    return true;
+  }
   bool end_object() override {
     --depth_;
     return true;
@@ -263,7 +367,10 @@ class Sax : public nlohmann::json_sax<Json> {
     field_ = Field::kNone;
     return true;
   }
-  bool Number(int64_t v);
+  bool Number(int64_t v) {
+    if (depth_ == 1) l_->Number(field_, v);
+    return Value();
+  }
 
   DumpLine* l_;
   int depth_ = 0;
@@ -271,74 +378,215 @@ class Sax : public nlohmann::json_sax<Json> {
   bool in_argv_ = false;
 };
 
-}  // namespace
+// Bytes a string holds as they are: printable ASCII but '"' and '\\'.
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[static_cast<size_t>(c)] = c != '"' && c != '\\';
+  return t;
+}();
 
-bool Sax::key(string_t& k) {
-  field_ = Field::kNone;
-  if (depth_ != 1) return true;
-  switch (k.size()) {
-    case 3:
-      if (k == "pid") field_ = Field::kPid;
-      break;
-    case 4:
-      if (k == "comm") field_ = Field::kComm;
-      else if (k == "path") field_ = Field::kPath;
-      else if (k == "addr") field_ = Field::kAddr;
-      else if (k == "tgid") field_ = Field::kTgid;
-      else if (k == "argv") field_ = Field::kArgv;
-      else if (k == "code") field_ = Field::kCode;
-      break;
-    case 5:
-      if (k == "event") field_ = Field::kEvent;
-      else if (k == "path2") field_ = Field::kPath2;
-      break;
-    case 6:
-      if (k == "answer") field_ = Field::kAnswer;
-      break;
-    case 7:
-      if (k == "syscall") field_ = Field::kSyscall;
-      break;
-    case 8:
-      if (k == "category") field_ = Field::kCategory;
-      break;
-    default: break;
-  }
-  return true;
-}
+// The fast reader: a strict subset of JSON, what sydbox writes (compact,
+// ASCII, \u00XX for bytes). It accepts nothing that is not JSON; whatever
+// it does not know (blanks, \u above 0xff, raw non-ASCII bytes, deep
+// nesting, a number too big) it leaves to the general reader, which
+// decides and explains.
+class Fast {
+ public:
+  Fast(std::string_view s, DumpLine* l) : p_(s.data()), end_(s.data() + s.size()), l_(l) {}
 
-bool Sax::string(string_t& v) {
-  DumpLine* l = l_;
-  if (in_argv_) {
-    l->argv.push_back(v);
-    return true;
+  // true: parsed and kept; false: let the general reader decide.
+  bool Line() {
+    if (!Object(0)) return false;
+    return p_ == end_;
   }
-  if (depth_ == 1) {
-    switch (field_) {
-      case Field::kEvent: l->event.swap(v), l->has_event = true; break;
-      case Field::kComm: l->comm.swap(v), l->has_comm = true; break;
-      case Field::kSyscall: l->syscall.swap(v), l->has_syscall = true; break;
-      case Field::kPath: l->path.swap(v), l->has_path = true; break;
-      case Field::kPath2: l->path2.swap(v), l->has_path2 = true; break;
-      case Field::kAddr: l->addr.swap(v), l->has_addr = true; break;
-      case Field::kCategory: l->category.swap(v), l->has_category = true; break;
-      case Field::kAnswer: l->answer.swap(v); break;
-      default: break;
+
+ private:
+  bool Eat(char c) {
+    if (p_ < end_ && *p_ == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+
+  // A string into `out` (null: checked and dropped).
+  bool String(std::string* out) {
+    if (!Eat('"')) return false;
+    if (out) out->clear();
+    for (;;) {
+      const char* run = p_;
+      while (p_ < end_ && kPlain[static_cast<unsigned char>(*p_)]) ++p_;
+      if (out) out->append(run, static_cast<size_t>(p_ - run));
+      if (p_ >= end_) return false;
+      if (*p_ == '"') {
+        ++p_;
+        return true;
+      }
+      if (*p_ != '\\') return false;  // control character or non-ASCII byte
+      if (end_ - p_ < 2) return false;
+      char c = p_[1];
+      p_ += 2;
+      switch (c) {
+        case '"': case '\\': case '/': break;
+        case 'b': c = '\b'; break;
+        case 'f': c = '\f'; break;
+        case 'n': c = '\n'; break;
+        case 'r': c = '\r'; break;
+        case 't': c = '\t'; break;
+        case 'u': {
+          if (end_ - p_ < 4 || p_[0] != '0' || p_[1] != '0') return false;
+          int v = 0;
+          for (int i = 2; i < 4; ++i) {
+            const char h = p_[i];
+            v <<= 4;
+            if (h >= '0' && h <= '9') v |= h - '0';
+            else if (h >= 'a' && h <= 'f') v |= h - 'a' + 10;
+            else if (h >= 'A' && h <= 'F') v |= h - 'A' + 10;
+            else return false;
+          }
+          p_ += 4;
+          c = static_cast<char>(v);
+          break;
+        }
+        default: return false;
+      }
+      if (out) out->push_back(c);
     }
   }
-  field_ = Field::kNone;
-  return true;
-}
 
-bool Sax::Number(int64_t v) {
-  DumpLine* l = l_;
-  if (depth_ == 1) {
-    if (field_ == Field::kPid) l->pid = v;
-    else if (field_ == Field::kTgid) l->tgid = v;
-    else if (field_ == Field::kCode) l->code = v;
+  // A string as a view of the line when it has no escapes, else decoded
+  // into `backing`.
+  bool View(std::string_view* out, std::string* backing) {
+    if (!Eat('"')) return false;
+    const char* run = p_;
+    while (p_ < end_ && kPlain[static_cast<unsigned char>(*p_)]) ++p_;
+    if (p_ < end_ && *p_ == '"') {
+      *out = std::string_view(run, static_cast<size_t>(p_ - run));
+      ++p_;
+      return true;
+    }
+    p_ = run - 1;
+    if (!String(backing)) return false;
+    *out = *backing;
+    return true;
   }
-  field_ = Field::kNone;
-  return true;
-}
+
+  // A JSON number; `*v` set when it is an integer that fits.
+  bool Number(int64_t* v, bool* integer) {
+    const char* start = p_;
+    const bool neg = Eat('-');
+    if (p_ >= end_) return false;
+    uint64_t n = 0;
+    bool fits = true;
+    if (*p_ == '0') {
+      ++p_;
+    } else if (*p_ >= '1' && *p_ <= '9') {
+      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') {
+        if (n > (UINT64_MAX - 9) / 10) fits = false;
+        n = n * 10 + static_cast<uint64_t>(*p_ - '0');
+        ++p_;
+      }
+    } else {
+      return false;
+    }
+    *integer = true;
+    if (Eat('.')) {
+      *integer = false;
+      if (p_ >= end_ || *p_ < '0' || *p_ > '9') return false;
+      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    }
+    if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+      *integer = false;
+      ++p_;
+      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (p_ >= end_ || *p_ < '0' || *p_ > '9') return false;
+      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+    }
+    if (*integer) {
+      if (!fits || n > static_cast<uint64_t>(INT64_MAX)) *v = -1;
+      else *v = neg ? -static_cast<int64_t>(n) : static_cast<int64_t>(n);
+    }
+    return p_ > start;
+  }
+
+  bool Literal(std::string_view w) {
+    if (static_cast<size_t>(end_ - p_) < w.size() || std::string_view(p_, w.size()) != w) return false;
+    p_ += w.size();
+    return true;
+  }
+
+  // Any value; at depth 1 the fields are kept.
+  bool Value(int depth, Field f) {
+    if (p_ >= end_) return false;
+    switch (*p_) {
+      case '"': {
+        if (depth != 1 || f == Field::kNone) return String(nullptr);
+        bool* has;
+        std::string* backing;
+        std::string_view* slot = l_->Slot(f, &has, &backing);
+        if (!slot) return String(nullptr);
+        *has = true;
+        return View(slot, backing);
+      }
+      case '{': return Object(depth);
+      case '[': return Array(depth, depth == 1 && f == Field::kArgv);
+      case 'n': return Literal("null");
+      case 't': return Literal("true");
+      case 'f': return Literal("false");
+      default: {
+        int64_t v = -1;
+        bool integer = false;
+        if (!Number(&v, &integer)) return false;
+        if (depth == 1 && integer) l_->Number(f, v);
+        return true;
+      }
+    }
+  }
+
+  bool Object(int depth) {
+    if (depth > 16 || !Eat('{')) return false;
+    if (Eat('}')) return true;
+    for (;;) {
+      Field f = Field::kNone;
+      if (depth == 0) {
+        std::string_view key;
+        if (!View(&key, &key_)) return false;
+        f = FieldOf(key);
+      } else if (!String(nullptr)) {
+        return false;
+      }
+      if (!Eat(':') || !Value(depth + 1, f)) return false;
+      if (Eat('}')) return true;
+      if (!Eat(',')) return false;
+    }
+  }
+
+  bool Array(int depth, bool argv) {
+    if (depth > 16 || !Eat('[')) return false;
+    if (Eat(']')) return true;
+    for (;;) {
+      if (argv) {
+        if (p_ < end_ && *p_ == '"') {
+          l_->argv.emplace_back();
+          if (!String(&l_->argv.back())) return false;
+        } else if (!Value(depth + 1, Field::kNone)) {
+          return false;
+        }
+      } else if (!Value(depth + 1, Field::kNone)) {
+        return false;
+      }
+      if (Eat(']')) return true;
+      if (!Eat(',')) return false;
+    }
+  }
+
+  const char* p_;
+  const char* end_;
+  DumpLine* l_;
+  std::string key_;
+};
+
+}  // namespace
 
 ProfileBuilder::ProfileBuilder(GenOptions opts) : opts_(std::move(opts)) {}
 
@@ -381,15 +629,18 @@ void ProfileBuilder::AddLine(std::string_view text) {
     Problem(fmt::format("a line of {} bytes (no dump line is this long)", text.size()));
     return;
   }
-  Sax sax(&line);
-  const bool ok = Json::sax_parse(text.begin(), text.end(), &sax, nlohmann::json::input_format_t::json, true);
-  if (!ok) {
-    Problem(sax.error.empty() ? "not JSON" : sax.error);
-    return;
-  }
-  if (!sax.top_object) {
-    Problem("not a JSON object");
-    return;
+  if (!Fast(text, &line).Line()) {
+    line.Clear();
+    Sax sax(&line);
+    const bool ok = Json::sax_parse(text.begin(), text.end(), &sax, nlohmann::json::input_format_t::json, true);
+    if (!ok) {
+      Problem(sax.error.empty() ? "not JSON" : sax.error);
+      return;
+    }
+    if (!sax.top_object) {
+      Problem("not a JSON object");
+      return;
+    }
   }
   if (!line.has_event) {
     Problem("no \"event\" field");
@@ -409,20 +660,19 @@ void ProfileBuilder::AddLine(std::string_view text) {
   }
 }
 
-uint32_t ProfileBuilder::CommId(const std::string& comm) {
+uint32_t ProfileBuilder::CommId(std::string_view comm) {
   auto it = comm_ids_.find(comm);
   if (it != comm_ids_.end()) return it->second;
   const auto id = static_cast<uint32_t>(comm_names_.size());
-  comm_names_.push_back(comm);
-  comm_ids_.emplace(comm, id);
+  comm_names_.emplace_back(comm);
+  comm_ids_.emplace(std::string(comm), id);
   return id;
 }
 
-void ProfileBuilder::Note(std::unordered_map<std::string, Use>& m, const std::string& key, uint32_t comm,
-                          uint64_t* distinct) {
+void ProfileBuilder::Note(ViewMap<Use>& m, std::string_view key, uint32_t comm, uint64_t* distinct) {
   auto it = m.find(key);
   if (it == m.end()) {
-    it = m.emplace(key, Use{}).first;
+    it = m.emplace(std::string(key), Use{}).first;
     if (distinct) ++*distinct;
   }
   Use& u = it->second;
@@ -436,16 +686,32 @@ void ProfileBuilder::Take(const DumpLine& l) {
     return;
   }
   ++stats_.calls;
-  const uint32_t comm = CommId(l.has_comm ? l.comm : std::string("?"));
-  if (l.pid > 0) pids_.insert(l.pid);
-  if (l.tgid > 0) pids_.insert(l.tgid);
+  // The same command and process as the line before, most of the time.
+  const std::string_view comm_name = l.has_comm ? l.comm : std::string_view("?");
+  if (last_comm_id_ == UINT32_MAX || comm_name != comm_names_[last_comm_id_]) last_comm_id_ = CommId(comm_name);
+  const uint32_t comm = last_comm_id_;
+  if (l.pid > 0 && l.pid != last_pid_) pids_.insert(last_pid_ = l.pid);
+  if (l.tgid > 0 && l.tgid != last_tgid_) pids_.insert(last_tgid_ = l.tgid);
   if (l.syscall != "?") {
-    auto before = syscalls_.size();
-    Note(syscalls_, l.syscall, comm, nullptr);
-    stats_.syscalls += syscalls_.size() - before;
+    // By number, checked against the name (a dump may be hand-made).
+    Use* use = nullptr;
+    if (l.nr >= 0 && l.nr < static_cast<int64_t>(by_nr_.size()) && by_nr_[static_cast<size_t>(l.nr)].first &&
+        *by_nr_[static_cast<size_t>(l.nr)].first == l.syscall)
+      use = by_nr_[static_cast<size_t>(l.nr)].second;
+    if (!use) {
+      auto it = syscalls_.find(l.syscall);
+      if (it == syscalls_.end()) {
+        it = syscalls_.emplace(std::string(l.syscall), Use{}).first;
+        ++stats_.syscalls;
+      }
+      use = &it->second;
+      if (l.nr >= 0 && l.nr < static_cast<int64_t>(by_nr_.size())) by_nr_[static_cast<size_t>(l.nr)] = {&it->first, use};
+    }
+    ++use->count;
+    if (std::find(use->comms.begin(), use->comms.end(), comm) == use->comms.end()) use->comms.push_back(comm);
   }
   if (!l.has_category) return;
-  const std::string& cat = l.category;
+  const std::string_view cat = l.category;
   int pc = -1;
   if (cat == "read") pc = 0;
   else if (cat == "write") pc = 1;
@@ -454,10 +720,10 @@ void ProfileBuilder::Take(const DumpLine& l) {
   if (pc >= 0) {
     for (int i = 0; i < 2; ++i) {
       const bool has = i == 0 ? l.has_path : l.has_path2;
-      const std::string& p = i == 0 ? l.path : l.path2;
+      const std::string_view p = i == 0 ? l.path : l.path2;
       if (!has) continue;
       // Relative: sydbox could not resolve it; sydbox's own magic paths.
-      if (p.empty() || p[0] != '/' || p == "/dev/sydbox" || p.compare(0, 12, "/dev/sydbox/") == 0) {
+      if (p.empty() || p[0] != '/' || (p.substr(0, 11) == "/dev/sydbox" && (p.size() == 11 || p[11] == '/'))) {
         ++stats_.skipped;
         continue;
       }
@@ -465,7 +731,7 @@ void ProfileBuilder::Take(const DumpLine& l) {
     }
     // execvp tries each directory of PATH: the first exec that did not fail.
     if (pc == 2 && first_exec_.empty() && l.has_path && !l.path.empty() && l.path[0] == '/' && l.answer != "error")
-      first_exec_ = l.path;
+      first_exec_ = std::string(l.path);
     return;
   }
   int dir = -1;
@@ -476,9 +742,9 @@ void ProfileBuilder::Take(const DumpLine& l) {
     return;
   }
   if (!l.has_addr) return;  // sendto on a connected socket: no address
-  const std::string& a = l.addr;
-  if (a.compare(0, 5, "unix:") == 0 || a.compare(0, 14, "unix-abstract:") == 0 ||
-      a.compare(0, 5, "inet:") == 0 || a.compare(0, 6, "inet6:") == 0) {
+  const std::string_view a = l.addr;
+  if (a.substr(0, 5) == "unix:" || a.substr(0, 14) == "unix-abstract:" || a.substr(0, 5) == "inet:" ||
+      a.substr(0, 6) == "inet6:") {
     Note(addrs_[dir], a, comm, &stats_.addresses);
   } else {
     ++stats_.skipped;  // other families (core/allowlist/unsupported_socket_families decides), "?"
@@ -487,7 +753,7 @@ void ProfileBuilder::Take(const DumpLine& l) {
 
 bool ProfileBuilder::TracesAllSyscalls() const {
   for (std::string_view s : kTracedOnly)
-    if (syscalls_.count(std::string(s))) return true;
+    if (syscalls_.find(s) != syscalls_.end()) return true;
   return false;
 }
 

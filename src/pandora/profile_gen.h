@@ -63,6 +63,14 @@ struct GenStats {
 
 struct DumpLine;  // what one line says (profile_gen.cc)
 
+// Hashing for look-ups by std::string_view in maps keyed by std::string.
+struct ViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+template <class V>
+using ViewMap = std::unordered_map<std::string, V, ViewHash, std::equal_to<>>;
+
 class ProfileBuilder {
  public:
   explicit ProfileBuilder(GenOptions opts = {});
@@ -98,8 +106,8 @@ class ProfileBuilder {
     std::vector<uint32_t> comms;  // ids into comm_names_, in first-use order
   };
   void Take(const DumpLine& l);
-  void Note(std::unordered_map<std::string, Use>& m, const std::string& key, uint32_t comm, uint64_t* distinct);
-  uint32_t CommId(const std::string& comm);
+  void Note(ViewMap<Use>& m, std::string_view key, uint32_t comm, uint64_t* distinct);
+  uint32_t CommId(std::string_view comm);
   void Problem(std::string what);
 
   GenOptions opts_;
@@ -109,12 +117,16 @@ class ProfileBuilder {
   std::vector<std::string> argv_;
   std::string first_exec_;
   std::vector<std::string> comm_names_;
-  std::unordered_map<std::string, uint32_t> comm_ids_;
+  ViewMap<uint32_t> comm_ids_;
   // read, write, exec, stat
-  std::unordered_map<std::string, Use> paths_[4];
-  std::unordered_map<std::string, Use> addrs_[2];  // bind, connect
-  std::unordered_map<std::string, Use> syscalls_;
+  ViewMap<Use> paths_[4];
+  ViewMap<Use> addrs_[2];  // bind, connect
+  ViewMap<Use> syscalls_;
   std::unordered_set<int64_t> pids_;  // every pid and tgid of the sandbox
+  // Look-ups the line before made: most lines repeat them.
+  uint32_t last_comm_id_ = UINT32_MAX;
+  int64_t last_pid_ = -1, last_tgid_ = -1;
+  std::vector<std::pair<const std::string*, Use*>> by_nr_ = std::vector<std::pair<const std::string*, Use*>>(1024);
 };
 
 // For tests and docs: how the body writes one path (escaped for wildmatch,
