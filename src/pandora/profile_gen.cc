@@ -66,7 +66,7 @@ std::vector<std::vector<std::string>> SecretComponents(const std::string& home) 
     if (place[0] == '~') {
       for (const auto& h : homes) {
         std::vector<std::string> v = h;
-        for (auto c : Components(place.substr(1))) v.emplace_back(c);
+        for (auto c : Components(std::string_view(place).substr(1))) v.emplace_back(c);
         out.push_back(std::move(v));
       }
     } else {
@@ -587,6 +587,11 @@ class Fast {
 };
 
 }  // namespace
+
+bool FastReaderAccepts(std::string_view line) {
+  DumpLine l;
+  return Fast(line, &l).Line();
+}
 
 ProfileBuilder::ProfileBuilder(GenOptions opts) : opts_(std::move(opts)) {}
 

@@ -129,6 +129,10 @@ class ProfileBuilder {
   std::vector<std::pair<const std::string*, Use*>> by_nr_ = std::vector<std::pair<const std::string*, Use*>>(1024);
 };
 
+// For the fuzzer: whether the fast reader takes `line` by itself (it must
+// take nothing that is not JSON).
+bool FastReaderAccepts(std::string_view line);
+
 // For tests and docs: how the body writes one path (escaped for wildmatch,
 // /proc/PID of a sandbox process generalised, trimmed to `limit`).
 std::string PathPattern(std::string_view path, int limit, const std::string& home,
