@@ -28,7 +28,8 @@ if command -v clang++ >/dev/null 2>&1; then
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   t=${FUZZ_SECONDS:-10}
   for target in config:corpus rule:corpus-rule rule_compile:corpus-compile sockaddr:corpus-sockaddr \
-                match:corpus-match lines:corpus-lines dump:corpus-dump; do
+                match:corpus-match lines:corpus-lines \
+                profile:corpus-profile minisign:corpus-minisign settings:corpus-settings dump:corpus-dump; do
     name=${target%%:*}; corpus=${target#*:}
     ninja -C build-fuzz "fuzz_$name" >/dev/null
     mkdir -p "build-fuzz/$corpus"

@@ -102,6 +102,8 @@ Status FromToml(const toml::table& table, const std::string& prefix, std::string
   return {};
 }
 
+}  // namespace
+
 // Debian 12's toml++ 3.3.0 reaches __builtin_unreachable() (undefined
 // behaviour) on some non-ASCII characters (incomplete switches in its
 // generated Unicode tables; found by our fuzzer). So toml++ only ever gets
@@ -177,8 +179,6 @@ Result<std::string> AsciiToml(std::string_view text, std::string_view name) {
   }
   return out;
 }
-
-}  // namespace
 
 ConfigFormat FormatForName(std::string_view name) {
   return name.size() >= 5 && name.substr(name.size() - 5) == ".toml" ? ConfigFormat::kToml

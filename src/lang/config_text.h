@@ -29,4 +29,9 @@ ConfigFormat FormatForName(std::string_view name);
 Result<std::vector<ConfigItem>> ParseConfigText(std::string_view text, std::string_view name,
                                                 ConfigFormat format);
 
+// `text` made safe for toml++ (which misbehaves on some non-ASCII input):
+// non-ASCII in double-quoted strings escaped, in comments blanked, an error
+// ("name:line: ...") anywhere else. For every reader of TOML text.
+Result<std::string> AsciiToml(std::string_view text, std::string_view name);
+
 }  // namespace syd::lang
