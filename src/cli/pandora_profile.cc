@@ -28,6 +28,8 @@
 #include "pandora/profile_file.h"
 #include "pandora/profile_gen.h"
 #include "pandora/program.h"
+#include "pandora/settings.h"
+#include "pandora/share.h"
 #include "pandora/signature.h"
 #include "util/strings.h"
 #include "util/unique_fd.h"
@@ -146,6 +148,14 @@ std::vector<std::string> StdTargets() {
   return out;
 }
 
+// pandora.toml (pandora/settings.h); an error there stops everything.
+Result<pandora::Settings> Settings() { return pandora::LoadSettings(); }
+
+// --sydbox, else the settings' sydbox, else next to pandora, else PATH.
+Result<std::string> Sydbox(const std::string& given, const pandora::Settings& s) {
+  return pandora::FindSydbox(!given.empty() ? given : s.sydbox);
+}
+
 std::string Basename(const std::string& p) {
   size_t slash = p.rfind('/');
   return slash == std::string::npos ? p : p.substr(slash + 1);
@@ -164,6 +174,12 @@ int ProfileMain(int argc, char** argv) {
   app.add_option("--sydbox", sydbox_given, "The sydbox to run (default: next to pandora, else in PATH)");
   app.prefix_command();
   if (int code = ParseApp(app, argc, argv); code >= 0) return code;
+  auto settings = Settings();
+  if (!settings) {
+    fmt::print(stderr, "pandora profile: {}\n", settings.error().what);
+    return kExitUsage;
+  }
+  if (!app.count("--limit") && settings->limit) limit = static_cast<int>(*settings->limit);
   std::vector<std::string> cmd;
   if (!CommandWords(app, &cmd, "profile")) return kExitUsage;
   if (cmd.empty()) {
@@ -180,7 +196,7 @@ int ProfileMain(int argc, char** argv) {
     fmt::print(stderr, "pandora profile: {}\n", sha.error().what);
     return kExitUsage;
   }
-  auto sydbox = pandora::FindSydbox(sydbox_given);
+  auto sydbox = Sydbox(sydbox_given, *settings);
   if (!sydbox) {
     fmt::print(stderr, "pandora profile: {}\n", sydbox.error().what);
     return kExitUsage;
@@ -294,6 +310,12 @@ int InspectMain(int argc, char** argv) {
   app.add_option("--program", program_given,
                  "The program the profile is for (default: the first program the dump executed)");
   if (int code = ParseApp(app, argc, argv); code >= 0) return code;
+  auto settings = Settings();
+  if (!settings) {
+    fmt::print(stderr, "pandora inspect: {}\n", settings.error().what);
+    return kExitUsage;
+  }
+  if (!app.count("--limit") && settings->limit) limit = static_cast<int>(*settings->limit);
 
   UniqueFd owned;
   int fd = 0;
@@ -359,7 +381,7 @@ int BoxMain(int argc, char** argv) {
   app.add_option("-c,--config", profile_path, "The profile (pandora profile's output)");
   app.add_option("--fetch", fetch_url, "Download the profile for CMD's SHA-256 from this base URL");
   app.add_option("--key", keys, "Trusted public key (minisign format); repeatable. With a key, the profile must be "
-                                "signed by one of them")
+                                "signed by one of them; without, a signed profile is checked against the keyring")
       ->take_all()
       ->allow_extra_args(false);
   app.add_option("--sydbox", sydbox_given, "The sydbox to run (default: next to pandora, else in PATH)");
@@ -374,14 +396,16 @@ int BoxMain(int argc, char** argv) {
     return kExitUsage;
   };
   if (cmd.empty()) return refuse("no command (pandora box -c PROFILE [OPTIONS] -- CMD [ARG...])");
-  if (!fetch_url.empty()) return refuse("--fetch is not available in this version yet");
-  if (profile_path.empty()) return refuse("no profile (-c PROFILE)");
+  if (profile_path.empty() == fetch_url.empty()) return refuse("give one of -c PROFILE and --fetch URL");
+  auto settings = Settings();
+  if (!settings) return refuse(settings.error().what);
 
-  // What the checks pass is what sydbox gets: these bytes, not the file again.
-  auto text = ReadPath(profile_path, kMaxProfileBytes);
-  if (!text) return refuse(text.error().what);
-  auto file = pandora::ParseProfile(*text);
-  if (!file) return refuse(fmt::format("{}: {}", profile_path, file.error().what));
+  auto program = pandora::ResolveProgram(cmd[0], getenv("PATH"));
+  if (!program) return refuse(program.error().what);
+  auto sha = pandora::Sha256OfFile(*program);
+  if (!sha) return refuse(sha.error().what);
+  // Keys named here make a signature mandatory; the keyring's keys check
+  // the profiles that are signed.
   std::vector<pandora::PublicKey> trusted;
   for (const std::string& k : keys) {
     auto kt = ReadPath(k, 1 << 16);
@@ -390,29 +414,49 @@ int BoxMain(int argc, char** argv) {
     if (!pk) return refuse(fmt::format("--key {}: {}", k, pk.error().what));
     trusted.push_back(*pk);
   }
-  if (auto v = pandora::VerifyProfile(*file, trusted, !trusted.empty()); !v)
-    return refuse(fmt::format("{}: {}", profile_path, v.error().what));
-  auto items = lang::ParseConfigText(file->body, profile_path, lang::ConfigFormat::kSyd);
+  const bool require_signature = !keys.empty();
+  if (keys.empty()) {
+    auto ring = pandora::LoadTrustedKeys(*settings);
+    if (!ring) return refuse(ring.error().what);
+    trusted = std::move(*ring);
+  }
+
+  // What the checks pass is what sydbox gets: these bytes, not the file again.
+  Result<std::string> text = std::string();
+  std::string shown = profile_path;
+  if (!fetch_url.empty()) {
+    pandora::FetchChecks checks;
+    checks.program_sha256 = *sha;
+    checks.trusted = trusted;
+    checks.require_signature = require_signature;
+    text = pandora::FetchProfile(fetch_url, checks, pandora::HttpOptionsFrom(*settings));
+    if (!text) return refuse(fmt::format("--fetch {}: {}", fetch_url, text.error().what));
+    shown = "fetched.syd-3";
+  } else {
+    text = ReadPath(profile_path, kMaxProfileBytes);
+    if (!text) return refuse(text.error().what);
+  }
+  auto file = pandora::ParseProfile(*text);
+  if (!file) return refuse(fmt::format("{}: {}", shown, file.error().what));
+  if (auto v = pandora::VerifyProfile(*file, trusted, require_signature); !v)
+    return refuse(fmt::format("{}: {}", shown, v.error().what));
+  if (*sha != file->header.sha256)
+    return refuse(fmt::format("program checksum: the SHA-256 of {} is {}, the profile is for {} ({})", *program,
+                              *sha, file->header.sha256, file->header.program));
+  auto items = lang::ParseConfigText(file->body, shown, lang::ConfigFormat::kSyd);
   if (!items) return refuse(items.error().what);
   for (const auto& item : *items) {
     if (const auto* inc = std::get_if<lang::Include>(&item))
       return refuse(fmt::format("{}: includes {}, which its checksums do not cover", inc->origin.ToString(),
                                 inc->path));
   }
-  auto program = pandora::ResolveProgram(cmd[0], getenv("PATH"));
-  if (!program) return refuse(program.error().what);
-  auto sha = pandora::Sha256OfFile(*program);
-  if (!sha) return refuse(sha.error().what);
-  if (*sha != file->header.sha256)
-    return refuse(fmt::format("program checksum: the SHA-256 of {} is {}, the profile is for {} ({})", *program,
-                              *sha, file->header.sha256, file->header.program));
   if (auto setup = BuildSetup(setup_args); !setup) return refuse(setup.error().what);
-  auto sydbox = pandora::FindSydbox(sydbox_given);
+  auto sydbox = Sydbox(sydbox_given, *settings);
   if (!sydbox) return refuse(sydbox.error().what);
 
   // The checked text in a sealed memfd that sydbox reads by path; closed
   // to CMD by --close-fds.
-  UniqueFd mem(memfd_create(Basename(profile_path).c_str(), MFD_ALLOW_SEALING));
+  UniqueFd mem(memfd_create(Basename(shown).c_str(), MFD_ALLOW_SEALING));
   if (!mem.valid()) return refuse(fmt::format("memfd_create: {}", std::strerror(errno)));
   for (size_t off = 0; off < text->size();) {
     ssize_t n = write(mem.get(), text->data() + off, text->size() - off);

@@ -242,7 +242,7 @@ TEST(PandoraProfile, UsageErrors) {
   EXPECT_TRUE(Has(missing.err, "/nonexistent/program")) << missing.err;
   RunResult nocfg = RunCmd({PandoraBin(), "box", "--", "/bin/true"});
   EXPECT_EQ(nocfg.code, 2);
-  EXPECT_TRUE(Has(nocfg.err, "no profile")) << nocfg.err;
+  EXPECT_TRUE(Has(nocfg.err, "give one of -c PROFILE and --fetch URL")) << nocfg.err;
 }
 
 }  // namespace
