@@ -9,6 +9,7 @@
 
 #include "harness.h"
 #include "pandora/profile_file.h"
+#include "pandora/profile_gen.h"
 #include "util/sha256.h"
 
 namespace syd::test {
@@ -243,6 +244,29 @@ TEST(PandoraProfile, UsageErrors) {
   RunResult nocfg = RunCmd({PandoraBin(), "box", "--", "/bin/true"});
   EXPECT_EQ(nocfg.code, 2);
   EXPECT_TRUE(Has(nocfg.err, "give one of -c PROFILE and --fetch URL")) << nocfg.err;
+}
+
+TEST(PandoraProfile, TheSecretPlacesAreNamedInTheDocs) {
+  const std::string doc = ReadFile(std::string(SYD_SOURCE_DIR) + "/docs/PANDORA.md");
+  ASSERT_FALSE(doc.empty());
+  for (const std::string& place : pandora::SecretPlaces())
+    EXPECT_TRUE(Has(doc, "`" + place + "`")) << place << " is not in docs/PANDORA.md";
+}
+
+TEST(PandoraProfile, CompletionKnowsTheSubcommandsAndTheirOptions) {
+  const std::string file = std::string(SYD_SOURCE_DIR) + "/completion/pandora";
+  auto complete = [&](const std::string& words, int cword) {
+    return RunCmd({"/bin/bash", "-c",
+                   "source '" + file + "' && COMP_WORDS=(" + words + ") && COMP_CWORD=" + std::to_string(cword) +
+                       " && _pandora && printf '%s\\n' \"${COMPREPLY[@]}\""})
+        .out;
+  };
+  const std::string subs = complete("pandora ''", 1);
+  for (const char* s : {"profile", "inspect", "box"}) EXPECT_TRUE(Has(subs, std::string(s) + "\n")) << subs;
+  EXPECT_EQ(complete("pandora box --fe", 2), "--fetch\n");
+  EXPECT_EQ(complete("pandora inspect --pro", 2), "--program\n");
+  EXPECT_EQ(complete("pandora profile --li", 2), "--limit\n");
+  EXPECT_TRUE(Has(complete("pandora box --unshare-n", 2), "--unshare-net\n"));
 }
 
 }  // namespace
