@@ -2,7 +2,9 @@
 // lets the same run through cleanly and denies what the run did not do;
 // box refuses, running nothing, when a check fails.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -33,16 +35,35 @@ struct Work {
   Work() { WriteFile(dir / "in", "input\n"); }
 };
 
+// pandora with the user's own settings (pandora.toml, keyring) out of it;
+// `env` entries (VAR=VALUE) win.
+std::vector<std::string> PandoraArgv(const std::vector<std::string>& env = {}) {
+  std::vector<std::string> argv = {"/usr/bin/env", "XDG_CONFIG_HOME=/nonexistent/pandora-test"};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.push_back(PandoraBin());
+  return argv;
+}
+
+RunResult Pandora(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
+  std::vector<std::string> argv = PandoraArgv(env);
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCmd(argv);
+}
+
 RunResult Profile(const std::vector<std::string>& extra, const std::vector<std::string>& cmd) {
-  std::vector<std::string> argv = {PandoraBin(), "profile", "--sydbox", SydboxBin()};
+  std::vector<std::string> argv = PandoraArgv();
+  argv.insert(argv.end(), {"profile", "--sydbox", SydboxBin()});
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.push_back("--");
   argv.insert(argv.end(), cmd.begin(), cmd.end());
   return RunCmd(argv);
 }
 
-RunResult Box(const std::string& profile, const std::vector<std::string>& extra, const std::vector<std::string>& cmd) {
-  std::vector<std::string> argv = {PandoraBin(), "box", "--sydbox", SydboxBin(), "-c", profile};
+RunResult Box(const std::string& profile, const std::vector<std::string>& extra, const std::vector<std::string>& cmd,
+              const std::vector<std::string>& env = {}) {
+  std::vector<std::string> argv = PandoraArgv(env);
+  argv.insert(argv.end(), {"box", "--sydbox", SydboxBin()});
+  if (!profile.empty()) argv.insert(argv.end(), {"-c", profile});
   argv.insert(argv.end(), extra.begin(), extra.end());
   argv.push_back("--");
   argv.insert(argv.end(), cmd.begin(), cmd.end());
@@ -135,9 +156,9 @@ TEST(PandoraProfile, InspectFromADump) {
                         "sys/trace+/.*,!read,!write,!close,!rt_sigprocmask,!exit,!exit_group", "--", ProfileHelper(),
                         "work", w.dir.path()});
   ASSERT_EQ(d.code, 0) << d.err;
-  RunResult a = RunCmd({PandoraBin(), "inspect", "-i", dump});
+  RunResult a = Pandora({"inspect", "-i", dump});
   ASSERT_EQ(a.code, 0) << a.err;
-  RunResult b = RunCmd({PandoraBin(), "inspect", "-i", dump, "-o", w.dir / "p.syd-3"});
+  RunResult b = Pandora({"inspect", "-i", dump, "-o", w.dir / "p.syd-3"});
   ASSERT_EQ(b.code, 0) << b.err;
   auto fa = pandora::ParseProfile(a.out);
   auto fb = pandora::ParseProfile(ReadFile(w.dir / "p.syd-3"));
@@ -203,7 +224,7 @@ TEST(PandoraProfile, GarbageDumpsAreReportedByLine) {
       "\"args\":[0,0,0,0,0,0],\"path\":\"/etc/hostname\",\"category\":\"read\",\"decision\":\"cont\","
       "\"rule\":null,\"answer\":\"fd\"}\n";
   WriteFile(t / "mixed.jsonl", good + "garbage here\n{\"event\":1}\n" + good);
-  RunResult r = RunCmd({PandoraBin(), "inspect", "-i", t / "mixed.jsonl", "--program", "/bin/sh"});
+  RunResult r = Pandora({"inspect", "-i", t / "mixed.jsonl", "--program", "/bin/sh"});
   EXPECT_EQ(r.code, 1) << r.err;  // written, with problems
   EXPECT_TRUE(Has(r.err, t / "mixed.jsonl:2: not JSON")) << r.err;
   EXPECT_TRUE(Has(r.err, t / "mixed.jsonl:3:")) << r.err;
@@ -212,12 +233,12 @@ TEST(PandoraProfile, GarbageDumpsAreReportedByLine) {
   std::string junk;
   for (int i = 0; i < 256; ++i) junk += static_cast<char>(i);
   WriteFile(t / "junk.jsonl", junk + "\n\n{\"event\":\"call\"}\n[]\n");
-  RunResult j = RunCmd({PandoraBin(), "inspect", "-i", t / "junk.jsonl", "--program", "/bin/sh"});
+  RunResult j = Pandora({"inspect", "-i", t / "junk.jsonl", "--program", "/bin/sh"});
   EXPECT_EQ(j.code, 2) << j.err;
   EXPECT_TRUE(Has(j.err, "no call lines")) << j.err;
   EXPECT_EQ(j.out, "");
 
-  RunResult missing = RunCmd({PandoraBin(), "inspect", "-i", t / "nope.jsonl"});
+  RunResult missing = Pandora({"inspect", "-i", t / "nope.jsonl"});
   EXPECT_EQ(missing.code, 2);
   EXPECT_TRUE(Has(missing.err, "No such file")) << missing.err;
 }
@@ -229,21 +250,131 @@ TEST(PandoraProfile, ProfileFindsTheSydboxNextToPandora) {
   const std::string sydbox = pandora.substr(0, pandora.rfind('/') + 1) + "sydbox";
   if (!Exists(sydbox)) GTEST_SKIP() << "no sydbox next to " << pandora;
   Work w;
-  RunResult r = RunCmd({pandora, "profile", "-o", w.dir / "p.syd-3", "--", ProfileHelper(), "work", w.dir.path()});
+  RunResult r = RunCmd({"/usr/bin/env", "XDG_CONFIG_HOME=/nonexistent/pandora-test", pandora, "profile", "-o",
+                        w.dir / "p.syd-3", "--", ProfileHelper(), "work", w.dir.path()});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(Has(ReadFile(w.dir / "p.syd-3"), "allowlist/write+" + w.dir.path() + "/out\n"));
 }
 
 TEST(PandoraProfile, UsageErrors) {
-  RunResult none = RunCmd({PandoraBin(), "profile"});
+  RunResult none = Pandora({"profile"});
   EXPECT_EQ(none.code, 2);
   EXPECT_TRUE(Has(none.err, "no command")) << none.err;
-  RunResult missing = RunCmd({PandoraBin(), "profile", "--", "/nonexistent/program"});
+  RunResult missing = Pandora({"profile", "--", "/nonexistent/program"});
   EXPECT_EQ(missing.code, 2);
   EXPECT_TRUE(Has(missing.err, "/nonexistent/program")) << missing.err;
-  RunResult nocfg = RunCmd({PandoraBin(), "box", "--", "/bin/true"});
+  RunResult nocfg = Pandora({"box", "--", "/bin/true"});
   EXPECT_EQ(nocfg.code, 2);
   EXPECT_TRUE(Has(nocfg.err, "give one of -c PROFILE and --fetch URL")) << nocfg.err;
+}
+
+// Keys made by pandora keygen (unencrypted: -W) in DIR/NAME.pub, .key.
+void Keygen(const TempDir& d, const std::string& name) {
+  RunResult k = Pandora({"keygen", "-W", "-p", d / (name + ".pub"), "-s", d / (name + ".key")});
+  ASSERT_EQ(k.code, 0) << k.err;
+}
+
+TEST(PandoraProfile, BoxChecksTheSignature) {
+  Work w;
+  const std::string profile = Learn(w);
+  Keygen(w.dir, "k");
+  Keygen(w.dir, "o");
+  // Unsigned, with --key: a signature is mandatory.
+  unlink((w.dir / "out").c_str());
+  RunResult unsigned_ = Box(profile, {"--key", w.dir / "k.pub"}, {ProfileHelper(), "work", w.dir.path()});
+  EXPECT_EQ(unsigned_.code, 2) << unsigned_.err;
+  EXPECT_TRUE(Has(unsigned_.err, "not signed")) << unsigned_.err;
+  EXPECT_FALSE(Exists(w.dir / "out"));
+  RunResult sign = Pandora({"sign", "-s", w.dir / "k.key", profile});
+  ASSERT_EQ(sign.code, 0) << sign.err;
+  // Signed by k: another key is refused, nothing runs.
+  RunResult wrong = Box(profile, {"--key", w.dir / "o.pub"}, {ProfileHelper(), "work", w.dir.path()});
+  EXPECT_EQ(wrong.code, 2) << wrong.err;
+  EXPECT_TRUE(Has(wrong.err, "which is not a trusted key")) << wrong.err;
+  EXPECT_FALSE(Exists(w.dir / "out"));
+  // Without --key and with an empty keyring, a signed profile is not trusted either.
+  RunResult nokey = Box(profile, {}, {ProfileHelper(), "work", w.dir.path()});
+  EXPECT_EQ(nokey.code, 2) << nokey.err;
+  EXPECT_FALSE(Exists(w.dir / "out"));
+  // The right key, named or in the keyring: it runs.
+  RunResult right = Box(profile, {"--key", w.dir / "k.pub"}, {ProfileHelper(), "work", w.dir.path()});
+  EXPECT_EQ(right.code, 0) << right.err;
+  EXPECT_EQ(right.out, "ok\n");
+  unlink((w.dir / "out").c_str());
+  mkdir((w.dir / "xdg").c_str(), 0755);
+  mkdir((w.dir / "xdg/pandora").c_str(), 0755);
+  mkdir((w.dir / "xdg/pandora/keys").c_str(), 0755);
+  WriteFile(w.dir / "xdg/pandora/keys/k.pub", ReadFile(w.dir / "k.pub"));
+  RunResult ring = Box(profile, {}, {ProfileHelper(), "work", w.dir.path()}, {"XDG_CONFIG_HOME=" + w.dir / "xdg"});
+  EXPECT_EQ(ring.code, 0) << ring.err;
+  EXPECT_TRUE(Exists(w.dir / "out"));
+}
+
+// syd-httpd (pandora_share_test.cc's server) serving `root` on 127.0.0.1.
+class Httpd {
+ public:
+  explicit Httpd(const std::string& root) {
+    int out[2];
+    if (pipe2(out, O_CLOEXEC) != 0) abort();
+    const std::string bin = Helper("syd-httpd");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], 1);
+      int null = open("/dev/null", O_WRONLY);
+      if (null >= 0) dup2(null, 2);
+      execl(bin.c_str(), bin.c_str(), root.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    std::string line;
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    close(out[0]);
+    url_ = "http://127.0.0.1:" + line;
+  }
+  ~Httpd() {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  const std::string& url() const { return url_; }
+
+ private:
+  pid_t pid_ = -1;
+  std::string url_;
+};
+
+TEST(PandoraProfile, BoxFetchesTheProfileOfTheProgram) {
+  Work w;
+  const std::string profile = Learn(w);
+  const std::string sha = Sha256Of(ProfileHelper());
+  const std::string root = w.dir / "srv";
+  mkdir(root.c_str(), 0755);
+  mkdir((root + "/sha256").c_str(), 0755);
+  Httpd srv(root);
+  // Nothing served yet: a 404, nothing run.
+  unlink((w.dir / "out").c_str());
+  RunResult none = Box("", {"--fetch", srv.url()}, {ProfileHelper(), "work", w.dir.path()});
+  EXPECT_EQ(none.code, 2) << none.err;
+  EXPECT_TRUE(Has(none.err, "404")) << none.err;
+  EXPECT_FALSE(Exists(w.dir / "out"));
+  // A profile for another binary served under this one's checksum: refused.
+  const std::string other = w.dir / "other";
+  WriteFile(other, ReadFile(ProfileHelper()) + "x");
+  chmod(other.c_str(), 0755);
+  RunResult p2 = Profile({"-o", w.dir / "other.syd-3"}, {other, "work", w.dir.path()});
+  ASSERT_EQ(p2.code, 0) << p2.err;
+  unlink((w.dir / "out").c_str());
+  WriteFile(root + "/sha256/" + sha + ".syd-3", ReadFile(w.dir / "other.syd-3"));
+  RunResult foreign = Box("", {"--fetch", srv.url()}, {ProfileHelper(), "work", w.dir.path()});
+  EXPECT_EQ(foreign.code, 2) << foreign.err;
+  EXPECT_TRUE(Has(foreign.err, "another binary")) << foreign.err;
+  EXPECT_FALSE(Exists(w.dir / "out"));
+  // The right one: it runs.
+  WriteFile(root + "/sha256/" + sha + ".syd-3", ReadFile(profile));
+  RunResult r = Box("", {"--fetch", srv.url()}, {ProfileHelper(), "work", w.dir.path()});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "ok\n");
+  EXPECT_TRUE(Exists(w.dir / "out"));
 }
 
 TEST(PandoraProfile, TheSecretPlacesAreNamedInTheDocs) {
