@@ -248,8 +248,12 @@ int ProfileMain(int argc, char** argv) {
   opts.home = HomeDir();
   opts.ignore_stat = StdTargets();
   pandora::ProfileBuilder builder(opts);
+  // The progress line, on a terminal only, from 100 ms on (a short run
+  // shows the summary alone) and ten times a second at most.
   const bool tty = isatty(2) == 1;
   timespec last{};
+  clock_gettime(CLOCK_MONOTONIC, &last);
+  bool shown = false;
   char buf[65536];
   for (;;) {
     pollfd pfd{rd.get(), POLLIN, 0};
@@ -267,10 +271,11 @@ int ProfileMain(int argc, char** argv) {
       if ((now.tv_sec - last.tv_sec) * 1000 + (now.tv_nsec - last.tv_nsec) / 1000000 >= 100) {
         fmt::print(stderr, "\r\033[Kpandora: {}", Progress(builder.stats()));
         last = now;
+        shown = true;
       }
     }
   }
-  if (tty) fmt::print(stderr, "\r\033[K");
+  if (shown) fmt::print(stderr, "\r\033[K");
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

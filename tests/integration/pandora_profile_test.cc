@@ -377,6 +377,28 @@ TEST(PandoraProfile, BoxFetchesTheProfileOfTheProgram) {
   EXPECT_TRUE(Exists(w.dir / "out"));
 }
 
+TEST(PandoraProfile, ALiveProgressLineOnATerminalOnly) {
+  if (!Exists("/usr/bin/script")) GTEST_SKIP() << "no script(1) to make a terminal";
+  Work w;
+  // A run of half a second on a terminal (script(1)): progress lines, then
+  // the line cleared and the summary.
+  const std::string cmd = "/usr/bin/env XDG_CONFIG_HOME=/nonexistent " + PandoraBin() + " profile -o " +
+                          (w.dir / "p.syd-3") + " --sydbox " + SydboxBin() + " -- /bin/sh -c 'sleep 0.5; " +
+                          ProfileHelper() + " work " + w.dir.path() + "'";
+  RunResult tty = RunCmd({"/usr/bin/script", "-qec", cmd, "/dev/null"});
+  EXPECT_EQ(tty.code, 0) << tty.out;
+  EXPECT_TRUE(Has(tty.out, "\r\033[Kpandora: ")) << tty.out;
+  EXPECT_TRUE(Has(tty.out, " calls, ")) << tty.out;
+  EXPECT_TRUE(Has(tty.out, " system calls")) << tty.out;
+  EXPECT_TRUE(Has(tty.out, "\r\033[Kpandora: /bin/sh exited with status 0; ")) << tty.out;
+  EXPECT_TRUE(Has(tty.out, "profile written to " + w.dir / "p.syd-3")) << tty.out;
+  // Not on a terminal: the summary only.
+  RunResult plain = Profile({"-o", w.dir / "q.syd-3"}, {"/bin/sh", "-c", "sleep 0.5"});
+  EXPECT_EQ(plain.code, 0) << plain.err;
+  EXPECT_FALSE(Has(plain.err, "\033[K")) << plain.err;
+  EXPECT_TRUE(Has(plain.err, "pandora: /bin/sh exited with status 0; ")) << plain.err;
+}
+
 TEST(PandoraProfile, TheSecretPlacesAreNamedInTheDocs) {
   const std::string doc = ReadFile(std::string(SYD_SOURCE_DIR) + "/docs/PANDORA.md");
   ASSERT_FALSE(doc.empty());
