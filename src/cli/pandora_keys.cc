@@ -38,6 +38,12 @@ const char* const kKeysUsage =
 
 namespace {
 
+// -h: what the subcommand does, and the usage, on stdout.
+int Help(std::string_view cmd, std::string_view what) {
+  fmt::print("pandora {}: {}\nUsage:\n{}", cmd, what, kKeysUsage);
+  return 0;
+}
+
 int Usage(std::string_view cmd, std::string_view why) {
   fmt::print(stderr, "pandora {}: {}\nUsage:\n{}", cmd, why, kKeysUsage);
   return 2;
@@ -109,7 +115,7 @@ Result<std::vector<PublicKey>> LoadPublicKeys(const std::vector<std::string>& pa
 int KeygenMain(const std::vector<std::string>& args) {
   auto o = ParseOpts(args, "ps", "Wfh");
   if (!o) return Usage("keygen", o.error().what);
-  if (o->flags.count('h')) return Usage("keygen", "make a minisign-compatible key pair");
+  if (o->flags.count('h')) return Help("keygen", "make a minisign-compatible key pair");
   const std::string* pub = o->Last('p');
   const std::string* sec = o->Last('s');
   if (!pub || !sec) return Usage("keygen", "both -p PUB and -s SEC are needed");
@@ -158,7 +164,7 @@ int KeygenMain(const std::vector<std::string>& args) {
 int SignMain(const std::vector<std::string>& args) {
   auto o = ParseOpts(args, "sxt", "h");
   if (!o) return Usage("sign", o.error().what);
-  if (o->flags.count('h')) return Usage("sign", "sign a profile");
+  if (o->flags.count('h')) return Help("sign", "sign a profile");
   const std::string* sec = o->Last('s');
   if (!sec) return Usage("sign", "-s SEC is needed");
   if (o->positional.size() != 1) return Usage("sign", "one PROFILE is needed");
@@ -204,7 +210,7 @@ int SignMain(const std::vector<std::string>& args) {
 int VerifyMain(const std::vector<std::string>& args) {
   auto o = ParseOpts(args, "px", "h");
   if (!o) return Usage("verify", o.error().what);
-  if (o->flags.count('h')) return Usage("verify", "verify a signed profile");
+  if (o->flags.count('h')) return Help("verify", "verify a signed profile");
   if (o->positional.size() != 1) return Usage("verify", "one PROFILE is needed");
   const std::string& path = o->positional[0];
   auto fail = [&](const std::string& what) {

@@ -24,6 +24,12 @@ namespace {
 
 const std::vector<LongOpt> kLongs = {{"cacert", 'C'}, {"timeout", 'T'}, {"output", 'o'}, {"key", 'p'}};
 
+// -h: what the subcommand does, and the usage, on stdout.
+int Help(std::string_view cmd, std::string_view what) {
+  fmt::print("pandora {}: {}\nUsage:\n{}", cmd, what, kShareUsage);
+  return 0;
+}
+
 int Usage(std::string_view cmd, std::string_view why) {
   fmt::print(stderr, "pandora {}: {}\nUsage:\n{}", cmd, why, kShareUsage);
   return 2;
@@ -60,7 +66,7 @@ Result<std::pair<std::string, std::string>> UrlAndArg(const Opts& o, const Setti
 int PushMain(const std::vector<std::string>& args) {
   auto o = ParseOpts(args, "CT", "h", kLongs);
   if (!o) return Usage("push", o.error().what);
-  if (o->flags.count('h')) return Usage("push", "upload a profile, keyed by its program's SHA-256");
+  if (o->flags.count('h')) return Help("push", "upload a profile, keyed by its program's SHA-256");
   auto settings = LoadSettings();
   if (!settings) {
     fmt::print(stderr, "pandora push: {}\n", settings.error().what);
@@ -84,14 +90,14 @@ int PushMain(const std::vector<std::string>& args) {
   auto url = ProfileUrl(base, profile->header.sha256);
   if (!url) return Usage("push", url.error().what);
   if (auto put = HttpPut(*url, *text, *http); !put) return fail(put.error().what);
-  fmt::print("{}: pushed to {} ({})\n", path, *url, profile->header.signature.empty() ? "unsigned" : "signed by key " + profile->header.key_id);
+  fmt::print("{}: pushed to {} ({})\n", path, RedactUrl(*url), profile->header.signature.empty() ? "unsigned" : "signed by key " + profile->header.key_id);
   return 0;
 }
 
 int PullMain(const std::vector<std::string>& args) {
   auto o = ParseOpts(args, "CTop", "h", kLongs);
   if (!o) return Usage("pull", o.error().what);
-  if (o->flags.count('h')) return Usage("pull", "download and verify the profile of a program");
+  if (o->flags.count('h')) return Help("pull", "download and verify the profile of a program");
   auto settings = LoadSettings();
   if (!settings) {
     fmt::print(stderr, "pandora pull: {}\n", settings.error().what);

@@ -104,7 +104,7 @@ Result<std::string> Perform(Handle& c, const char* method, const std::string& ur
   curl_easy_setopt(c.h, CURLOPT_WRITEDATA, &sink);
   if (!opts.ca_file.empty()) curl_easy_setopt(c.h, CURLOPT_CAINFO, opts.ca_file.c_str());
   const CURLcode rc = curl_easy_perform(c.h);
-  const std::string what = fmt::format("{} {}", method, url);
+  const std::string what = fmt::format("{} {}", method, RedactUrl(url));
   if (rc != CURLE_OK) {
     std::string detail = *errbuf ? errbuf : curl_easy_strerror(rc);
     long os_errno = 0;
@@ -136,6 +136,19 @@ bool IsLowerHex64(std::string_view s) {
 
 }  // namespace
 
+std::string RedactUrl(std::string_view url) {
+  size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  size_t host = scheme + 3;
+  size_t end = url.find_first_of("/?#", host);
+  size_t at = url.substr(0, end).rfind('@');
+  if (at == std::string_view::npos || at < host) return std::string(url);
+  std::string_view userinfo = url.substr(host, at - host);
+  size_t colon = userinfo.find(':');
+  if (colon == std::string_view::npos) return std::string(url);
+  return fmt::format("{}{}:***{}", url.substr(0, host), userinfo.substr(0, colon), url.substr(at));
+}
+
 HttpOptions HttpOptionsFrom(const Settings& s) {
   HttpOptions h;
   h.ca_file = s.cacert;
@@ -148,7 +161,7 @@ HttpOptions HttpOptionsFrom(const Settings& s) {
 
 Result<std::string> ProfileUrl(std::string_view base, std::string_view program_sha256) {
   if (!base.starts_with("http://") && !base.starts_with("https://"))
-    return Failf("URL '{}' must start with http:// or https://", base);
+    return Failf("URL '{}' must start with http:// or https://", RedactUrl(base));
   if (!IsLowerHex64(program_sha256)) return Failf("'{}' is not a SHA-256 in lowercase hex", program_sha256);
   while (base.ends_with('/')) base.remove_suffix(1);
   return fmt::format("{}/sha256/{}.syd-3", base, program_sha256);

@@ -29,6 +29,11 @@ HttpOptions HttpOptionsFrom(const Settings& s);
 // start with http:// or https://.
 Result<std::string> ProfileUrl(std::string_view base, std::string_view program_sha256);
 
+// `url` with the password of its user information, if any, replaced by
+// "***" ("https://me:***@host/..."): for messages. Credentials in the URL
+// (user:password@) are how push authenticates to a server that wants it.
+std::string RedactUrl(std::string_view url);
+
 // One GET; the body on 200. Errors name the URL and say what happened:
 // "HTTP 404 (not found)", "connection refused", "TLS: certificate ...",
 // "timed out after N s".

@@ -86,7 +86,10 @@ static void serve(struct conn* c, const char* root) {
   }
   if (!end) return;
   char method[16], path[4096];
-  if (sscanf(req, "%15s %4095s", method, path) != 2) return respond(c, 400, "Bad Request", "", 0);
+  if (sscanf(req, "%15s %4095s", method, path) != 2) {
+    respond(c, 400, "Bad Request", "", 0);
+    return;
+  }
   char* file = local_path(root, path);
   int status = 0;
   if (!file) {

@@ -237,6 +237,11 @@ TEST(PandoraShare, ConnectionRefusedAndTimeout) {
   RunResult push_refused = Pandora({"push", "http://127.0.0.1:" + std::to_string(FreePort()), w.d / "prog.syd-3"});
   EXPECT_EQ(push_refused.code, 1);
   EXPECT_TRUE(Has(push_refused.err, "connection refused")) << push_refused.err;
+  // Credentials in the URL never show in a message.
+  RunResult creds = Pandora({"push", "http://me:s3cret@127.0.0.1:" + std::to_string(FreePort()), w.d / "prog.syd-3"});
+  EXPECT_EQ(creds.code, 1);
+  EXPECT_TRUE(Has(creds.err, "http://me:***@127.0.0.1:")) << creds.err;
+  EXPECT_FALSE(Has(creds.err + creds.out, "s3cret")) << creds.err;
 
   Server stall(w.root, w.log, {"--stall"});
   ASSERT_GT(stall.port(), 0);

@@ -53,6 +53,14 @@ TEST(Share, VerifyFetched) {
   EXPECT_EQ(Err(text, c), "ok");
 }
 
+TEST(Share, RedactUrl) {
+  EXPECT_EQ(RedactUrl("https://me:s3cret@h.example/sha256/x"), "https://me:***@h.example/sha256/x");
+  EXPECT_EQ(RedactUrl("https://me@h.example/a"), "https://me@h.example/a");
+  EXPECT_EQ(RedactUrl("http://h.example/a@b:c"), "http://h.example/a@b:c");
+  EXPECT_EQ(RedactUrl("http://h.example"), "http://h.example");
+  EXPECT_EQ(RedactUrl("http://u:p:q@h"), "http://u:***@h");
+}
+
 TEST(Share, HttpGetRefusesOtherSchemes) {
   auto r = HttpGet("file:///etc/passwd", HttpOptions{});
   ASSERT_FALSE(r);
