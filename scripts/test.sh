@@ -38,7 +38,8 @@ if command -v clang++ >/dev/null 2>&1; then
   t=${FUZZ_SECONDS:-10}
   for target in config:corpus rule:corpus-rule rule_compile:corpus-compile sockaddr:corpus-sockaddr \
                 match:corpus-match lines:corpus-lines \
-                profile:corpus-profile minisign:corpus-minisign settings:corpus-settings report:corpus-report; do
+                profile:corpus-profile minisign:corpus-minisign settings:corpus-settings dump:corpus-dump \
+                report:corpus-report; do
     name=${target%%:*}; corpus=${target#*:}
     ninja -C build-fuzz "fuzz_$name" >/dev/null
     mkdir -p "build-fuzz/$corpus"

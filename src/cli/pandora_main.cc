@@ -1,6 +1,7 @@
-// pandora: profile tool and in-sandbox helper (SPEC §1.2). This version
-// has the `sandbox` subcommand (esandbox); the profile subcommands come
-// with their own issue and are reported as not available.
+// pandora: profile tool and in-sandbox helper (SPEC §1.2): `sandbox`
+// (esandbox) here; profile, inspect and box in pandora_profile.cc;
+// keygen, sign and verify in pandora_keys.cc; push and pull in
+// pandora_share.cc.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "cli/pandora_keys.h"
+#include "cli/pandora_profile.h"
 #include "cli/pandora_share.h"
 #include "pandora/control_client.h"
 #include "pandora/esandbox.h"
@@ -27,11 +29,15 @@
 namespace {
 
 constexpr const char* kUsage =
-    "Usage: pandora sandbox COMMAND [ARG...]\n"
-    "       pandora --version\n"
+    "Usage: pandora profile [-o OUT] [--limit N] [--sydbox BIN] -- CMD [ARG...]\n"
+    "       pandora inspect -i DUMP [-o OUT] [--limit N] [--program PATH]\n"
+    "       pandora box -c PROFILE|--fetch URL [--key PUB]... [--sydbox BIN] [process setup options] -- CMD [ARG...]\n"
     "       pandora keygen|sign|verify ... (minisign-compatible keys and profile signatures)\n"
     "       pandora push|pull ... (share profiles by the program's SHA-256)\n"
     "       pandora report DUMP|PROFILE [-o OUT.html] (one self-contained HTML page)\n"
+    "       pandora sandbox COMMAND [ARG...]\n"
+    "       pandora --version\n"
+    "pandora SUBCOMMAND --help for a subcommand's options. sandbox commands:\n"
     "  check | enabled[_path|_exec|_net] | enable[...] | disable[...]\n"
     "  allow[_path|_exec|_net] ARG... | disallow[...] ARG... (_net: --connect for the connect list)\n"
     "  addfilter[...] ARG... | rmfilter[...] ARG... | wait_eldest | wait_all\n"
@@ -112,16 +118,15 @@ int main(int argc, char** argv) {
   }
   if (args[0] == "sandbox") return SandboxMain(std::vector<std::string>(args.begin() + 1, args.end()));
   if (args[0] == "report") return syd::pandora::ReportMain(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (args[0] == "profile") return syd::cli::ProfileMain(argc - 1, argv + 1);
+  if (args[0] == "inspect") return syd::cli::InspectMain(argc - 1, argv + 1);
+  if (args[0] == "box") return syd::cli::BoxMain(argc - 1, argv + 1);
   // keygen/sign/verify/push/pull: src/cli/pandora_keys.cc, pandora_share.cc.
   if (args[0] == "keygen") return syd::pandora::cli::KeygenMain({args.begin() + 1, args.end()});
   if (args[0] == "sign") return syd::pandora::cli::SignMain({args.begin() + 1, args.end()});
   if (args[0] == "verify") return syd::pandora::cli::VerifyMain({args.begin() + 1, args.end()});
   if (args[0] == "push") return syd::pandora::cli::PushMain({args.begin() + 1, args.end()});
   if (args[0] == "pull") return syd::pandora::cli::PullMain({args.begin() + 1, args.end()});
-  if (args[0] == "profile" || args[0] == "inspect" || args[0] == "box") {
-    fmt::print(stderr, "pandora: '{}' is not available in this version yet\n", args[0]);
-    return 2;
-  }
   const std::vector<std::string> subcommands = {"sandbox", "profile", "inspect", "box",   "keygen",
                                                 "sign",    "verify",  "push",    "pull", "report"};
   fmt::print(stderr, "pandora: unknown subcommand '{}'{}\n{}", args[0], syd::DidYouMean(args[0], subcommands), kUsage);

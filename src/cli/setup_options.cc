@@ -126,4 +126,26 @@ Result<spawn::ProcessSetup> BuildSetup(const SetupArgs& a) {
   return s;
 }
 
+std::vector<std::string> SetupArgv(const SetupArgs& a) {
+  std::vector<std::string> out;
+  auto opt = [&out](const char* name, const std::string& v) {
+    if (!v.empty()) out.push_back(std::string(name) + "=" + v);
+  };
+  opt("--chroot", a.chroot);
+  opt("--chdir", a.chdir);
+  for (const std::string& e : a.env) out.push_back("--env=" + e);
+  opt("--uid", a.uid);
+  opt("--gid", a.gid);
+  for (const std::string& g : a.add_gids) out.push_back("--add-gid=" + g);
+  opt("--umask", a.umask);
+  if (a.has_nice) out.push_back("--nice=" + std::to_string(a.nice));
+  opt("--ionice", a.ionice);
+  for (const std::string& ns : a.unshare) out.push_back("--unshare-" + ns);
+  for (const std::string& r : a.close_fds) out.push_back("--close-fds=" + r);
+  opt("--stdout", a.stdout_file);
+  opt("--stderr", a.stderr_file);
+  opt("--alias", a.alias);
+  return out;
+}
+
 }  // namespace syd::cli

@@ -34,4 +34,9 @@ void AddSetupOptions(CLI::App& app, SetupArgs& args);
 // Parses and checks the values; user and group names are looked up here.
 Result<spawn::ProcessSetup> BuildSetup(const SetupArgs& args);
 
+// The options again, as arguments for another program that takes them
+// (pandora box passes them on to sydbox): parsing the result with
+// AddSetupOptions gives back `args`.
+std::vector<std::string> SetupArgv(const SetupArgs& args);
+
 }  // namespace syd::cli
