@@ -6,6 +6,8 @@
 // disagreeing about which bytes were signed.
 #include "pandora/profile_file.h"
 
+#include "util/sha256.h"
+
 #include <sodium.h>
 
 #include <array>
@@ -116,20 +118,6 @@ Result<void> CheckValue(std::string_view key, std::string_view value, size_t lin
 }
 
 }  // namespace
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  // crypto_hash_sha256 needs no sodium_init (no randomness, portable code).
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * sizeof digest);
-  for (unsigned char b : digest) {
-    hex.push_back(kHex[b >> 4]);
-    hex.push_back(kHex[b & 15]);
-  }
-  return hex;
-}
 
 bool IsRfc3339(std::string_view s) {
   // date

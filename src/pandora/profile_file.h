@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "util/error.h"
+#include "util/sha256.h"
 
 namespace syd::pandora {
 
@@ -58,8 +59,8 @@ std::string FormatProfileFile(const ProfileFile& f);
 // `#! signature:` (version through body-sha256), each with its newline.
 std::string SignedHeaderText(const ProfileHeader& h);
 
-// SHA-256 of `data` as 64 lowercase hex digits (libsodium).
-std::string Sha256Hex(std::string_view data);
+// SHA-256 of `data` as 64 lowercase hex digits (util/sha256.h).
+using syd::Sha256Hex;
 
 // True when `s` is an RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM).
 bool IsRfc3339(std::string_view s);

@@ -7,6 +7,20 @@
 #include <vector>
 
 namespace syd {
+namespace {
+
+std::string Hex(const unsigned char (&digest)[crypto_hash_sha256_BYTES]) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * sizeof digest);
+  for (unsigned char b : digest) {
+    hex.push_back(kHex[b >> 4]);
+    hex.push_back(kHex[b & 15]);
+  }
+  return hex;
+}
+
+}  // namespace
 
 Result<std::string> Sha256HexOfFd(int fd) {
   // Chooses the implementation once; idempotent and thread-safe.
@@ -26,14 +40,14 @@ Result<std::string> Sha256HexOfFd(int fd) {
   }
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256_final(&st, digest);
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * sizeof digest);
-  for (unsigned char b : digest) {
-    hex.push_back(kHex[b >> 4]);
-    hex.push_back(kHex[b & 15]);
-  }
-  return hex;
+  return Hex(digest);
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  // crypto_hash_sha256 needs no sodium_init (no randomness, portable code).
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  return Hex(digest);
 }
 
 }  // namespace syd

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "util/error.h"
 
@@ -11,5 +12,8 @@ namespace syd {
 // Reads `fd` from offset 0 to its end with pread (the file offset is left
 // alone) and returns the digest as 64 lowercase hex digits.
 Result<std::string> Sha256HexOfFd(int fd);
+
+// The digest of `data`, as 64 lowercase hex digits.
+std::string Sha256Hex(std::string_view data);
 
 }  // namespace syd

@@ -22,15 +22,6 @@ const std::string kSource = SYD_SOURCE_DIR;
 
 bool Has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
 
-// A program found in PATH, or "" (the test then skips).
-std::string FindProgram(const std::string& name) {
-  const char* path = getenv("PATH");
-  std::istringstream dirs(path ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':'))
-    if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
-  return "";
-}
 
 // The page's source with the roff escapes that appear inside words removed
 // (\- \f? \% \& \e), so options and keys read as they are typed.

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <sstream>
 
 namespace syd::test {
 
@@ -98,6 +99,15 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::string cmd = "rm -rf '" + path_ + "' 2>/dev/null";
   (void)!system(cmd.c_str());
+}
+
+std::string FindProgram(const std::string& name) {
+  const char* path = getenv("PATH");
+  std::istringstream dirs(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':'))
+    if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
+  return "";
 }
 
 bool Exists(const std::string& path) {

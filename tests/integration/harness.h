@@ -42,6 +42,9 @@ class TempDir {
   std::string path_;
 };
 
+// A program found in PATH (RunCmd does not search it), or "".
+std::string FindProgram(const std::string& name);
+
 bool Exists(const std::string& path);        // lstat succeeds
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& data);

@@ -16,27 +16,13 @@ namespace {
 
 std::string IncludeDir() { return SYD_SOURCE_DIR "/include"; }
 
-// A program found on PATH (RunCmd does not search it).
-std::string OnPath(const std::string& name) {
-  const char* path = getenv("PATH");
-  std::string dirs = path && *path ? path : "/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t colon = dirs.find(':', start);
-    if (colon == std::string::npos) colon = dirs.size();
-    const std::string file = dirs.substr(start, colon - start) + "/" + name;
-    if (access(file.c_str(), X_OK) == 0) return file;
-    start = colon + 1;
-  }
-  return "/usr/bin/" + name;
-}
 
 // Builds `source` into DIR/NAME.so with `cc -shared -fPIC` and nothing but
 // the public header; an empty string when no C compiler is there.
 std::string BuildModule(const TempDir& d, const std::string& name, const std::string& source) {
   const std::string c = d / (name + ".c"), so = d / (name + ".so");
   WriteFile(c, source);
-  RunResult r = RunCmd({OnPath("cc"), "-std=c99", "-Wall", "-Werror", "-shared", "-fPIC", "-I", IncludeDir(), "-o", so, c});
+  RunResult r = RunCmd({FindProgram("cc"), "-std=c99", "-Wall", "-Werror", "-shared", "-fPIC", "-I", IncludeDir(), "-o", so, c});
   EXPECT_EQ(r.code, 0) << r.err;
   return r.code == 0 ? so : "";
 }
@@ -74,12 +60,12 @@ const struct sydbox_module* sydbox_module_entry(void) { return &m; }
 TEST(Modules, HeaderCompilesAsCAndCxx) {
   TempDir d;
   WriteFile(d / "h.c", "#include \"sydbox/module.h\"\nint main(void) { return sizeof(struct sydbox_module) == 0; }\n");
-  RunResult c = RunCmd({OnPath("cc"), "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", IncludeDir(), "-o",
+  RunResult c = RunCmd({FindProgram("cc"), "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", IncludeDir(), "-o",
                         d / "h", d / "h.c"});
   EXPECT_EQ(c.code, 0) << c.err;
   WriteFile(d / "h.cc",
             "#include \"sydbox/module.h\"\nstatic_assert(sizeof(sydbox_answer) == 16);\nint main() { return 0; }\n");
-  RunResult cxx = RunCmd({OnPath("c++"), "-std=c++20", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", IncludeDir(), "-o",
+  RunResult cxx = RunCmd({FindProgram("c++"), "-std=c++20", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I", IncludeDir(), "-o",
                           d / "hxx", d / "h.cc"});
   EXPECT_EQ(cxx.code, 0) << cxx.err;
 }
@@ -112,7 +98,7 @@ TEST(Modules, FakeidByName) {
     EXPECT_NE(shadow.code, 0);
   }
   // Selected by command=: only `id` is lied to.
-  const std::string me = RunCmd({OnPath("whoami")}).out;
+  const std::string me = RunCmd({FindProgram("whoami")}).out;
   RunResult sel = Sydbox({"-m", "sys/trace+getuid,geteuid:command=^id$:load=fakeid:uid=4242", "--", "sh", "-c",
                           "id -u; whoami"});
   EXPECT_EQ(sel.code, 0) << sel.err;
@@ -144,7 +130,7 @@ TEST(Modules, LoadingErrorsAreConfigurationErrors) {
   const std::vector<std::string> cmd = {"--", "touch", marker};
   const std::string wrong_abi = BuildModule(d, "wrongabi", ModuleSource("99"));
   WriteFile(d / "noentry.c", "int nothing_here(void) { return 0; }\n");
-  ASSERT_EQ(RunCmd({OnPath("cc"), "-shared", "-fPIC", "-o", d / "noentry.so", d / "noentry.c"}).code, 0);
+  ASSERT_EQ(RunCmd({FindProgram("cc"), "-shared", "-fPIC", "-o", d / "noentry.so", d / "noentry.c"}).code, 0);
   const std::string good = BuildModule(d, "good", ModuleSource());
   struct Case {
     std::string rule, says;

@@ -25,14 +25,6 @@ namespace {
 
 bool Has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
-std::string FindProgram(const std::string& name) {
-  const char* path = getenv("PATH");
-  std::istringstream dirs(path ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':'))
-    if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
-  return "";
-}
 
 RunResult Pandora(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
   // The user's own pandora settings stay out of it (env entries given win).

@@ -23,14 +23,6 @@ namespace {
 
 bool Has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
-std::string FindProgram(const std::string& name) {
-  const char* path = getenv("PATH");
-  std::istringstream dirs(path ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':'))
-    if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
-  return "";
-}
 
 std::string Minisign() { return FindProgram("minisign"); }
 #define NEED_MINISIGN()                                                                                 \
