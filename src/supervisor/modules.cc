@@ -21,6 +21,9 @@
 #ifndef SYD_MODULE_DIR
 #define SYD_MODULE_DIR "/usr/local/lib/sydbox/modules"
 #endif
+#ifndef SYD_MODULE_RELDIR
+#define SYD_MODULE_RELDIR "lib/sydbox/modules"
+#endif
 
 struct sydbox_call {
   syd::supervisor::Call* call;
@@ -207,7 +210,11 @@ std::vector<std::string> ModuleDirs() {
   if (n > 0) {
     std::string self(exe, static_cast<size_t>(n));
     const size_t slash = self.rfind('/');
-    if (slash != std::string::npos) dirs.push_back(self.substr(0, slash) + "/modules");
+    if (slash != std::string::npos) {
+      const std::string bin = self.substr(0, slash);
+      dirs.push_back(bin + "/modules");                   // a build tree
+      dirs.push_back(bin + "/../" SYD_MODULE_RELDIR);     // an installation, wherever its prefix went
+    }
   }
   dirs.emplace_back(SYD_MODULE_DIR);
   return dirs;
