@@ -178,6 +178,49 @@ TEST_P(RuleAllowedAttack, LeavesTheDeniedTreeUnchangedUnderSydbox) {
   std::cout << "    " << r.out;
 }
 
+// The same where a module (load=, include/sydbox/module.h) allows them: it
+// is shown the resolved paths and answers SYDBOX_ALLOW for those in T/A;
+// the call must be performed on exactly what it was shown.
+TEST_P(RuleAllowedAttack, AModuleAllowLeavesTheDeniedTreeUnchanged) {
+  const Attack a = GetParam();
+  TempDir t, m;
+  WriteFile(m / "allowdir.c", R"(#include <string.h>
+#include <stdlib.h>
+#include "sydbox/module.h"
+static const struct sydbox_host* host;
+static char prefix[4096];
+static int init(const struct sydbox_host* h, const char* const* o, void** st, char* e, size_t n) {
+  (void)e; (void)n; host = h; *st = 0;
+  if (*o && strncmp(*o, "dir=", 4) == 0) strncpy(prefix, *o + 4, sizeof prefix - 1);
+  return prefix[0] ? 0 : 1;
+}
+static struct sydbox_answer on_call(void* st, const struct sydbox_call* c) {
+  (void)st;
+  struct sydbox_answer a = {SYDBOX_DEFER, 0, 0};
+  const char* p = host->path(c, 0);
+  if (p && strncmp(p, prefix, strlen(prefix)) == 0) a.kind = SYDBOX_ALLOW;
+  return a;
+}
+static const struct sydbox_module m = {sizeof m, SYDBOX_MODULE_ABI, "allowdir", init, on_call, 0};
+const struct sydbox_module* sydbox_module_entry(void) { return &m; }
+)");
+  RunResult cc = RunCmd({FindProgram("cc"), "-shared", "-fPIC", "-I", SYD_SOURCE_DIR "/include", "-o",
+                         m / "allowdir.so", m / "allowdir.c"});
+  ASSERT_EQ(cc.code, 0) << cc.err;
+  chmod(m.path().c_str(), 0755);
+  ASSERT_EQ(RunCmd({Write(), "prepare", t.path()}).code, 0);
+  const std::string before = Listing(t / "D");
+  RunResult r = Under({"-m", "core/sandbox/write:deny", "-m", "filter/write+" + t.path() + "/D/***", "-m",
+                       "sys/trace+mkdir,mknod,unlink,rmdir,symlink:load=" + m / "allowdir.so" + ":dir=" + t.path() +
+                           "/A/"},
+                      {Write(), "attack", a.kind, a.call, t.path(), std::to_string(AttackSeconds())});
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_EQ(Listing(t / "D"), before) << r.out;
+  Tally n = Parse(r.out);
+  EXPECT_GT(n.attempts, 100) << r.out;
+  std::cout << "    " << r.out;
+}
+
 const Attack kRuleAttacks[] = {
     {"thread", "mkdir"}, {"thread", "unlink"}, {"thread", "symlink"}, {"vmchild", "rmdir"},
     {"shm", "mknod"},    {"dirswap", "mkdir"},  {"dirswap", "unlink"},
