@@ -9,11 +9,18 @@ namespace syd::supervisor {
 namespace {
 
 // capset(2) on the calling thread: effective as given, permitted and
-// inheritable as they are.
+// inheritable as they are. Those two never change on a supervisor thread
+// (no identity change here leaves the saved uid, so the kernel keeps the
+// permitted set): read once per thread.
 void SetEffective(uint64_t eff) {
+  thread_local bool known = false;
+  thread_local __user_cap_data_struct have[2];
   __user_cap_header_struct h{_LINUX_CAPABILITY_VERSION_3, 0};
-  __user_cap_data_struct d[2];
-  if (syscall(SYS_capget, &h, d) != 0) return;
+  if (!known) {
+    if (syscall(SYS_capget, &h, have) != 0) return;
+    known = true;
+  }
+  __user_cap_data_struct d[2] = {have[0], have[1]};
   const uint64_t permitted = (static_cast<uint64_t>(d[1].permitted) << 32) | d[0].permitted;
   eff &= permitted;
   d[0].effective = static_cast<uint32_t>(eff);
@@ -67,8 +74,10 @@ AsCaller::AsCaller(const SelfIdentity& self, const kernel::Creds& caller, Act ac
 
 AsCaller::~AsCaller() {
   if (umask_) ::umask(old_umask_);
-  // The capabilities back first: setresuid, setfsuid and setgroups need them.
-  if (caps_) SetEffective(self_.cap_eff);
+  // The ids back first: each goes back to what the real or saved ids still
+  // are (0), which needs no capability. Then the capabilities, exactly
+  // (an id change from 0 dropped some, and coming back to 0 raises the
+  // file system ones), once. Then the groups, which need CAP_SETGID.
   if (full_) {
     syscall(SYS_setresuid, 0, 0, -1);
     syscall(SYS_setresgid, 0, 0, -1);
@@ -77,9 +86,7 @@ AsCaller::~AsCaller() {
     syscall(SYS_setfsuid, self_.fsuid);
     syscall(SYS_setfsgid, self_.fsgid);
   }
-  // An id change from 0 dropped capabilities that coming back to 0 may not
-  // restore exactly: set them once more.
-  if (caps_ && (full_ || ids_)) SetEffective(self_.cap_eff);
+  if (caps_) SetEffective(self_.cap_eff);
   if (groups_) syscall(SYS_setgroups, self_.groups.size(), self_.groups.data());
 }
 
