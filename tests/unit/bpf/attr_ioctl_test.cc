@@ -19,12 +19,7 @@ namespace {
 
 using test::MakePolicy;
 using test::Sys;
-
-struct Case {
-  const char* name;
-  seccomp_data in;
-  uint32_t want;
-};
+using test::Case;
 
 void Expect(const std::vector<std::string>& config, const std::vector<Case>& cases) {
   for (bool unlocked : {false, true}) {

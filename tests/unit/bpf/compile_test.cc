@@ -26,13 +26,7 @@ namespace {
 
 using test::MakePolicy;
 using test::Sys;
-
-
-struct Case {
-  const char* name;
-  seccomp_data in;
-  uint32_t want;
-};
+using test::Case;
 
 TEST(Compile, WriteDenyWithMagicUnlocked) {
   auto p = MakePolicy({"core/sandbox/write:deny"});

@@ -15,12 +15,7 @@ namespace {
 
 using test::MakePolicy;
 using test::Sys;
-
-struct Case {
-  const char* name;
-  seccomp_data in;
-  uint32_t want;
-};
+using test::Case;
 
 void Check(const std::vector<std::string>& lines, const std::vector<Case>& cases, bool magic_unlocked = false) {
   LowerOptions o = test::Scoped();

@@ -14,6 +14,13 @@
 
 namespace syd::bpf::test {
 
+// One call and the action the compiled program must return for it.
+struct Case {
+  const char* name;
+  seccomp_data in;
+  uint32_t want;
+};
+
 inline policy::Policy MakePolicy(const std::vector<std::string>& lines) {
   std::vector<lang::Command> cmds;
   uint32_t n = 0;
