@@ -28,7 +28,22 @@ void SetEffective(uint64_t eff) {
   (void)syscall(SYS_capset, &h, d);
 }
 
+// The umask this thread last set (-1: not known yet). A worker keeps the
+// last caller's umask instead of restoring 0 after each creating call
+// (two umask(2) calls fewer per mkdir, creat...): nothing a worker does
+// depends on it except creating a file, and every creation sets the
+// umask it needs through here first (Act::umask).
+thread_local int t_umask = -1;
+
+void SetUmask(mode_t m) {
+  if (t_umask == static_cast<int>(m)) return;
+  ::umask(m);
+  t_umask = static_cast<int>(m);
+}
+
 }  // namespace
+
+void ResetThreadUmask() { SetUmask(0); }
 
 SelfIdentity ReadSelfIdentity() {
   SelfIdentity s;
@@ -66,14 +81,10 @@ AsCaller::AsCaller(const SelfIdentity& self, const kernel::Creds& caller, Act ac
       caps_ = true;
     }
   }
-  if (act.umask) {
-    old_umask_ = ::umask(caller.umask);
-    umask_ = true;
-  }
+  if (act.umask) SetUmask(caller.umask & 0777);
 }
 
 AsCaller::~AsCaller() {
-  if (umask_) ::umask(old_umask_);
   // The ids back first: each goes back to what the real or saved ids still
   // are (0), which needs no capability. Then the capabilities, exactly
   // (an id change from 0 dropped some, and coming back to 0 raises the

@@ -49,7 +49,8 @@ struct Act {
 inline constexpr Act kWalkAsCaller{.add_caps = 1ULL << CAP_SYS_PTRACE};
 
 // Takes the caller's identity on this thread; gives it back when
-// destroyed. An unprivileged supervisor cannot (and need not) change ids,
+// destroyed — all but the umask, which stays the caller's until another
+// creating call sets its own (ResetThreadUmask() for code that wants 0). An unprivileged supervisor cannot (and need not) change ids,
 // groups or capabilities: its sandboxed processes have its uid and cannot
 // gain privileges (no_new_privs); it applies the umask only.
 class AsCaller {
@@ -61,9 +62,12 @@ class AsCaller {
 
  private:
   const SelfIdentity& self_;
-  bool ids_ = false, full_ = false, groups_ = false, caps_ = false, umask_ = false;
-  mode_t old_umask_ = 0;
+  bool ids_ = false, full_ = false, groups_ = false, caps_ = false;
 };
+
+// Sets this thread's umask to 0, as a worker starts: before code that
+// creates files and is not a caller's call (a module's hook).
+void ResetThreadUmask();
 
 // Runs fn() as the caller.
 template <class Fn>

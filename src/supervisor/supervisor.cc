@@ -400,8 +400,10 @@ int Run(const policy::Policy& given, const std::vector<std::string>& argv, const
       listener,
       [] {
         // Each worker has its own cwd and umask: UNIX socket calls are made
-        // from an fchdir() to the socket's directory.
+        // from an fchdir() to the socket's directory. A thread started by a
+        // worker would copy that worker's umask (a caller's): back to 0.
         unshare(CLONE_FS);
+        ResetThreadUmask();
         sigset_t wake;
         sigemptyset(&wake);
         sigaddset(&wake, kWakeSignal);
@@ -417,9 +419,13 @@ int Run(const policy::Policy& given, const std::vector<std::string>& argv, const
           (void)listener.Respond(resp);
           return;
         }
+        // The latency percentiles from one notification in eight per
+        // worker: the two clock reads cost as much as a policy check.
+        thread_local unsigned nth = 0;
+        env.stats.received.fetch_add(1, std::memory_order_relaxed);
+        if (nth++ % 8 != 0) return HandleNotification(req, env);
         timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        env.stats.received.fetch_add(1, std::memory_order_relaxed);
         HandleNotification(req, env);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         env.stats.Record(static_cast<uint64_t>((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
@@ -432,7 +438,7 @@ int Run(const policy::Policy& given, const std::vector<std::string>& argv, const
   // named (pid_marks.h).
   PidMarks named_pids(PidMax());
   env.named_pids = &named_pids;
-  BlockingCalls blocking(listener, kWakeSignal, [] { unshare(CLONE_FS); }, kBlockingThreads, kMaxBlockingThreads,
+  BlockingCalls blocking(listener, kWakeSignal, [] { unshare(CLONE_FS); ResetThreadUmask(); }, kBlockingThreads, kMaxBlockingThreads,
                          [&named_pids](pid_t tid) { return named_pids.Marked(tid); });
   env.blocking = &blocking;
   env.hand_off = [&pool] { pool.HandOff(); };
