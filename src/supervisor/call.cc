@@ -8,8 +8,13 @@
 #include "policy/syscall_table.h"
 #include "supervisor/blocking.h"
 #include "supervisor/reach.h"
+#include "supervisor/shared_policy.h"
 
 namespace syd::supervisor {
+
+std::shared_ptr<const policy::Decider> Call::KeepDecider() const {
+  return keep_ ? keep_ : env.policy->ThreadShared();
+}
 
 void Respond(Call& c, Verdict v) {
   HandlerEnv& env = c.env;

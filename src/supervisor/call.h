@@ -29,12 +29,21 @@ namespace syd::supervisor {
 struct Call {
   Call(const seccomp_notif& r, HandlerEnv& e, const policy::SyscallInfo& i,
        std::shared_ptr<const policy::Decider> d)
-      : req(r), env(e), info(i), decider(std::move(d)), tracee(*e.nfd, r.id, static_cast<pid_t>(r.pid)) {}
+      : req(r), env(e), info(i), decider(d.get()), keep_(std::move(d)), tracee(*e.nfd, r.id, static_cast<pid_t>(r.pid)) {}
+  // On a worker's own snapshot (SharedPolicy::ThreadView), which outlives
+  // the call on that thread.
+  Call(const seccomp_notif& r, HandlerEnv& e, const policy::SyscallInfo& i, const policy::Decider* d)
+      : req(r), env(e), info(i), decider(d), tracee(*e.nfd, r.id, static_cast<pid_t>(r.pid)) {}
 
   const seccomp_notif& req;
   HandlerEnv& env;
   const policy::SyscallInfo& info;  // a placeholder for calls that carry no path
-  std::shared_ptr<const policy::Decider> decider;
+  const policy::Decider* decider;
+ private:
+  std::shared_ptr<const policy::Decider> keep_;  // when not the thread's own snapshot
+ public:
+  // The snapshot, shared: for what outlives the call (a dump note).
+  std::shared_ptr<const policy::Decider> KeepDecider() const;
   Tracee tracee;
   bool rule_allowed = false;  // a sys/ rule allowed the call: no category check
   DumpNote* note = nullptr;   // --dump: what the handlers found (dump.h); null otherwise

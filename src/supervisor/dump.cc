@@ -149,7 +149,7 @@ std::shared_ptr<DumpNote> CarryDumpNote(Call& c) {
   c.note = nullptr;
   // The snapshot keeps the rule the note points to alive.
   return std::shared_ptr<DumpNote>(
-      n, [env = &c.env, req = c.req, info = &c.info, snapshot = c.decider](DumpNote* p) {
+      n, [env = &c.env, req = c.req, info = &c.info, snapshot = c.KeepDecider()](DumpNote* p) {
         if (!p->recorded && env->dump) {
           Call cc(req, *env, *info, snapshot);
           cc.note = p;

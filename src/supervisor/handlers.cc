@@ -80,9 +80,8 @@ Verdict Decide(Call& c, bool checked_call) {
 // call), its errno for one it would have failed. Magic stat, the guards
 // and sys/ rules are in that program too, so their calls still reach
 // Decide().
-std::optional<Verdict> AnswerFromRegisters(Call& c) {
-  const std::shared_ptr<const bpf::KernelPolicy> needed = c.env.policy->Needed();
-  const uint32_t act = NeededAction(*needed, c.req.data);
+std::optional<Verdict> AnswerFromRegisters(Call& c, const bpf::KernelPolicy& needed) {
+  const uint32_t act = NeededAction(needed, c.req.data);
   switch (act & SECCOMP_RET_ACTION_FULL) {
     case SECCOMP_RET_USER_NOTIF: return std::nullopt;
     case SECCOMP_RET_ERRNO: return Verdict::Error(static_cast<int>(act & SECCOMP_RET_DATA));
@@ -108,10 +107,11 @@ void HandleNotification(const seccomp_notif& req, HandlerEnv& env) {
   // Calls that are only here for a sys/ rule or a guard have no checked-
   // syscall entry; `placeholder` keeps Call's reference valid.
   static const policy::SyscallInfo placeholder{};
-  Call c(req, env, info ? *info : placeholder, env.policy->Load());
+  const SharedPolicy::View view = env.policy->ThreadView();
+  Call c(req, env, info ? *info : placeholder, view.decider);
   if (env.dump) c.note = FreshDumpNote();
   if (env.policy->superset()) {
-    if (auto v = AnswerFromRegisters(c)) return Respond(c, std::move(*v));
+    if (auto v = AnswerFromRegisters(c, *view.needed)) return Respond(c, std::move(*v));
   }
   Respond(c, Decide(c, info != nullptr));
 }

@@ -165,7 +165,7 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
   }
   ResolveRequest rr;
   rr.root_fd = root.fd.get();
-  rr.path = out->raw;
+  rr.path = std::move(out->raw);  // lent to the request, back below (no copy)
   rr.follow_last = FollowLast(c, pa, open_flags);
   rr.slash_follows = pa.follow != policy::Follow::kNever;
   rr.want_parent = pa.follow == policy::Follow::kNever;  // performed on (parent, name): fs_write.cc
@@ -177,8 +177,7 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
   // act on it (chmod, chown, utimes, truncate, xattrs) need no type.
   rr.may_skip_type = c.info.kind == policy::CallKind::kPath && c.info.category == Category::kWrite;
   rr.tid = c.tid();
-  if (out->raw.find("self") != std::string::npos || out->raw.find("/proc") != std::string::npos ||
-      out->raw[0] != '/')
+  if (rr.path.find("self") != std::string::npos || rr.path.find("/proc") != std::string::npos || rr.path[0] != '/')
     rr.tgid = c.Tgid();
   else
     rr.tgid = c.tid();
@@ -187,12 +186,16 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
     rr.beneath = how->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT);
     rr.in_root = how->resolve & RESOLVE_IN_ROOT;
   }
-  if (out->raw[0] != '/' || rr.in_root) {
+  if (rr.path[0] != '/' || rr.in_root) {
     auto start = DirOf(c, dirfd, root);
-    if (!start) return {false, start.error().sys_errno};
-    rr.start = *start;
+    if (!start) {
+      out->raw = std::move(rr.path);
+      return {false, start.error().sys_errno};
+    }
+    rr.start = std::move(*start);
   }
   auto r = Resolve(rr);
+  out->raw = std::move(rr.path);
   if (!r) return {false, r.error().sys_errno ? r.error().sys_errno : ENOENT};
   out->resolved = std::move(*r);
   return {};
@@ -264,8 +267,8 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
   const bool want_creds = need.creds || walk_as_caller;
   auto caller = c.env.procs->CallerInfo(c.tracee, want_creds);
   if (!caller) return Verdict::Error(ESRCH);
-  out.root = caller->root;
-  out.creds = caller->creds;
+  out.root = std::move(caller->root);
+  out.creds = std::move(caller->creds);
   if (!out.checked) {
     // Performed with no category on (a sys/ rule allowed it, or openat2):
     // the kernel may not send the calls that change ids and root to user

@@ -58,10 +58,14 @@ Result<UniqueFd> OpenDir(int dirfd, const char* name) {
 // self/thread-self and magic links need the walk).
 bool Plain(std::string_view p) {
   if (p.size() < 2 || p[0] != '/' || StartsWith(p, "/proc/") || p == "/proc") return false;
-  for (std::string_view c : Split(p.substr(1), '/')) {
+  size_t start = 1;
+  for (;;) {
+    const size_t end = std::min(p.find('/', start), p.size());
+    const std::string_view c = p.substr(start, end - start);
     if (c.empty() || c == "." || c == ".." || c.size() > NAME_MAX) return false;
+    if (end == p.size()) return true;
+    start = end + 1;
   }
-  return true;
 }
 
 long Openat2(int dirfd, const char* path, uint64_t flags, uint64_t resolve) {

@@ -6,9 +6,50 @@
 
 namespace syd::supervisor {
 
+namespace {
+
+std::atomic<uint64_t> g_instances{0};
+
+// A worker thread's snapshot (SharedPolicy::ThreadView): which instance
+// and version it is of, so a later instance never serves an earlier one's.
+struct ThreadSnapshot {
+  uint64_t id = 0, version = 0;
+  std::shared_ptr<const void> keep;
+  const policy::Decider* decider = nullptr;
+  const bpf::KernelPolicy* needed = nullptr;
+};
+thread_local ThreadSnapshot t_snapshot;
+
+}  // namespace
+
 SharedPolicy::SharedPolicy(policy::Policy initial, bpf::KernelPolicy installed, bpf::LowerOptions lowered_with)
-    : installed_(std::move(installed)), lowered_with_(lowered_with), superset_(lowered_with.categories_may_change) {
+    : id_(g_instances.fetch_add(1) + 1),
+      installed_(std::move(installed)),
+      lowered_with_(lowered_with),
+      superset_(lowered_with.categories_may_change) {
   current_.store(Make(std::move(initial)));
+}
+
+SharedPolicy::View SharedPolicy::ThreadView() const {
+  // Acquire: a version seen is one whose snapshot was stored before it (a
+  // change answered to one process is seen by its next call on any thread).
+  const uint64_t v = version_.load(std::memory_order_acquire);
+  ThreadSnapshot& t = t_snapshot;
+  if (t.id != id_ || t.version != v || !t.keep) {
+    std::shared_ptr<const Snapshot> s = current_.load(std::memory_order_acquire);
+    t.decider = &s->decider;
+    t.needed = &s->needed;
+    t.keep = std::move(s);
+    t.id = id_;
+    t.version = v;
+  }
+  return {t.decider, t.needed};
+}
+
+std::shared_ptr<const policy::Decider> SharedPolicy::ThreadShared() const {
+  const ThreadSnapshot& t = t_snapshot;
+  if (t.id != id_ || !t.keep) return Load();
+  return std::shared_ptr<const policy::Decider>(t.keep, t.decider);
 }
 
 std::shared_ptr<const SharedPolicy::Snapshot> SharedPolicy::Make(policy::Policy p) const {
@@ -70,6 +111,7 @@ Status SharedPolicy::Change(const lang::Command& cmd, std::vector<std::string>* 
     return Failf("'{}' changes what the sandbox's seccomp program decides in the kernel ({}){}", cmd.key, call, why);
   }
   current_.store(Make(std::move(next)), std::memory_order_release);
+  version_.fetch_add(1, std::memory_order_release);
   return {};
 }
 

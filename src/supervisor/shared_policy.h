@@ -35,6 +35,18 @@ class SharedPolicy {
   // The kernel half the current policy needs (lowered without
   // categories_may_change), for the registers-only answer.
   std::shared_ptr<const bpf::KernelPolicy> Needed() const;
+  // The same two for the notification a worker thread starts on, without
+  // touching the shared count: the thread keeps the snapshot it last saw
+  // and loads again only once a change published another (one load of a
+  // counter per call). Valid until this thread calls ThreadView() again:
+  // only the start of a notification's handling does.
+  struct View {
+    const policy::Decider* decider;
+    const bpf::KernelPolicy* needed;
+  };
+  View ThreadView() const;
+  // The snapshot ThreadView() returned, shared (to outlive the call).
+  std::shared_ptr<const policy::Decider> ThreadShared() const;
 
   // Whether the installed program sends up more than the policy needs
   // (then NeededAction must be consulted for every notification).
@@ -52,6 +64,8 @@ class SharedPolicy {
   std::shared_ptr<const Snapshot> Make(policy::Policy p) const;
 
   std::atomic<std::shared_ptr<const Snapshot>> current_;
+  std::atomic<uint64_t> version_{0};  // bumped after each store to current_
+  const uint64_t id_;                 // this instance, for the threads' caches
   std::mutex writer_;
   bpf::KernelPolicy installed_;     // the program the sandbox runs
   bpf::LowerOptions lowered_with_;  // how it was lowered
