@@ -44,6 +44,12 @@
  *   syd-attack ns-calls DIR               every namespace/mount call, one line each
  *   syd-attack bindmount-write ALLOWED DENIED
  *   syd-attack connect-reuse SLOWPATH ROUNDS
+ *   syd-attack stale-entry DIR ROUNDS root|ids
+ *                                         A makes a checked call and exits; B,
+ *                                         forked with A's pid (ns_last_pid) by
+ *                                         a process with another root (chroot
+ *                                         DIR) or uid (65534), mkdirs: does it
+ *                                         get its own root and ids, not A's?
  *   syd-attack magic-race N [NOISE]       two threads change the magic lock at
  *                                         once; NOISE: a path whose denied
  *                                         creation keeps several workers busy
@@ -1303,6 +1309,76 @@ static int connect_reuse(const char* slowpath, int rounds) {
   return 1;
 }
 
+/* ---- 9b. a reused pid and the process table --------------------------------------
+ * The supervisor keeps each process's root and ids from its first checked
+ * call, keyed by pid. A (root, the namespace's "/") makes one and exits; P
+ * takes another root (chroot DIR) or uid (65534), sets ns_last_pid and
+ * forks B with A's pid; B's first call is mkdir. B must be resolved and
+ * performed with its own root and ids:
+ *  - root: mkdir("/sub/x") lands in DIR/sub/x (with A's root: ENOENT, no
+ *    /sub there);
+ *  - ids: mkdir("DIR/ro/x") in a 0755 directory owned by root is EACCES
+ *    for uid 65534 (with A's ids: created). Needs real root. */
+static int stale_entry(const char* dir, int rounds, const char* what) {
+  const int ids = strcmp(what, "ids") == 0;
+  int lp = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+  if (lp < 0) return blocked("open ns_last_pid", errno);
+  char path[PATH_MAX];
+  int reused = 0, wrong = 0;
+  for (int round = 1; round <= rounds; ++round) {
+    pid_t a = fork();
+    if (a == 0) {
+      /* A checked write call: A's entry gets A's root and ids. */
+      snprintf(path, sizeof path, "%s/a.%d", dir, round);
+      if (mkdir(path, 0755) != 0 || rmdir(path) != 0) _exit(3);
+      _exit(0);
+    }
+    int st;
+    waitpid(a, &st, 0);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) return blocked("A's checked call", EIO);
+    pid_t p = fork();
+    if (p == 0) {
+      /* (ns_last_pid first: writing it takes CAP_SYS_ADMIN) */
+      char num[32];
+      snprintf(num, sizeof num, "%d", a - 1);
+      if (pwrite(lp, num, strlen(num), 0) < 0) _exit(5);
+      if (ids) {
+        if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
+          _exit(4);
+      } else if (chroot(dir) != 0 || chdir("/") != 0) {
+        _exit(4);
+      }
+      pid_t b = fork();
+      if (b == 0) {
+        if (getpid() != a) _exit(2);
+        if (ids) snprintf(path, sizeof path, "%s/ro/x.%d", dir, round);
+        else snprintf(path, sizeof path, "/sub/x.%d", round);
+        if (mkdir(path, 0755) == 0) _exit(ids ? 1 : 0);
+        if (errno == (ids ? EACCES : ENOENT)) _exit(ids ? 0 : 1);
+        printf("B: mkdir %s: %s\n", path, en(errno));
+        fflush(stdout);
+        _exit(6);
+      }
+      int bst;
+      waitpid(b, &bst, 0);
+      _exit(WIFEXITED(bst) ? WEXITSTATUS(bst) : 7);
+    }
+    waitpid(p, &st, 0);
+    const int r = WIFEXITED(st) ? WEXITSTATUS(st) : 255;
+    if (r != 2) ++reused;
+    if (r == 1) ++wrong;
+    printf("round %d: A=%d %s\n", round, a,
+           r == 0 ? "B had its own root and ids" : r == 1 ? "B had A's root or ids" : r == 2 ? "pid not reused" : "error");
+    fflush(stdout);
+    if (r > 2) return blocked("round", r);
+  }
+  printf("# pid reused in %d of %d rounds\n", reused, rounds);
+  if (wrong) return escaped("stale-entry: a process that took a dead one's pid got its %s (%d of %d rounds)", ids ? "ids" : "root", wrong, rounds);
+  if (!reused) return blocked("pid reuse", EAGAIN);
+  printf("BLOCKED stale-entry: every B had its own %s\n", ids ? "ids" : "root");
+  return 1;
+}
+
 /* ---- 11. magic lock race ------------------------------------------------------- */
 static atomic_int race_go;
 
@@ -2545,6 +2621,7 @@ int main(int argc, char** argv) {
   if (IS("bindmount-write")) return bindmount_write(a, b);
   if (IS("connect-flip") && argc > 4) return connect_flip(atoi(a), atoi(b), atof(argv[4]));
   if (IS("connect-reuse")) return connect_reuse(a, argc > 3 ? atoi(b) : 3);
+  if (IS("stale-entry") && argc > 4) return stale_entry(a, atoi(b), argv[4]);
   if (IS("magic-race")) return magic_race(argc > 2 ? atoi(a) : 200, argc > 3 ? b : NULL);
   if (IS("own-listener")) return own_listener(a);
   if (IS("listener-parent") && argc > 2) return listener_parent(argv + 2);

@@ -941,6 +941,59 @@ TEST(Escape, ConnectAfterPidReuse) {
 }
 
 // ===========================================================================
+// 9b. A reused pid and the process table. The supervisor keeps a process's
+// root and ids from its first checked call, keyed by its pid, and for a
+// caller whose tid names an entry asks whether that entry's process still
+// lives only after reading the call (one poll standing for the
+// notification-id check). A (the namespace's root, uid 0) makes a checked
+// mkdir and exits; P takes another root (chroot DIR) or uid (65534) and
+// forks B with A's pid; B's first call is a mkdir. With A's entry taken
+// for B's, B's mkdir would be resolved in A's root (ENOENT) or performed
+// with A's ids (a directory in a root-only one). Checked: every B gets its
+// own, natively and under sydbox, in a pid namespace of its own.
+void StaleEntry(const std::string& what) {
+  TempDir d;
+  chmod(d.path().c_str(), 0777);
+  ASSERT_EQ(mkdir((d / "sub").c_str(), 0777), 0);
+  ASSERT_EQ(mkdir((d / "ro").c_str(), 0755), 0);
+  ASSERT_EQ(chmod((d / "sub").c_str(), 0777), 0);
+  std::vector<std::string> lab = {AttackBin(), "signal-lab", "ns-run"};
+  if (!Root()) lab.push_back("--map-root");
+  lab.push_back("--");
+  auto native_argv = lab;
+  for (const auto& a : Attack({"stale-entry", d.path(), "3", what})) native_argv.push_back(a);
+  RunResult native = RunArgv(native_argv);
+  if (native.out.find("lab: cannot") != std::string::npos) GTEST_SKIP() << "no pid/user namespace here: " << native.out;
+  ASSERT_NE(native.out.find("pid reused in 3 of 3 rounds"), std::string::npos) << Show(native);
+  ASSERT_EQ(Verdict(native.out).rfind("BLOCKED stale-entry", 0), 0u) << Show(native);
+  for (int i = 1; i <= 3; ++i) rmdir((d / ("sub/x." + std::to_string(i))).c_str());  // made natively
+  auto argv = lab;
+  for (const auto& a : SydArgv({"core/restrict/namespaces:false", "core/sandbox/write:deny",
+                                "allowlist/write+" + d / "***", "allowlist/write+/proc/sys/kernel/ns_last_pid"},
+                               Attack({"stale-entry", d.path(), "5", what})))
+    argv.push_back(a);
+  RunResult r = RunArgv(argv, 60000);
+  int reused = 0;
+  if (size_t at = r.out.find("pid reused in "); at != std::string::npos) reused = std::atoi(r.out.c_str() + at + 14);
+  EXPECT_GE(reused, 3) << "the pid was not reused: the test shows nothing\n" << Show(r);
+  ExpectBlocked(r);
+  for (int i = 1; i <= 5; ++i) {
+    if (what == "ids") {
+      EXPECT_FALSE(Exists(d / ("ro/x." + std::to_string(i)))) << Show(r);
+    } else if (i <= reused) {
+      EXPECT_TRUE(Exists(d / ("sub/x." + std::to_string(i)))) << Show(r);
+    }
+  }
+}
+
+TEST(Escape, AReusedPidGetsItsOwnRoot) { StaleEntry("root"); }
+
+TEST(Escape, AReusedPidGetsItsOwnIds) {
+  if (!Root()) GTEST_SKIP() << "takes uid 65534 from real root";
+  StaleEntry("ids");
+}
+
+// ===========================================================================
 // 10. The process table leaks: 300 short-lived processes each make one
 // write-checked call; sydbox must not keep descriptors for each of them.
 // sydbox runs with RLIMIT_NOFILE 64 (the bound asked for, enforced at every
