@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -131,6 +132,14 @@ Result<UniqueFd> PidfdGetfd(int pidfd, int targetfd) {
 
 int PidfdSignal(int pidfd, int sig) {
   return syscall(__NR_pidfd_send_signal, pidfd, sig, nullptr, 0) == 0 ? 0 : errno;
+}
+
+bool PidfdExited(int pidfd) {
+  if (pidfd < 0) return true;
+  pollfd p{pidfd, POLLIN, 0};
+  // The system call itself: glibc's poll() is a cancellation point, whose
+  // bookkeeping costs as much again on a hot path.
+  return syscall(SYS_poll, &p, 1, 0) != 0;
 }
 
 Result<pid_t> TgidOf(pid_t tid) {

@@ -27,6 +27,10 @@ Result<UniqueFd> PidfdOpen(pid_t pid);
 Result<UniqueFd> PidfdGetfd(int pidfd, int targetfd);
 // 0 if the process behind `pidfd` still runs, ESRCH once it is gone.
 int PidfdSignal(int pidfd, int sig);
+// Whether the process behind `pidfd` has exited (a zombie too): a poll of
+// it, cheaper than PidfdSignal(pidfd, 0), which also goes through the
+// signal permission checks. An invalid descriptor counts as exited.
+bool PidfdExited(int pidfd);
 
 // Thread group id of a thread (Tgid: of /proc/TID/status).
 Result<pid_t> TgidOf(pid_t tid);

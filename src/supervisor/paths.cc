@@ -246,7 +246,12 @@ std::optional<Verdict> ReadIntent(Call& c, Intent* in) {
   return std::nullopt;
 }
 
-std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need need) {
+namespace {
+
+// One attempt; `*stale` when the process-table shortcut named a process
+// that has exited (Tracee::ConfirmReads): nothing was acted on or
+// reported, and the caller tries again without it.
+std::variant<Verdict, Checked> ResolveAndCheckOnce(Call& c, const Intent& in, Need need, bool shortcut, bool* stale) {
   const policy::SyscallInfo& info = c.info;
   const policy::Policy& pol = c.policy();
   Checked out;
@@ -265,7 +270,7 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
   // caller, its ids: one process-table lookup for both).
   const bool walk_as_caller = c.env.self.root;
   const bool want_creds = need.creds || walk_as_caller;
-  auto caller = c.env.procs->CallerInfo(c.tracee, want_creds);
+  auto caller = c.env.procs->CallerInfo(c.tracee, want_creds, shortcut);
   if (!caller) return Verdict::Error(ESRCH);
   out.root = std::move(caller->root);
   out.creds = std::move(caller->creds);
@@ -299,7 +304,11 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
                        i > 0 ? &out.args[0].resolved : nullptr);
     NotePath(c, i, a.raw);  // as given, until resolved
     if (!r.ok) {
-      if (!c.tracee.Valid()) return Verdict::None();
+      switch (c.tracee.ConfirmReads()) {
+        case Tracee::Confirmed::kYes: break;
+        case Tracee::Confirmed::kGone: return Verdict::None();
+        case Tracee::Confirmed::kStale: *stale = true; return Verdict::None();
+      }
       if (out.checked) ReportResolveFailure(c, out.cat, a.raw, r.err);
       return Verdict::Error(r.err);
     }
@@ -314,26 +323,29 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
       const auto& seen = c.rule_view.paths;
       if ((raw && *raw != a.raw) || (seen && (seen->size() <= i || (*seen)[i] != a.seen))) return Verdict::Error(EPERM);
     }
-    // A process's autogroup is its session's, which the supervisor and the
-    // user's other jobs share: its nice is not the sandbox's to change.
-    if (out.checked && out.cat == Category::kWrite && IsAutogroup(a.seen)) {
-      static const lang::Origin kBuiltin{"builtin:autogroup", 0};
-      policy::PathVerdict v;
-      v.rule = &kBuiltin;
-      as.reset();  // the verdict's actions (a kill) are the supervisor's own
-      if (auto verdict = Violate(c, out.cat, a.seen, false, v, EPERM)) return std::move(*verdict);
-    }
   }
   as.reset();
   // Everything read came from the caller: one confirmation for all the
   // arguments (resolution only looked, nothing was acted on yet).
-  if (!c.tracee.Valid()) return Verdict::None();
+  switch (c.tracee.ConfirmReads()) {
+    case Tracee::Confirmed::kYes: break;
+    case Tracee::Confirmed::kGone: return Verdict::None();
+    case Tracee::Confirmed::kStale: *stale = true; return Verdict::None();
+  }
   if (!out.checked) return out;
 
   const bool open_excl = (info.kind == policy::CallKind::kOpen || info.kind == policy::CallKind::kOpenHow) &&
                          (in.open_flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
   for (uint8_t i = 0; i < info.npaths; ++i) {
     const PathArgValue& a = out.args[i];
+    // A process's autogroup is its session's, which the supervisor and the
+    // user's other jobs share: its nice is not the sandbox's to change.
+    if (out.cat == Category::kWrite && IsAutogroup(a.seen)) {
+      static const lang::Origin kBuiltin{"builtin:autogroup", 0};
+      policy::PathVerdict v;
+      v.rule = &kBuiltin;
+      if (auto verdict = Violate(c, out.cat, a.seen, false, v, EPERM)) return std::move(*verdict);
+    }
     if (a.fd_only && a.resolved.magic_link) continue;  // pipes, sockets: no path
     policy::PathVerdict v = c.decider->CheckPath(out.cat, a.seen, pol.per_process_directories ? c.Tgid() : c.tid());
     if (v.allow) {
@@ -365,6 +377,15 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
   }
   if (c.note && c.note->decision == DumpNote::Decision::kNone) NoteDecision(c, DumpNote::Decision::kAllow, nullptr, false);
   return out;
+}
+
+}  // namespace
+
+std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need need) {
+  bool stale = false;
+  auto r = ResolveAndCheckOnce(c, in, need, /*shortcut=*/true, &stale);
+  if (!stale) return r;
+  return ResolveAndCheckOnce(c, in, need, /*shortcut=*/false, &stale);
 }
 
 }  // namespace syd::supervisor
