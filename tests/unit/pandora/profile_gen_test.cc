@@ -260,5 +260,14 @@ TEST(ProfileGen, OtherFamiliesAndRelativePathsAreSkipped) {
   EXPECT_EQ(b.Body().find("relative"), std::string::npos);
 }
 
+// Found by fuzz_dump: a number that overflows a double (1E7603) is not
+// JSON to nlohmann-json, so the fast reader must not take the line either.
+TEST(ProfileGen, FastReaderLeavesOverflowingNumbersToTheGeneralReader) {
+  EXPECT_TRUE(FastReaderAccepts(R"({"event":"call","ts":1.5,"args":[1,2e3]})"));
+  EXPECT_FALSE(FastReaderAccepts(R"({"event":"call","args":[1407226862E7603]})"));
+  EXPECT_FALSE(FastReaderAccepts(R"({"event":"call","ts":-1e999})"));
+  EXPECT_FALSE(FastReaderAccepts(R"({"event":"call","x":{"y":[1.0e400]}})"));
+}
+
 }  // namespace
 }  // namespace syd::pandora
