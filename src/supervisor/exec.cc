@@ -91,7 +91,7 @@ Verdict HandleExec(Call& c, const Intent& in) {
   }
   const Checked* ch = std::get_if<Checked>(&r);
   static const std::string kUnresolved;
-  const std::string& path = ch ? ch->args[0].seen : kUnresolved;
+  const std::string& path = ch ? ch->args[0].seen() : kUnresolved;
   if (ch && kill_named && c.decider->ExecKill(path)) {
     Violation rep = MakeViolation(c, "exec", path, false, c.env.dry_run ? "cont" : "kill", 0, "exec/kill_if_match");
     if (c.env.dry_run) {

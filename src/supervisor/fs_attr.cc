@@ -113,8 +113,8 @@ Result<Held> OpenChecked(Call& c, const Checked& ck, const std::optional<kernel:
     // /proc/PID/fd/N naming a pipe, a socket...: through the link itself,
     // confirmed to lead to something without a path still (the caller may
     // have put a file at N since).
-    h.own.Reset(open(a.seen.c_str(), O_PATH | O_CLOEXEC));
-    if (!h.own.valid()) return Fail(errno, "open", a.seen);
+    h.own.Reset(open(a.seen().c_str(), O_PATH | O_CLOEXEC));
+    if (!h.own.valid()) return Fail(errno, "open", a.seen());
     auto p = HeldPath(h.fd(), *ck.root);
     if (!p || !Pathless(*p)) return Fail(ESTALE, "changed");
     return h;

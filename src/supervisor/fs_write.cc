@@ -202,7 +202,7 @@ Verdict LinkFromFd(Call& c, const Checked& ck) {
   auto now = kernel::ReadLink(AT_FDCWD, self);
   if (!now) return Verdict::Error(now.error().sys_errno ? now.error().sys_errno : EIO);
   const PathArgValue& old = ck.args[0];
-  if ((ck.checked || c.RulePinned()) && !now->empty() && (*now)[0] == '/' && (old.resolved.magic_link || *now != old.seen)) {
+  if ((ck.checked || c.RulePinned()) && !now->empty() && (*now)[0] == '/' && (old.resolved.magic_link || *now != old.seen())) {
     if (!ck.checked) return Verdict::Error(EPERM);  // not the file the allowing rule looked at
     const policy::PathVerdict v =
         c.decider->CheckPath(ck.cat, *now, c.policy().per_process_directories ? c.Tgid() : c.tid());

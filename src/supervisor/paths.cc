@@ -312,16 +312,19 @@ std::variant<Verdict, Checked> ResolveAndCheckOnce(Call& c, const Intent& in, Ne
       if (out.checked) ReportResolveFailure(c, out.cat, a.raw, r.err);
       return Verdict::Error(r.err);
     }
-    a.seen = a.resolved.magic_link && a.fd_only ? a.resolved.path : InSupervisorView(*out.root, a.resolved.path);
-    NotePath(c, i, a.seen);
+    if (!(a.resolved.magic_link && a.fd_only) && !out.root->prefix.empty()) {
+      a.view = InSupervisorView(*out.root, a.resolved.path);
+      a.in_view = true;
+    }
+    NotePath(c, i, a.seen());
     // The supervisor's /proc entries do not exist for the sandbox.
-    if (NamesSupervisor(a.seen)) return Verdict::Error(ENOENT);
+    if (NamesSupervisor(a.seen())) return Verdict::Error(ENOENT);
     // The rule that allowed the call looked at this argument: it must be
     // what the rule saw, else it changed in between (a racing thread).
     if (pinned) {
       const std::string* raw = info.paths[i].path >= 0 ? c.RuleString(info.paths[i].path) : nullptr;
       const auto& seen = c.rule_view.paths;
-      if ((raw && *raw != a.raw) || (seen && (seen->size() <= i || (*seen)[i] != a.seen))) return Verdict::Error(EPERM);
+      if ((raw && *raw != a.raw) || (seen && (seen->size() <= i || (*seen)[i] != a.seen()))) return Verdict::Error(EPERM);
     }
   }
   as.reset();
@@ -340,14 +343,14 @@ std::variant<Verdict, Checked> ResolveAndCheckOnce(Call& c, const Intent& in, Ne
     const PathArgValue& a = out.args[i];
     // A process's autogroup is its session's, which the supervisor and the
     // user's other jobs share: its nice is not the sandbox's to change.
-    if (out.cat == Category::kWrite && IsAutogroup(a.seen)) {
+    if (out.cat == Category::kWrite && IsAutogroup(a.seen())) {
       static const lang::Origin kBuiltin{"builtin:autogroup", 0};
       policy::PathVerdict v;
       v.rule = &kBuiltin;
-      if (auto verdict = Violate(c, out.cat, a.seen, false, v, EPERM)) return std::move(*verdict);
+      if (auto verdict = Violate(c, out.cat, a.seen(), false, v, EPERM)) return std::move(*verdict);
     }
     if (a.fd_only && a.resolved.magic_link) continue;  // pipes, sockets: no path
-    policy::PathVerdict v = c.decider->CheckPath(out.cat, a.seen, pol.per_process_directories ? c.Tgid() : c.tid());
+    policy::PathVerdict v = c.decider->CheckPath(out.cat, a.seen(), pol.per_process_directories ? c.Tgid() : c.tid());
     if (v.allow) {
       if (i == 0) NoteDecision(c, DumpNote::Decision::kAllow, v.rule, true);  // the first path's rule
       continue;
@@ -373,7 +376,7 @@ std::variant<Verdict, Checked> ResolveAndCheckOnce(Call& c, const Intent& in, Ne
       if (!pol.raise_safe) v.filtered = true;
     }
     if (pol.mode(out.cat) == Mode::kBpf) v.filtered = true;  // bpf mode never reports
-    if (auto verdict = Violate(c, out.cat, a.seen, false, v, err)) return std::move(*verdict);
+    if (auto verdict = Violate(c, out.cat, a.seen(), false, v, err)) return std::move(*verdict);
   }
   if (c.note && c.note->decision == DumpNote::Decision::kNone) NoteDecision(c, DumpNote::Decision::kAllow, nullptr, false);
   return out;
@@ -383,9 +386,9 @@ std::variant<Verdict, Checked> ResolveAndCheckOnce(Call& c, const Intent& in, Ne
 
 std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need need) {
   bool stale = false;
-  auto r = ResolveAndCheckOnce(c, in, need, /*shortcut=*/true, &stale);
-  if (!stale) return r;
-  return ResolveAndCheckOnce(c, in, need, /*shortcut=*/false, &stale);
+  std::variant<Verdict, Checked> r = ResolveAndCheckOnce(c, in, need, /*shortcut=*/true, &stale);
+  if (stale) r = ResolveAndCheckOnce(c, in, need, /*shortcut=*/false, &stale);
+  return r;  // one object, returned in place
 }
 
 }  // namespace syd::supervisor

@@ -35,7 +35,11 @@ struct PathArgValue {
   bool fd_only = false;  // the dirfd itself names the object
   std::string raw;       // as read from the caller
   Resolved resolved;     // path inside the caller's root
-  std::string seen;      // the path as the supervisor sees it: what is matched and reported
+  // The path as the supervisor sees it: what is matched and reported.
+  // The resolved path itself unless the caller has another root.
+  const std::string& seen() const { return in_view ? view : resolved.path; }
+  std::string view;      // seen() when in_view
+  bool in_view = false;
 };
 
 // The resolved and allowed path arguments of a call.

@@ -83,7 +83,10 @@ std::optional<Resolved> TryPlain(const ResolveRequest& req) {
   if (req.in_root || req.beneath || req.no_symlinks || !Plain(req.path) || req.path.size() >= PATH_MAX) return std::nullopt;
   const bool trailing_slash = req.path.back() == '/';
   if (trailing_slash) return std::nullopt;
-  constexpr uint64_t kRes = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+  // No RESOLVE_BENEATH: a plain path has no ".." and, with no symlink
+  // followed, cannot leave the root it is opened from; the flag cost the
+  // kernel 60 ns of a 700 ns openat2 here.
+  constexpr uint64_t kRes = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   const char* rel = req.path.c_str() + 1;
   if (req.want_parent) {
     // The parent, then the name in it: two calls, and the handle is kept.
