@@ -17,6 +17,7 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <optional>
 
@@ -91,7 +92,6 @@ std::optional<Resolved> TryPlain(const ResolveRequest& req) {
   if (req.want_parent) {
     // The parent, then the name in it: two calls, and the handle is kept.
     const size_t slash = req.path.rfind('/');
-    std::string parent = slash == 0 ? std::string(".") : req.path.substr(1, slash - 1);
     std::shared_ptr<const UniqueFd> p;
     const Resolved* sib = req.sibling;
     if (sib && sib->parent && sib->path.rfind('/') == slash && sib->path.compare(0, slash, req.path, 0, slash) == 0) {
@@ -100,7 +100,16 @@ std::optional<Resolved> TryPlain(const ResolveRequest& req) {
       // the other.
       p = sib->parent;
     } else {
-      long pfd = Openat2(req.root_fd, parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC, kRes);
+      // The parent's name, terminated on the stack (Plain: < PATH_MAX).
+      char parent[PATH_MAX];
+      if (slash == 0) {
+        parent[0] = '.';
+        parent[1] = '\0';
+      } else {
+        std::memcpy(parent, rel, slash - 1);
+        parent[slash - 1] = '\0';
+      }
+      long pfd = Openat2(req.root_fd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC, kRes);
       if (pfd < 0) return std::nullopt;
       p = std::make_shared<const UniqueFd>(static_cast<int>(pfd));
     }
