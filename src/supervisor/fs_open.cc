@@ -198,7 +198,7 @@ Verdict HandleOpen(Call& c, const Intent& in) {
   if (opath) return Verdict::Continue();
   // "name/" with O_CREAT names a directory to be: the kernel will not
   // create a file by it (EISDIR); the resolution has dropped the slash.
-  const std::string& raw = ck.args[0].raw;
+  const std::string& raw = ck.args[0].raw();
   if ((in.open_flags & O_CREAT) && !raw.empty() && raw.back() == '/' && !target.exists) return Verdict::Error(EISDIR);
   if (target.type == S_IFIFO && !(in.open_flags & O_NONBLOCK)) {
     // Opening a FIFO blocks until the other end opens, possibly in another

@@ -208,7 +208,7 @@ Verdict Readlink(Call& c, const Intent& in) {
   return CheckedThen(c, in, [&](Checked& ck) -> std::optional<Verdict> {
     const PathArgValue& a = ck.args[0];
     if (!a.fd_only && a.resolved.type == S_IFDIR && StartsWith(a.resolved.path, "/proc/")) {
-      std::string_view raw = a.raw;
+      std::string_view raw = a.raw();
       const size_t slash = raw.rfind('/');
       std::string_view last = slash == std::string_view::npos ? raw : raw.substr(slash + 1);
       if (last == "self" || last == "thread-self") {

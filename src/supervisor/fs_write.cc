@@ -78,7 +78,7 @@ bool ResolvedAsCaller(const Call& c, const Checked& ck) {
 // one resolution reached (`reuse`), or opened again, as the caller.
 Result<At> Place(const Checked& ck, const PathArgValue& a, Slash slash, bool reuse) {
   const int root = ck.root->fd.get();
-  const Last last = LastOf(a.raw);
+  const Last last = LastOf(a.raw());
   At at;
   if (last != Last::kNormal) {
     SYD_TRY(d, OpenResolved(root, a.resolved.path, O_PATH | O_DIRECTORY, 0));
@@ -96,7 +96,7 @@ Result<At> Place(const Checked& ck, const PathArgValue& a, Slash slash, bool reu
     at.dir = at.owned.get();
     at.name = std::move(p.name);
   }
-  if (slash == Slash::kKeep && !a.raw.empty() && a.raw.back() == '/') at.name += '/';
+  if (slash == Slash::kKeep && !a.raw().empty() && a.raw().back() == '/') at.name += '/';
   return at;
 }
 
@@ -250,7 +250,7 @@ Verdict Remove(Call& c, const Intent& in) {
   if (auto* v = std::get_if<Verdict>(&r)) return std::move(*v);
   const Checked& ck = std::get<Checked>(r);
   // rmdir("/") is EBUSY, rmdir("x/.") EINVAL: "/" cannot be passed as ".".
-  if ((flags & AT_REMOVEDIR) && LastOf(ck.args[0].raw) == Last::kRoot) return Verdict::Error(EBUSY);
+  if ((flags & AT_REMOVEDIR) && LastOf(ck.args[0].raw()) == Last::kRoot) return Verdict::Error(EBUSY);
   return OnName(c, ck, false, [&](int dir, const char* name) { return syscall(SYS_unlinkat, dir, name, flags); });
 }
 

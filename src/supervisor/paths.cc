@@ -136,8 +136,8 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
   } else {
     auto s = c.tracee.ReadString(c.arg(pa.path), PATH_MAX);
     if (!s) return {false, s.error().sys_errno ? s.error().sys_errno : EFAULT};
-    out->raw = std::move(*s);
-    if (out->raw.empty()) {
+    out->raw_own = std::move(*s);
+    if (out->raw_own.empty()) {
       // readlinkat(fd, "") reads the symlink an O_PATH descriptor names.
       if (!(at & AT_EMPTY_PATH) && c.info.nr != __NR_readlinkat) return {false, ENOENT};
       out->fd_only = true;
@@ -165,7 +165,7 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
   }
   ResolveRequest rr;
   rr.root_fd = root.fd.get();
-  rr.path = std::move(out->raw);  // lent to the request, back below (no copy)
+  rr.path = std::move(out->raw_own);  // lent to the request, back below (no copy)
   rr.follow_last = FollowLast(c, pa, open_flags);
   rr.slash_follows = pa.follow != policy::Follow::kNever;
   rr.want_parent = pa.follow == policy::Follow::kNever;  // performed on (parent, name): fs_write.cc
@@ -189,15 +189,20 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
   if (rr.path[0] != '/' || rr.in_root) {
     auto start = DirOf(c, dirfd, root);
     if (!start) {
-      out->raw = std::move(rr.path);
+      out->raw_own = std::move(rr.path);
       return {false, start.error().sys_errno};
     }
     rr.start = std::move(*start);
   }
-  auto r = Resolve(rr);
-  out->raw = std::move(rr.path);
-  if (!r) return {false, r.error().sys_errno ? r.error().sys_errno : ENOENT};
+  auto r = Resolve(rr, &rr.path);
+  if (!r) {
+    out->raw_own = std::move(rr.path);
+    return {false, r.error().sys_errno ? r.error().sys_errno : ENOENT};
+  }
   out->resolved = std::move(*r);
+  // Taken by the fast path: the string read is the resolved path itself.
+  if (rr.path.empty()) out->raw_is_path = true;
+  else out->raw_own = std::move(rr.path);
   return {};
 }
 
@@ -302,14 +307,14 @@ std::variant<Verdict, Checked> ResolveAndCheckOnce(Call& c, const Intent& in, Ne
     Resolution r =
         ReadAndResolve(c, info.paths[i], in.open_flags, in.has_how ? &in.how : nullptr, *out.root, &a, need.handle,
                        i > 0 ? &out.args[0].resolved : nullptr);
-    NotePath(c, i, a.raw);  // as given, until resolved
+    NotePath(c, i, a.raw());  // as given, until resolved
     if (!r.ok) {
       switch (c.tracee.ConfirmReads()) {
         case Tracee::Confirmed::kYes: break;
         case Tracee::Confirmed::kGone: return Verdict::None();
         case Tracee::Confirmed::kStale: *stale = true; return Verdict::None();
       }
-      if (out.checked) ReportResolveFailure(c, out.cat, a.raw, r.err);
+      if (out.checked) ReportResolveFailure(c, out.cat, a.raw(), r.err);
       return Verdict::Error(r.err);
     }
     if (!(a.resolved.magic_link && a.fd_only) && !out.root->prefix.empty()) {
@@ -324,7 +329,7 @@ std::variant<Verdict, Checked> ResolveAndCheckOnce(Call& c, const Intent& in, Ne
     if (pinned) {
       const std::string* raw = info.paths[i].path >= 0 ? c.RuleString(info.paths[i].path) : nullptr;
       const auto& seen = c.rule_view.paths;
-      if ((raw && *raw != a.raw) || (seen && (seen->size() <= i || (*seen)[i] != a.seen()))) return Verdict::Error(EPERM);
+      if ((raw && *raw != a.raw()) || (seen && (seen->size() <= i || (*seen)[i] != a.seen()))) return Verdict::Error(EPERM);
     }
   }
   as.reset();
@@ -362,7 +367,7 @@ std::variant<Verdict, Checked> ResolveAndCheckOnce(Call& c, const Intent& in, Ne
     for (uint8_t j = 0; j < info.npaths; ++j) {
       PathArgValue& b = out.args[j];
       if (int e = LookAtName(&b.resolved, MayBeMissing(info.paths[j], in.open_flags))) {
-        ReportResolveFailure(c, out.cat, b.raw, e);
+        ReportResolveFailure(c, out.cat, b.raw(), e);
         return Verdict::Error(e);
       }
     }

@@ -33,7 +33,11 @@ std::optional<Verdict> ReadIntent(Call& c, Intent* in);
 
 struct PathArgValue {
   bool fd_only = false;  // the dirfd itself names the object
-  std::string raw;       // as read from the caller
+  // As read from the caller. A plain absolute path is its own resolved
+  // form: then it is held once, as resolved.path.
+  const std::string& raw() const { return raw_is_path ? resolved.path : raw_own; }
+  std::string raw_own;
+  bool raw_is_path = false;
   Resolved resolved;     // path inside the caller's root
   // The path as the supervisor sees it: what is matched and reported.
   // The resolved path itself unless the caller has another root.

@@ -80,7 +80,10 @@ long Openat2(int dirfd, const char* path, uint64_t flags, uint64_t resolve) {
 // resolves in one openat2 (two when the last component is missing). Any
 // symlink, error or doubt returns nullopt and the caller walks instead, so
 // the answer (errno included) is always the walk's.
-std::optional<Resolved> TryPlain(const ResolveRequest& req) {
+std::optional<Resolved> TryPlain(const ResolveRequest& req, std::string* take_path) {
+  // The path is its own canonical form here: moved into the result when
+  // the caller lends it (the last use of req.path below), else copied.
+  auto path = [&]() -> std::string { return take_path ? std::move(*take_path) : req.path; };
   if (req.in_root || req.beneath || req.no_symlinks || !Plain(req.path) || req.path.size() >= PATH_MAX) return std::nullopt;
   const bool trailing_slash = req.path.back() == '/';
   if (trailing_slash) return std::nullopt;
@@ -118,7 +121,7 @@ std::optional<Resolved> TryPlain(const ResolveRequest& req) {
     if (req.may_defer_name && !req.follow_last) {
       // The call acts on (parent, name) and the kernel answers for the
       // name itself: an fstatat saved on every mkdir, unlink, rename...
-      r.path = req.path;
+      r.path = path();
       r.parent = std::move(p);
       r.unlooked = true;
       return r;
@@ -131,7 +134,7 @@ std::optional<Resolved> TryPlain(const ResolveRequest& req) {
     } else if (errno != ENOENT || !req.may_be_missing) {
       return std::nullopt;
     }
-    r.path = req.path;
+    r.path = path();
     r.parent = std::move(p);
     return r;
   }
@@ -142,7 +145,7 @@ std::optional<Resolved> TryPlain(const ResolveRequest& req) {
     if (fd >= 0) {
       UniqueFd f(static_cast<int>(fd));
       Resolved r;
-      r.path = req.path;
+      r.path = path();
       r.exists = true;
       if (req.keep_handle) r.handle = std::make_shared<const UniqueFd>(std::move(f));
       return r;
@@ -156,7 +159,7 @@ std::optional<Resolved> TryPlain(const ResolveRequest& req) {
     if (fstat(f.get(), &st) != 0) return std::nullopt;
     if (S_ISLNK(st.st_mode) && req.follow_last) return std::nullopt;  // a trailing link to follow
     Resolved r;
-    r.path = req.path;
+    r.path = path();
     r.exists = true;
     r.type = st.st_mode & S_IFMT;
     if (req.keep_handle) r.handle = std::make_shared<const UniqueFd>(std::move(f));
@@ -174,7 +177,7 @@ std::optional<Resolved> TryPlain(const ResolveRequest& req) {
   if (fstatat(p.get(), req.path.c_str() + slash + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT)
     return std::nullopt;
   Resolved r;
-  r.path = req.path;
+  r.path = path();
   r.exists = false;
   return r;
 }
@@ -187,9 +190,9 @@ std::string JoinPath(const std::string& base, const std::string& rel) {
   return base + "/" + rel;
 }
 
-Result<Resolved> Resolve(const ResolveRequest& req) {
+Result<Resolved> Resolve(const ResolveRequest& req, std::string* take_path) {
   if (req.path.empty()) return Fail(ENOENT, "empty path");
-  if (auto fast = TryPlain(req)) return std::move(*fast);
+  if (auto fast = TryPlain(req, take_path)) return std::move(*fast);
   // The anchor is where "/" leads (the caller's root, or the dirfd with
   // RESOLVE_IN_ROOT) and where relative walks start.
   const bool absolute = req.path[0] == '/';

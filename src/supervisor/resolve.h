@@ -75,7 +75,10 @@ int LookAtName(Resolved* r, bool may_be_missing);
 
 // Errors carry the errno the kernel would give (ENOENT, ENOTDIR, ELOOP,
 // ENAMETOOLONG, EXDEV, EACCES...).
-Result<Resolved> Resolve(const ResolveRequest& req);
+// With `take_path` (the string req.path is): where the path is its own
+// canonical form (the fast path), it is moved into the result instead of
+// copied, and left empty.
+Result<Resolved> Resolve(const ResolveRequest& req, std::string* take_path = nullptr);
 
 // Opens `path` (absolute, already resolved) relative to `root_fd` refusing
 // any symlink on the way, splitting paths longer than PATH_MAX.
