@@ -88,6 +88,19 @@ RunResult Sydbox(const std::vector<std::string>& args, const std::string& cwd) {
   return RunCmd(argv, cwd);
 }
 
+std::vector<std::string> PandoraArgv(const std::vector<std::string>& env) {
+  std::vector<std::string> argv = {"/usr/bin/env", "XDG_CONFIG_HOME=/nonexistent/pandora-test"};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.push_back(PandoraBin());
+  return argv;
+}
+
+RunResult Pandora(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  std::vector<std::string> argv = PandoraArgv(env);
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCmd(argv);
+}
+
 TempDir::TempDir() {
   char tmpl[] = "/tmp/syd-it-XXXXXX";
   if (!mkdtemp(tmpl)) abort();

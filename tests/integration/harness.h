@@ -29,6 +29,11 @@ std::string AttackBin();
 RunResult RunCmd(const std::vector<std::string>& argv, const std::string& cwd = "");
 // sydbox ARGS...
 RunResult Sydbox(const std::vector<std::string>& args, const std::string& cwd = "");
+// The argv that starts pandora, with the user's own pandora settings kept
+// out (XDG_CONFIG_HOME) and extra environment entries ("NAME=VALUE") that
+// win over it; pandora ARGS... through it.
+std::vector<std::string> PandoraArgv(const std::vector<std::string>& env = {});
+RunResult Pandora(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
 
 // A fresh directory under /tmp, removed with everything below it.
 class TempDir {

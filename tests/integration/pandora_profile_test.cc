@@ -37,19 +37,6 @@ struct Work {
 
 // pandora with the user's own settings (pandora.toml, keyring) out of it;
 // `env` entries (VAR=VALUE) win.
-std::vector<std::string> PandoraArgv(const std::vector<std::string>& env = {}) {
-  std::vector<std::string> argv = {"/usr/bin/env", "XDG_CONFIG_HOME=/nonexistent/pandora-test"};
-  argv.insert(argv.end(), env.begin(), env.end());
-  argv.push_back(PandoraBin());
-  return argv;
-}
-
-RunResult Pandora(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
-  std::vector<std::string> argv = PandoraArgv(env);
-  argv.insert(argv.end(), args.begin(), args.end());
-  return RunCmd(argv);
-}
-
 RunResult Profile(const std::vector<std::string>& extra, const std::vector<std::string>& cmd) {
   std::vector<std::string> argv = PandoraArgv();
   argv.insert(argv.end(), {"profile", "--sydbox", SydboxBin()});

@@ -26,15 +26,6 @@ namespace {
 bool Has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 
-RunResult Pandora(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
-  // The user's own pandora settings stay out of it (env entries given win).
-  std::vector<std::string> argv = {"/usr/bin/env", "XDG_CONFIG_HOME=/nonexistent/pandora-test"};
-  argv.insert(argv.end(), env.begin(), env.end());
-  argv.push_back(PandoraBin());
-  argv.insert(argv.end(), args.begin(), args.end());
-  return RunCmd(argv);
-}
-
 // syd-httpd serving `root`; its request log goes to `log`.
 class Server {
  public:

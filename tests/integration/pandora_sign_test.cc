@@ -30,16 +30,6 @@ std::string Minisign() { return FindProgram("minisign"); }
   GTEST_SKIP() << "minisign is not installed (Debian package 'minisign', see scripts/install-deps.sh): " \
                   "the minisign interoperability test did not run"
 
-// pandora ARGS with extra environment entries ("NAME=VALUE").
-RunResult Pandora(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
-  // The user's own pandora settings stay out of it (env entries given win).
-  std::vector<std::string> argv = {"/usr/bin/env", "XDG_CONFIG_HOME=/nonexistent/pandora-test"};
-  argv.insert(argv.end(), env.begin(), env.end());
-  argv.push_back(PandoraBin());
-  argv.insert(argv.end(), args.begin(), args.end());
-  return RunCmd(argv);
-}
-
 // An unsigned profile for /bin/true in `path`.
 void WriteProfile(const std::string& path) {
   pandora::ProfileHeader h;
