@@ -274,6 +274,9 @@ long BindUnixExact(Call& c, const Target& t, int sock, const kernel::Creds& cr) 
       prctl(PR_SET_DUMPABLE, 0);
       if (!mapped) report(kCannotExact);
     }
+    // The skeleton's directories 0755 whatever the last caller's umask this
+    // worker took (caller.h: a worker does not put it back).
+    ResetThreadUmask();
     int fs = static_cast<int>(syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC));
     if (fs < 0 || syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, nullptr, nullptr, 0) != 0) report(kCannotExact);
     int top = static_cast<int>(syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, 0));

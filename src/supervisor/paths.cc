@@ -251,12 +251,7 @@ std::optional<Verdict> ReadIntent(Call& c, Intent* in) {
   return std::nullopt;
 }
 
-namespace {
-
-// One attempt; `*stale` when the process-table shortcut named a process
-// that has exited (Tracee::ConfirmReads): nothing was acted on or
-// reported, and the caller tries again without it.
-std::variant<Verdict, Checked> ResolveAndCheckOnce(Call& c, const Intent& in, Need need, bool shortcut, bool* stale) {
+std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need need) {
   const policy::SyscallInfo& info = c.info;
   const policy::Policy& pol = c.policy();
   Checked out;
@@ -275,7 +270,7 @@ std::variant<Verdict, Checked> ResolveAndCheckOnce(Call& c, const Intent& in, Ne
   // caller, its ids: one process-table lookup for both).
   const bool walk_as_caller = c.env.self.root;
   const bool want_creds = need.creds || walk_as_caller;
-  auto caller = c.env.procs->CallerInfo(c.tracee, want_creds, shortcut);
+  auto caller = c.env.procs->CallerInfo(c.tracee, want_creds);
   if (!caller) return Verdict::Error(ESRCH);
   out.root = std::move(caller->root);
   out.creds = std::move(caller->creds);
@@ -309,11 +304,7 @@ std::variant<Verdict, Checked> ResolveAndCheckOnce(Call& c, const Intent& in, Ne
                        i > 0 ? &out.args[0].resolved : nullptr);
     NotePath(c, i, a.raw());  // as given, until resolved
     if (!r.ok) {
-      switch (c.tracee.ConfirmReads()) {
-        case Tracee::Confirmed::kYes: break;
-        case Tracee::Confirmed::kGone: return Verdict::None();
-        case Tracee::Confirmed::kStale: *stale = true; return Verdict::None();
-      }
+      if (!c.tracee.Valid()) return Verdict::None();
       if (out.checked) ReportResolveFailure(c, out.cat, a.raw(), r.err);
       return Verdict::Error(r.err);
     }
@@ -335,11 +326,7 @@ std::variant<Verdict, Checked> ResolveAndCheckOnce(Call& c, const Intent& in, Ne
   as.reset();
   // Everything read came from the caller: one confirmation for all the
   // arguments (resolution only looked, nothing was acted on yet).
-  switch (c.tracee.ConfirmReads()) {
-    case Tracee::Confirmed::kYes: break;
-    case Tracee::Confirmed::kGone: return Verdict::None();
-    case Tracee::Confirmed::kStale: *stale = true; return Verdict::None();
-  }
+  if (!c.tracee.Valid()) return Verdict::None();
   if (!out.checked) return out;
 
   const bool open_excl = (info.kind == policy::CallKind::kOpen || info.kind == policy::CallKind::kOpenHow) &&
@@ -387,13 +374,5 @@ std::variant<Verdict, Checked> ResolveAndCheckOnce(Call& c, const Intent& in, Ne
   return out;
 }
 
-}  // namespace
-
-std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need need) {
-  bool stale = false;
-  std::variant<Verdict, Checked> r = ResolveAndCheckOnce(c, in, need, /*shortcut=*/true, &stale);
-  if (stale) r = ResolveAndCheckOnce(c, in, need, /*shortcut=*/false, &stale);
-  return r;  // one object, returned in place
-}
 
 }  // namespace syd::supervisor

@@ -20,7 +20,7 @@ ProcessTable::ProcessTable(policy::MagicLock initial, pid_t eldest) : eldest_(el
 
 namespace {
 
-bool Exited(const std::shared_ptr<const UniqueFd>& pidfd) { return !pidfd || kernel::PidfdExited(pidfd->get()); }
+bool Exited(const UniqueFd& pidfd) { return kernel::PidfdExited(pidfd.get()); }
 
 }  // namespace
 
@@ -46,7 +46,7 @@ ProcessTable::Entry& ProcessTable::Lookup(pid_t tgid, int depth) {
   }
   if (procs_.size() >= sweep_at_) SweepLocked();
   Entry e;
-  if (auto fd = kernel::PidfdOpen(tgid)) e.pidfd = std::make_shared<const UniqueFd>(std::move(*fd));
+  if (auto fd = kernel::PidfdOpen(tgid)) e.pidfd = std::move(*fd);
   // Inherit from the parent when it is known; an orphan whose parent is
   // gone inherits the strictest state seen, so a lock cannot be escaped by
   // forking and letting the parent exit.
@@ -135,27 +135,25 @@ Result<ProcessTable::Caller> ProcessTable::CallerInfo(pid_t tgid, pid_t tid, boo
   return out;
 }
 
-Result<ProcessTable::Caller> ProcessTable::CallerInfo(Tracee& t, bool want_creds, bool shortcut) {
+Result<ProcessTable::Caller> ProcessTable::CallerInfo(Tracee& t, bool want_creds) {
   if (!t.tgid_known()) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = procs_.find(t.tid());
-    if (it != procs_.end() && it->second.pidfd) {
+    // The entry's process lives now, and so does the caller (confirmed by
+    // the next Valid(), which KnowTgid asks for): the caller's thread is
+    // that process's leader. (An exited one, a zombie too, is looked up
+    // afresh below.) Asked before the entry is used, and the notification
+    // after the reads: an entry made after RECV may be a newcomer's that
+    // took the pid of a caller killed since (docs/SECURITY.md).
+    if (it != procs_.end() && !Exited(it->second.pidfd)) {
+      t.KnowTgid(t.tid());
       const Entry& e = it->second;
-      if (shortcut && !e.volatile_ids && e.root && (!want_creds || e.creds)) {
-        // Whether the entry's process still lives is asked once the reads
-        // are done (Tracee::ConfirmReads): if it does, the caller's thread
-        // is its leader and this is its root and ids.
-        t.KnowTgidIfAlive(it->second.pidfd);
+      if (!e.volatile_ids && e.root && (!want_creds || e.creds)) {
         Caller out;
         out.root = e.root;
         if (want_creds) out.creds = e.creds;
         return out;
       }
-      // The entry's process lives now, and so does the caller (confirmed
-      // by the next Valid(), which KnowTgid asks for): the caller's thread
-      // is that process's leader. (An exited one, a zombie too, is looked
-      // up afresh below.)
-      if (!Exited(it->second.pidfd)) t.KnowTgid(t.tid());
     }
   }
   return CallerInfo(t.Tgid(), t.tid(), want_creds);

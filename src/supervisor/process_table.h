@@ -77,11 +77,7 @@ class ProcessTable {
   // leads that process (a live process holds its pid: no other thread can
   // have that number), so the common case costs one check that the entry's
   // process lives and no tgkill or /proc read.
-  // With `shortcut`, a caller whose tid names a process with an entry gets
-  // that entry's root and ids without asking whether it still lives: the
-  // tracee asks that after the reads instead of the notification id
-  // (Tracee::ConfirmReads), one system call for both.
-  Result<Caller> CallerInfo(Tracee& t, bool want_creds, bool shortcut = false);
+  Result<Caller> CallerInfo(Tracee& t, bool want_creds);
   Result<kernel::Creds> CallerCreds(pid_t tgid, pid_t tid);
   void MarkVolatile(pid_t tgid);
 
@@ -103,7 +99,7 @@ class ProcessTable {
 
  private:
   struct Entry {
-    std::shared_ptr<const UniqueFd> pidfd;  // shared with a tracee that confirms by it
+    UniqueFd pidfd;
     ProcState st;
     bool volatile_ids = false;  // made a credential/root call: never cache
     std::optional<kernel::Creds> creds;

@@ -68,15 +68,6 @@ Status Tracee::WriteMemory(uint64_t addr, const void* buf, size_t len) {
   return kernel::WriteMemory(tid_, addr, buf, len);
 }
 
-Tracee::Confirmed Tracee::ConfirmReads() {
-  if (!leader_) return Valid() ? Confirmed::kYes : Confirmed::kGone;
-  const bool exited = kernel::PidfdExited(leader_->get());
-  leader_.reset();
-  if (!exited) return Confirmed::kYes;
-  tgid_.reset();  // not the caller's process: found afresh
-  return Confirmed::kStale;
-}
-
 bool Tracee::Valid() {
   if (!unconfirmed_) return true;
   if (!nfd_.StillValid(id_)) return false;

@@ -4,9 +4,7 @@
 // caller's pid now (the caller may be killed at any time and its pid
 // reused):
 //  - data read from its memory is trusted only after Valid() (the
-//    notification id is checked once more after the reads) or
-//    ConfirmReads() (the same, or a poll of the pidfd of the process the
-//    caller's tid names, when that process was known before);
+//    notification id is checked once more after the reads);
 //  - its descriptors and signals go through a pidfd that Pidfd() opened
 //    and then confirmed with the notification id, so the pidfd refers to
 //    the caller's process for good.
@@ -42,30 +40,6 @@ class Tracee {
     tgid_ = tgid;
     unconfirmed_ = true;
   }
-
-  // The tgid found in the process table with no system call: the caller's
-  // tid is the pid of a process the table has an entry for, whose pidfd is
-  // `leader`. It is the caller's process, and the entry's root and ids are
-  // the caller's, only if that process has lived throughout (a live
-  // process holds its pid; a pid is reused only after it exits), which
-  // ConfirmReads() asks.
-  void KnowTgidIfAlive(std::shared_ptr<const UniqueFd> leader) {
-    tgid_ = tid_;
-    leader_ = std::move(leader);
-    unconfirmed_ = true;
-  }
-  // After the reads and lookups a decision rests on, before anything is
-  // acted on: kYes when they came from the caller's process, kGone when
-  // the caller is gone (drop the notification), kStale when the process
-  // KnowTgidIfAlive() named has exited (what was looked up with its
-  // entry is not the caller's: start again without the shortcut). With a
-  // leader pidfd that one poll stands for the notification-id check:
-  // its process lived from before RECV to after the reads, so the pid was
-  // its leader's all along and nothing read came from another process.
-  // The notification itself stays unconfirmed (Valid() still asks it
-  // before a write into the caller, a signal, a descriptor taken).
-  enum class Confirmed { kYes, kGone, kStale };
-  Confirmed ConfirmReads();
 
   // Reads of the caller's memory; what they return is unconfirmed until
   // the next Valid().
@@ -105,7 +79,6 @@ class Tracee {
   const pid_t tid_;
   std::optional<pid_t> tgid_;
   bool unconfirmed_ = true;  // read since the last successful check
-  std::shared_ptr<const UniqueFd> leader_;  // KnowTgidIfAlive, until ConfirmReads
   UniqueFd pidfd_;
   struct Prefetched {
     uint64_t addr = 0;
