@@ -44,6 +44,10 @@
  *   syd-attack ns-calls DIR               every namespace/mount call, one line each
  *   syd-attack bindmount-write ALLOWED DENIED
  *   syd-attack connect-reuse SLOWPATH ROUNDS
+ *   syd-attack entry-after-recv DIR HOLD  C (uid 65534) mkdirs DIR/ro/pwned
+ *                                         after creating HOLD (syd-hold.so keeps
+ *                                         the worker); C is killed, X1 takes its
+ *                                         pid and makes a checked call
  *   syd-attack stale-entry DIR ROUNDS root|ids
  *                                         A makes a checked call and exits; B,
  *                                         forked with A's pid (ns_last_pid) by
@@ -1379,6 +1383,67 @@ static int stale_entry(const char* dir, int rounds, const char* what) {
   return 1;
 }
 
+/* ---- 9c. an entry made after RECV ---------------------------------------------
+ * C (uid 65534) calls mkdir(DIR/ro/pwned) in a root-only 0755 directory
+ * after creating HOLD, so syd-hold.so keeps the worker that received the
+ * call from looking C up for 3 s. Meanwhile C is killed, X1 (uid 0) takes
+ * C's pid through ns_last_pid and makes a checked call of its own, which
+ * gives X1 a process-table entry. The held worker must not take X1's entry
+ * for C's: the mkdir is never performed, with X1's ids or any. Natively C
+ * gets EACCES. Root only (setresuid). */
+static int entry_after_recv(const char* dir, const char* hold_file) {
+  char target[PATH_MAX];
+  snprintf(target, sizeof target, "%s/ro/pwned", dir);
+  int lp = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+  if (lp < 0) return blocked("open ns_last_pid", errno);
+  int ready[2], go[2];
+  if (pipe(ready) != 0 || pipe(go) != 0) return 100;
+  pid_t c = fork();
+  if (c == 0) {
+    if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) _exit(4);
+    if (write(ready[1], "c", 1) != 1) _exit(5);
+    char g;
+    if (read(go[0], &g, 1) != 1) _exit(6);
+    int hf = open(hold_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+    if (hf < 0) _exit(7);
+    close(hf);
+    long r = syscall(SYS_mkdir, target, 0755);
+    printf("C: mkdir: %s\n", r == 0 ? "made" : en(errno));
+    fflush(stdout);
+    _exit(0);
+  }
+  char ch;
+  if (read(ready[0], &ch, 1) != 1) return 101;
+  /* A call of this process between C's: a run of calls from one thread
+   * skips the poll for queued calls (worker_pool.cc), which C's must get. */
+  char probe[PATH_MAX];
+  snprintf(probe, sizeof probe, "%s/parent-probe", dir);
+  unlink(probe);
+  if (write(go[1], "g", 1) != 1) return 102;
+  usleep(800000); /* C's mkdir is received and held */
+  kill(c, SIGKILL);
+  waitpid(c, NULL, 0);
+  char num[32];
+  snprintf(num, sizeof num, "%d", c - 1);
+  if (pwrite(lp, num, strlen(num), 0) < 0) return blocked("write ns_last_pid", errno);
+  pid_t x = fork();
+  if (x == 0) {
+    if (getpid() != c) _exit(2);
+    snprintf(probe, sizeof probe, "%s/x1-probe", dir);
+    unlink(probe); /* checked: X1's entry, uid 0, made after C's RECV */
+    sleep(4);      /* alive while the held worker looks C up */
+    _exit(0);
+  }
+  int st;
+  waitpid(x, &st, 0);
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 2) return blocked("pid reuse", EAGAIN);
+  printf("# X1 took C's pid %d\n", c);
+  struct stat sb;
+  if (stat(target, &sb) == 0) return escaped("entry-after-recv: %s made (uid %d) for a killed uid-65534 caller", target, sb.st_uid);
+  printf("BLOCKED entry-after-recv: %s absent\n", target);
+  return 1;
+}
+
 /* ---- 11. magic lock race ------------------------------------------------------- */
 static atomic_int race_go;
 
@@ -2622,6 +2687,7 @@ int main(int argc, char** argv) {
   if (IS("connect-flip") && argc > 4) return connect_flip(atoi(a), atoi(b), atof(argv[4]));
   if (IS("connect-reuse")) return connect_reuse(a, argc > 3 ? atoi(b) : 3);
   if (IS("stale-entry") && argc > 4) return stale_entry(a, atoi(b), argv[4]);
+  if (IS("entry-after-recv") && argc > 3) return entry_after_recv(a, b);
   if (IS("magic-race")) return magic_race(argc > 2 ? atoi(a) : 200, argc > 3 ? b : NULL);
   if (IS("own-listener")) return own_listener(a);
   if (IS("listener-parent") && argc > 2) return listener_parent(argv + 2);

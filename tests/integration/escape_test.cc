@@ -994,6 +994,38 @@ TEST(Escape, AReusedPidGetsItsOwnIds) {
 }
 
 // ===========================================================================
+// 9c. An entry made after RECV (found by a red-team review of a change that
+// let a poll of the entry's pidfd after the reads stand for the
+// notification-id check). C (uid 65534) calls mkdir in a root-only
+// directory; syd-hold.so (LD_PRELOAD into sydbox) keeps the worker that
+// received it from looking C up for 3 s, as a preemption could; C is
+// killed, X1 (uid 0) takes its pid and makes a checked call, which gives X1
+// an entry. The held worker must not perform C's mkdir with X1's ids: the
+// directory is never made. Root only; in a pid namespace of its own.
+TEST(Escape, AnEntryMadeAfterReceiveIsNotTheCallers) {
+  if (!Root()) GTEST_SKIP() << "takes uid 65534 from real root";
+  TempDir d;
+  chmod(d.path().c_str(), 0777);
+  ASSERT_EQ(mkdir((d / "ro").c_str(), 0755), 0);
+  std::vector<std::string> argv = {AttackBin(), "signal-lab", "ns-run", "--", "/usr/bin/env",
+                                   "LD_PRELOAD=" + Helper("syd-hold.so"), "SYD_HOLD_FILE=" + d / "hold",
+                                   "SYD_HOLD_LOG=" + d / "hold.log"};
+  for (const auto& a : SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d / "***",
+                                "allowlist/write+/proc/sys/kernel/ns_last_pid"},
+                               Attack({"entry-after-recv", d.path(), d / "hold"})))
+    argv.push_back(a);
+  RunResult r = RunArgv(argv, 60000);
+  if (r.out.find("lab: cannot") != std::string::npos) GTEST_SKIP() << "no pid namespace here: " << r.out;
+  ASSERT_NE(r.out.find("# X1 took C's pid"), std::string::npos) << "the pid was not reused\n" << Show(r);
+  const std::string log = ReadFile(d / "hold.log");
+  ASSERT_NE(log.find("held before the process table"), std::string::npos)
+      << "the worker was never held: the test shows nothing\n" << log << Show(r);
+  EXPECT_FALSE(Exists(d / "ro/pwned")) << "a killed caller's mkdir was performed with another process's ids\n"
+                                       << Show(r);
+  ExpectBlocked(r);
+}
+
+// ===========================================================================
 // 10. The process table leaks: 300 short-lived processes each make one
 // write-checked call; sydbox must not keep descriptors for each of them.
 // sydbox runs with RLIMIT_NOFILE 64 (the bound asked for, enforced at every
