@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -86,6 +87,38 @@ RunResult Sydbox(const std::vector<std::string>& args, const std::string& cwd) {
   std::vector<std::string> argv = {SydboxBin(), "--log-format", "json"};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCmd(argv, cwd);
+}
+
+HttpdServer::HttpdServer(const std::string& root, const std::string& log, std::vector<std::string> extra) {
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) abort();
+  std::vector<std::string> argv = {Helper("syd-httpd")};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.push_back(root);
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(out[1], 1);
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) dup2(fd, 2);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(out[1]);
+  std::string line;
+  char c;
+  while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+  close(out[0]);
+  port_ = line.empty() ? 0 : std::stoi(line);
+}
+
+HttpdServer::~HttpdServer() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
 }
 
 std::vector<std::string> PandoraArgv(const std::vector<std::string>& env) {

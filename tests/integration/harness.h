@@ -35,6 +35,25 @@ RunResult Sydbox(const std::vector<std::string>& args, const std::string& cwd = 
 std::vector<std::string> PandoraArgv(const std::vector<std::string>& env = {});
 RunResult Pandora(const std::vector<std::string>& args, const std::vector<std::string>& env = {});
 
+// syd-httpd (tests/helpers) serving `root` on 127.0.0.1, its request log
+// to `log`; EXTRA options before the root (--stall, --tls CERT KEY).
+// Killed when destroyed.
+class HttpdServer {
+ public:
+  HttpdServer(const std::string& root, const std::string& log, std::vector<std::string> extra = {});
+  ~HttpdServer();
+  HttpdServer(const HttpdServer&) = delete;
+  HttpdServer& operator=(const HttpdServer&) = delete;
+  int port() const { return port_; }
+  std::string Url(const std::string& scheme = "http") const {
+    return scheme + "://127.0.0.1:" + std::to_string(port_);
+  }
+
+ private:
+  int pid_ = -1;
+  int port_ = 0;
+};
+
 // A fresh directory under /tmp, removed with everything below it.
 class TempDir {
  public:

@@ -297,39 +297,6 @@ TEST(PandoraProfile, BoxChecksTheSignature) {
   EXPECT_TRUE(Exists(w.dir / "out"));
 }
 
-// syd-httpd (pandora_share_test.cc's server) serving `root` on 127.0.0.1.
-class Httpd {
- public:
-  explicit Httpd(const std::string& root) {
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) abort();
-    const std::string bin = Helper("syd-httpd");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      int null = open("/dev/null", O_WRONLY);
-      if (null >= 0) dup2(null, 2);
-      execl(bin.c_str(), bin.c_str(), root.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    close(out[0]);
-    url_ = "http://127.0.0.1:" + line;
-  }
-  ~Httpd() {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  const std::string& url() const { return url_; }
-
- private:
-  pid_t pid_ = -1;
-  std::string url_;
-};
-
 TEST(PandoraProfile, BoxFetchesTheProfileOfTheProgram) {
   Work w;
   const std::string profile = Learn(w);
@@ -337,10 +304,10 @@ TEST(PandoraProfile, BoxFetchesTheProfileOfTheProgram) {
   const std::string root = w.dir / "srv";
   mkdir(root.c_str(), 0755);
   mkdir((root + "/sha256").c_str(), 0755);
-  Httpd srv(root);
+  HttpdServer srv(root, "/dev/null");
   // Nothing served yet: a 404, nothing run.
   unlink((w.dir / "out").c_str());
-  RunResult none = Box("", {"--fetch", srv.url()}, {ProfileHelper(), "work", w.dir.path()});
+  RunResult none = Box("", {"--fetch", srv.Url()}, {ProfileHelper(), "work", w.dir.path()});
   EXPECT_EQ(none.code, 2) << none.err;
   EXPECT_TRUE(Has(none.err, "404")) << none.err;
   EXPECT_FALSE(Exists(w.dir / "out"));
@@ -352,13 +319,13 @@ TEST(PandoraProfile, BoxFetchesTheProfileOfTheProgram) {
   ASSERT_EQ(p2.code, 0) << p2.err;
   unlink((w.dir / "out").c_str());
   WriteFile(root + "/sha256/" + sha + ".syd-3", ReadFile(w.dir / "other.syd-3"));
-  RunResult foreign = Box("", {"--fetch", srv.url()}, {ProfileHelper(), "work", w.dir.path()});
+  RunResult foreign = Box("", {"--fetch", srv.Url()}, {ProfileHelper(), "work", w.dir.path()});
   EXPECT_EQ(foreign.code, 2) << foreign.err;
   EXPECT_TRUE(Has(foreign.err, "another binary")) << foreign.err;
   EXPECT_FALSE(Exists(w.dir / "out"));
   // The right one: it runs.
   WriteFile(root + "/sha256/" + sha + ".syd-3", ReadFile(profile));
-  RunResult r = Box("", {"--fetch", srv.url()}, {ProfileHelper(), "work", w.dir.path()});
+  RunResult r = Box("", {"--fetch", srv.Url()}, {ProfileHelper(), "work", w.dir.path()});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "ok\n");
   EXPECT_TRUE(Exists(w.dir / "out"));

@@ -26,49 +26,6 @@ namespace {
 bool Has(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 
-// syd-httpd serving `root`; its request log goes to `log`.
-class Server {
- public:
-  Server(const std::string& root, const std::string& log, std::vector<std::string> extra = {}) {
-    int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0) abort();
-    std::vector<std::string> argv = {Helper("syd-httpd")};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    argv.push_back(root);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], 1);
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd >= 0) dup2(fd, 2);
-      std::vector<char*> args;
-      for (auto& a : argv) args.push_back(a.data());
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
-    }
-    close(out[1]);
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    close(out[0]);
-    port_ = line.empty() ? 0 : std::stoi(line);
-  }
-  ~Server() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  int port() const { return port_; }
-  std::string Url(const std::string& scheme = "http") const {
-    return scheme + "://127.0.0.1:" + std::to_string(port_);
-  }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
-
 // A port on 127.0.0.1 where nothing listens (bound, then closed).
 int FreePort() {
   int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -118,7 +75,7 @@ struct World {
 
 TEST(PandoraShare, PushThenPull) {
   World w;
-  Server srv(w.root, w.log);
+  HttpdServer srv(w.root, w.log);
   ASSERT_GT(srv.port(), 0);
   RunResult push = Pandora({"push", srv.Url(), w.d / "prog.syd-3"});
   ASSERT_EQ(push.code, 0) << push.err;
@@ -138,7 +95,7 @@ TEST(PandoraShare, PushThenPull) {
 
 TEST(PandoraShare, PullRefusalsWriteNothing) {
   World w;
-  Server srv(w.root, w.log);
+  HttpdServer srv(w.root, w.log);
   ASSERT_GT(srv.port(), 0);
   const std::string out = w.d / "out.syd-3";
   auto pull = [&](std::vector<std::string> extra) {
@@ -184,7 +141,7 @@ TEST(PandoraShare, PullRefusalsWriteNothing) {
 
 TEST(PandoraShare, KeyringAndUrlFromSettings) {
   World w;
-  Server srv(w.root, w.log);
+  HttpdServer srv(w.root, w.log);
   ASSERT_GT(srv.port(), 0);
   const std::string cfg = w.d / "cfg";
   mkdir(cfg.c_str(), 0755);
@@ -226,7 +183,7 @@ TEST(PandoraShare, ConnectionRefusedAndTimeout) {
   EXPECT_TRUE(Has(creds.err, "http://me:***@127.0.0.1:")) << creds.err;
   EXPECT_FALSE(Has(creds.err + creds.out, "s3cret")) << creds.err;
 
-  Server stall(w.root, w.log, {"--stall"});
+  HttpdServer stall(w.root, w.log, {"--stall"});
   ASSERT_GT(stall.port(), 0);
   auto start = std::chrono::steady_clock::now();
   RunResult slow = Pandora({"pull", "--timeout", "1", stall.Url(), w.prog});
@@ -245,7 +202,7 @@ TEST(PandoraShare, Https) {
                           "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
                           "subjectAltName=IP:127.0.0.1"});
   ASSERT_EQ(gen.code, 0) << gen.err;
-  Server srv(w.root, w.log, {"--tls", cert, key});
+  HttpdServer srv(w.root, w.log, {"--tls", cert, key});
   ASSERT_GT(srv.port(), 0);
   // Not trusted: a TLS failure, said as such.
   RunResult untrusted = Pandora({"push", srv.Url("https"), w.d / "prog.syd-3"});
@@ -271,7 +228,7 @@ TEST(PandoraShare, Https) {
 
 TEST(PandoraShare, PushRefusesABrokenProfile) {
   World w;
-  Server srv(w.root, w.log);
+  HttpdServer srv(w.root, w.log);
   std::string text = ReadFile(w.d / "prog.syd-3");
   text[text.find("/tmp/***")] = 'X';
   WriteFile(w.d / "bad.syd-3", text);
