@@ -119,7 +119,7 @@ Verdict EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mo
     if (known) {
       cr = *known;  // read before the caller's validity was last checked
     } else {
-      auto r = c.env.procs->CallerCreds(c.Tgid(), c.tid());
+      auto r = c.env.procs->CallerCreds(c.tracee);
       if (!r) return Verdict::Error(ESRCH);
       cr = std::move(*r);
       // /proc may have been read just now: the pid must still be the caller.

@@ -87,7 +87,7 @@ std::optional<Verdict> ReadAndDecide(Call& c, Category cat, uint64_t ptr, uint64
     }
     std::optional<AsCaller> as;  // no existence oracle (caller.h)
     if (c.env.self.root) {
-      auto cr = c.env.procs->CallerCreds(c.Tgid(), c.tid());
+      auto cr = c.env.procs->CallerCreds(c.tracee);
       if (!cr) return Verdict::Error(ESRCH);
       as.emplace(c.env.self, *cr, kWalkAsCaller);
     }

@@ -217,7 +217,7 @@ int ResolveForRules(Call& c, uint64_t open_flags, const open_how* how, std::vect
   if (!root) return ESRCH;
   std::optional<AsCaller> as;  // as in ResolveAndCheck: no existence oracle
   if (c.env.self.root) {
-    auto cr = c.env.procs->CallerCreds(c.Tgid(), c.tid());
+    auto cr = c.env.procs->CallerCreds(c.tracee);
     if (!cr) return ESRCH;
     as.emplace(c.env.self, *cr, kWalkAsCaller);
   }

@@ -46,6 +46,7 @@ ProcessTable::Entry& ProcessTable::Lookup(pid_t tgid, int depth) {
   }
   if (procs_.size() >= sweep_at_) SweepLocked();
   Entry e;
+  e.serial = next_serial_++;
   if (auto fd = kernel::PidfdOpen(tgid)) e.pidfd = std::move(*fd);
   // Inherit from the parent when it is known; an orphan whose parent is
   // gone inherits the strictest state seen, so a lock cannot be escaped by
@@ -107,28 +108,38 @@ Result<std::shared_ptr<const ProcessTable::Root>> OpenCallerRoot(pid_t tid) {
   return std::shared_ptr<const ProcessTable::Root>(std::move(root));
 }
 
-Result<ProcessTable::Caller> ProcessTable::CallerInfo(pid_t tgid, pid_t tid, bool want_creds) {
+Result<ProcessTable::Caller> ProcessTable::ReadCallerInfo(Tracee& t, bool want_creds) {
+  const pid_t tgid = t.Tgid();
   Caller out;
+  uint64_t serial;
   {
     std::lock_guard<std::mutex> lock(mu_);
     Entry& e = Lookup(tgid);
+    serial = e.serial;
     if (!e.volatile_ids) {
       out.root = e.root;
       if (want_creds) out.creds = e.creds;
     }
   }
-  if (out.root && (!want_creds || out.creds)) return out;  // the common case: one lookup, no /proc
+  if (out.root && (!want_creds || out.creds)) return out;  // one lookup, no /proc
   if (!out.root) {
-    SYD_TRY(root, OpenCallerRoot(tid));
+    SYD_TRY(root, OpenCallerRoot(t.tid()));
     out.root = std::move(root);
   }
   if (want_creds && !out.creds) {
-    SYD_TRY(cr, kernel::ReadCreds(tid));
+    SYD_TRY(cr, kernel::ReadCreds(t.tid()));
     out.creds = std::move(cr);
   }
+  // Kept only for the process it was read of. The notification still
+  // pending means the caller lived from RECV until now: its tid named it
+  // during the reads, and the entry found above (its process alive then)
+  // was its process's. The same entry again (same serial, alive) is still
+  // that process's. Without these, a caller killed after the reads leaves
+  // its ids and root to whatever takes its pid next (docs/SECURITY.md).
+  if (!t.Recheck()) return Fail(ESRCH, "caller gone");
   std::lock_guard<std::mutex> lock(mu_);
   Entry& e = Lookup(tgid);
-  if (!e.volatile_ids) {
+  if (e.serial == serial && !e.volatile_ids) {
     if (!e.root) e.root = out.root;
     if (out.creds && !e.creds) e.creds = out.creds;
   }
@@ -156,11 +167,11 @@ Result<ProcessTable::Caller> ProcessTable::CallerInfo(Tracee& t, bool want_creds
       }
     }
   }
-  return CallerInfo(t.Tgid(), t.tid(), want_creds);
+  return ReadCallerInfo(t, want_creds);
 }
 
-Result<kernel::Creds> ProcessTable::CallerCreds(pid_t tgid, pid_t tid) {
-  auto c = CallerInfo(tgid, tid, true);
+Result<kernel::Creds> ProcessTable::CallerCreds(Tracee& t) {
+  auto c = CallerInfo(t, true);
   if (!c) return Unexpected<Error>(c.error());
   return std::move(*c->creds);
 }

@@ -71,14 +71,13 @@ class ProcessTable {
     std::optional<kernel::Creds> creds;  // when asked for
     std::shared_ptr<const Root> root;
   };
-  Result<Caller> CallerInfo(pid_t tgid, pid_t tid, bool want_creds);
-  // The same for the caller of a notification, finding its tgid on the
-  // way: a caller whose tid is the pid of a live process with an entry
-  // leads that process (a live process holds its pid: no other thread can
-  // have that number), so the common case costs one check that the entry's
-  // process lives and no tgkill or /proc read.
+  // For the caller of a notification, finding its tgid on the way: a
+  // caller whose tid is the pid of a live process with an entry leads that
+  // process (a live process holds its pid: no other thread can have that
+  // number), so the common case costs one check that the entry's process
+  // lives and no tgkill or /proc read.
   Result<Caller> CallerInfo(Tracee& t, bool want_creds);
-  Result<kernel::Creds> CallerCreds(pid_t tgid, pid_t tid);
+  Result<kernel::Creds> CallerCreds(Tracee& t);
   void MarkVolatile(pid_t tgid);
 
   // Forgets every process that has exited now. (Children are reparented
@@ -99,6 +98,7 @@ class ProcessTable {
 
  private:
   struct Entry {
+    uint64_t serial = 0;  // which entry: a pid's next process gets another
     UniqueFd pidfd;
     ProcState st;
     bool volatile_ids = false;  // made a credential/root call: never cache
@@ -106,6 +106,9 @@ class ProcessTable {
     std::shared_ptr<const Root> root;
   };
   Entry& Lookup(pid_t tgid, int depth = 0);  // mu_ held
+  // CallerInfo when the entry lacks what is asked: read from /proc, and
+  // kept in the entry only when it is known to be the caller's.
+  Result<Caller> ReadCallerInfo(Tracee& t, bool want_creds);
   void NoteLocked(const ProcState& st);      // mu_ held: the any_* summaries
   // Forgets processes that have exited (mu_ held). Run when the table has
   // doubled since the last sweep, so its cost is constant per entry made
@@ -114,6 +117,7 @@ class ProcessTable {
 
   std::mutex mu_;
   std::unordered_map<pid_t, Entry> procs_;
+  uint64_t next_serial_ = 1;
   size_t sweep_at_ = kMinSweep;
   static constexpr size_t kMinSweep = 16;
   ProcState initial_;

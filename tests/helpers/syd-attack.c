@@ -48,6 +48,12 @@
  *                                         after creating HOLD (syd-hold.so keeps
  *                                         the worker); C is killed, X1 takes its
  *                                         pid and makes a checked call
+ *   syd-attack status-of-the-dead DIR HOLD
+ *                                         C (uid 0) mkdirs after creating HOLD
+ *                                         (syd-hold.so keeps the worker after
+ *                                         it read C's status); C is killed,
+ *                                         N (uid 65534) takes its pid and
+ *                                         mkdirs DIR/ro/pwned
  *   syd-attack stale-entry DIR ROUNDS root|ids
  *                                         A makes a checked call and exits; B,
  *                                         forked with A's pid (ns_last_pid) by
@@ -1444,6 +1450,76 @@ static int entry_after_recv(const char* dir, const char* hold_file) {
   return 1;
 }
 
+/* ---- 9d. what was read of a caller that died ----------------------------------
+ * C (uid 0) makes its first checked call, a mkdir of DIR/c-made, after
+ * creating HOLD, so syd-hold.so (SYD_HOLD_AT=status) keeps the worker that
+ * read C's ids for its process-table entry from going on for 3 s. Meanwhile
+ * C is killed and N (uid 65534), forked with C's pid through ns_last_pid,
+ * waits quietly. When the worker goes on, C's ids must not be kept for the
+ * process that now has C's pid: N's mkdir of DIR/ro/pwned, in a root-only
+ * directory, is EACCES as natively, not performed as root. Root only. */
+static int status_of_the_dead(const char* dir, const char* hold_file) {
+  char target[PATH_MAX], probe[PATH_MAX];
+  snprintf(target, sizeof target, "%s/ro/pwned", dir);
+  int lp = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+  if (lp < 0) return blocked("open ns_last_pid", errno);
+  /* This process's own entry is made and filled now, not while HOLD is set. */
+  snprintf(probe, sizeof probe, "%s/parent-probe", dir);
+  unlink(probe);
+  int go[2];
+  if (pipe(go) != 0) return 100;
+  pid_t c = fork();
+  if (c == 0) {
+    char g;
+    if (read(go[0], &g, 1) != 1) _exit(6);
+    char made[PATH_MAX];
+    snprintf(made, sizeof made, "%s/c-made", dir);
+    long r = syscall(SYS_mkdir, made, 0755); /* C's first checked call */
+    printf("C: mkdir: %s\n", r == 0 ? "made" : en(errno));
+    fflush(stdout);
+    _exit(0);
+  }
+  int hf = open(hold_file, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  if (hf < 0) return blocked("create HOLD", errno);
+  close(hf);
+  if (write(go[1], "g", 1) != 1) return 102;
+  usleep(800000); /* C's mkdir is received; its status read and held */
+  kill(c, SIGKILL);
+  waitpid(c, NULL, 0);
+  pid_t p = fork();
+  if (p == 0) {
+    char num[32];
+    snprintf(num, sizeof num, "%d", c - 1);
+    if (pwrite(lp, num, strlen(num), 0) < 0) _exit(5);
+    if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) _exit(4);
+    pid_t n = fork();
+    if (n == 0) {
+      if (getpid() != c) _exit(2);
+      usleep(3500000); /* no call until the held worker has gone on */
+      if (mkdir(target, 0755) == 0) _exit(1);
+      if (errno == EACCES) _exit(0);
+      printf("N: mkdir: %s\n", en(errno));
+      fflush(stdout);
+      _exit(3);
+    }
+    int nst;
+    waitpid(n, &nst, 0);
+    _exit(WIFEXITED(nst) ? WEXITSTATUS(nst) : 7);
+  }
+  int st;
+  waitpid(p, &st, 0);
+  const int r = WIFEXITED(st) ? WEXITSTATUS(st) : 255;
+  if (r == 2) return blocked("pid reuse", EAGAIN);
+  if (r > 1) return blocked("N", r);
+  printf("# N took C's pid %d\n", c);
+  struct stat sb;
+  if (stat(target, &sb) == 0)
+    return escaped("status-of-the-dead: %s made (uid %d) by a uid-65534 process given a dead caller's ids", target,
+                   sb.st_uid);
+  printf("BLOCKED status-of-the-dead: %s absent, N's mkdir EACCES\n", target);
+  return 1;
+}
+
 /* ---- 11. magic lock race ------------------------------------------------------- */
 static atomic_int race_go;
 
@@ -2688,6 +2764,7 @@ int main(int argc, char** argv) {
   if (IS("connect-reuse")) return connect_reuse(a, argc > 3 ? atoi(b) : 3);
   if (IS("stale-entry") && argc > 4) return stale_entry(a, atoi(b), argv[4]);
   if (IS("entry-after-recv") && argc > 3) return entry_after_recv(a, b);
+  if (IS("status-of-the-dead") && argc > 3) return status_of_the_dead(a, b);
   if (IS("magic-race")) return magic_race(argc > 2 ? atoi(a) : 200, argc > 3 ? b : NULL);
   if (IS("own-listener")) return own_listener(a);
   if (IS("listener-parent") && argc > 2) return listener_parent(argv + 2);

@@ -1026,6 +1026,37 @@ TEST(Escape, AnEntryMadeAfterReceiveIsNotTheCallers) {
 }
 
 // ===========================================================================
+// 9d. What was read of a caller that died (a reviewer's suspicion, made a
+// test): a worker that reads a caller's root and ids for its process-table
+// entry looks the entry up again to keep them there. C (uid 0) makes its
+// first checked call; syd-hold.so (SYD_HOLD_AT=status) keeps the worker for
+// 3 s after it read C's /proc status, as a preemption could; C is killed
+// and N (uid 65534) takes its pid and stays quiet. The worker must not keep
+// C's ids for N: N's later mkdir in a root-only directory is EACCES, not
+// performed as root. Root only; in a pid namespace of its own.
+TEST(Escape, WhatIsReadOfADeadCallerIsNotKeptForItsPid) {
+  if (!Root()) GTEST_SKIP() << "takes uid 65534 from real root";
+  TempDir d;
+  chmod(d.path().c_str(), 0777);
+  ASSERT_EQ(mkdir((d / "ro").c_str(), 0755), 0);
+  std::vector<std::string> argv = {AttackBin(), "signal-lab", "ns-run", "--", "/usr/bin/env",
+                                   "LD_PRELOAD=" + Helper("syd-hold.so"), "SYD_HOLD_AT=status:2",
+                                   "SYD_HOLD_FILE=" + d / "hold", "SYD_HOLD_LOG=" + d / "hold.log"};
+  for (const auto& a : SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d / "***",
+                                "allowlist/write+/proc/sys/kernel/ns_last_pid"},
+                               Attack({"status-of-the-dead", d.path(), d / "hold"})))
+    argv.push_back(a);
+  RunResult r = RunArgv(argv, 60000);
+  if (r.out.find("lab: cannot") != std::string::npos) GTEST_SKIP() << "no pid namespace here: " << r.out;
+  ASSERT_NE(r.out.find("# N took C's pid"), std::string::npos) << "the pid was not reused\n" << Show(r);
+  const std::string log = ReadFile(d / "hold.log");
+  ASSERT_NE(log.find("held after reading the caller's status"), std::string::npos)
+      << "the worker was never held: the test shows nothing\n" << log << Show(r);
+  EXPECT_FALSE(Exists(d / "ro/pwned")) << "a dead caller's ids were kept for the process that took its pid\n" << Show(r);
+  ExpectBlocked(r);
+}
+
+// ===========================================================================
 // 10. The process table leaks: 300 short-lived processes each make one
 // write-checked call; sydbox must not keep descriptors for each of them.
 // sydbox runs with RLIMIT_NOFILE 64 (the bound asked for, enforced at every
