@@ -232,6 +232,11 @@ std::span<const uint64_t> CredentialPrctls() {
   return kOptions;
 }
 
+std::span<const int> FsSharingSyscalls() {
+  static const std::array<int, 2> kCalls = {__NR_clone, __NR_clone3};
+  return kCalls;
+}
+
 std::span<const uint32_t> AttrIoctls() {
   // FS_IOC32_SETFLAGS is the same request with an int-sized argument (what
   // 32-bit programs send): no file system answers it from a 64-bit caller

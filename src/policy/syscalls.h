@@ -88,6 +88,10 @@ std::span<const int> CredentialSyscalls();
 // next exec leaves: the bounding set, securebits (SECBIT_NOROOT), ambient
 // capabilities. Sent to user space with CredentialSyscalls().
 std::span<const uint64_t> CredentialPrctls();
+// The calls that can make a process sharing the caller's umask and root
+// (clone, clone3 with CLONE_FS and without CLONE_THREAD). Sent to user
+// space with CredentialSyscalls(): clone by its flags, clone3 always.
+std::span<const int> FsSharingSyscalls();
 
 // The ioctl requests that change a file's attributes (inode flags such as
 // append-only and immutable, and the fsxattr flags): write-category calls

@@ -1,8 +1,8 @@
 // How a notification is answered, in order:
 //  1. a call acting on another process (reach.h) has its target checked;
 //  2. a process released by exec/resume_if_match gets CONTINUE;
-//  3. a call that changes the caller's ids, umask or root drops what was
-//     cached for it;
+//  3. a call that changes the caller's ids, umask or root, or makes a
+//     process sharing its umask and root, drops what was cached for it;
 //  4. the call's intent is read (open flags, once);
 //  5. stat-like calls go to the stat hook, the built-in module magic_stat
 //     (magic.cc), unless a rule loads it where the user wants it;
@@ -12,6 +12,10 @@
 //     perform the call as the caller where the family does.
 // Every answer goes through Respond() (call.h).
 #include "supervisor/handlers.h"
+
+#include <sched.h>
+
+#include <algorithm>
 
 #include "policy/reach.h"
 #include "policy/syscalls.h"
@@ -27,6 +31,32 @@
 namespace syd::supervisor {
 namespace {
 
+// What the process table caches for a caller's performed calls (its ids,
+// umask and root) is forgotten when the caller is about to change it, and
+// for good when it makes a process that shares its umask and root
+// (clone/clone3 with CLONE_FS and without CLONE_THREAD: a change by
+// either is the other's, and the other's calls say nothing about this
+// one). clone3's flags are read from memory, where another thread may
+// change them after the read: such a caller can only make its own umask
+// and root as the supervisor sees them stale, never a path the policy
+// did not check (docs/SECURITY.md).
+void NoteIdentityChange(Call& c) {
+  const int nr = c.nr();
+  const auto sharing = policy::FsSharingSyscalls();
+  if (std::find(sharing.begin(), sharing.end(), nr) != sharing.end()) {
+    uint64_t flags = c.arg(0);
+    if (nr == __NR_clone3 && !c.tracee.ReadMemory(c.arg(0), &flags, sizeof flags)) flags = CLONE_FS;
+    if ((flags & CLONE_FS) && !(flags & CLONE_THREAD)) c.env.procs->MarkSharesFs(c.Tgid(), flags & CLONE_PARENT);
+    return;
+  }
+  for (int cred : policy::CredentialSyscalls()) {
+    if (cred == nr) {
+      c.env.procs->MarkVolatile(c.Tgid());
+      return;
+    }
+  }
+}
+
 Verdict Decide(Call& c, bool checked_call) {
   HandlerEnv& env = c.env;
   const int nr = c.nr();
@@ -40,12 +70,7 @@ Verdict Decide(Call& c, bool checked_call) {
 
   // A call that changes the caller's identity, umask or root: forget what
   // was cached for its opens (before the call: it may change them now).
-  for (int cred : policy::CredentialSyscalls()) {
-    if (cred == nr) {
-      env.procs->MarkVolatile(c.Tgid());
-      break;
-    }
-  }
+  NoteIdentityChange(c);
   if (nr == __NR_prctl) {  // the capabilities its next exec leaves
     for (uint64_t option : policy::CredentialPrctls())
       if ((c.arg(0) & 0xffffffffu) == option) env.procs->MarkVolatile(c.Tgid());
@@ -91,12 +116,7 @@ std::optional<Verdict> AnswerFromRegisters(Call& c, const bpf::KernelPolicy& nee
   }
   // A change of identity, umask or root while no category needed it: what
   // was cached for the caller's opens must not outlive it.
-  for (int cred : policy::CredentialSyscalls()) {
-    if (cred == c.nr()) {
-      c.env.procs->MarkVolatile(c.Tgid());
-      break;
-    }
-  }
+  NoteIdentityChange(c);
   return Proceed(c);
 }
 

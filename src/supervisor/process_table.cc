@@ -60,9 +60,11 @@ ProcessTable::Entry& ProcessTable::Lookup(pid_t tgid, int depth) {
   }
   if (parent != procs_.end()) {
     e.st = parent->second.st;
+    e.volatile_ids = parent->second.children_volatile;
   } else {
     e.st = initial_;
     if (any_locked_ && tgid != eldest_) e.st.locked = true;
+    e.volatile_ids = any_shared_fs_;
   }
   return procs_.emplace(tgid, std::move(e)).first->second;
 }
@@ -182,6 +184,19 @@ void ProcessTable::MarkVolatile(pid_t tgid) {
   e.volatile_ids = true;
   e.creds.reset();
   e.root.reset();
+}
+
+void ProcessTable::MarkSharesFs(pid_t tgid, bool sibling) {
+  std::lock_guard<std::mutex> lock(mu_);
+  any_shared_fs_ = true;
+  Entry& e = Lookup(tgid);
+  e.volatile_ids = true;
+  e.children_volatile = true;
+  e.creds.reset();
+  e.root.reset();
+  if (!sibling) return;
+  const pid_t ppid = kernel::ParentOf(tgid);
+  if (ppid > 1 && ppid != self_) Lookup(ppid).children_volatile = true;
 }
 
 void ProcessTable::DetachThread(pid_t tid) {

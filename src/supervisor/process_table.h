@@ -79,6 +79,12 @@ class ProcessTable {
   Result<Caller> CallerInfo(Tracee& t, bool want_creds);
   Result<kernel::Creds> CallerCreds(Tracee& t);
   void MarkVolatile(pid_t tgid);
+  // `tgid` is about to share its umask and root with a child (clone with
+  // CLONE_FS and without CLONE_THREAD): neither is cached for it from now
+  // on, nor for its children made after this (one of them is the sharer),
+  // nor for its parent's when the child becomes their sibling
+  // (CLONE_PARENT), nor for an orphan whose parent is gone.
+  void MarkSharesFs(pid_t tgid, bool sibling);
 
   // Forgets every process that has exited now. (Children are reparented
   // when their parent exits, so no entry is needed after that.)
@@ -102,6 +108,7 @@ class ProcessTable {
     UniqueFd pidfd;
     ProcState st;
     bool volatile_ids = false;  // made a credential/root call: never cache
+    bool children_volatile = false;  // children made from now on: never cache
     std::optional<kernel::Creds> creds;
     std::shared_ptr<const Root> root;
   };
@@ -122,6 +129,7 @@ class ProcessTable {
   static constexpr size_t kMinSweep = 16;
   ProcState initial_;
   bool any_locked_ = false;
+  bool any_shared_fs_ = false;  // an orphan may be a sharer: never cache
   std::atomic<unsigned> eldest_execs_{0};
   std::atomic<bool> eldest_reexeced_{false};
   bool eldest_exec_seen_ = false;

@@ -1,6 +1,7 @@
 /* syd-caller: programs that check that a call the supervisor performs is
  * the caller's call: O_PATH descriptors, the controlling terminal, signals
- * that interrupt a blocking call, the address of a bound UNIX socket.
+ * that interrupt a blocking call, the address of a bound UNIX socket, the
+ * umask and root of a process whose fs_struct another process shares.
  * Exit status: 0 on success, else the errno of the call under test; what
  * the call observed is printed on stdout, one line.
  *
@@ -10,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -522,6 +524,90 @@ static int bind_race(const char* dir, const char* denied, int seconds) {
   return 0;
 }
 
+/* Two processes sharing one fs_struct (clone(CLONE_FS) without
+ * CLONE_THREAD): the umask or the root one of them sets is the other's
+ * too. The parent creates DIR/before, so the supervisor knows it, then
+ * its child changes what they share, then the parent creates again.
+ *   shared-fs-umask DIR: the child sets umask 077 (027 if it was 077);
+ *     the parent creates DIR/after with mode 0666 (natively 0600) and
+ *     prints the mode. (The parent never calls umask itself: that alone
+ *     would make the supervisor read its umask afresh every time.)
+ *   shared-fs-chroot DIR: the child chroots into DIR (root only); the
+ *     parent creates /made, natively DIR/made. */
+static int shared_fs(const char* dir, int chroot_it) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/before", dir);
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return fail("open before");
+  close(fd);
+  long pid = syscall(SYS_clone, CLONE_FS | SIGCHLD, 0, 0, 0, 0);
+  if (pid < 0) return fail("clone");
+  if (pid == 0) {
+    if (chroot_it) _exit(chroot(dir) == 0 ? 0 : errno);
+    if (umask(077) == 077) umask(027);
+    _exit(0);
+  }
+  int st;
+  if (waitpid((pid_t)pid, &st, 0) < 0) return fail("waitpid");
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    printf("child %s\n", WIFEXITED(st) ? ename(WEXITSTATUS(st)) : "killed");
+    return 100;
+  }
+  if (chroot_it) snprintf(path, sizeof path, "/made");
+  else snprintf(path, sizeof path, "%s/after", dir);
+  fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return fail("open after");
+  struct stat sb;
+  if (fstat(fd, &sb) != 0) return fail("fstat");
+  close(fd);
+  printf("%s mode %o\n", chroot_it ? "/made" : "after", (unsigned)(sb.st_mode & 0777));
+  return 0;
+}
+
+/* shared-fs-sibling DIR: the same with the sharer made a sibling
+ * (CLONE_PARENT): A makes B; B creates DIR/before, then A changes the
+ * umask they share, then B creates DIR/after with mode 0666 and prints
+ * its mode (natively 0600, or 0670 under umask 007 before). */
+static int shared_fs_sibling(const char* dir) {
+  pid_t a = fork();
+  if (a < 0) return fail("fork");
+  if (a == 0) {
+    int ready[2], go[2];
+    if (pipe(ready) != 0 || pipe(go) != 0) _exit(100);
+    long b = syscall(SYS_clone, CLONE_FS | CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+    if (b < 0) _exit(101);
+    if (b == 0) {
+      char path[4096];
+      snprintf(path, sizeof path, "%s/before", dir);
+      int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+      if (fd < 0) _exit(fail("open before"));
+      close(fd);
+      char ch = 'r';
+      if (write(ready[1], &ch, 1) != 1 || read(go[0], &ch, 1) != 1) _exit(102);
+      snprintf(path, sizeof path, "%s/after", dir);
+      fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+      if (fd < 0) _exit(fail("open after"));
+      struct stat sb;
+      if (fstat(fd, &sb) != 0) _exit(fail("fstat"));
+      printf("after mode %o\n", (unsigned)(sb.st_mode & 0777));
+      fflush(stdout);
+      _exit(0);
+    }
+    char ch;
+    if (read(ready[0], &ch, 1) != 1) _exit(103);
+    if (umask(077) == 077) umask(027);
+    if (write(go[1], "g", 1) != 1) _exit(104);
+    _exit(0);
+  }
+  /* A, then B (our child too), in whatever order they end */
+  int worst = 0, st;
+  while (wait(&st) > 0) {
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    if (code > worst) worst = code;
+  }
+  return worst;
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: syd-caller CASE ARG...\n");
@@ -533,6 +619,9 @@ int main(int argc, char** argv) {
   const char* b = argc > 3 ? argv[3] : "";
 #define IS(x) (strcmp(c, x) == 0)
   if (IS("opath")) return opath(a, b);
+  if (IS("shared-fs-umask")) return shared_fs(a, 0);
+  if (IS("shared-fs-chroot")) return shared_fs(a, 1);
+  if (IS("shared-fs-sibling")) return shared_fs_sibling(a);
   if (IS("opath-file")) return opath_file(a, 0);
   if (IS("opath-nofollow")) return opath_file(a, 1);
   if (IS("opath-exec")) return opath_exec(a);

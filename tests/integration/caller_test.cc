@@ -135,6 +135,25 @@ size_t TaskCount(pid_t pid) {
   return n;
 }
 
+// A process that shares its fs_struct with a child (clone(CLONE_FS)
+// without CLONE_THREAD) has the root the child chroots into: its next
+// created file lands inside DIR, natively and under sydbox (namespace
+// calls allowed, writes only under DIR). The supervisor used to keep the
+// parent's root from before the child's chroot: "/made" was resolved in
+// the old root and refused. Root only (chroot).
+TEST(SharedFs, AChrootByAProcessSharingTheRootIsTheCallersToo) {
+  if (geteuid() != 0) GTEST_SKIP() << "chroot takes root";
+  TempDir native_dir, sandbox_dir;
+  RunResult native = RunCmd({Caller(), "shared-fs-chroot", native_dir.path()});
+  ASSERT_EQ(native.code, 0) << native.out << native.err;
+  ASSERT_TRUE(Exists(native_dir / "made")) << native.out;
+  RunResult r = Sydbox({"-m", "core/restrict/namespaces:false", "-m", "core/sandbox/write:deny", "-m",
+                        "allowlist/write+" + sandbox_dir / "***", "--", Caller(), "shared-fs-chroot", sandbox_dir.path()});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(r.out, native.out);
+  EXPECT_TRUE(Exists(sandbox_dir / "made")) << r.out << r.err;
+}
+
 // Red-team findings: every blocked FIFO open used to take a new supervisor
 // thread, without bound (at a thread limit the supervisor aborted, and each
 // new thread took a fresh pid); then a fixed pool made blocked opens wait

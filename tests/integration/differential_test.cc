@@ -77,6 +77,9 @@ const Row kRows[] = {
   {"open_excl_without_creat", "CALLER open-flags @/file rdonly,excl"},
   {"open_creat_trailing_slash", "CALLER open-flags @/new/ wronly,creat"},
   {"opath_dir", "CALLER opath @/dir inner"},
+  // a umask set by a process sharing the caller's fs_struct (CLONE_FS)
+  {"shared_fs_umask", "CALLER shared-fs-umask @/dir"},
+  {"shared_fs_umask_sibling", "CALLER shared-fs-sibling @/dir"},
   {"opath_file", "CALLER opath-file @/file"},
   {"opath_nofollow_link", "CALLER opath-nofollow @/link"},
   {"opath_dangling", "CALLER opath-file @/dangling"},

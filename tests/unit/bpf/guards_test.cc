@@ -191,6 +191,36 @@ TEST(Guards, OptionsLiftTheRestrictions) {
   EXPECT_EQ(Decide(*prog, Sys(__NR_kill, kSup, SIGKILL)), kEperm);
 }
 
+// Where the supervisor performs path calls with a cached umask and root,
+// a clone that makes a process sharing them (CLONE_FS without
+// CLONE_THREAD) goes to user space; forks, threads and vforks do not.
+// clone3, whose flags are in memory, always does once namespaces are
+// allowed (ENOSYS otherwise, for glibc to fall back to clone).
+TEST(Guards, AProcessSharingTheCallersUmaskAndRootIsSeen) {
+  const uint64_t kThread = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+  for (bool ns : {false, true}) {
+    std::vector<std::string> lines = {"core/sandbox/write:deny"};
+    if (ns) lines.push_back("core/restrict/namespaces:false");
+    KernelPolicy k = LowerKernel(MakePolicy(lines), test::Scoped(kSup));
+    auto prog = Compile(k);
+    ASSERT_TRUE(prog);
+    EXPECT_EQ(Decide(*prog, Sys(__NR_clone, SIGCHLD)), kAllow);
+    EXPECT_EQ(Decide(*prog, Sys(__NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD)), kAllow);
+    EXPECT_EQ(Decide(*prog, Sys(__NR_clone, kThread)), kAllow);
+    EXPECT_EQ(Decide(*prog, Sys(__NR_clone, CLONE_FS | SIGCHLD)), kNotify);
+    EXPECT_EQ(Decide(*prog, Sys(__NR_clone, CLONE_FS | CLONE_VM | CLONE_PARENT)), kNotify);
+    EXPECT_EQ(Decide(*prog, Sys(__NR_clone, CLONE_NEWNS | CLONE_FS)), ns ? kNotify : kEperm);
+    EXPECT_EQ(Decide(*prog, Sys(__NR_clone3, 0x1000, 88)), ns ? kNotify : RetErrno(ENOSYS));
+    for (const auto& d : {Sys(__NR_clone, CLONE_FS | SIGCHLD), Sys(__NR_clone, kThread), Sys(__NR_clone3)})
+      EXPECT_EQ(Decide(*prog, d), ReferenceEvaluate(k, d.arch, d.nr, reinterpret_cast<const uint64_t*>(d.args)));
+  }
+  // Nothing performed, nothing cached: not seen.
+  auto off = Compile(LowerKernel(MakePolicy({"core/restrict/namespaces:false"}), test::Scoped(kSup)));
+  ASSERT_TRUE(off);
+  EXPECT_EQ(Decide(*off, Sys(__NR_clone, CLONE_FS | SIGCHLD)), kAllow);
+  EXPECT_EQ(Decide(*off, Sys(__NR_clone3)), kAllow);
+}
+
 // A rule that decides in the kernel keeps deciding there; where the call
 // acts on the caller the chain is unchanged.
 TEST(Guards, NotifyKeepsKernelDecisions) {

@@ -44,8 +44,10 @@ TEST(Plan, EveryNotifiedCallHasAHandler) {
         for (int nr : bpf::NotifiedSyscalls(bpf::LowerKernel(p, lo))) {
           ++checked;
           const auto creds = policy::CredentialSyscalls();
+          const auto sharing = policy::FsSharingSyscalls();
           const bool plan = FindHandler(nr) != nullptr || policy::FindReachCall(nr) != nullptr ||
                             std::find(creds.begin(), creds.end(), nr) != creds.end() ||
+                            std::find(sharing.begin(), sharing.end(), nr) != sharing.end() ||
                             (nr == __NR_prctl && !policy::CredentialPrctls().empty());
           EXPECT_TRUE(plan) << "syscall " << nr << " reaches user space with no plan";
         }
