@@ -102,24 +102,26 @@ static int hold_status_open(const char* path, int fd) {
   return fd;
 }
 
-int open(const char* path, int flags, ...) {
-  static int (*real)(const char*, int, ...);
-  if (!real) real = (int (*)(const char*, int, ...))dlsym(RTLD_NEXT, "open");
-  va_list ap;
-  va_start(ap, flags);
-  int mode = va_arg(ap, int);
-  va_end(ap);
+/* open and open64 are one function on x86-64, under two names. */
+static int open_named(const char* name, const char* path, int flags, int mode) {
+  int (*real)(const char*, int, ...) = (int (*)(const char*, int, ...))dlsym(RTLD_NEXT, name);
   return hold_status_open(path, real(path, flags, mode));
 }
 
-int open64(const char* path, int flags, ...) {
-  static int (*real)(const char*, int, ...);
-  if (!real) real = (int (*)(const char*, int, ...))dlsym(RTLD_NEXT, "open64");
+int open(const char* path, int flags, ...) {
   va_list ap;
   va_start(ap, flags);
   int mode = va_arg(ap, int);
   va_end(ap);
-  return hold_status_open(path, real(path, flags, mode));
+  return open_named("open", path, flags, mode);
+}
+
+int open64(const char* path, int flags, ...) {
+  va_list ap;
+  va_start(ap, flags);
+  int mode = va_arg(ap, int);
+  va_end(ap);
+  return open_named("open64", path, flags, mode);
 }
 
 int close(int fd) {

@@ -993,6 +993,37 @@ TEST(Escape, AReusedPidGetsItsOwnIds) {
   StaleEntry("ids");
 }
 
+// The two attacks that syd-hold.so (LD_PRELOAD into sydbox) makes
+// deterministic: ATTACK DIR HOLD runs in a pid namespace of its own under
+// sydbox with writes allowed under DIR (0777, with a root-only DIR/ro) and
+// to ns_last_pid; `hold_at` chooses the shim's window. The run must show
+// that the pid was reused (`reused`) and the worker held (`held`, in the
+// shim's log), else it shows nothing; then DIR/ro/pwned must not exist.
+// Root only: the attacks take uid 65534 from real root.
+void HeldWorkerAttack(const std::string& attack, const std::string& hold_at, const std::string& reused,
+                      const std::string& held, const std::string& what) {
+  if (!Root()) GTEST_SKIP() << "takes uid 65534 from real root";
+  TempDir d;
+  chmod(d.path().c_str(), 0777);
+  ASSERT_EQ(mkdir((d / "ro").c_str(), 0755), 0);
+  std::vector<std::string> argv = {AttackBin(), "signal-lab", "ns-run", "--", "/usr/bin/env",
+                                   "LD_PRELOAD=" + Helper("syd-hold.so"), "SYD_HOLD_FILE=" + d / "hold",
+                                   "SYD_HOLD_LOG=" + d / "hold.log"};
+  if (!hold_at.empty()) argv.push_back("SYD_HOLD_AT=" + hold_at);
+  for (const auto& a : SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d / "***",
+                                "allowlist/write+/proc/sys/kernel/ns_last_pid"},
+                               Attack({attack, d.path(), d / "hold"})))
+    argv.push_back(a);
+  RunResult r = RunArgv(argv, 60000);
+  if (r.out.find("lab: cannot") != std::string::npos) GTEST_SKIP() << "no pid namespace here: " << r.out;
+  ASSERT_NE(r.out.find(reused), std::string::npos) << "the pid was not reused\n" << Show(r);
+  const std::string log = ReadFile(d / "hold.log");
+  ASSERT_NE(log.find(held), std::string::npos) << "the worker was never held: the test shows nothing\n"
+                                                << log << Show(r);
+  EXPECT_FALSE(Exists(d / "ro/pwned")) << what << "\n" << Show(r);
+  ExpectBlocked(r);
+}
+
 // ===========================================================================
 // 9c. An entry made after RECV (found by a red-team review of a change that
 // let a poll of the entry's pidfd after the reads stand for the
@@ -1003,57 +1034,22 @@ TEST(Escape, AReusedPidGetsItsOwnIds) {
 // an entry. The held worker must not perform C's mkdir with X1's ids: the
 // directory is never made. Root only; in a pid namespace of its own.
 TEST(Escape, AnEntryMadeAfterReceiveIsNotTheCallers) {
-  if (!Root()) GTEST_SKIP() << "takes uid 65534 from real root";
-  TempDir d;
-  chmod(d.path().c_str(), 0777);
-  ASSERT_EQ(mkdir((d / "ro").c_str(), 0755), 0);
-  std::vector<std::string> argv = {AttackBin(), "signal-lab", "ns-run", "--", "/usr/bin/env",
-                                   "LD_PRELOAD=" + Helper("syd-hold.so"), "SYD_HOLD_FILE=" + d / "hold",
-                                   "SYD_HOLD_LOG=" + d / "hold.log"};
-  for (const auto& a : SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d / "***",
-                                "allowlist/write+/proc/sys/kernel/ns_last_pid"},
-                               Attack({"entry-after-recv", d.path(), d / "hold"})))
-    argv.push_back(a);
-  RunResult r = RunArgv(argv, 60000);
-  if (r.out.find("lab: cannot") != std::string::npos) GTEST_SKIP() << "no pid namespace here: " << r.out;
-  ASSERT_NE(r.out.find("# X1 took C's pid"), std::string::npos) << "the pid was not reused\n" << Show(r);
-  const std::string log = ReadFile(d / "hold.log");
-  ASSERT_NE(log.find("held before the process table"), std::string::npos)
-      << "the worker was never held: the test shows nothing\n" << log << Show(r);
-  EXPECT_FALSE(Exists(d / "ro/pwned")) << "a killed caller's mkdir was performed with another process's ids\n"
-                                       << Show(r);
-  ExpectBlocked(r);
+  HeldWorkerAttack("entry-after-recv", "", "# X1 took C's pid", "held before the process table",
+                   "a killed caller's mkdir was performed with another process's ids");
 }
 
 // ===========================================================================
 // 9d. What was read of a caller that died (a reviewer's suspicion, made a
 // test): a worker that reads a caller's root and ids for its process-table
 // entry looks the entry up again to keep them there. C (uid 0) makes its
-// first checked call; syd-hold.so (SYD_HOLD_AT=status) keeps the worker for
+// first checked call; syd-hold.so (SYD_HOLD_AT=status:2) keeps the worker for
 // 3 s after it read C's /proc status, as a preemption could; C is killed
 // and N (uid 65534) takes its pid and stays quiet. The worker must not keep
 // C's ids for N: N's later mkdir in a root-only directory is EACCES, not
 // performed as root. Root only; in a pid namespace of its own.
 TEST(Escape, WhatIsReadOfADeadCallerIsNotKeptForItsPid) {
-  if (!Root()) GTEST_SKIP() << "takes uid 65534 from real root";
-  TempDir d;
-  chmod(d.path().c_str(), 0777);
-  ASSERT_EQ(mkdir((d / "ro").c_str(), 0755), 0);
-  std::vector<std::string> argv = {AttackBin(), "signal-lab", "ns-run", "--", "/usr/bin/env",
-                                   "LD_PRELOAD=" + Helper("syd-hold.so"), "SYD_HOLD_AT=status:2",
-                                   "SYD_HOLD_FILE=" + d / "hold", "SYD_HOLD_LOG=" + d / "hold.log"};
-  for (const auto& a : SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d / "***",
-                                "allowlist/write+/proc/sys/kernel/ns_last_pid"},
-                               Attack({"status-of-the-dead", d.path(), d / "hold"})))
-    argv.push_back(a);
-  RunResult r = RunArgv(argv, 60000);
-  if (r.out.find("lab: cannot") != std::string::npos) GTEST_SKIP() << "no pid namespace here: " << r.out;
-  ASSERT_NE(r.out.find("# N took C's pid"), std::string::npos) << "the pid was not reused\n" << Show(r);
-  const std::string log = ReadFile(d / "hold.log");
-  ASSERT_NE(log.find("held after reading the caller's status"), std::string::npos)
-      << "the worker was never held: the test shows nothing\n" << log << Show(r);
-  EXPECT_FALSE(Exists(d / "ro/pwned")) << "a dead caller's ids were kept for the process that took its pid\n" << Show(r);
-  ExpectBlocked(r);
+  HeldWorkerAttack("status-of-the-dead", "status:2", "# N took C's pid", "held after reading the caller's status",
+                   "a dead caller's ids were kept for the process that took its pid");
 }
 
 // ===========================================================================
