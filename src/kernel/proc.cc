@@ -13,6 +13,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "kernel/uapi.h"
 #include "util/strings.h"
 
 #ifndef __NR_pidfd_open
@@ -121,6 +122,12 @@ Status WriteMemory(pid_t pid, uint64_t addr, const void* buf, size_t len) {
 Result<UniqueFd> PidfdOpen(pid_t pid) {
   long fd = syscall(__NR_pidfd_open, pid, 0);
   if (fd < 0) return Fail(errno, "pidfd_open");
+  return UniqueFd(static_cast<int>(fd));
+}
+
+Result<UniqueFd> ThreadPidfdOpen(pid_t tid) {
+  long fd = syscall(__NR_pidfd_open, tid, uapi::kPidfdThread);
+  if (fd < 0) return Fail(errno, "pidfd_open(PIDFD_THREAD)");
   return UniqueFd(static_cast<int>(fd));
 }
 

@@ -24,6 +24,9 @@ Status ReadMemory(pid_t pid, uint64_t addr, void* buf, size_t len);
 Status WriteMemory(pid_t pid, uint64_t addr, const void* buf, size_t len);
 
 Result<UniqueFd> PidfdOpen(pid_t pid);
+// A pidfd of one thread (PIDFD_THREAD, Linux 6.9): polls readable when that
+// thread exits, leader or not.
+Result<UniqueFd> ThreadPidfdOpen(pid_t tid);
 Result<UniqueFd> PidfdGetfd(int pidfd, int targetfd);
 // 0 if the process behind `pidfd` still runs, ESRCH once it is gone.
 int PidfdSignal(int pidfd, int sig);

@@ -26,9 +26,14 @@ namespace {
 
 constexpr size_t kMaxClients = 64;
 
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77
+#endif
+
 struct Client {
   UniqueFd fd;
   pid_t pid = 0;
+  UniqueFd pidfd;  // of the connecting process (SO_PEERPIDFD)
   bool inside = false;  // a process of the sandbox
   LineReader in;
   std::string out;  // replies not yet written
@@ -41,6 +46,9 @@ bool InSandbox(pid_t pid) {
   for (int depth = 0; pid > 1 && depth < 4096; ++depth) {
     if (pid == self) return true;
     pid = kernel::ParentOf(pid);
+    // A process gone during the walk (the peer, or an ancestor exiting
+    // while it is walked): not known to be outside, so inside.
+    if (pid == 0) return true;
   }
   return false;
 }
@@ -136,7 +144,9 @@ void ControlSocket::Serve(HandlerEnv* env) {
       return reply(c, ErrLine(ENAMETOOLONG, fmt::format("a line is at most {} bytes", LineReader::kMaxLine)));
     if (locked_ || env->runtime_locked.load(std::memory_order_acquire))
       return reply(c, ErrLine(EPERM, "runtime configuration is locked"));
-    if (c.inside && env->procs->Get(c.pid).locked)
+    // The connecting process's lock, looked up by its pid: only while that
+    // pid is still the connecting process's.
+    if (c.inside && (kernel::PidfdExited(c.pidfd.get()) || env->procs->Get(c.pid).locked))
       return reply(c, ErrLine(EPERM, "runtime configuration is locked for this process"));
     std::string_view text = line.text;
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -185,9 +195,20 @@ void ControlSocket::Serve(HandlerEnv* env) {
       return refuse(EMFILE, "too many clients");
     }
     auto c = std::make_unique<Client>();
+    int pfd = -1;
+    socklen_t plen = sizeof pfd;
+    if (getsockopt(cfd.get(), SOL_SOCKET, SO_PEERPIDFD, &pfd, &plen) == 0) c->pidfd.Reset(pfd);
     c->fd = std::move(cfd);
     c->pid = cred.pid;
     c->inside = InSandbox(cred.pid);
+    // What /proc said of the pid was of the connecting process only if it
+    // still lives now; a peer gone (or of unknown identity) is refused.
+    if (!c->pidfd.valid() || kernel::PidfdExited(c->pidfd.get())) {
+      env->reporter->Note(fmt::format("control socket: refused pid {}: the connecting process is gone", cred.pid));
+      std::string line = ErrLine(ESRCH, "the connecting process is gone");
+      (void)!send(c->fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      return;
+    }
     clients.push_back(std::move(c));
   };
 

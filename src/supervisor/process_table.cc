@@ -16,6 +16,7 @@ ProcessTable::ProcessTable(policy::MagicLock initial, pid_t eldest) : eldest_(el
   initial_.lock_on_exec = initial == policy::MagicLock::kExec;
   any_locked_ = initial_.locked;
   any_exec_lock_.store(initial_.lock_on_exec);
+  if (auto fd = kernel::PidfdOpen(eldest)) eldest_pidfd_ = std::move(*fd);  // not reaped yet: the eldest's
 }
 
 namespace {
@@ -53,6 +54,12 @@ ProcessTable::Entry& ProcessTable::Lookup(pid_t tgid, int depth) {
   // forking and letting the parent exit.
   pid_t ppid = kernel::ParentOf(tgid);
   auto parent = procs_.find(ppid);
+  // An entry under the parent's pid is the parent's only while its process
+  // lives: an exited one is another process that had the pid before.
+  if (parent != procs_.end() && Exited(parent->second.pidfd)) {
+    procs_.erase(parent);
+    parent = procs_.end();
+  }
   if (parent == procs_.end() && ppid > 1 && ppid != self_ && depth < 64) {
     // A live ancestor that never needed an entry yet: make one for it first.
     Lookup(ppid, depth + 1);
@@ -63,7 +70,9 @@ ProcessTable::Entry& ProcessTable::Lookup(pid_t tgid, int depth) {
     e.volatile_ids = parent->second.children_volatile;
   } else {
     e.st = initial_;
-    if (any_locked_ && tgid != eldest_) e.st.locked = true;
+    // The eldest is exempt only while it is the eldest: once it has exited
+    // its pid is anybody's.
+    if (any_locked_ && (tgid != eldest_ || Exited(eldest_pidfd_))) e.st.locked = true;
     e.volatile_ids = any_shared_fs_;
   }
   return procs_.emplace(tgid, std::move(e)).first->second;
@@ -199,18 +208,25 @@ void ProcessTable::MarkSharesFs(pid_t tgid, bool sibling) {
   if (ppid > 1 && ppid != self_) Lookup(ppid).children_volatile = true;
 }
 
-void ProcessTable::DetachThread(pid_t tid) {
+bool ProcessTable::DetachThread(Tracee& t) {
+  // A pidfd of the thread itself (PIDFD_THREAD: a pidfd of a process would
+  // not see one of its threads exit, and pidfd_open of a tid that does not
+  // lead its process fails without it), confirmed as the caller's after it
+  // was opened. No pidfd, no release: the tid could not be told from the
+  // next task that gets it.
+  auto pidfd = kernel::ThreadPidfdOpen(t.tid());
+  if (!pidfd || !t.Recheck()) return false;
   std::lock_guard<std::mutex> lock(mu_);
-  auto fd = kernel::PidfdOpen(tid);
-  detached_threads_[tid] = fd ? std::move(*fd) : UniqueFd();
+  detached_threads_[t.tid()] = std::move(*pidfd);
   any_resumed_.store(true, std::memory_order_relaxed);
+  return true;
 }
 
 bool ProcessTable::ThreadDetached(pid_t tid) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = detached_threads_.find(tid);
   if (it == detached_threads_.end()) return false;
-  if (it->second.valid() && kernel::PidfdSignal(it->second.get(), 0) == ESRCH) {
+  if (Exited(it->second)) {
     detached_threads_.erase(it);  // gone; the tid may be reused
     return false;
   }

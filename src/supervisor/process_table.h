@@ -98,8 +98,10 @@ class ProcessTable {
     return procs_.size();
   }
 
-  // detach_thread: one thread no longer decided in user space.
-  void DetachThread(pid_t tid);
+  // detach_thread: one thread no longer decided in user space, while that
+  // thread lives (a pidfd of the thread, confirmed as the caller's). False
+  // when none can be had: the thread stays decided here.
+  bool DetachThread(Tracee& t);
   bool ThreadDetached(pid_t tid);
 
  private:
@@ -134,6 +136,7 @@ class ProcessTable {
   std::atomic<bool> eldest_reexeced_{false};
   bool eldest_exec_seen_ = false;
   pid_t eldest_;
+  UniqueFd eldest_pidfd_;
   pid_t self_;
   std::atomic<bool> any_resumed_{false};
   std::atomic<bool> any_exec_lock_{false};

@@ -202,7 +202,9 @@ std::optional<Verdict> ApplyRuleInner(Call& c, const policy::SysRule& r, CallCon
     return Proceed(c);
   }
   if (const auto* o = r.Option(K::kDetachThread)) {
-    c.env.procs->DetachThread(c.tid());
+    // Without a pidfd of the thread (Linux before 6.9) it stays decided
+    // here: the call and the signal go on as the rule says.
+    c.env.procs->DetachThread(c.tracee);
     if (o->number) c.tracee.SignalThread(static_cast<int>(o->number));
     return Proceed(c);
   }

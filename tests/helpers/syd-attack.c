@@ -54,6 +54,12 @@
  *                                         it read C's status); C is killed,
  *                                         N (uid 65534) takes its pid and
  *                                         mkdirs DIR/ro/pwned
+ *   syd-attack stale-parent DIR | eldest-pid DIR self|exec | detached-tid DIR
+ *   syd-attack ipc-dead-peer SOCKET DIR ROUNDS
+ *                                         a locked process's magic command
+ *                                         applied through a pid's earlier
+ *                                         owner (section 9e); DIR/denied/pwned
+ *                                         made means escaped
  *   syd-attack stale-entry DIR ROUNDS root|ids
  *                                         A makes a checked call and exits; B,
  *                                         forked with A's pid (ns_last_pid) by
@@ -1520,6 +1526,235 @@ static int status_of_the_dead(const char* dir, const char* hold_file) {
   return 1;
 }
 
+/* ---- 9e. look-ups by pid number (a red-team review) ----------------------------
+ * Three ways a process that locked itself got a magic command applied, and
+ * a released thread whose tid released the next task that got it. */
+
+/* stat(2) of /dev/sydbox/CMD: 0 when applied (or true). */
+static int magic(const char* cmd) {
+  char p[PATH_MAX + 32];
+  struct stat sb;
+  snprintf(p, sizeof p, "/dev/sydbox%s%s", *cmd ? "/" : "", cmd);
+  return stat(p, &sb) == 0 ? 0 : errno;
+}
+
+static int try_create(const char* path) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return errno;
+  close(fd);
+  return 0;
+}
+
+/* stale-parent: a stale parent entry. U, a child of ours made while we are still
+ * unlocked, makes a magic stat (its entry: unlocked) and exits. We lock
+ * ourselves. L, forked with U's pid (ns_last_pid), makes no call and forks
+ * C; C's entry is made by Lookup, which finds U's stale (exited) entry
+ * under L's pid and copies its state: C is unlocked. */
+static int stale_parent(const char* dir) {
+  char target[PATH_MAX], cmd[PATH_MAX + 64];
+  snprintf(target, sizeof target, "%s/denied/pwned", dir);
+  snprintf(cmd, sizeof cmd, "allowlist/write+%s/denied/***", dir);
+  int lp = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+  if (lp < 0) return blocked("open ns_last_pid", errno);
+  pid_t u = fork();
+  if (u == 0) _exit(magic("") == 0 ? 0 : 1); /* U: an entry, unlocked */
+  int st;
+  waitpid(u, &st, 0);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) return blocked("U's magic stat", EINVAL);
+  if (magic("core/trace/magic_lock:on") != 0) return blocked("lock ourselves", EINVAL);
+  if (magic("core/sandbox/write?") != ENOENT) return blocked("we are not locked", EINVAL);
+  pid_t k = fork(); /* control: a child of ours is locked */
+  if (k == 0) _exit(magic(cmd) == ENOENT ? 0 : 1);
+  waitpid(k, &st, 0);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) return blocked("control child was not locked", EINVAL);
+  char num[32];
+  snprintf(num, sizeof num, "%d", u - 1);
+  if (pwrite(lp, num, strlen(num), 0) < 0) return blocked("write ns_last_pid", errno);
+  pid_t l = fork();
+  if (l == 0) {
+    if (getpid() != u) _exit(2);
+    pid_t c = fork(); /* L itself makes no call: its pid still has U's entry */
+    if (c == 0) {
+      int m = magic(cmd);
+      printf("# C (child of L, pid %d = U's): magic %s: %s\n", u, cmd, m ? en(m) : "applied");
+      int e = try_create(target);
+      printf("# C: create %s: %s\n", target, e ? en(e) : "made");
+      _exit(e ? 3 : 0);
+    }
+    int cs;
+    waitpid(c, &cs, 0);
+    _exit(WIFEXITED(cs) ? WEXITSTATUS(cs) : 4);
+  }
+  waitpid(l, &st, 0);
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 2) return blocked("pid reuse", EAGAIN);
+  struct stat sb;
+  if (stat(target, &sb) == 0) return escaped("stale-parent: a locked process's grandchild applied '%s' and made %s", cmd, target);
+  printf("BLOCKED stale-parent: %s absent\n", target);
+  return 1;
+}
+
+/* eldest-pid: the eldest's pid. The eldest (us) locks itself, starts D and
+ * exits. D (reparented to sydbox) forks L, L forks X with the eldest's pid
+ * and exits: X is an orphan, so its entry gets the initial state, and
+ * `tgid != eldest_` exempts it from "the strictest state seen". With
+ * "exec": the eldest is locked by core/trace/magic_lock:exec (it execs
+ * itself once) instead of locking itself. */
+static int eldest_pid(const char* dir, const char* how) {
+  char target[PATH_MAX], cmd[PATH_MAX + 64];
+  snprintf(target, sizeof target, "%s/denied/pwned", dir);
+  snprintf(cmd, sizeof cmd, "allowlist/write+%s/denied/***", dir);
+  if (strcmp(how, "exec") == 0) {
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n < 0) return blocked("readlink", errno);
+    self[n] = 0;
+    char* av[] = {self, "eldest-pid", (char*)dir, "exec2", NULL};
+    execv(self, av);
+    return blocked("exec", errno);
+  }
+  if (strcmp(how, "exec2") != 0 && magic("core/trace/magic_lock:on") != 0) return blocked("lock ourselves", EINVAL);
+  if (magic("core/sandbox/write?") != ENOENT) return blocked("the eldest is not locked", EINVAL);
+  int lp = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+  if (lp < 0) return blocked("open ns_last_pid", errno);
+  const pid_t eldest = getpid();
+  printf("# eldest %d, locked\n", eldest);
+  fflush(stdout);
+  pid_t d = fork();
+  if (d == 0) {
+    setsid();
+    while (getppid() == eldest) usleep(10000); /* reparented: the eldest has exited */
+    usleep(200000);                           /* and sydbox has reaped it */
+    char num[32];
+    snprintf(num, sizeof num, "%d", eldest - 1);
+    pid_t l = fork();
+    if (l == 0) {
+      if (pwrite(lp, num, strlen(num), 0) < 0) _exit(5);
+      const pid_t parent = getpid();
+      pid_t x = fork();
+      if (x == 0) {
+        while (getppid() == parent) usleep(1000); /* an orphan */
+        if (getpid() != eldest) {
+          printf("BLOCKED eldest-pid: pid reuse: EAGAIN\n");
+          _exit(2);
+        }
+        int m = magic(cmd);
+        printf("# X (pid %d = the eldest's, orphan): magic %s: %s\n", getpid(), cmd, m ? en(m) : "applied");
+        int e = try_create(target);
+        printf("# X: create %s: %s\n", target, e ? en(e) : "made");
+        if (e == 0) printf("ESCAPED eldest-pid: a locked sandbox's orphan applied '%s' and made %s\n", cmd, target);
+        else printf("BLOCKED eldest-pid: %s\n", en(e));
+        fflush(stdout);
+        _exit(e ? 1 : 0);
+      }
+      _exit(0);
+    }
+    waitpid(l, NULL, 0);
+    _exit(0);
+  }
+  return 0; /* the eldest exits; D and X go on */
+}
+
+/* ipc-dead-peer: the control socket's peer. K connects (SO_PEERCRED: K's pid) on a
+ * socket we share and exits; once it is reaped, InSandbox(K) finds no
+ * /proc/K and the client counts as outside the sandbox: its lines are
+ * never checked against our lock. A flood of lines from a second client
+ * keeps the control thread busy so that K is gone by the accept. */
+static int ipc_dead_peer(const char* sock, const char* dir, int rounds) {
+  char target[PATH_MAX], line[PATH_MAX + 64];
+  snprintf(target, sizeof target, "%s/denied/pwned", dir);
+  snprintf(line, sizeof line, "allowlist/write+%s/denied/***\n", dir);
+  signal(SIGPIPE, SIG_IGN);
+  if (magic("core/trace/magic_lock:on") != 0) return blocked("lock ourselves", EINVAL);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock);
+  /* control: our own connection is refused */
+  int s0 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (connect(s0, (struct sockaddr*)&addr, sizeof addr) != 0) return blocked("connect", errno);
+  char buf[512];
+  if (write(s0, "core/sandbox/write?\n", 20) != 20) return blocked("write", errno);
+  ssize_t n = read(s0, buf, sizeof buf - 1);
+  buf[n > 0 ? n : 0] = 0;
+  printf("# our own connection: %s", buf);
+  if (strncmp(buf, "ERR EPERM", 9) != 0) return blocked("control: not refused", EINVAL);
+  /* the flood: lines our (locked, live) client sends, each answered EPERM */
+  static char flood[65536];
+  for (size_t i = 0; i < sizeof flood; i += 2) flood[i] = 'x', flood[i + 1] = '\n';
+  int fl = fcntl(s0, F_GETFL);
+  fcntl(s0, F_SETFL, fl | O_NONBLOCK);
+  for (int r = 0; r < rounds; ++r) {
+    if (!getenv("SYD_ATTACK_NOFLOOD")) (void)!write(s0, flood, sizeof flood);
+    while (read(s0, buf, sizeof buf) > 0) {
+    }
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    pid_t k = fork();
+    if (k == 0) _exit(connect(s, (struct sockaddr*)&addr, sizeof addr) == 0 ? 0 : 1);
+    int st;
+    waitpid(k, &st, 0); /* K is gone, and reaped */
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+      close(s);
+      continue;
+    }
+    if (write(s, "core/sandbox/write?\n", 20) != 20) {
+      close(s);
+      continue;
+    }
+    n = read(s, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    if (strncmp(buf, "TRUE", 4) == 0) {
+      printf("# round %d: K (pid %d, dead) counted as outside: %s", r, k, buf);
+      if (write(s, line, strlen(line)) != (ssize_t)strlen(line)) return blocked("write", errno);
+      n = read(s, buf, sizeof buf - 1);
+      buf[n > 0 ? n : 0] = 0;
+      printf("# %s", buf);
+      int e = try_create(target);
+      if (e == 0) return escaped("ipc-dead-peer: a locked process applied '%.*s' through the control socket and made %s",
+                                 (int)strlen(line) - 1, line, target);
+      return blocked("create", e);
+    }
+    close(s);
+  }
+  printf("BLOCKED ipc-dead-peer: every connection was refused\n");
+  return 1;
+}
+
+/* detached-tid: detach_thread of a thread that is not its process's leader is
+ * kept forever (pidfd_open of its tid fails, so the entry never expires);
+ * Q, a later process given that tid, is released from user-space checks
+ * without having made the call the rule names. Run with
+ * sys/trace+getppid:detach_thread=0 and write sandboxing. */
+static void* detached_getppid_thread(void* arg) {
+  *(pid_t*)arg = (pid_t)syscall(SYS_gettid);
+  (void)syscall(SYS_getppid); /* detached */
+  return NULL;
+}
+static int detached_tid(const char* dir) {
+  char target[PATH_MAX];
+  snprintf(target, sizeof target, "%s/denied/pwned", dir);
+  int lp = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+  if (lp < 0) return blocked("open ns_last_pid", errno);
+  if (try_create(target) != EPERM) return blocked("control: the target is not denied", EINVAL);
+  pid_t tid = 0;
+  pthread_t th;
+  if (pthread_create(&th, NULL, detached_getppid_thread, &tid) != 0) return 100;
+  pthread_join(th, NULL);
+  usleep(100000);
+  char num[32];
+  snprintf(num, sizeof num, "%d", tid - 1);
+  if (pwrite(lp, num, strlen(num), 0) < 0) return blocked("write ns_last_pid", errno);
+  pid_t q = fork();
+  if (q == 0) {
+    if (getpid() != tid) _exit(2);
+    _exit(try_create(target) == 0 ? 0 : 1); /* Q never called getppid */
+  }
+  int st;
+  waitpid(q, &st, 0);
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 2) return blocked("pid reuse", EAGAIN);
+  printf("# detached thread %d exited; Q took its tid\n", tid);
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 0) return escaped("detached-tid: Q (tid %d of an exited detached thread) made %s", tid, target);
+  printf("BLOCKED detached-tid: %s refused\n", target);
+  return 1;
+}
+
 /* ---- 11. magic lock race ------------------------------------------------------- */
 static atomic_int race_go;
 
@@ -2765,6 +3000,10 @@ int main(int argc, char** argv) {
   if (IS("stale-entry") && argc > 4) return stale_entry(a, atoi(b), argv[4]);
   if (IS("entry-after-recv") && argc > 3) return entry_after_recv(a, b);
   if (IS("status-of-the-dead") && argc > 3) return status_of_the_dead(a, b);
+  if (IS("stale-parent") && argc > 2) return stale_parent(a);
+  if (IS("eldest-pid") && argc > 2) return eldest_pid(a, argc > 3 ? b : "");
+  if (IS("ipc-dead-peer") && argc > 3) return ipc_dead_peer(a, b, argc > 4 ? atoi(argv[4]) : 50);
+  if (IS("detached-tid") && argc > 2) return detached_tid(a);
   if (IS("magic-race")) return magic_race(argc > 2 ? atoi(a) : 200, argc > 3 ? b : NULL);
   if (IS("own-listener")) return own_listener(a);
   if (IS("listener-parent") && argc > 2) return listener_parent(argv + 2);

@@ -1765,3 +1765,72 @@ TEST(Escape, AutogroupWritesAreRefusedWhereWritesAreChecked) {
 
 }  // namespace
 }  // namespace syd::test
+
+// ===========================================================================
+// 9e. Look-ups by pid number (a red-team review; syd-attack section 9e).
+// A locked process must not get a magic command applied through an earlier
+// owner of a pid: its child's parent entry left by an exited process
+// (stale-parent), an orphan given the exited eldest's pid (eldest-pid), a
+// control-socket peer that exited before the accept and so looked outside
+// the sandbox (ipc-dead-peer); and a thread released by detach_thread must
+// not release the next task given its tid (detached-tid). Blocked:
+// DIR/denied/pwned is never made.
+namespace syd::test {
+namespace {
+std::vector<std::string> LockAttackArgv(const std::string& mode, const TempDir& d, std::vector<std::string> magic,
+                                 std::vector<std::string> extra = {}, bool ns = true) {
+  mkdir((d / "denied").c_str(), 0755);
+  mkdir((d / "allowed").c_str(), 0755);
+  magic.insert(magic.begin(), {"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***",
+                               "allowlist/write+/proc/sys/kernel/ns_last_pid"});
+  std::vector<std::string> cmd = {mode};
+  for (const auto& e : extra) cmd.push_back(e);
+  std::vector<std::string> argv;
+  if (ns) argv = {AttackBin(), "signal-lab", "ns-run", "--"};
+  for (const auto& a : SydArgv(magic, Attack(cmd))) argv.push_back(a);
+  return argv;
+}
+}  // namespace
+
+TEST(Escape, AStaleParentEntryDoesNotUnlockAGrandchild) {
+  if (!Root()) GTEST_SKIP() << "ns_last_pid";
+  TempDir d;
+  RunResult r = RunArgv(LockAttackArgv("stale-parent", d, {}, {d.path()}), 30000);
+  if (r.out.find("lab: cannot") != std::string::npos) GTEST_SKIP() << r.out;
+  EXPECT_FALSE(Exists(d / "denied/pwned")) << Show(r);
+  EXPECT_FALSE(Escaped(r)) << Show(r);
+}
+
+TEST(Escape, AnOrphanWithTheEldestsPidIsLocked) {
+  if (!Root()) GTEST_SKIP() << "ns_last_pid";
+  for (const char* how : {"self", "exec"}) {
+    TempDir d;
+    std::vector<std::string> magic;
+    if (std::string(how) == "exec") magic.push_back("core/trace/magic_lock:exec");
+    RunResult r = RunArgv(LockAttackArgv("eldest-pid", d, magic, {d.path(), how}), 30000);
+    if (r.out.find("lab: cannot") != std::string::npos) GTEST_SKIP() << r.out;
+    EXPECT_FALSE(Exists(d / "denied/pwned")) << how << "\n" << Show(r);
+    EXPECT_FALSE(Escaped(r)) << how << "\n" << Show(r);
+  }
+}
+
+TEST(Escape, ADeadControlSocketPeerIsNotOutside) {
+  TempDir d;
+  const std::string sock = d / "ctl.sock";
+  std::vector<std::string> argv = LockAttackArgv("ipc-dead-peer", d, {}, {sock, d.path(), "50"}, false);
+  argv.insert(argv.begin() + 1, {"--ipc", sock});
+  RunResult r = RunArgv(argv, 30000);
+  EXPECT_FALSE(Exists(d / "denied/pwned")) << Show(r);
+  EXPECT_FALSE(Escaped(r)) << Show(r);
+}
+
+TEST(Escape, ADetachedThreadsTidIsNotReleasedForTheNextTask) {
+  if (!Root()) GTEST_SKIP() << "ns_last_pid";
+  TempDir d;
+  RunResult r = RunArgv(LockAttackArgv("detached-tid", d, {"sys/trace+getppid:detach_thread=0"}, {d.path()}), 30000);
+  if (r.out.find("lab: cannot") != std::string::npos) GTEST_SKIP() << r.out;
+  EXPECT_FALSE(Exists(d / "denied/pwned")) << Show(r);
+  EXPECT_FALSE(Escaped(r)) << Show(r);
+}
+
+}  // namespace syd::test
