@@ -23,6 +23,15 @@ namespace {
 
 bool Exited(const UniqueFd& pidfd) { return kernel::PidfdExited(pidfd.get()); }
 
+// Whether an exec, which nothing here sees, can change these ids. Every
+// sandboxed process has no_new_privs, so an exec never grants ids or
+// capabilities (set-id bits and file capabilities are ignored). But a
+// process that is not root loses at exec every capability it holds that
+// is not ambient: its capabilities are read afresh every time, never kept
+// (a child of a process that kept them across setuid and raised them,
+// say; rare, so the cost does not matter).
+bool ExecMayChange(const kernel::Creds& c) { return c.euid != 0 && (c.cap_eff | c.cap_prm) != 0; }
+
 }  // namespace
 
 void ProcessTable::SweepLocked() {
@@ -152,7 +161,7 @@ Result<ProcessTable::Caller> ProcessTable::ReadCallerInfo(Tracee& t, bool want_c
   Entry& e = Lookup(tgid);
   if (e.serial == serial && !e.volatile_ids) {
     if (!e.root) e.root = out.root;
-    if (out.creds && !e.creds) e.creds = out.creds;
+    if (out.creds && !e.creds && !ExecMayChange(*out.creds)) e.creds = out.creds;
   }
   return out;
 }

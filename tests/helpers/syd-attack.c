@@ -60,6 +60,9 @@
  *                                         applied through a pid's earlier
  *                                         owner (section 9e); DIR/denied/pwned
  *                                         made means escaped
+ *   syd-attack caps-across-exec DIR      a non-root process's capability is
+ *                                         not kept for it across an exec
+ *                                         (DIR/ro/pwned made means escaped)
  *   syd-attack stale-entry DIR ROUNDS root|ids
  *                                         A makes a checked call and exits; B,
  *                                         forked with A's pid (ns_last_pid) by
@@ -109,6 +112,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
 #include <linux/seccomp.h>
@@ -1755,6 +1759,71 @@ static int detached_tid(const char* dir) {
   return 1;
 }
 
+/* ---- 9f. capabilities across an exec --------------------------------------------
+ * P keeps its capabilities across setresuid(65534) (PR_SET_KEEPCAPS) and
+ * raises CAP_DAC_OVERRIDE again; its child C makes a checked call in the
+ * root-only DIR/ro (allowed natively, by the capability: the supervisor
+ * learns C's ids), then execs itself as "caps-after-exec". The kernel
+ * drops a non-root process's capabilities at exec, so the new image's
+ * creation of DIR/ro/pwned is EACCES natively, and must be under sydbox
+ * too. Root only. */
+static int caps_set_dac_override(void) {
+  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2];
+  if (syscall(SYS_capget, &h, d) != 0) return errno;
+  d[0].effective |= 1u << CAP_DAC_OVERRIDE;
+  return syscall(SYS_capset, &h, d) == 0 ? 0 : errno;
+}
+
+static int caps_after_exec(const char* dir) {
+  char target[PATH_MAX];
+  snprintf(target, sizeof target, "%s/ro/pwned", dir);
+  int fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    close(fd);
+    printf("ESCAPED caps-across-exec: %s made after the exec that dropped the capability\n", target);
+    return 0;
+  }
+  printf("BLOCKED caps-across-exec: %s: %s after the exec\n", target, en(errno));
+  return errno == EACCES ? 1 : 2;
+}
+
+static int caps_across_exec(const char* dir) {
+  if (prctl(PR_SET_KEEPCAPS, 1) != 0) return blocked("PR_SET_KEEPCAPS", errno);
+  if (setgroups(0, NULL) != 0 || setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0)
+    return blocked("setresuid", errno);
+  int e = caps_set_dac_override();
+  if (e) return blocked("capset", e);
+  pid_t c = fork();
+  if (c == 0) {
+    char first[PATH_MAX];
+    snprintf(first, sizeof first, "%s/ro/first", dir);
+    int fd = open(first, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      printf("C: %s: %s (with CAP_DAC_OVERRIDE)\n", first, en(errno));
+      fflush(stdout);
+      _exit(3);
+    }
+    close(fd);
+    printf("# C made %s with CAP_DAC_OVERRIDE\n", first);
+    fflush(stdout);
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n < 0) _exit(4);
+    self[n] = 0;
+    char* av[] = {self, "caps-after-exec", (char*)dir, NULL};
+    execv(self, av);
+    _exit(5);
+  }
+  int st;
+  waitpid(c, &st, 0);
+  fflush(stdout);
+  if (!WIFEXITED(st)) return blocked("C", EINTR);
+  if (WEXITSTATUS(st) == 0) return 0; /* ESCAPED, said by C */
+  if (WEXITSTATUS(st) == 1) return 1;
+  return blocked("C", WEXITSTATUS(st));
+}
+
 /* ---- 11. magic lock race ------------------------------------------------------- */
 static atomic_int race_go;
 
@@ -3004,6 +3073,8 @@ int main(int argc, char** argv) {
   if (IS("eldest-pid") && argc > 2) return eldest_pid(a, argc > 3 ? b : "");
   if (IS("ipc-dead-peer") && argc > 3) return ipc_dead_peer(a, b, argc > 4 ? atoi(argv[4]) : 50);
   if (IS("detached-tid") && argc > 2) return detached_tid(a);
+  if (IS("caps-across-exec") && argc > 2) return caps_across_exec(a);
+  if (IS("caps-after-exec") && argc > 2) return caps_after_exec(a);
   if (IS("magic-race")) return magic_race(argc > 2 ? atoi(a) : 200, argc > 3 ? b : NULL);
   if (IS("own-listener")) return own_listener(a);
   if (IS("listener-parent") && argc > 2) return listener_parent(argv + 2);

@@ -1053,6 +1053,30 @@ TEST(Escape, WhatIsReadOfADeadCallerIsNotKeptForItsPid) {
 }
 
 // ===========================================================================
+// 9f. Capabilities across an exec (a red-team review): every sandboxed
+// process has no_new_privs, so an exec never grants ids or capabilities,
+// but a process that is not root loses its (non-ambient) capabilities at
+// exec. P keeps CAP_DAC_OVERRIDE across setresuid(65534); its child C
+// makes a checked call in the root-only DIR/ro (so the supervisor learns
+// its ids) and execs; the new image's creation of DIR/ro/pwned must be
+// EACCES, as natively, not performed with the capability C had. Root only.
+TEST(Escape, ACapabilityLostAtExecIsNotKept) {
+  if (!Root()) GTEST_SKIP() << "takes uid 65534 with a capability from real root";
+  for (bool sandboxed : {false, true}) {
+    TempDir d;
+    chmod(d.path().c_str(), 0777);
+    ASSERT_EQ(mkdir((d / "ro").c_str(), 0755), 0);
+    std::vector<std::string> cmd = Attack({"caps-across-exec", d.path()});
+    RunResult r = sandboxed ? RunArgv(SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d / "***"}, cmd), 30000)
+                            : RunArgv(cmd, 30000);
+    const char* where = sandboxed ? "under sydbox" : "natively";
+    ASSERT_NE(r.out.find("# C made"), std::string::npos) << where << ": the capability did not work\n" << Show(r);
+    EXPECT_FALSE(Exists(d / "ro/pwned")) << where << "\n" << Show(r);
+    ExpectBlocked(r);
+  }
+}
+
+// ===========================================================================
 // 10. The process table leaks: 300 short-lived processes each make one
 // write-checked call; sydbox must not keep descriptors for each of them.
 // sydbox runs with RLIMIT_NOFILE 64 (the bound asked for, enforced at every
