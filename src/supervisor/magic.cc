@@ -145,8 +145,12 @@ std::optional<Verdict> TryMagic(Call& c, const MagicStat& opts) {
       !IsMagicPath(std::string_view(prefix, static_cast<size_t>(n)).substr(0, std::min<size_t>(n, strnlen(prefix, n)))))
     return std::nullopt;
   auto raw = c.tracee.ReadString(path, PATH_MAX);
-  if (raw && IsMagicPath(*raw) && c.tracee.Valid() &&
-      !c.env.runtime_locked.load(std::memory_order_acquire) && !c.env.procs->Get(c.Tgid()).locked)
+  if (!raw || !IsMagicPath(*raw)) return std::nullopt;
+  // The caller's lock is looked up by its tgid (read from /proc for a
+  // thread) before the notification is confirmed, so that both are known
+  // to be the caller's: after it, the pid could be another process's.
+  const bool locked = c.env.procs->Get(c.Tgid()).locked;
+  if (c.tracee.Recheck() && !locked && !c.env.runtime_locked.load(std::memory_order_acquire))
     return HandleMagic(c, *raw, opts);
   return std::nullopt;
 }
