@@ -130,7 +130,7 @@ Verdict HandleExec(Call& c, const Intent& in) {
       return Verdict::None();
     }
   } else if (ch && c.decider->ExecResume(path)) {
-    c.env.procs->Update(c.Tgid(), [](ProcState& st) { st.resumed = true; });
+    if (!c.env.procs->UpdateCaller(c.tracee, [](ProcState& st) { st.resumed = true; })) return Verdict::None();
   }
   NoteExec(c);
   return Verdict::Continue();

@@ -40,6 +40,20 @@ class ProcessTable {
     fn(st);
     NoteLocked(st);
   }
+  // Update() for the caller of a notification: `fn` runs only if the
+  // notification is still pending once the entry is found (asked under the
+  // lock), so the entry is the caller's process's and not that of one that
+  // took its pid since the last check. False when the caller is gone.
+  template <class Fn>
+  bool UpdateCaller(Tracee& t, Fn fn) {
+    const pid_t tgid = t.Tgid();
+    std::lock_guard<std::mutex> lock(mu_);
+    ProcState& st = Lookup(tgid).st;
+    if (!t.Recheck()) return false;
+    fn(st);
+    NoteLocked(st);
+    return true;
+  }
   // Called when `tgid` execs: applies a pending exec lock. The eldest's
   // first exec (of COMMAND itself) does not count.
   void OnExec(pid_t tgid);

@@ -197,7 +197,7 @@ std::optional<Verdict> ApplyRuleInner(Call& c, const policy::SysRule& r, CallCon
     return Verdict::Error(EPERM);
   }
   if (const auto* o = r.Option(K::kDetachProcess)) {
-    c.env.procs->Update(c.Tgid(), [](ProcState& st) { st.resumed = true; });
+    if (!c.env.procs->UpdateCaller(c.tracee, [](ProcState& st) { st.resumed = true; })) return Verdict::None();
     if (o->number) SignalProcess(c, static_cast<int>(o->number));
     return Proceed(c);
   }
