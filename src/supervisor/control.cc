@@ -39,18 +39,36 @@ struct Client {
   std::string out;  // replies not yet written
 };
 
+// The chain of parents from `pid` up to sydbox or pid 1, read from /proc
+// by pid number. False when a process on the way is gone.
+bool ParentChain(pid_t pid, pid_t self, std::vector<pid_t>* out) {
+  for (;;) {
+    out->push_back(pid);
+    if (pid == self || pid == 1) return true;
+    if (out->size() > (1u << 22)) return false;  // above any pid_max: reused pids in a cycle
+    pid = kernel::ParentOf(pid);
+    if (pid == 0) return false;
+  }
+}
+
 // Whether `pid` descends from this process (sydbox is the sandbox's child
-// subreaper: every sandboxed process does, orphans included).
+// subreaper: every sandboxed process does, orphans included). A peer in an
+// ancestor pid namespace has pid 0: outside. sydbox may itself be pid 1 of
+// its namespace (a container's entry point): it is compared before the
+// walk stops at 1. No depth bound: a chain of nested processes is the
+// sandbox's to make as deep as it likes. The walk reads pids, which can
+// outlive their processes, so it is read twice: a process whose parent
+// exited in between has been reparented for good (to a live reaper, whose
+// pid cannot be the dead parent's), so the same chain twice is the true
+// one (the peer itself is confirmed alive afterwards, by its pidfd). A
+// chain that changed, or that reaches a process that is gone, is not
+// known to be outside: inside.
 bool InSandbox(pid_t pid) {
   const pid_t self = getpid();
-  for (int depth = 0; pid > 1 && depth < 4096; ++depth) {
-    if (pid == self) return true;
-    pid = kernel::ParentOf(pid);
-    // A process gone during the walk (the peer, or an ancestor exiting
-    // while it is walked): not known to be outside, so inside.
-    if (pid == 0) return true;
-  }
-  return false;
+  if (pid <= 0) return false;
+  std::vector<pid_t> first, second;
+  if (!ParentChain(pid, self, &first) || !ParentChain(pid, self, &second) || first != second) return true;
+  return first.back() == self;
 }
 
 std::string OneLine(std::string s) {

@@ -46,7 +46,7 @@ void NoteIdentityChange(Call& c) {
   if (std::find(sharing.begin(), sharing.end(), nr) != sharing.end()) {
     uint64_t flags = c.arg(0);
     if (nr == __NR_clone3 && !c.tracee.ReadMemory(c.arg(0), &flags, sizeof flags)) flags = CLONE_FS;
-    if ((flags & CLONE_FS) && !(flags & CLONE_THREAD)) c.env.procs->MarkSharesFs(c.Tgid(), flags & CLONE_PARENT);
+    if ((flags & CLONE_FS) && !(flags & CLONE_THREAD)) c.env.procs->MarkSharesFs(c.Tgid());
     return;
   }
   for (int cred : policy::CredentialSyscalls()) {

@@ -1,13 +1,16 @@
 #include "supervisor/process_table.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "kernel/proc.h"
+#include "util/strings.h"
 
 namespace syd::supervisor {
 
@@ -204,7 +207,7 @@ void ProcessTable::MarkVolatile(pid_t tgid) {
   e.root.reset();
 }
 
-void ProcessTable::MarkSharesFs(pid_t tgid, bool sibling) {
+void ProcessTable::MarkSharesFs(pid_t tgid) {
   std::lock_guard<std::mutex> lock(mu_);
   any_shared_fs_ = true;
   Entry& e = Lookup(tgid);
@@ -212,9 +215,54 @@ void ProcessTable::MarkSharesFs(pid_t tgid, bool sibling) {
   e.children_volatile = true;
   e.creds.reset();
   e.root.reset();
-  if (!sibling) return;
-  const pid_t ppid = kernel::ParentOf(tgid);
-  if (ppid > 1 && ppid != self_) Lookup(ppid).children_volatile = true;
+  // Every ancestor's later children too: with CLONE_PARENT the sharer is
+  // the parent's child, and a sharer whose parent exits is reparented to
+  // the nearest subreaper or pid-namespace init among the ancestors, whose
+  // entry would otherwise be copied.
+  pid_t p = kernel::ParentOf(tgid);
+  for (int depth = 0; p > 1 && p != self_ && depth < 4096; ++depth) {
+    Lookup(p).children_volatile = true;
+    p = kernel::ParentOf(p);
+  }
+}
+
+namespace {
+
+// The pids of `tgid`'s children now: from /proc/TGID/task/*/children, or,
+// where the kernel has no such file (CONFIG_PROC_CHILDREN), from every
+// process's parent in /proc.
+std::vector<pid_t> ChildrenOf(pid_t tgid) {
+  std::vector<pid_t> kids;
+  bool listed = false;
+  if (DIR* d = opendir(fmt::format("/proc/{}/task", tgid).c_str())) {
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      UniqueFd f(open(fmt::format("/proc/{}/task/{}/children", tgid, e->d_name).c_str(), O_RDONLY | O_CLOEXEC));
+      if (!f.valid()) continue;
+      listed = true;
+      std::string text;
+      char buf[4096];
+      for (ssize_t n; (n = read(f.get(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+      for (std::string_view w : Split(text, ' '))
+        if (auto n = ParseInt(Trim(w))) kids.push_back(static_cast<pid_t>(*n));
+    }
+    closedir(d);
+  }
+  if (listed) return kids;
+  if (DIR* d = opendir("/proc")) {
+    while (dirent* e = readdir(d)) {
+      auto n = ParseInt(e->d_name);
+      if (n && *n > 0 && kernel::ParentOf(static_cast<pid_t>(*n)) == tgid) kids.push_back(static_cast<pid_t>(*n));
+    }
+    closedir(d);
+  }
+  return kids;
+}
+
+}  // namespace
+
+void ProcessTable::PinChildrenLocked(pid_t tgid) {
+  for (pid_t k : ChildrenOf(tgid)) (void)Lookup(k);
 }
 
 bool ProcessTable::DetachThread(Tracee& t) {

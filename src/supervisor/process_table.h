@@ -36,6 +36,7 @@ class ProcessTable {
   template <class Fn>
   void Update(pid_t tgid, Fn fn) {
     std::lock_guard<std::mutex> lock(mu_);
+    PinChildrenIfReleasing(tgid, fn);
     ProcState& st = Lookup(tgid).st;
     fn(st);
     NoteLocked(st);
@@ -48,8 +49,10 @@ class ProcessTable {
   bool UpdateCaller(Tracee& t, Fn fn) {
     const pid_t tgid = t.Tgid();
     std::lock_guard<std::mutex> lock(mu_);
-    ProcState& st = Lookup(tgid).st;
+    Lookup(tgid);
     if (!t.Recheck()) return false;
+    PinChildrenIfReleasing(tgid, fn);
+    ProcState& st = Lookup(tgid).st;
     fn(st);
     NoteLocked(st);
     return true;
@@ -95,10 +98,11 @@ class ProcessTable {
   void MarkVolatile(pid_t tgid);
   // `tgid` is about to share its umask and root with a child (clone with
   // CLONE_FS and without CLONE_THREAD): neither is cached for it from now
-  // on, nor for its children made after this (one of them is the sharer),
-  // nor for its parent's when the child becomes their sibling
-  // (CLONE_PARENT), nor for an orphan whose parent is gone.
-  void MarkSharesFs(pid_t tgid, bool sibling);
+  // on, nor for the children made after this of it and of every ancestor
+  // (the sharer is its child, or with CLONE_PARENT its sibling, and is
+  // reparented to a subreaper among the ancestors when its parent exits),
+  // nor for an orphan whose parent is gone.
+  void MarkSharesFs(pid_t tgid);
 
   // Forgets every process that has exited now. (Children are reparented
   // when their parent exits, so no entry is needed after that.)
@@ -129,6 +133,18 @@ class ProcessTable {
     std::shared_ptr<const Root> root;
   };
   Entry& Lookup(pid_t tgid, int depth = 0);  // mu_ held
+  // An entry copies its parent's state when it is made, at the process's
+  // first notification, not at its fork: before `tgid` is released, its
+  // children that exist now get their entries (unreleased), so a child
+  // forked earlier is not released with it (mu_ held).
+  template <class Fn>
+  void PinChildrenIfReleasing(pid_t tgid, Fn& fn) {
+    ProcState trial = Lookup(tgid).st;
+    const bool was = trial.resumed;
+    fn(trial);
+    if (trial.resumed && !was) PinChildrenLocked(tgid);
+  }
+  void PinChildrenLocked(pid_t tgid);
   // CallerInfo when the entry lacks what is asked: read from /proc, and
   // kept in the entry only when it is known to be the caller's.
   Result<Caller> ReadCallerInfo(Tracee& t, bool want_creds);

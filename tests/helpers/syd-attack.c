@@ -60,6 +60,14 @@
  *                                         applied through a pid's earlier
  *                                         owner (section 9e); DIR/denied/pwned
  *                                         made means escaped
+ *   syd-attack ipc-deep SOCKET DIR DEPTH  a locked process's descendant DEPTH
+ *                                         levels down counts as outside for
+ *                                         the control socket (DIR/denied/pwned)
+ *   syd-attack early-child DIR getppid|exec [PROG]
+ *                                         a child forked before we are released
+ *                                         is released too (DIR/denied/pwned)
+ *   syd-attack shared-fs-reaped DIR        fs sharers reparented to a subreaper
+ *                                         of the sandbox get a stale umask
  *   syd-attack caps-across-exec DIR      a non-root process's capability is
  *                                         not kept for it across an exec
  *                                         (DIR/ro/pwned made means escaped)
@@ -1721,6 +1729,152 @@ static int ipc_dead_peer(const char* sock, const char* dir, int rounds) {
   return 1;
 }
 
+/* ipc-deep: the control socket decides "inside the sandbox" by walking
+ * PPid links up to sydbox, at most 4096 of them (control.cc InSandbox).
+ * A locked process makes a chain of DEPTH nested processes (clone with
+ * CLONE_VM: one page of stack each, nothing copied, and no CLONE_FS, so
+ * no notification); the deepest connects, is "outside" (or, DEPTH 0 with
+ * sydbox as pid 1 of its namespace: the walk stops at pid 1 before it
+ * compares) and its lines are never checked against its lock. */
+static const char* deep_sock;
+static const char* deep_dir;
+static int deep_left;
+static char* deep_stacks;
+#define DEEP_STACK 16384
+static int deep_leaf(void) {
+  char target[PATH_MAX], line[PATH_MAX + 64], buf[512];
+  snprintf(target, sizeof target, "%s/denied/pwned", deep_dir);
+  snprintf(line, sizeof line, "allowlist/write+%s/denied/***\n", deep_dir);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", deep_sock);
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (connect(s, (struct sockaddr*)&addr, sizeof addr) != 0) return blocked("connect (deep)", errno);
+  if (write(s, line, strlen(line)) != (ssize_t)strlen(line)) return blocked("write", errno);
+  ssize_t n = read(s, buf, sizeof buf - 1);
+  buf[n > 0 ? n : 0] = 0;
+  printf("# deepest (pid %d): %s", (int)getpid(), buf);
+  fflush(stdout);
+  int e = try_create(target);
+  if (e == 0) return escaped("ipc-deep: a locked process applied '%.*s' through the control socket and made %s",
+                             (int)strlen(line) - 1, line, target);
+  return blocked("create", e);
+}
+static int deep_level(void* arg) {
+  (void)arg;
+  if (deep_left-- <= 0) return deep_leaf();
+  char* stack = deep_stacks + (size_t)deep_left * DEEP_STACK + DEEP_STACK;
+  pid_t c = clone(deep_level, stack, CLONE_VM | SIGCHLD, NULL);
+  if (c < 0) return blocked("clone", errno);
+  int st;
+  while (waitpid(c, &st, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+static int ipc_deep(const char* sock, const char* dir, int depth) {
+  deep_sock = sock, deep_dir = dir, deep_left = depth;
+  signal(SIGPIPE, SIG_IGN);
+  if (magic("core/trace/magic_lock:on") != 0) return blocked("lock ourselves", EINVAL);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock);
+  int s0 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (connect(s0, (struct sockaddr*)&addr, sizeof addr) != 0) return blocked("connect", errno);
+  char buf[512];
+  if (write(s0, "core/sandbox/write?\n", 20) != 20) return blocked("write", errno);
+  ssize_t n = read(s0, buf, sizeof buf - 1);
+  buf[n > 0 ? n : 0] = 0;
+  printf("# our own connection (pid %d): %s", (int)getpid(), buf);
+  fflush(stdout);
+  close(s0);
+  deep_stacks = mmap(NULL, (size_t)(depth + 1) * DEEP_STACK, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (deep_stacks == MAP_FAILED) return blocked("mmap", errno);
+  return deep_level(NULL);
+}
+
+/* early-child: a process table entry is made at a process's first
+ * notification and copies its parent's state as it is then, not as it
+ * was at the fork. C is forked and sleeps (no notified call); then we get
+ * released (HOW: "getppid" under sys/trace+getppid:detach_process=0, or
+ * "exec" of PROG under exec/resume_if_match) and stay alive; C wakes and
+ * creates DIR/denied/pwned: released too, though it neither made the call
+ * nor executed the program. */
+static int early_child(const char* dir, const char* how, const char* prog) {
+  char target[PATH_MAX];
+  snprintf(target, sizeof target, "%s/denied/pwned", dir);
+  pid_t c = fork();
+  if (c < 0) return blocked("fork", errno);
+  if (c == 0) {
+    struct timespec ts = {0, 300 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    int e = try_create(target);
+    if (e == 0) {
+      escaped("early-child: a child forked before its parent was released (%s) created %s", how, target);
+      _exit(0);
+    }
+    blocked("create", e);
+    _exit(1);
+  }
+  if (strcmp(how, "exec") == 0) {
+    execl(prog, prog, "1", (char*)NULL);
+    return blocked("exec", errno);
+  }
+  (void)syscall(SYS_getppid);
+  int st;
+  waitpid(c, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
+/* shared-fs-reaped: fs sharers whose maker is gone and who were reparented
+ * to a subreaper of the sandbox (us), not to pid 1 or sydbox: their
+ * entries copy the subreaper's, which never made a sharer, so their umask
+ * is cached again. A makes C1 and C2 with CLONE_FS and exits; C1 creates
+ * DIR/a (umask 022 cached), C2 sets umask 077, C1 creates DIR/b 0666:
+ * the kernel makes it 0600. Prints b's mode. */
+static int sfr_c1(void* arg) {
+  const char* dir = arg;
+  char p[PATH_MAX];
+  struct timespec ts = {0, 100 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  snprintf(p, sizeof p, "%s/a", dir);
+  close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0666));
+  nanosleep(&ts, NULL);
+  nanosleep(&ts, NULL);
+  snprintf(p, sizeof p, "%s/b", dir);
+  close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0666));
+  return 0;
+}
+static int sfr_c2(void* arg) {
+  (void)arg;
+  struct timespec ts = {0, 200 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  umask(077);
+  return 0;
+}
+static int shared_fs_reaped(const char* dir) {
+  umask(022);
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return blocked("subreaper", errno);
+  pid_t a = fork();
+  if (a == 0) {
+    static char s1[65536], s2[65536];
+    if (clone(sfr_c1, s1 + sizeof s1, CLONE_FS | SIGCHLD, (void*)dir) < 0) _exit(1);
+    if (clone(sfr_c2, s2 + sizeof s2, CLONE_FS | SIGCHLD, NULL) < 0) _exit(1);
+    _exit(0); /* C1 and C2 are ours now */
+  }
+  int st;
+  while (wait(&st) > 0) {
+  }
+  char p[PATH_MAX];
+  struct stat sb;
+  snprintf(p, sizeof p, "%s/b", dir);
+  if (stat(p, &sb) != 0) return blocked("stat b", errno);
+  printf("b %o\n", sb.st_mode & 0777);
+  if ((sb.st_mode & 0777) != 0600) {
+    printf("DIVERGED shared-fs-reaped: b made %o, the kernel makes 0600 (fidelity, not an escape)\n", sb.st_mode & 0777);
+    return 2;
+  }
+  return blocked("stale umask", 0);
+}
+
 /* detached-tid: detach_thread of a thread that is not its process's leader is
  * kept forever (pidfd_open of its tid fails, so the entry never expires);
  * Q, a later process given that tid, is released from user-space checks
@@ -3071,6 +3225,9 @@ int main(int argc, char** argv) {
   if (IS("status-of-the-dead") && argc > 3) return status_of_the_dead(a, b);
   if (IS("stale-parent") && argc > 2) return stale_parent(a);
   if (IS("eldest-pid") && argc > 2) return eldest_pid(a, argc > 3 ? b : "");
+  if (IS("shared-fs-reaped") && argc > 2) return shared_fs_reaped(a);
+  if (IS("early-child") && argc > 3) return early_child(a, b, argc > 4 ? argv[4] : "/bin/sleep");
+  if (IS("ipc-deep") && argc > 4) return ipc_deep(a, b, atoi(argv[4]));
   if (IS("ipc-dead-peer") && argc > 3) return ipc_dead_peer(a, b, argc > 4 ? atoi(argv[4]) : 50);
   if (IS("detached-tid") && argc > 2) return detached_tid(a);
   if (IS("caps-across-exec") && argc > 2) return caps_across_exec(a);

@@ -1858,3 +1858,60 @@ TEST(Escape, ADetachedThreadsTidIsNotReleasedForTheNextTask) {
 }
 
 }  // namespace syd::test
+
+// ===========================================================================
+// 9g. The control socket's "inside the sandbox" walk (a second red-team
+// review). It followed PPid links up to sydbox for at most 4096 steps and
+// stopped at pid 1 before comparing: a locked process's descendant 4096
+// levels down, or any locked process when sydbox is pid 1 of its pid
+// namespace, counted as outside and its lines were never checked against
+// its lock. Blocked: DIR/denied/pwned is never made.
+namespace syd::test {
+
+TEST(Escape, ADeepDescendantOfALockedProcessIsNotOutside) {
+  TempDir d;
+  const std::string sock = d / "ctl.sock";
+  std::vector<std::string> argv = LockAttackArgv("ipc-deep", d, {}, {sock, d.path(), "4100"}, false);
+  argv.insert(argv.begin() + 1, {"--ipc", sock});
+  RunResult r = RunArgv(argv, 30000);
+  EXPECT_FALSE(Exists(d / "denied/pwned")) << Show(r);
+  EXPECT_FALSE(Escaped(r)) << Show(r);
+}
+
+TEST(Escape, ALockedProcessIsNotOutsideWhenSydboxIsPidOne) {
+  if (!Root()) GTEST_SKIP() << "a pid namespace of our own";
+  TempDir d;
+  const std::string sock = d / "ctl.sock";
+  std::vector<std::string> argv = LockAttackArgv("ipc-deep", d, {}, {sock, d.path(), "0"}, false);
+  argv.insert(argv.begin() + 1, {"--ipc", sock});
+  // sydbox itself as the namespace's init (as in a container whose
+  // entry point it is): unshare -p -f --mount-proc SYDBOX...
+  argv.insert(argv.begin(), {"unshare", "-p", "-f", "--mount-proc"});
+  RunResult r = RunArgv(argv, 30000);
+  EXPECT_FALSE(Exists(d / "denied/pwned")) << Show(r);
+  EXPECT_FALSE(Escaped(r)) << Show(r);
+}
+
+}  // namespace syd::test
+
+// 9h. A child forked before its parent was released (detach_process,
+// exec/resume_if_match) is not released: its entry, made at its first
+// notification, must not copy a release that came after its fork (the
+// same review).
+namespace syd::test {
+
+TEST(Escape, AChildForkedBeforeItsParentsReleaseIsNotReleased) {
+  for (const char* how : {"getppid", "exec"}) {
+    TempDir d;
+    mkdir((d / "denied").c_str(), 0755);
+    std::vector<std::string> magic = {"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***"};
+    if (std::string(how) == "getppid") magic.push_back("sys/trace+getppid:detach_process=0");
+    else magic.insert(magic.end(), {"exec/resume_if_match+/bin/sleep", "exec/resume_if_match+/usr/bin/sleep"});
+    RunResult r = RunArgv(SydArgv(magic, Attack({"early-child", d.path(), how, "/bin/sleep"})), 30000);
+    usleep(1200 * 1000);  // the sleeper outlives sydbox's eldest by design
+    EXPECT_FALSE(Exists(d / "denied/pwned")) << how << "\n" << Show(r);
+    EXPECT_FALSE(Escaped(r)) << how << "\n" << Show(r);
+  }
+}
+
+}  // namespace syd::test
