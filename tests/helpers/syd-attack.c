@@ -1671,21 +1671,32 @@ static int eldest_pid(const char* dir, const char* how) {
  * /proc/K and the client counts as outside the sandbox: its lines are
  * never checked against our lock. A flood of lines from a second client
  * keeps the control thread busy so that K is gone by the accept. */
+/* The control-socket attacks' start: lock ourselves, connect to SOCK
+ * (its address left in *addr) and ask a query, whose answer is left in
+ * REPLY. Returns the connected socket, or -errno. */
+static int lock_and_ask(const char* sock, struct sockaddr_un* addr, char* reply, size_t size) {
+  signal(SIGPIPE, SIG_IGN);
+  if (magic("core/trace/magic_lock:on") != 0) return -EINVAL;
+  memset(addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  snprintf(addr->sun_path, sizeof addr->sun_path, "%s", sock);
+  int s0 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s0 < 0 || connect(s0, (struct sockaddr*)addr, sizeof *addr) != 0) return -errno;
+  if (write(s0, "core/sandbox/write?\n", 20) != 20) return -errno;
+  ssize_t n = read(s0, reply, size - 1);
+  reply[n > 0 ? n : 0] = 0;
+  return s0;
+}
+
 static int ipc_dead_peer(const char* sock, const char* dir, int rounds) {
   char target[PATH_MAX], line[PATH_MAX + 64];
   snprintf(target, sizeof target, "%s/denied/pwned", dir);
   snprintf(line, sizeof line, "allowlist/write+%s/denied/***\n", dir);
-  signal(SIGPIPE, SIG_IGN);
-  if (magic("core/trace/magic_lock:on") != 0) return blocked("lock ourselves", EINVAL);
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock);
-  /* control: our own connection is refused */
-  int s0 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (connect(s0, (struct sockaddr*)&addr, sizeof addr) != 0) return blocked("connect", errno);
+  struct sockaddr_un addr;
   char buf[512];
-  if (write(s0, "core/sandbox/write?\n", 20) != 20) return blocked("write", errno);
-  ssize_t n = read(s0, buf, sizeof buf - 1);
-  buf[n > 0 ? n : 0] = 0;
+  int s0 = lock_and_ask(sock, &addr, buf, sizeof buf);
+  if (s0 < 0) return blocked("lock ourselves and connect", -s0);
+  ssize_t n;
   printf("# our own connection: %s", buf);
   if (strncmp(buf, "ERR EPERM", 9) != 0) return blocked("control: not refused", EINVAL);
   /* the flood: lines our (locked, live) client sends, each answered EPERM */
@@ -1772,16 +1783,10 @@ static int deep_level(void* arg) {
 }
 static int ipc_deep(const char* sock, const char* dir, int depth) {
   deep_sock = sock, deep_dir = dir, deep_left = depth;
-  signal(SIGPIPE, SIG_IGN);
-  if (magic("core/trace/magic_lock:on") != 0) return blocked("lock ourselves", EINVAL);
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock);
-  int s0 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (connect(s0, (struct sockaddr*)&addr, sizeof addr) != 0) return blocked("connect", errno);
+  struct sockaddr_un addr;
   char buf[512];
-  if (write(s0, "core/sandbox/write?\n", 20) != 20) return blocked("write", errno);
-  ssize_t n = read(s0, buf, sizeof buf - 1);
-  buf[n > 0 ? n : 0] = 0;
+  int s0 = lock_and_ask(sock, &addr, buf, sizeof buf);
+  if (s0 < 0) return blocked("lock ourselves and connect", -s0);
   printf("# our own connection (pid %d): %s", (int)getpid(), buf);
   fflush(stdout);
   close(s0);

@@ -1838,15 +1838,21 @@ TEST(Escape, AnOrphanWithTheEldestsPidIsLocked) {
   }
 }
 
-TEST(Escape, ADeadControlSocketPeerIsNotOutside) {
+// A locked process's attack on the control socket: sydbox --ipc SOCKET
+// runs `syd-attack MODE SOCKET DIR ARG`, after `prefix` if any.
+void ControlSocketAttack(const std::string& mode, const std::string& arg,
+                         const std::vector<std::string>& prefix = {}) {
   TempDir d;
   const std::string sock = d / "ctl.sock";
-  std::vector<std::string> argv = LockAttackArgv("ipc-dead-peer", d, {}, {sock, d.path(), "50"}, false);
+  std::vector<std::string> argv = LockAttackArgv(mode, d, {}, {sock, d.path(), arg}, false);
   argv.insert(argv.begin() + 1, {"--ipc", sock});
+  argv.insert(argv.begin(), prefix.begin(), prefix.end());
   RunResult r = RunArgv(argv, 30000);
   EXPECT_FALSE(Exists(d / "denied/pwned")) << Show(r);
   EXPECT_FALSE(Escaped(r)) << Show(r);
 }
+
+TEST(Escape, ADeadControlSocketPeerIsNotOutside) { ControlSocketAttack("ipc-dead-peer", "50"); }
 
 TEST(Escape, ADetachedThreadsTidIsNotReleasedForTheNextTask) {
   if (!Root()) GTEST_SKIP() << "ns_last_pid";
@@ -1868,28 +1874,13 @@ TEST(Escape, ADetachedThreadsTidIsNotReleasedForTheNextTask) {
 // its lock. Blocked: DIR/denied/pwned is never made.
 namespace syd::test {
 
-TEST(Escape, ADeepDescendantOfALockedProcessIsNotOutside) {
-  TempDir d;
-  const std::string sock = d / "ctl.sock";
-  std::vector<std::string> argv = LockAttackArgv("ipc-deep", d, {}, {sock, d.path(), "4100"}, false);
-  argv.insert(argv.begin() + 1, {"--ipc", sock});
-  RunResult r = RunArgv(argv, 30000);
-  EXPECT_FALSE(Exists(d / "denied/pwned")) << Show(r);
-  EXPECT_FALSE(Escaped(r)) << Show(r);
-}
+TEST(Escape, ADeepDescendantOfALockedProcessIsNotOutside) { ControlSocketAttack("ipc-deep", "4100"); }
 
+// sydbox itself as the namespace's init (as in a container whose entry
+// point it is): unshare -p -f --mount-proc SYDBOX...
 TEST(Escape, ALockedProcessIsNotOutsideWhenSydboxIsPidOne) {
   if (!Root()) GTEST_SKIP() << "a pid namespace of our own";
-  TempDir d;
-  const std::string sock = d / "ctl.sock";
-  std::vector<std::string> argv = LockAttackArgv("ipc-deep", d, {}, {sock, d.path(), "0"}, false);
-  argv.insert(argv.begin() + 1, {"--ipc", sock});
-  // sydbox itself as the namespace's init (as in a container whose
-  // entry point it is): unshare -p -f --mount-proc SYDBOX...
-  argv.insert(argv.begin(), {"unshare", "-p", "-f", "--mount-proc"});
-  RunResult r = RunArgv(argv, 30000);
-  EXPECT_FALSE(Exists(d / "denied/pwned")) << Show(r);
-  EXPECT_FALSE(Escaped(r)) << Show(r);
+  ControlSocketAttack("ipc-deep", "0", {"unshare", "-p", "-f", "--mount-proc"});
 }
 
 }  // namespace syd::test
