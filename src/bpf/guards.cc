@@ -1,8 +1,11 @@
-// Three kinds of guard, all decided on registers:
+// Four kinds of guard, all decided on registers:
 //  - calls that name the supervisor's pid are EPERM, whatever the options;
 //  - calls that act on another process and that no Landlock scope keeps
 //    inside go to user space, which checks the target (supervisor/reach.cc),
 //    except where their arguments say they act on the caller itself;
+//  - a process may not choose who adopts its children (CLONE_PARENT,
+//    PR_SET_CHILD_SUBREAPER): the supervisor's per-process state follows
+//    the parent chain;
 //  - terminal injection, namespace and mount calls and device nodes are
 //    EPERM unless the configuration lifts them (clone3 is ENOSYS: its flags are in memory,
 //    and glibc falls back to clone(2), whose flags are a register).
@@ -14,6 +17,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <linux/sockios.h>
 #include <sys/syscall.h>
 
@@ -106,6 +110,17 @@ Guards LowerGuards(const policy::Policy& p, const LowerOptions& opts) {
   // refuses it (EBUSY), but were the supervisor killed, a process with its
   // own listener would answer every notified call itself. Never.
   g.first[__NR_seccomp].push_back({{Eq(0, SECCOMP_SET_MODE_FILTER), AnyBits(1, SECCOMP_FILTER_FLAG_NEW_LISTENER)}, eperm});
+  // The supervisor's entry for a process copies the state (magic lock,
+  // release) of the parent /proc names at the process's first
+  // notification: that must be the process that made it, or sydbox. A
+  // sibling made with CLONE_PARENT would copy its maker's parent, and an
+  // orphan adopted by a child subreaper of the sandbox would copy that
+  // subreaper: a locked process could make an unlocked one, an unreleased
+  // one a released one (docs/SECURITY.md). Never; orphans go to sydbox.
+  // (clone3, where namespaces are allowed, carries its flags in memory:
+  // docs/SECURITY.md.)
+  g.first[__NR_clone].push_back({{AnyBits(0, CLONE_PARENT)}, eperm});
+  g.first[__NR_prctl].push_back({{Eq(0, PR_SET_CHILD_SUBREAPER), Ne(1, 0)}, eperm});
   if (!opts.signals_scoped) {
     // Setting who receives SIGIO with the pid in memory, where user space
     // could check it but not stop it changing afterwards: refused. (Under

@@ -99,8 +99,9 @@ class ProcessTable {
   // `tgid` is about to share its umask and root with a child (clone with
   // CLONE_FS and without CLONE_THREAD): neither is cached for it from now
   // on, nor for the children made after this of it and of every ancestor
-  // (the sharer is its child, or with CLONE_PARENT its sibling, and is
-  // reparented to a subreaper among the ancestors when its parent exits),
+  // (the sharer is its child; a clone3 with CLONE_PARENT, where namespaces
+  // are allowed, makes it a sibling, and a pid namespace's init may adopt
+  // it),
   // nor for an orphan whose parent is gone.
   void MarkSharesFs(pid_t tgid);
 

@@ -66,8 +66,14 @@
  *   syd-attack early-child DIR getppid|exec [PROG]
  *                                         a child forked before we are released
  *                                         is released too (DIR/denied/pwned)
- *   syd-attack shared-fs-reaped DIR        fs sharers reparented to a subreaper
- *                                         of the sandbox get a stale umask
+ *   syd-attack clone-parent DIR lock|exec|getppid|resume [PROG]
+ *                                         a sibling made with CLONE_PARENT by a
+ *                                         locked/unreleased process copies its
+ *                                         parent's looser state (DIR/denied/pwned)
+ *   syd-attack reaped-grandchild DIR getppid|exec [PROG]
+ *                                         a grandchild forked before our release,
+ *                                         reparented to us (a subreaper), is
+ *                                         released (DIR/denied/pwned)
  *   syd-attack caps-across-exec DIR      a non-root process's capability is
  *                                         not kept for it across an exec
  *                                         (DIR/ro/pwned made means escaped)
@@ -1829,55 +1835,144 @@ static int early_child(const char* dir, const char* how, const char* prog) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
 
-/* shared-fs-reaped: fs sharers whose maker is gone and who were reparented
- * to a subreaper of the sandbox (us), not to pid 1 or sydbox: their
- * entries copy the subreaper's, which never made a sharer, so their umask
- * is cached again. A makes C1 and C2 with CLONE_FS and exits; C1 creates
- * DIR/a (umask 022 cached), C2 sets umask 077, C1 creates DIR/b 0666:
- * the kernel makes it 0600. Prints b's mode. */
-static int sfr_c1(void* arg) {
-  const char* dir = arg;
-  char p[PATH_MAX];
-  struct timespec ts = {0, 100 * 1000 * 1000};
-  nanosleep(&ts, NULL);
-  snprintf(p, sizeof p, "%s/a", dir);
-  close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0666));
-  nanosleep(&ts, NULL);
-  nanosleep(&ts, NULL);
-  snprintf(p, sizeof p, "%s/b", dir);
-  close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0666));
+/* clone-parent: an entry is made at a process's first notification and
+ * copies the state of its parent as /proc names it then. With
+ * clone(CLONE_PARENT) that parent is not the maker but the maker's
+ * parent. HOW:
+ *   lock     we fork M; M locks itself (magic_lock:on), then makes C with
+ *            CLONE_PARENT: C's parent is us (unlocked), so C is unlocked
+ *            and applies allowlist/write+DIR/denied/... by magic stat;
+ *   exec     under core/trace/magic_lock:exec, we (the eldest: our first
+ *            exec does not count) fork M, which execs PROG clone-parent
+ *            DIR exec-child: locked at that exec; M makes C as above;
+ *   getppid  (sys/trace+getppid:detach_process=0) we fork M, then get
+ *            released; M (pinned unreleased) makes C with CLONE_PARENT:
+ *            C's parent is us, released, so C is released;
+ *   resume   as getppid, but we are released by exec'ing PROG (a program
+ *            exec/resume_if_match names; argument "1").
+ * C creating DIR/denied/pwned means escaped. */
+static char cp_stack[65536];
+static const char* cp_dir;
+static int cp_sibling(void* arg) {
+  const char* how = arg;
+  char target[PATH_MAX], cmd[PATH_MAX + 64];
+  snprintf(target, sizeof target, "%s/denied/pwned", cp_dir);
+  snprintf(cmd, sizeof cmd, "allowlist/write+%s/denied/***", cp_dir);
+  int m = -1;
+  if (strcmp(how, "lock") == 0 || strcmp(how, "exec") == 0) m = magic(cmd);
+  int e = try_create(target);
+  if (e == 0) {
+    escaped("clone-parent (%s): a sibling made with CLONE_PARENT by a %s process (pid %d, parent %d) %s and created %s",
+            how, (m == -1) ? "unreleased" : "locked", (int)getpid(), (int)getppid(),
+            m == 0 ? "applied a magic command" : "was released", target);
+    _exit(0);
+  }
+  blocked("create (sibling)", e);
+  _exit(1);
+}
+static int cp_maker(const char* how) {
+  char target[PATH_MAX];
+  snprintf(target, sizeof target, "%s/denied/pwned", cp_dir);
+  if (strcmp(how, "lock") == 0 && magic("core/trace/magic_lock:on") != 0) return blocked("lock M", EINVAL);
+  if (strcmp(how, "lock") == 0 || strcmp(how, "exec") == 0) {
+    if (magic("core/sandbox/write?") != ENOENT) return blocked("M is not locked", EINVAL);
+    info("M (pid %d) is locked", (int)getpid());
+  } else {
+    int e = try_create(target); /* control: M itself is not released */
+    if (e == 0) return escaped("clone-parent: M itself was released");
+    info("M (pid %d) is not released: %s", (int)getpid(), en(e));
+  }
+  pid_t c = clone(cp_sibling, cp_stack + sizeof cp_stack, CLONE_PARENT | SIGCHLD, (void*)how);
+  if (c < 0) return blocked("clone(CLONE_PARENT)", errno);
   return 0;
 }
-static int sfr_c2(void* arg) {
-  (void)arg;
-  struct timespec ts = {0, 200 * 1000 * 1000};
-  nanosleep(&ts, NULL);
-  umask(077);
-  return 0;
+static int clone_parent(const char* dir, const char* how, const char* prog) {
+  cp_dir = dir;
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (strcmp(how, "exec-child") == 0) return cp_maker("exec");
+  int go[2];
+  if (pipe(go) != 0) return blocked("pipe", errno);
+  pid_t m = fork();
+  if (m < 0) return blocked("fork", errno);
+  if (m == 0) {
+    close(go[1]);
+    char b;
+    (void)!read(go[0], &b, 1); /* until we are locked/released */
+    sleep_ms(100);
+    if (strcmp(how, "exec") == 0) {
+      execl(prog, prog, "clone-parent", dir, "exec-child", (char*)NULL);
+      _exit(blocked("exec M", errno));
+    }
+    _exit(cp_maker(how));
+  }
+  close(go[0]);
+  if (strcmp(how, "getppid") == 0) (void)syscall(SYS_getppid);
+  if (strcmp(how, "resume") == 0) {
+    /* the pipe's write end is inherited by PROG and closed at our exit:
+     * write first, M sleeps 100 ms before it acts */
+    (void)!write(go[1], "g", 1);
+    execl(prog, prog, "1", (char*)NULL);
+    return blocked("exec", errno);
+  }
+  (void)!write(go[1], "g", 1);
+  close(go[1]);
+  int st, rc = 1;
+  pid_t w;
+  while ((w = wait(&st)) > 0 || errno == EINTR)
+    if (w > 0 && w != m && WIFEXITED(st) && WEXITSTATUS(st) == 0) rc = 0;
+  return rc;
 }
-static int shared_fs_reaped(const char* dir) {
-  umask(022);
+
+/* reaped-grandchild: a release pins the released process's children, not
+ * its grandchildren, which inherit through their parent's entry. When
+ * that parent exits, the grandchild is reparented to the nearest child
+ * subreaper, which we make ourselves before the release (the attribute
+ * survives exec): its entry then copies ours, released. We set
+ * PR_SET_CHILD_SUBREAPER, fork M, M forks C (quiet) and tells us; we get
+ * released (HOW: getppid or exec of PROG, as in clone-parent); M exits;
+ * C wakes and creates DIR/denied/pwned. */
+static int reaped_grandchild(const char* dir, const char* how, const char* prog) {
+  char target[PATH_MAX];
+  snprintf(target, sizeof target, "%s/denied/pwned", dir);
+  setvbuf(stdout, NULL, _IOLBF, 0);
   if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return blocked("subreaper", errno);
-  pid_t a = fork();
-  if (a == 0) {
-    static char s1[65536], s2[65536];
-    if (clone(sfr_c1, s1 + sizeof s1, CLONE_FS | SIGCHLD, (void*)dir) < 0) _exit(1);
-    if (clone(sfr_c2, s2 + sizeof s2, CLONE_FS | SIGCHLD, NULL) < 0) _exit(1);
-    _exit(0); /* C1 and C2 are ours now */
+  int ready[2];
+  if (pipe(ready) != 0) return blocked("pipe", errno);
+  pid_t m = fork();
+  if (m < 0) return blocked("fork", errno);
+  if (m == 0) {
+    close(ready[0]);
+    pid_t c = fork();
+    if (c == 0) {
+      close(ready[1]);
+      sleep_ms(400);
+      int e = try_create(target);
+      if (e == 0) {
+        escaped("reaped-grandchild (%s): C (pid %d, parent now %d), forked before the release, was released", how,
+                (int)getpid(), (int)getppid());
+        _exit(0);
+      }
+      blocked("create (C)", e);
+      _exit(1);
+    }
+    (void)!write(ready[1], "r", 1);
+    close(ready[1]);
+    sleep_ms(150); /* the release pins us, not C */
+    _exit(0);
   }
-  int st;
-  while (wait(&st) > 0) {
+  close(ready[1]);
+  char b;
+  if (read(ready[0], &b, 1) != 1) return blocked("M", EINVAL);
+  if (strcmp(how, "exec") == 0) {
+    execl(prog, prog, "1", (char*)NULL);
+    return blocked("exec", errno);
   }
-  char p[PATH_MAX];
-  struct stat sb;
-  snprintf(p, sizeof p, "%s/b", dir);
-  if (stat(p, &sb) != 0) return blocked("stat b", errno);
-  printf("b %o\n", sb.st_mode & 0777);
-  if ((sb.st_mode & 0777) != 0600) {
-    printf("DIVERGED shared-fs-reaped: b made %o, the kernel makes 0600 (fidelity, not an escape)\n", sb.st_mode & 0777);
-    return 2;
-  }
-  return blocked("stale umask", 0);
+  (void)syscall(SYS_getppid);
+  int st, rc = 1;
+  pid_t w;
+  while ((w = wait(&st)) > 0 || errno == EINTR)
+    if (w > 0 && w != m && WIFEXITED(st) && WEXITSTATUS(st) == 0) rc = 0;
+  return rc;
 }
 
 /* detached-tid: detach_thread of a thread that is not its process's leader is
@@ -3230,7 +3325,8 @@ int main(int argc, char** argv) {
   if (IS("status-of-the-dead") && argc > 3) return status_of_the_dead(a, b);
   if (IS("stale-parent") && argc > 2) return stale_parent(a);
   if (IS("eldest-pid") && argc > 2) return eldest_pid(a, argc > 3 ? b : "");
-  if (IS("shared-fs-reaped") && argc > 2) return shared_fs_reaped(a);
+  if (IS("clone-parent") && argc > 3) return clone_parent(a, b, argc > 4 ? argv[4] : "/bin/sleep");
+  if (IS("reaped-grandchild") && argc > 3) return reaped_grandchild(a, b, argc > 4 ? argv[4] : "/bin/sleep");
   if (IS("early-child") && argc > 3) return early_child(a, b, argc > 4 ? argv[4] : "/bin/sleep");
   if (IS("ipc-deep") && argc > 4) return ipc_deep(a, b, atoi(argv[4]));
   if (IS("ipc-dead-peer") && argc > 3) return ipc_dead_peer(a, b, argc > 4 ? atoi(argv[4]) : 50);

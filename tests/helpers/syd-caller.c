@@ -564,50 +564,6 @@ static int shared_fs(const char* dir, int chroot_it) {
   return 0;
 }
 
-/* shared-fs-sibling DIR: the same with the sharer made a sibling
- * (CLONE_PARENT): A makes B; B creates DIR/before, then A changes the
- * umask they share, then B creates DIR/after with mode 0666 and prints
- * its mode (natively 0600, or 0670 under umask 007 before). */
-static int shared_fs_sibling(const char* dir) {
-  pid_t a = fork();
-  if (a < 0) return fail("fork");
-  if (a == 0) {
-    int ready[2], go[2];
-    if (pipe(ready) != 0 || pipe(go) != 0) _exit(100);
-    long b = syscall(SYS_clone, CLONE_FS | CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
-    if (b < 0) _exit(101);
-    if (b == 0) {
-      char path[4096];
-      snprintf(path, sizeof path, "%s/before", dir);
-      int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-      if (fd < 0) _exit(fail("open before"));
-      close(fd);
-      char ch = 'r';
-      if (write(ready[1], &ch, 1) != 1 || read(go[0], &ch, 1) != 1) _exit(102);
-      snprintf(path, sizeof path, "%s/after", dir);
-      fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
-      if (fd < 0) _exit(fail("open after"));
-      struct stat sb;
-      if (fstat(fd, &sb) != 0) _exit(fail("fstat"));
-      printf("after mode %o\n", (unsigned)(sb.st_mode & 0777));
-      fflush(stdout);
-      _exit(0);
-    }
-    char ch;
-    if (read(ready[0], &ch, 1) != 1) _exit(103);
-    if (umask(077) == 077) umask(027);
-    if (write(go[1], "g", 1) != 1) _exit(104);
-    _exit(0);
-  }
-  /* A, then B (our child too), in whatever order they end */
-  int worst = 0, st;
-  while (wait(&st) > 0) {
-    int code = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-    if (code > worst) worst = code;
-  }
-  return worst;
-}
-
 int main(int argc, char** argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: syd-caller CASE ARG...\n");
@@ -621,7 +577,6 @@ int main(int argc, char** argv) {
   if (IS("opath")) return opath(a, b);
   if (IS("shared-fs-umask")) return shared_fs(a, 0);
   if (IS("shared-fs-chroot")) return shared_fs(a, 1);
-  if (IS("shared-fs-sibling")) return shared_fs_sibling(a);
   if (IS("opath-file")) return opath_file(a, 0);
   if (IS("opath-nofollow")) return opath_file(a, 1);
   if (IS("opath-exec")) return opath_exec(a);

@@ -502,17 +502,3 @@ TEST(UnixBind, SwappedDirectoryNeverRedirectsTheBind) {
 
 }  // namespace
 }  // namespace syd::test
-
-namespace syd::test {
-// (A red-team review.) fs sharers whose maker exited are reparented to a subreaper
-// of the sandbox (here the eldest), whose entry never made a sharer: their
-// umask must not be cached again.
-TEST(SharedFs, SharersReparentedToASubreaperAreNotCached) {
-  TempDir native_dir, sandbox_dir;
-  RunResult native = RunCmd({Helper("syd-attack"), "shared-fs-reaped", native_dir.path()});
-  ASSERT_EQ(native.out, "b 600\nBLOCKED stale umask: 0\n") << native.out << native.err;
-  RunResult r = Sydbox({"-m", "core/sandbox/write:deny", "-m", "allowlist/write+" + sandbox_dir / "***", "--",
-                        Helper("syd-attack"), "shared-fs-reaped", sandbox_dir.path()});
-  EXPECT_EQ(r.out, native.out) << r.err;
-}
-}  // namespace syd::test

@@ -79,7 +79,6 @@ const Row kRows[] = {
   {"opath_dir", "CALLER opath @/dir inner"},
   // a umask set by a process sharing the caller's fs_struct (CLONE_FS)
   {"shared_fs_umask", "CALLER shared-fs-umask @/dir"},
-  {"shared_fs_umask_sibling", "CALLER shared-fs-sibling @/dir"},
   {"opath_file", "CALLER opath-file @/file"},
   {"opath_nofollow_link", "CALLER opath-nofollow @/link"},
   {"opath_dangling", "CALLER opath-file @/dangling"},

@@ -1906,3 +1906,54 @@ TEST(Escape, AChildForkedBeforeItsParentsReleaseIsNotReleased) {
 }
 
 }  // namespace syd::test
+
+// 9i. (A third red-team review.) An entry copies the state of the parent
+// /proc names at the process's first notification. That parent need not
+// be the process that made it: clone(CLONE_PARENT) makes the caller's
+// parent the child's, and a process whose parent exits is reparented to
+// the nearest child subreaper. A locked or unreleased process so makes a
+// process that copies a looser state than its own. Blocked:
+// DIR/denied/pwned is never made.
+namespace syd::test {
+
+TEST(Escape, ACloneParentSiblingOfALockedProcessIsLocked) {
+  for (const char* how : {"lock", "exec"}) {
+    TempDir d;
+    mkdir((d / "denied").c_str(), 0755);
+    std::vector<std::string> magic = {"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***"};
+    if (std::string(how) == "exec") magic.push_back("core/trace/magic_lock:exec");
+    RunResult r = RunArgv(SydArgv(magic, Attack({"clone-parent", d.path(), how, AttackBin()})), 30000);
+    EXPECT_FALSE(Exists(d / "denied/pwned")) << how << "\n" << Show(r);
+    EXPECT_FALSE(Escaped(r)) << how << "\n" << Show(r);
+  }
+}
+
+TEST(Escape, ACloneParentSiblingOfAnUnreleasedProcessIsNotReleased) {
+  for (const char* how : {"getppid", "resume"}) {
+    TempDir d;
+    mkdir((d / "denied").c_str(), 0755);
+    std::vector<std::string> magic = {"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***"};
+    if (std::string(how) == "getppid") magic.push_back("sys/trace+getppid:detach_process=0");
+    else magic.insert(magic.end(), {"exec/resume_if_match+/bin/sleep", "exec/resume_if_match+/usr/bin/sleep"});
+    RunResult r = RunArgv(SydArgv(magic, Attack({"clone-parent", d.path(), how, "/bin/sleep"})), 30000);
+    usleep(1200 * 1000);  // the sibling may outlive sydbox's eldest
+    EXPECT_FALSE(Exists(d / "denied/pwned")) << how << "\n" << Show(r);
+    EXPECT_FALSE(Escaped(r)) << how << "\n" << Show(r);
+  }
+}
+
+TEST(Escape, AGrandchildReparentedToAReleasedSubreaperIsNotReleased) {
+  for (const char* how : {"getppid", "exec"}) {
+    TempDir d;
+    mkdir((d / "denied").c_str(), 0755);
+    std::vector<std::string> magic = {"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***"};
+    if (std::string(how) == "getppid") magic.push_back("sys/trace+getppid:detach_process=0");
+    else magic.insert(magic.end(), {"exec/resume_if_match+/bin/sleep", "exec/resume_if_match+/usr/bin/sleep"});
+    RunResult r = RunArgv(SydArgv(magic, Attack({"reaped-grandchild", d.path(), how, "/bin/sleep"})), 30000);
+    usleep(1200 * 1000);
+    EXPECT_FALSE(Exists(d / "denied/pwned")) << how << "\n" << Show(r);
+    EXPECT_FALSE(Escaped(r)) << how << "\n" << Show(r);
+  }
+}
+
+}  // namespace syd::test

@@ -94,6 +94,11 @@ const std::vector<Case>& Cases() {
       {"clone(SIGCHLD)", Sys(__NR_clone, SIGCHLD), kAllow, kAllow},
       {"clone(CLONE_NEWNS)", Sys(__NR_clone, CLONE_NEWNS | SIGCHLD), kEperm, kEperm},
       {"clone3: flags in memory", Sys(__NR_clone3), RetErrno(ENOSYS), RetErrno(ENOSYS)},
+      {"clone(CLONE_PARENT): a sibling", Sys(__NR_clone, CLONE_PARENT | SIGCHLD), kEperm, kEperm},
+      {"clone(CLONE_PARENT), high bits", Sys(__NR_clone, (1ull << 32) | CLONE_PARENT), kEperm, kEperm},
+      {"prctl(PR_SET_CHILD_SUBREAPER, 1)", Sys(__NR_prctl, PR_SET_CHILD_SUBREAPER, 1), kEperm, kEperm},
+      {"prctl(PR_SET_CHILD_SUBREAPER, 0): unset", Sys(__NR_prctl, PR_SET_CHILD_SUBREAPER, 0), kAllow, kAllow},
+      {"prctl(PR_GET_CHILD_SUBREAPER)", Sys(__NR_prctl, PR_GET_CHILD_SUBREAPER, 0x1000), kAllow, kAllow},
       {"setns", Sys(__NR_setns, 3, 0), kEperm, kEperm},
       {"chroot", Sys(__NR_chroot), kEperm, kEperm},
       {"mount", Sys(__NR_mount), kEperm, kEperm},
@@ -208,7 +213,7 @@ TEST(Guards, AProcessSharingTheCallersUmaskAndRootIsSeen) {
     EXPECT_EQ(Decide(*prog, Sys(__NR_clone, CLONE_VM | CLONE_VFORK | SIGCHLD)), kAllow);
     EXPECT_EQ(Decide(*prog, Sys(__NR_clone, kThread)), kAllow);
     EXPECT_EQ(Decide(*prog, Sys(__NR_clone, CLONE_FS | SIGCHLD)), kNotify);
-    EXPECT_EQ(Decide(*prog, Sys(__NR_clone, CLONE_FS | CLONE_VM | CLONE_PARENT)), kNotify);
+    EXPECT_EQ(Decide(*prog, Sys(__NR_clone, CLONE_FS | CLONE_VM | CLONE_PARENT)), kEperm);  // never (below)
     EXPECT_EQ(Decide(*prog, Sys(__NR_clone, CLONE_NEWNS | CLONE_FS)), ns ? kNotify : kEperm);
     EXPECT_EQ(Decide(*prog, Sys(__NR_clone3, 0x1000, 88)), ns ? kNotify : RetErrno(ENOSYS));
     for (const auto& d : {Sys(__NR_clone, CLONE_FS | SIGCHLD), Sys(__NR_clone, kThread), Sys(__NR_clone3)})
@@ -260,6 +265,8 @@ TEST(Guards, InTheKernel) {
       {"unshare(CLONE_NEWUSER)", __NR_unshare, CLONE_NEWUSER, 0, EPERM},
       {"clone3", __NR_clone3, 0, 0, ENOSYS},
       {"chroot", __NR_chroot, 0, 0, EPERM},
+      {"clone(CLONE_PARENT)", __NR_clone, CLONE_PARENT | SIGCHLD, 0, EPERM},
+      {"prctl(PR_SET_CHILD_SUBREAPER, 1)", __NR_prctl, PR_SET_CHILD_SUBREAPER, 1, EPERM},
       {"ioctl TIOCSTI", __NR_ioctl, 0, kernel::uapi::kTiocsti, EPERM},
       {"kill(supervisor, 0)", __NR_kill, getpid(), 0, EPERM},
       {"pidfd_open(supervisor)", __NR_pidfd_open, getpid(), 0, EPERM},
