@@ -1891,19 +1891,26 @@ TEST(Escape, ALockedProcessIsNotOutsideWhenSydboxIsPidOne) {
 // same review).
 namespace syd::test {
 
-TEST(Escape, AChildForkedBeforeItsParentsReleaseIsNotReleased) {
-  for (const char* how : {"getppid", "exec"}) {
+// An attack on release (detach_process, exec/resume_if_match): runs
+// `syd-attack MODE DIR HOW /bin/sleep` with writes allowed only under
+// DIR/allowed, once released by its getppid (detach_process) and once by
+// an exec of /bin/sleep (resume_if_match; HOW is `exec_word`). What it
+// leaves running may outlive sydbox's eldest: the test waits for it.
+void ReleaseAttack(const std::string& mode, const char* exec_word) {
+  for (const std::string how : {"getppid", exec_word}) {
     TempDir d;
     mkdir((d / "denied").c_str(), 0755);
     std::vector<std::string> magic = {"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***"};
-    if (std::string(how) == "getppid") magic.push_back("sys/trace+getppid:detach_process=0");
+    if (how == "getppid") magic.push_back("sys/trace+getppid:detach_process=0");
     else magic.insert(magic.end(), {"exec/resume_if_match+/bin/sleep", "exec/resume_if_match+/usr/bin/sleep"});
-    RunResult r = RunArgv(SydArgv(magic, Attack({"early-child", d.path(), how, "/bin/sleep"})), 30000);
-    usleep(1200 * 1000);  // the sleeper outlives sydbox's eldest by design
+    RunResult r = RunArgv(SydArgv(magic, Attack({mode, d.path(), how, "/bin/sleep"})), 30000);
+    usleep(1200 * 1000);
     EXPECT_FALSE(Exists(d / "denied/pwned")) << how << "\n" << Show(r);
     EXPECT_FALSE(Escaped(r)) << how << "\n" << Show(r);
   }
 }
+
+TEST(Escape, AChildForkedBeforeItsParentsReleaseIsNotReleased) { ReleaseAttack("early-child", "exec"); }
 
 }  // namespace syd::test
 
@@ -1928,32 +1935,8 @@ TEST(Escape, ACloneParentSiblingOfALockedProcessIsLocked) {
   }
 }
 
-TEST(Escape, ACloneParentSiblingOfAnUnreleasedProcessIsNotReleased) {
-  for (const char* how : {"getppid", "resume"}) {
-    TempDir d;
-    mkdir((d / "denied").c_str(), 0755);
-    std::vector<std::string> magic = {"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***"};
-    if (std::string(how) == "getppid") magic.push_back("sys/trace+getppid:detach_process=0");
-    else magic.insert(magic.end(), {"exec/resume_if_match+/bin/sleep", "exec/resume_if_match+/usr/bin/sleep"});
-    RunResult r = RunArgv(SydArgv(magic, Attack({"clone-parent", d.path(), how, "/bin/sleep"})), 30000);
-    usleep(1200 * 1000);  // the sibling may outlive sydbox's eldest
-    EXPECT_FALSE(Exists(d / "denied/pwned")) << how << "\n" << Show(r);
-    EXPECT_FALSE(Escaped(r)) << how << "\n" << Show(r);
-  }
-}
+TEST(Escape, ACloneParentSiblingOfAnUnreleasedProcessIsNotReleased) { ReleaseAttack("clone-parent", "resume"); }
 
-TEST(Escape, AGrandchildReparentedToAReleasedSubreaperIsNotReleased) {
-  for (const char* how : {"getppid", "exec"}) {
-    TempDir d;
-    mkdir((d / "denied").c_str(), 0755);
-    std::vector<std::string> magic = {"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***"};
-    if (std::string(how) == "getppid") magic.push_back("sys/trace+getppid:detach_process=0");
-    else magic.insert(magic.end(), {"exec/resume_if_match+/bin/sleep", "exec/resume_if_match+/usr/bin/sleep"});
-    RunResult r = RunArgv(SydArgv(magic, Attack({"reaped-grandchild", d.path(), how, "/bin/sleep"})), 30000);
-    usleep(1200 * 1000);
-    EXPECT_FALSE(Exists(d / "denied/pwned")) << how << "\n" << Show(r);
-    EXPECT_FALSE(Escaped(r)) << how << "\n" << Show(r);
-  }
-}
+TEST(Escape, AGrandchildReparentedToAReleasedSubreaperIsNotReleased) { ReleaseAttack("reaped-grandchild", "exec"); }
 
 }  // namespace syd::test
