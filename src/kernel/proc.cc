@@ -1,5 +1,6 @@
 #include "kernel/proc.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -161,6 +162,38 @@ pid_t ParentOf(pid_t pid) {
   if (!status) return 0;
   auto v = ParseInt(StatusField(*status, "PPid"));
   return v ? static_cast<pid_t>(*v) : 0;
+}
+
+std::vector<pid_t> ChildrenOf(pid_t tgid) {
+  std::vector<pid_t> kids;
+  bool listed = false;
+  if (DIR* d = opendir(fmt::format("/proc/{}/task", tgid).c_str())) {
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      UniqueFd f(open(fmt::format("/proc/{}/task/{}/children", tgid, e->d_name).c_str(), O_RDONLY | O_CLOEXEC));
+      if (!f.valid()) continue;
+      listed = true;
+      std::string text;
+      char buf[4096];
+      for (ssize_t n; (n = read(f.get(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+      for (std::string_view w : Split(text, ' '))
+        if (auto n = ParseInt(Trim(w))) kids.push_back(static_cast<pid_t>(*n));
+    }
+    closedir(d);
+  }
+  return listed ? kids : ChildrenByScan(tgid);
+}
+
+std::vector<pid_t> ChildrenByScan(pid_t tgid) {
+  std::vector<pid_t> kids;
+  if (DIR* d = opendir("/proc")) {
+    while (dirent* e = readdir(d)) {
+      auto n = ParseInt(e->d_name);
+      if (n && *n > 0 && ParentOf(static_cast<pid_t>(*n)) == tgid) kids.push_back(static_cast<pid_t>(*n));
+    }
+    closedir(d);
+  }
+  return kids;
 }
 
 namespace {

@@ -39,6 +39,12 @@ bool PidfdExited(int pidfd);
 Result<pid_t> TgidOf(pid_t tid);
 // Parent pid of a process (PPid:), 0 if unknown.
 pid_t ParentOf(pid_t pid);
+// The pids of `tgid`'s children now: from /proc/TGID/task/*/children, or,
+// where the kernel has no such file (CONFIG_PROC_CHILDREN), from every
+// process's parent in /proc.
+std::vector<pid_t> ChildrenOf(pid_t tgid);
+// The same from every process's parent in /proc alone (slow: the fallback).
+std::vector<pid_t> ChildrenByScan(pid_t tgid);
 
 // A thread's identity as the kernel checks it: for file system access
 // (fsuid/fsgid, groups, capabilities, umask) and for acting on processes

@@ -1,6 +1,5 @@
 #include "supervisor/process_table.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -226,43 +225,8 @@ void ProcessTable::MarkSharesFs(pid_t tgid) {
   }
 }
 
-namespace {
-
-// The pids of `tgid`'s children now: from /proc/TGID/task/*/children, or,
-// where the kernel has no such file (CONFIG_PROC_CHILDREN), from every
-// process's parent in /proc.
-std::vector<pid_t> ChildrenOf(pid_t tgid) {
-  std::vector<pid_t> kids;
-  bool listed = false;
-  if (DIR* d = opendir(fmt::format("/proc/{}/task", tgid).c_str())) {
-    while (dirent* e = readdir(d)) {
-      if (e->d_name[0] == '.') continue;
-      UniqueFd f(open(fmt::format("/proc/{}/task/{}/children", tgid, e->d_name).c_str(), O_RDONLY | O_CLOEXEC));
-      if (!f.valid()) continue;
-      listed = true;
-      std::string text;
-      char buf[4096];
-      for (ssize_t n; (n = read(f.get(), buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-      for (std::string_view w : Split(text, ' '))
-        if (auto n = ParseInt(Trim(w))) kids.push_back(static_cast<pid_t>(*n));
-    }
-    closedir(d);
-  }
-  if (listed) return kids;
-  if (DIR* d = opendir("/proc")) {
-    while (dirent* e = readdir(d)) {
-      auto n = ParseInt(e->d_name);
-      if (n && *n > 0 && kernel::ParentOf(static_cast<pid_t>(*n)) == tgid) kids.push_back(static_cast<pid_t>(*n));
-    }
-    closedir(d);
-  }
-  return kids;
-}
-
-}  // namespace
-
 void ProcessTable::PinChildrenLocked(pid_t tgid) {
-  for (pid_t k : ChildrenOf(tgid)) (void)Lookup(k);
+  for (pid_t k : kernel::ChildrenOf(tgid)) (void)Lookup(k);
 }
 
 bool ProcessTable::DetachThread(Tracee& t) {
