@@ -329,17 +329,11 @@ KernelPolicy LowerKernel(const policy::Policy& given, const LowerOptions& opts) 
     }
     // So must a clone that makes a process sharing the caller's umask and
     // root (CLONE_FS without CLONE_THREAD): a change by either is the
-    // other's too. clone3's flags are in memory: every clone3 is seen
-    // (where a guard does not make it ENOSYS, as by default).
+    // other's too. (clone3 is always ENOSYS: bpf/guards.cc.)
     SyscallChain& clone = chains.try_emplace(__NR_clone, SyscallChain{__NR_clone, {}, SECCOMP_RET_ALLOW}).first->second;
     clone.rules.insert(clone.rules.begin(), ChainRule{{ArgCond{0, true, CmpOp::kAnyBits, CLONE_FS},
                                                        ArgCond{0, true, CmpOp::kNoBits, CLONE_THREAD}},
                                                       SECCOMP_RET_USER_NOTIF});
-    SyscallChain& clone3 =
-        chains.try_emplace(__NR_clone3, SyscallChain{__NR_clone3, {}, SECCOMP_RET_ALLOW}).first->second;
-    for (ChainRule& r : clone3.rules)
-      if (!r.log_mark) r.action = Stronger(r.action, SECCOMP_RET_USER_NOTIF);
-    clone3.fallback = Stronger(clone3.fallback, SECCOMP_RET_USER_NOTIF);
   }
   // The old getdents cannot be answered with entries hidden; make callers
   // use getdents64 while stat sandboxing is on.

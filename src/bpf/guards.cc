@@ -7,8 +7,9 @@
 //    PR_SET_CHILD_SUBREAPER): the supervisor's per-process state follows
 //    the parent chain;
 //  - terminal injection, namespace and mount calls and device nodes are
-//    EPERM unless the configuration lifts them (clone3 is ENOSYS: its flags are in memory,
-//    and glibc falls back to clone(2), whose flags are a register).
+//    EPERM unless the configuration lifts them. clone3 is ENOSYS, always:
+//    its flags are in memory, and glibc falls back to clone(2), whose
+//    flags are a register.
 #include "bpf/guards.h"
 
 #include <errno.h>
@@ -117,10 +118,12 @@ Guards LowerGuards(const policy::Policy& p, const LowerOptions& opts) {
   // orphan adopted by a child subreaper of the sandbox would copy that
   // subreaper: a locked process could make an unlocked one, an unreleased
   // one a released one (docs/SECURITY.md). Never; orphans go to sydbox.
-  // (clone3, where namespaces are allowed, carries its flags in memory:
-  // docs/SECURITY.md.)
   g.first[__NR_clone].push_back({{AnyBits(0, CLONE_PARENT)}, eperm});
   g.first[__NR_prctl].push_back({{Eq(0, PR_SET_CHILD_SUBREAPER), Ne(1, 0)}, eperm});
+  // clone3 carries its flags in memory, where no register check sees
+  // CLONE_PARENT or the namespaces, and where a check in user space could
+  // be raced: ENOSYS, always, and glibc falls back to clone(2).
+  g.forced[__NR_clone3] = RetErrno(ENOSYS);
   if (!opts.signals_scoped) {
     // Setting who receives SIGIO with the pid in memory, where user space
     // could check it but not stop it changing afterwards: refused. (Under
@@ -139,7 +142,6 @@ Guards LowerGuards(const policy::Policy& p, const LowerOptions& opts) {
   if (p.restrict_namespaces) {
     g.first[__NR_unshare].push_back({{AnyBits(0, kCloneNamespaces | CLONE_NEWTIME)}, eperm});
     g.first[__NR_clone].push_back({{AnyBits(0, kCloneNamespaces)}, eperm});
-    g.forced[__NR_clone3] = RetErrno(ENOSYS);
     g.forced[__NR_setns] = eperm;
     g.forced[__NR_chroot] = eperm;
   }

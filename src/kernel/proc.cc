@@ -196,6 +196,14 @@ std::vector<pid_t> ChildrenByScan(pid_t tgid) {
   return kids;
 }
 
+bool IsNestedPidNamespaceInit(pid_t pid) {
+  auto status = ReadSmallFile(fmt::format("/proc/{}/status", pid));
+  if (!status) return false;
+  std::string_view ns = Trim(StatusField(*status, "NSpid"));
+  const size_t sp = ns.find_last_of(" \t");
+  return sp != std::string_view::npos && Trim(ns.substr(sp + 1)) == "1";
+}
+
 namespace {
 
 bool SameNamespace(pid_t tid, const char* kind) {

@@ -45,6 +45,9 @@ pid_t ParentOf(pid_t pid);
 std::vector<pid_t> ChildrenOf(pid_t tgid);
 // The same from every process's parent in /proc alone (slow: the fallback).
 std::vector<pid_t> ChildrenByScan(pid_t tgid);
+// Whether `pid` is the init (pid 1) of a pid namespace below ours: it
+// adopts that namespace's orphans (NSpid in /proc/PID/status).
+bool IsNestedPidNamespaceInit(pid_t pid);
 
 // A thread's identity as the kernel checks it: for file system access
 // (fsuid/fsgid, groups, capabilities, umask) and for acting on processes

@@ -233,7 +233,7 @@ std::span<const uint64_t> CredentialPrctls() {
 }
 
 std::span<const int> FsSharingSyscalls() {
-  static const std::array<int, 2> kCalls = {__NR_clone, __NR_clone3};
+  static const std::array<int, 1> kCalls = {__NR_clone};
   return kCalls;
 }
 

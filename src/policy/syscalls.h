@@ -89,8 +89,8 @@ std::span<const int> CredentialSyscalls();
 // capabilities. Sent to user space with CredentialSyscalls().
 std::span<const uint64_t> CredentialPrctls();
 // The calls that can make a process sharing the caller's umask and root
-// (clone, clone3 with CLONE_FS and without CLONE_THREAD). Sent to user
-// space with CredentialSyscalls(): clone by its flags, clone3 always.
+// (clone with CLONE_FS and without CLONE_THREAD; clone3 is always ENOSYS).
+// Sent to user space with CredentialSyscalls(), by their flags.
 std::span<const int> FsSharingSyscalls();
 
 // The ioctl requests that change a file's attributes (inode flags such as

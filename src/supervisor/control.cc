@@ -162,9 +162,14 @@ void ControlSocket::Serve(HandlerEnv* env) {
       return reply(c, ErrLine(ENAMETOOLONG, fmt::format("a line is at most {} bytes", LineReader::kMaxLine)));
     if (locked_ || env->runtime_locked.load(std::memory_order_acquire))
       return reply(c, ErrLine(EPERM, "runtime configuration is locked"));
-    // The connecting process's lock, looked up by its pid: only while that
-    // pid is still the connecting process's.
-    if (c.inside && (kernel::PidfdExited(c.pidfd.get()) || env->procs->Get(c.pid).locked))
+    // A connection from inside is not its connecting process's alone: any
+    // process of the sandbox can hold it (pidfd_getfd, which the kernel
+    // allows inside one Landlock domain, SCM_RIGHTS, a fork), and which
+    // one writes a line is not known. So once any process of the sandbox is
+    // locked, or may lock at an exec, no line from inside is served; until
+    // then, the connecting process's lock, while the pid is its own.
+    if (c.inside && (env->procs->any_lock() || kernel::PidfdExited(c.pidfd.get()) ||
+                     env->procs->Get(c.pid).locked || kernel::PidfdExited(c.pidfd.get())))
       return reply(c, ErrLine(EPERM, "runtime configuration is locked for this process"));
     std::string_view text = line.text;
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);

@@ -34,18 +34,14 @@ namespace {
 // What the process table caches for a caller's performed calls (its ids,
 // umask and root) is forgotten when the caller is about to change it, and
 // for good when it makes a process that shares its umask and root
-// (clone/clone3 with CLONE_FS and without CLONE_THREAD: a change by
-// either is the other's, and the other's calls say nothing about this
-// one). clone3's flags are read from memory, where another thread may
-// change them after the read: such a caller can only make its own umask
-// and root as the supervisor sees them stale, never a path the policy
-// did not check (docs/SECURITY.md).
+// (clone with CLONE_FS and without CLONE_THREAD: a change by either is
+// the other's, and the other's calls say nothing about this one; clone3
+// never runs: bpf/guards.cc).
 void NoteIdentityChange(Call& c) {
   const int nr = c.nr();
   const auto sharing = policy::FsSharingSyscalls();
   if (std::find(sharing.begin(), sharing.end(), nr) != sharing.end()) {
-    uint64_t flags = c.arg(0);
-    if (nr == __NR_clone3 && !c.tracee.ReadMemory(c.arg(0), &flags, sizeof flags)) flags = CLONE_FS;
+    const uint64_t flags = c.arg(0);
     if ((flags & CLONE_FS) && !(flags & CLONE_THREAD)) c.env.procs->MarkSharesFs(c.Tgid());
     return;
   }

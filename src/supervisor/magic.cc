@@ -81,8 +81,9 @@ Verdict HandleMagic(Call& c, const std::string& raw, const MagicStat& opts) {
   }
   const MagicOutcome out = RunMagicCommand(
       c.env, cmd, lang::Origin{"/dev/sydbox", 0}, fmt::format("pid {}", c.tid()), [&](policy::MagicLock lock) {
-        // Per process: the caller (and what it forks afterwards) locks itself.
-        c.env.procs->Update(c.Tgid(), [&](ProcState& st) {
+        // Per process: the caller (and what it forks afterwards) locks itself
+        // (not a process that took its pid since: UpdateCaller).
+        c.env.procs->UpdateCaller(c.tracee, [&](ProcState& st) {
           if (lock == policy::MagicLock::kOn) st.locked = true;
           if (lock == policy::MagicLock::kExec) st.lock_on_exec = true;
           if (lock == policy::MagicLock::kOff) st.lock_on_exec = false;

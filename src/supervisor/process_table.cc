@@ -13,7 +13,8 @@
 
 namespace syd::supervisor {
 
-ProcessTable::ProcessTable(policy::MagicLock initial, pid_t eldest) : eldest_(eldest), self_(getpid()) {
+ProcessTable::ProcessTable(policy::MagicLock initial, pid_t eldest, bool nested_pid_namespaces)
+    : eldest_(eldest), nested_pid_namespaces_(nested_pid_namespaces), self_(getpid()) {
   initial_.locked = initial == policy::MagicLock::kOn;
   initial_.lock_on_exec = initial == policy::MagicLock::kExec;
   any_locked_ = initial_.locked;
@@ -79,11 +80,26 @@ ProcessTable::Entry& ProcessTable::Lookup(pid_t tgid, int depth) {
   if (parent != procs_.end()) {
     e.st = parent->second.st;
     e.volatile_ids = parent->second.children_volatile;
+    // The init of a pid namespace the sandbox made (core/restrict/
+    // namespaces:false) adopts that namespace's orphans: its child need
+    // not be its own. The strictest of its state and an orphan's. (Asked
+    // only where such namespaces can exist: it is one more /proc read.)
+    if (nested_pid_namespaces_ && ppid != self_ && kernel::IsNestedPidNamespaceInit(ppid)) {
+      e.st.locked = e.st.locked || any_locked_;
+      e.st.lock_on_exec = e.st.lock_on_exec || any_exec_lock();
+      e.st.resumed = false;
+      e.volatile_ids = e.volatile_ids || any_shared_fs_;
+    }
   } else {
     e.st = initial_;
     // The eldest is exempt only while it is the eldest: once it has exited
     // its pid is anybody's.
-    if (any_locked_ && (tgid != eldest_ || Exited(eldest_pidfd_))) e.st.locked = true;
+    if (tgid != eldest_ || Exited(eldest_pidfd_)) {
+      if (any_locked_) e.st.locked = true;
+      // A pending exec lock is state too: the orphan of a process that
+      // asked for magic_lock:exec must lock at its own exec.
+      if (any_exec_lock()) e.st.lock_on_exec = true;
+    }
     e.volatile_ids = any_shared_fs_;
   }
   return procs_.emplace(tgid, std::move(e)).first->second;
@@ -96,12 +112,19 @@ ProcState ProcessTable::Get(pid_t tgid) {
 
 
 void ProcessTable::OnExec(pid_t tgid) {
+  if (tgid == eldest_) {
+    // The eldest's first exec (of COMMAND) is noted whether or not an exec
+    // lock is pending yet: one asked for later (magic_lock:exec at run
+    // time) must not take the eldest's next exec for its first. Only while
+    // the eldest lives: after, its pid is anybody's.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!eldest_exec_seen_) {
+      eldest_exec_seen_ = true;
+      if (!Exited(eldest_pidfd_)) return;
+    }
+  }
   if (!any_exec_lock()) return;
   std::lock_guard<std::mutex> lock(mu_);
-  if (tgid == eldest_ && !eldest_exec_seen_) {
-    eldest_exec_seen_ = true;
-    return;
-  }
   Entry& e = Lookup(tgid);
   if (e.st.lock_on_exec) {
     e.st.locked = true;

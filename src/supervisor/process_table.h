@@ -28,7 +28,9 @@ struct ProcState {
 
 class ProcessTable {
  public:
-  explicit ProcessTable(policy::MagicLock initial, pid_t eldest);
+  // `nested_pid_namespaces`: the sandbox may make pid namespaces
+  // (core/restrict/namespaces:false), whose inits adopt orphans.
+  ProcessTable(policy::MagicLock initial, pid_t eldest, bool nested_pid_namespaces = false);
 
   ProcState Get(pid_t tgid);
   // Changes one process's state atomically: `fn(ProcState&)` runs under the
@@ -72,6 +74,13 @@ class ProcessTable {
   // True once any process may lock itself at its next exec: until then an
   // exec needs no bookkeeping.
   bool any_exec_lock() const { return any_exec_lock_.load(std::memory_order_relaxed); }
+  // True once any process is locked or has an exec lock pending (a process
+  // of the sandbox that may not configure exists, or may exist after an
+  // exec).
+  bool any_lock() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return any_locked_ || any_exec_lock();
+  }
   // True once any process was resumed: lets the hot path skip the lookup.
   bool any_resumed() const { return any_resumed_.load(std::memory_order_relaxed); }
   // What an emulated open needs of the caller: its fsuid/fsgid/umask and an
@@ -167,6 +176,7 @@ class ProcessTable {
   std::atomic<bool> eldest_reexeced_{false};
   bool eldest_exec_seen_ = false;
   pid_t eldest_;
+  bool nested_pid_namespaces_ = false;
   UniqueFd eldest_pidfd_;
   pid_t self_;
   std::atomic<bool> any_resumed_{false};

@@ -346,7 +346,7 @@ int Run(const policy::Policy& given, const std::vector<std::string>& argv, const
     (void)ioctl(listener.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags);
   }
   SharedPolicy shared(policy, kp, lo);
-  ProcessTable procs(opts.lock ? policy::MagicLock::kOn : policy.magic_lock, eldest);
+  ProcessTable procs(opts.lock ? policy::MagicLock::kOn : policy.magic_lock, eldest, !policy.restrict_namespaces);
   Reporter reporter(opts.log_fd, opts.log_format);
   std::atomic<bool> killall{false};
 

@@ -63,6 +63,20 @@
  *   syd-attack ipc-deep SOCKET DIR DEPTH  a locked process's descendant DEPTH
  *                                         levels down counts as outside for
  *                                         the control socket (DIR/denied/pwned)
+ *   syd-attack orphan-exec-lock DIR       an orphan whose parent asked for
+ *                                         magic_lock:exec is not locked at its
+ *                                         exec (DIR/denied/pwned)
+ *   syd-attack eldest-exec-lock DIR       the eldest asks for magic_lock:exec at
+ *                                         run time and execs: the new program
+ *                                         is unlocked (DIR/denied/pwned)
+ *   syd-attack ipc-stolen-conn SOCKET DIR [lock|exec]
+ *                                         a locked child takes its unlocked
+ *                                         parent's control connection with
+ *                                         pidfd_getfd (DIR/denied/pwned)
+ *   syd-attack pidns-orphan DIR [lock|exec]
+ *                                         a locked process's orphan adopted by
+ *                                         an unlocked pid-namespace init is
+ *                                         unlocked (DIR/denied/pwned)
  *   syd-attack early-child DIR getppid|exec [PROG]
  *                                         a child forked before we are released
  *                                         is released too (DIR/denied/pwned)
@@ -1802,6 +1816,195 @@ static int ipc_deep(const char* sock, const char* dir, int depth) {
   return deep_level(NULL);
 }
 
+/* ipc-stolen-conn: the control socket decides each line by the lock of
+ * the process that connected (SO_PEERCRED/SO_PEERPIDFD at accept), not of
+ * the one that writes it. We (the eldest, unlocked) connect and keep the
+ * connection (close-on-exec, never inherited: L closes its copy). We fork
+ * L; L locks itself, checks that its own connection is refused, then takes
+ * our connection with pidfd_open + pidfd_getfd (ptrace-checked, allowed
+ * inside one Landlock domain, not checked by the supervisor) and applies
+ * the allowlist command for DIR/denied through it. */
+static int ipc_stolen_conn(const char* sock, const char* dir, const char* how, int stolen) {
+  char target[PATH_MAX], line[PATH_MAX + 64], buf[512];
+  snprintf(target, sizeof target, "%s/denied/pwned", dir);
+  snprintf(line, sizeof line, "allowlist/write+%s/denied/***\n", dir);
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  signal(SIGPIPE, SIG_IGN);
+  int s0 = stolen;
+  pid_t l = 0;
+  if (strcmp(how, "exec-child") == 0) goto child; /* locked at the exec (magic_lock:exec) */
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock);
+  s0 = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s0 < 0 || connect(s0, (struct sockaddr*)&addr, sizeof addr) != 0) return blocked("connect (eldest)", errno);
+  if (write(s0, "core/sandbox/write?\n", 20) != 20) return blocked("write", errno);
+  ssize_t n = read(s0, buf, sizeof buf - 1);
+  buf[n > 0 ? n : 0] = 0;
+  printf("# the eldest's (unlocked) connection: %s", buf);
+  l = fork();
+  if (l < 0) return blocked("fork", errno);
+  if (l == 0 && strcmp(how, "exec") == 0) {
+    char num[16];
+    snprintf(num, sizeof num, "%d", s0);
+    execl("/proc/self/exe", "syd-attack", "ipc-stolen-conn", sock, dir, "exec-child", num, (char*)NULL);
+    _exit(blocked("exec L", errno));
+  }
+  if (l == 0) {
+  child:
+    if (strcmp(how, "exec-child") != 0) close(s0); /* not inherited: L must take it */
+    struct sockaddr_un a2;
+    char b2[512];
+    int own = strcmp(how, "exec-child") == 0 ? 0 : lock_and_ask(sock, &a2, b2, sizeof b2);
+    if (own == 0) {
+      memset(&a2, 0, sizeof a2);
+      a2.sun_family = AF_UNIX;
+      snprintf(a2.sun_path, sizeof a2.sun_path, "%s", sock);
+      own = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (own < 0 || connect(own, (struct sockaddr*)&a2, sizeof a2) != 0) _exit(blocked("connect (L)", errno));
+      if (write(own, "core/sandbox/write?\n", 20) != 20) _exit(blocked("write", errno));
+      ssize_t k = read(own, b2, sizeof b2 - 1);
+      b2[k > 0 ? k : 0] = 0;
+    }
+    if (own < 0) _exit(blocked("lock L and connect", -own));
+    printf("# L (pid %d, locked) on its own connection: %s", (int)getpid(), b2);
+    if (strncmp(b2, "ERR EPERM", 9) != 0) _exit(blocked("L's own connection not refused", EINVAL));
+    if (magic("core/sandbox/write?") != ENOENT) _exit(blocked("L is not locked", EINVAL));
+    int pfd = (int)syscall(SYS_pidfd_open, getppid(), 0);
+    if (pfd < 0) _exit(blocked("pidfd_open(parent)", errno));
+    int s = (int)syscall(__NR_pidfd_getfd, pfd, s0, 0);
+    if (s < 0) _exit(blocked("pidfd_getfd", errno));
+    if (write(s, line, strlen(line)) != (ssize_t)strlen(line)) _exit(blocked("write", errno));
+    n = read(s, b2, sizeof b2 - 1);
+    b2[n > 0 ? n : 0] = 0;
+    printf("# L through the eldest's connection: %s", b2);
+    int e = try_create(target);
+    if (e == 0)
+      _exit(escaped("ipc-stolen-conn: a locked process (pid %d) applied '%.*s' through its unlocked parent's "
+                    "control-socket connection (pidfd_getfd) and made %s",
+                    (int)getpid(), (int)strlen(line) - 1, line, target));
+    _exit(blocked("create", e));
+  }
+  int st;
+  while (waitpid(l, &st, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
+/* pidns-orphan: (core/restrict/namespaces:false) orphans of a pid
+ * namespace the sandbox made go to its init, not to sydbox. We (unlocked)
+ * make B, init of a new pid namespace; B forks M; M locks itself, forks C
+ * (quiet) and exits; C, reparented to B, makes its first notification:
+ * its entry copies B's (unlocked) state; C applies
+ * the allowlist command for DIR/denied and creates DIR/denied/pwned. */
+static const char* pn_dir;
+static char pn_stack[65536];
+static int pn_exec;
+static int pn_init(void* arg) {
+  char target[PATH_MAX], cmd[PATH_MAX + 64];
+  snprintf(target, sizeof target, "%s/denied/pwned", pn_dir);
+  snprintf(cmd, sizeof cmd, "allowlist/write+%s/denied/***", pn_dir);
+  if (arg) goto maker; /* M after its exec: locked by magic_lock:exec */
+  pid_t m = fork();
+  if (m < 0) return blocked("fork M", errno);
+  if (m == 0 && pn_exec) {
+    execl("/proc/self/exe", "syd-attack", "pidns-orphan", pn_dir, "exec-child", (char*)NULL);
+    _exit(blocked("exec M", errno));
+  }
+  if (m == 0) {
+  maker:
+    if (!pn_exec && magic("core/trace/magic_lock:on") != 0) _exit(blocked("lock M", EINVAL));
+    if (magic("core/sandbox/write?") != ENOENT) _exit(blocked("M is not locked", EINVAL));
+    printf("# M (pid %d in the namespace) is locked\n", (int)getpid());
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+      sleep_ms(300); /* M is gone: our parent is the namespace's init */
+      int me = magic(cmd);
+      int e = try_create(target);
+      if (e == 0) {
+        escaped("pidns-orphan: C (parent now %d), forked by a locked process, %s and created %s", (int)getppid(),
+                me == 0 ? "applied a magic command" : "was not locked", target);
+        _exit(0);
+      }
+      blocked("create (C)", e);
+      _exit(1);
+    }
+    _exit(0);
+  }
+  int st, rc = 1;
+  pid_t w;
+  while ((w = wait(&st)) > 0 || errno == EINTR)
+    if (w > 0 && w != m && WIFEXITED(st) && WEXITSTATUS(st) == 0) rc = 0;
+  return rc;
+}
+static int pidns_orphan(const char* dir, const char* how) {
+  pn_dir = dir;
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  pn_exec = strcmp(how, "exec") == 0 || strcmp(how, "exec-child") == 0;
+  if (strcmp(how, "exec-child") == 0) return pn_init((void*)1);
+  pid_t b = clone(pn_init, pn_stack + sizeof pn_stack, CLONE_NEWPID | SIGCHLD, NULL);
+  if (b < 0) return blocked("clone(CLONE_NEWPID)", errno);
+  int st;
+  while (waitpid(b, &st, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
+/* eldest-exec-lock: the eldest's first exec (of COMMAND) does not count
+ * for magic_lock:exec, but it is only noted while some process has an exec
+ * lock pending (ProcessTable::OnExec returns before it otherwise). With
+ * magic_lock off at the start, we (the eldest) ask for magic_lock:exec at
+ * run time and exec PROG (ourselves): that exec is taken for the first,
+ * and the new program runs unlocked: it applies the allowlist command for
+ * DIR/denied and creates DIR/denied/pwned. */
+static int eldest_exec_lock(const char* dir, const char* how) {
+  char target[PATH_MAX], cmd[PATH_MAX + 64];
+  snprintf(target, sizeof target, "%s/denied/pwned", dir);
+  snprintf(cmd, sizeof cmd, "allowlist/write+%s/denied/***", dir);
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (strcmp(how, "after") != 0) {
+    if (magic("core/trace/magic_lock:exec") != 0) return blocked("magic_lock:exec", EINVAL);
+    printf("# the eldest (pid %d) locks itself at its next exec\n", (int)getpid());
+    execl("/proc/self/exe", "syd-attack", "eldest-exec-lock", dir, "after", (char*)NULL);
+    return blocked("exec", errno);
+  }
+  int m = magic(cmd);
+  int e = try_create(target);
+  if (e == 0)
+    return escaped("exec-lock: the program exec'd (pid %d) after magic_lock:exec %s and created %s", (int)getpid(),
+                   m == 0 ? "applied a magic command" : "was not locked", target);
+  printf("# after the exec: magic %s\n", m == 0 ? "applied" : en(m));
+  return blocked("create", e);
+}
+
+/* orphan-exec-lock: an orphan's entry gets the strictest state seen, but
+ * only a lock counts there, not a pending exec lock. M (our child) asks
+ * for magic_lock:exec, forks C (quiet) and exits; C, an orphan at its
+ * first notification, execs PROG (ourselves, "eldest-exec-lock DIR
+ * after"): the new program is unlocked, applies the allowlist command for
+ * DIR/denied and creates DIR/denied/pwned. */
+static int orphan_exec_lock(const char* dir) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  pid_t m = fork();
+  if (m < 0) return blocked("fork", errno);
+  if (m == 0) {
+    if (magic("core/trace/magic_lock:exec") != 0) _exit(blocked("magic_lock:exec", EINVAL));
+    pid_t c = fork();
+    if (c == 0) {
+      sleep_ms(300); /* M is gone: we are sydbox's */
+      execl("/proc/self/exe", "syd-attack", "eldest-exec-lock", dir, "after", (char*)NULL);
+      _exit(blocked("exec C", errno));
+    }
+    _exit(0);
+  }
+  int st;
+  waitpid(m, &st, 0);
+  sleep_ms(1200); /* C's program reports */
+  return 1;
+}
+
 /* early-child: a process table entry is made at a process's first
  * notification and copies its parent's state as it is then, not as it
  * was at the fork. C is forked and sleeps (no notified call); then we get
@@ -3329,6 +3532,11 @@ int main(int argc, char** argv) {
   if (IS("reaped-grandchild") && argc > 3) return reaped_grandchild(a, b, argc > 4 ? argv[4] : "/bin/sleep");
   if (IS("early-child") && argc > 3) return early_child(a, b, argc > 4 ? argv[4] : "/bin/sleep");
   if (IS("ipc-deep") && argc > 4) return ipc_deep(a, b, atoi(argv[4]));
+  if (IS("orphan-exec-lock") && argc > 2) return orphan_exec_lock(a);
+  if (IS("eldest-exec-lock") && argc > 2) return eldest_exec_lock(a, argc > 3 ? argv[3] : "");
+  if (IS("ipc-stolen-conn") && argc > 3)
+    return ipc_stolen_conn(a, b, argc > 4 ? argv[4] : "lock", argc > 5 ? atoi(argv[5]) : -1);
+  if (IS("pidns-orphan") && argc > 2) return pidns_orphan(a, argc > 3 ? argv[3] : "lock");
   if (IS("ipc-dead-peer") && argc > 3) return ipc_dead_peer(a, b, argc > 4 ? atoi(argv[4]) : 50);
   if (IS("detached-tid") && argc > 2) return detached_tid(a);
   if (IS("caps-across-exec") && argc > 2) return caps_across_exec(a);

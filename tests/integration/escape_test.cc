@@ -1940,3 +1940,64 @@ TEST(Escape, ACloneParentSiblingOfAnUnreleasedProcessIsNotReleased) { ReleaseAtt
 TEST(Escape, AGrandchildReparentedToAReleasedSubreaperIsNotReleased) { ReleaseAttack("reaped-grandchild", "exec"); }
 
 }  // namespace syd::test
+
+// 9j. (A fourth red-team review.) The control socket decides each line by
+// the lock of the process that connected, not of the one that writes it: a
+// locked process takes its unlocked parent's connection with pidfd_getfd
+// (ptrace-checked, so allowed inside one Landlock domain; the supervisor
+// does not look at it) and applies a magic command through it. And an
+// orphan of a pid namespace the sandbox made (core/restrict/namespaces:
+// false) is adopted by that namespace's init: a locked process's orphan
+// copies the init's looser state (documented, not closed: this shows
+// what it gives, with magic_lock:exec as well as lock:on). Blocked:
+// DIR/denied/pwned is never made.
+namespace syd::test {
+
+// The eldest's first exec (of COMMAND) is exempt from magic_lock:exec, but
+// it was only noted while an exec lock was pending: the eldest that asks
+// for magic_lock:exec at run time had its next exec taken for the first,
+// and the program it exec'd ran unlocked.
+TEST(Escape, TheEldestsRuntimeExecLockLocksItsNextProgram) {
+  TempDir d;
+  RunResult r = RunArgv(LockAttackArgv("eldest-exec-lock", d, {}, {d.path()}, false), 30000);
+  EXPECT_FALSE(Exists(d / "denied/pwned")) << Show(r);
+  EXPECT_FALSE(Escaped(r)) << Show(r);
+}
+
+// An orphan's entry got the strictest lock seen but no pending exec lock:
+// the orphan of a process that asked for magic_lock:exec ran its next
+// program unlocked.
+TEST(Escape, AnOrphanOfAnExecLockedProcessIsLockedAtItsExec) {
+  TempDir d;
+  RunResult r = RunArgv(LockAttackArgv("orphan-exec-lock", d, {}, {d.path()}, false), 30000);
+  EXPECT_FALSE(Exists(d / "denied/pwned")) << Show(r);
+  EXPECT_FALSE(Escaped(r)) << Show(r);
+}
+
+TEST(Escape, AStolenControlConnectionIsNotItsMakersLock) {
+  for (const char* how : {"lock", "exec"}) {
+    TempDir d;
+    const std::string sock = d / "ctl.sock";
+    std::vector<std::string> magic;
+    if (std::string(how) == "exec") magic.push_back("core/trace/magic_lock:exec");
+    std::vector<std::string> argv = LockAttackArgv("ipc-stolen-conn", d, magic, {sock, d.path(), how}, false);
+    argv.insert(argv.begin() + 1, {"--ipc", sock});
+    RunResult r = RunArgv(argv, 30000);
+    EXPECT_FALSE(Exists(d / "denied/pwned")) << how << "\n" << Show(r);
+    EXPECT_FALSE(Escaped(r)) << how << "\n" << Show(r);
+  }
+}
+
+TEST(Escape, AnOrphanAdoptedByAPidNamespaceInitIsLocked) {
+  if (!Root()) GTEST_SKIP() << "a pid namespace of our own";
+  for (const char* how : {"lock", "exec"}) {
+    TempDir d;
+    std::vector<std::string> magic = {"core/restrict/namespaces:false"};
+    if (std::string(how) == "exec") magic.push_back("core/trace/magic_lock:exec");
+    RunResult r = RunArgv(LockAttackArgv("pidns-orphan", d, magic, {d.path(), how}, false), 30000);
+    EXPECT_FALSE(Exists(d / "denied/pwned")) << how << "\n" << Show(r);
+    EXPECT_FALSE(Escaped(r)) << how << "\n" << Show(r);
+  }
+}
+
+}  // namespace syd::test
