@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -136,6 +137,14 @@ Result<UniqueFd> PidfdGetfd(int pidfd, int targetfd) {
   long fd = syscall(__NR_pidfd_getfd, pidfd, targetfd, 0);
   if (fd < 0) return Fail(errno, "pidfd_getfd");
   return UniqueFd(static_cast<int>(fd));
+}
+
+Result<UniqueFd> PeerPidfd(int sock) {
+  constexpr int kSoPeerPidfd = 77;  // SO_PEERPIDFD (6.5; newer than these headers)
+  int fd = -1;
+  socklen_t len = sizeof fd;
+  if (getsockopt(sock, SOL_SOCKET, kSoPeerPidfd, &fd, &len) != 0) return Fail(errno, "getsockopt(SO_PEERPIDFD)");
+  return UniqueFd(fd);
 }
 
 int PidfdSignal(int pidfd, int sig) {

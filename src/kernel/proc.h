@@ -28,6 +28,9 @@ Result<UniqueFd> PidfdOpen(pid_t pid);
 // thread exits, leader or not.
 Result<UniqueFd> ThreadPidfdOpen(pid_t tid);
 Result<UniqueFd> PidfdGetfd(int pidfd, int targetfd);
+// A pidfd of the process that connected the UNIX socket `sock`
+// (SO_PEERPIDFD, Linux 6.5), taken when it connected.
+Result<UniqueFd> PeerPidfd(int sock);
 // 0 if the process behind `pidfd` still runs, ESRCH once it is gone.
 int PidfdSignal(int pidfd, int sig);
 // Whether the process behind `pidfd` has exited (a zombie too): a poll of

@@ -26,10 +26,6 @@ namespace {
 
 constexpr size_t kMaxClients = 64;
 
-#ifndef SO_PEERPIDFD
-#define SO_PEERPIDFD 77
-#endif
-
 struct Client {
   UniqueFd fd;
   pid_t pid = 0;
@@ -166,10 +162,9 @@ void ControlSocket::Serve(HandlerEnv* env) {
     // process of the sandbox can hold it (pidfd_getfd, which the kernel
     // allows inside one Landlock domain, SCM_RIGHTS, a fork), and which
     // one writes a line is not known. So once any process of the sandbox is
-    // locked, or may lock at an exec, no line from inside is served; until
-    // then, the connecting process's lock, while the pid is its own.
-    if (c.inside && (env->procs->any_lock() || kernel::PidfdExited(c.pidfd.get()) ||
-                     env->procs->Get(c.pid).locked || kernel::PidfdExited(c.pidfd.get())))
+    // locked (the connecting one included), or may lock at an exec, no line
+    // from inside is served, nor once the connecting process is gone.
+    if (c.inside && (env->procs->any_lock() || kernel::PidfdExited(c.pidfd.get())))
       return reply(c, ErrLine(EPERM, "runtime configuration is locked for this process"));
     std::string_view text = line.text;
     while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -218,9 +213,7 @@ void ControlSocket::Serve(HandlerEnv* env) {
       return refuse(EMFILE, "too many clients");
     }
     auto c = std::make_unique<Client>();
-    int pfd = -1;
-    socklen_t plen = sizeof pfd;
-    if (getsockopt(cfd.get(), SOL_SOCKET, SO_PEERPIDFD, &pfd, &plen) == 0) c->pidfd.Reset(pfd);
+    if (auto pfd = kernel::PeerPidfd(cfd.get())) c->pidfd = std::move(*pfd);
     c->fd = std::move(cfd);
     c->pid = cred.pid;
     c->inside = InSandbox(cred.pid);

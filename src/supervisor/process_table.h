@@ -38,10 +38,7 @@ class ProcessTable {
   template <class Fn>
   void Update(pid_t tgid, Fn fn) {
     std::lock_guard<std::mutex> lock(mu_);
-    PinChildrenIfReleasing(tgid, fn);
-    ProcState& st = Lookup(tgid).st;
-    fn(st);
-    NoteLocked(st);
+    ApplyLocked(Lookup(tgid), tgid, fn);
   }
   // Update() for the caller of a notification: `fn` runs only if the
   // notification is still pending once the entry is found (asked under the
@@ -51,12 +48,9 @@ class ProcessTable {
   bool UpdateCaller(Tracee& t, Fn fn) {
     const pid_t tgid = t.Tgid();
     std::lock_guard<std::mutex> lock(mu_);
-    Lookup(tgid);
+    Entry& e = Lookup(tgid);
     if (!t.Recheck()) return false;
-    PinChildrenIfReleasing(tgid, fn);
-    ProcState& st = Lookup(tgid).st;
-    fn(st);
-    NoteLocked(st);
+    ApplyLocked(e, tgid, fn);
     return true;
   }
   // Called when `tgid` execs: applies a pending exec lock. The eldest's
@@ -108,10 +102,9 @@ class ProcessTable {
   // `tgid` is about to share its umask and root with a child (clone with
   // CLONE_FS and without CLONE_THREAD): neither is cached for it from now
   // on, nor for the children made after this of it and of every ancestor
-  // (the sharer is its child; a clone3 with CLONE_PARENT, where namespaces
-  // are allowed, makes it a sibling, and a pid namespace's init may adopt
-  // it),
-  // nor for an orphan whose parent is gone.
+  // (the sharer is its child, and when its parent exits an ancestor that
+  // is a pid namespace's init may adopt it), nor for an orphan whose
+  // parent is gone.
   void MarkSharesFs(pid_t tgid);
 
   // Forgets every process that has exited now. (Children are reparented
@@ -143,16 +136,18 @@ class ProcessTable {
     std::shared_ptr<const Root> root;
   };
   Entry& Lookup(pid_t tgid, int depth = 0);  // mu_ held
-  // An entry copies its parent's state when it is made, at the process's
+  // Applies `fn` to the state of `e`, the entry of `tgid` (mu_ held). An
+  // entry copies its parent's state when it is made, at the process's
   // first notification, not at its fork: before `tgid` is released, its
   // children that exist now get their entries (unreleased), so a child
-  // forked earlier is not released with it (mu_ held).
+  // forked earlier is not released with it.
   template <class Fn>
-  void PinChildrenIfReleasing(pid_t tgid, Fn& fn) {
-    ProcState trial = Lookup(tgid).st;
-    const bool was = trial.resumed;
-    fn(trial);
-    if (trial.resumed && !was) PinChildrenLocked(tgid);
+  void ApplyLocked(Entry& e, pid_t tgid, Fn& fn) {
+    ProcState next = e.st;
+    fn(next);
+    if (next.resumed && !e.st.resumed) PinChildrenLocked(tgid);
+    e.st = next;
+    NoteLocked(e.st);
   }
   void PinChildrenLocked(pid_t tgid);
   // CallerInfo when the entry lacks what is asked: read from /proc, and
