@@ -15,6 +15,11 @@ using Handler = Verdict (*)(Call& c, const Intent& in);
 
 // open, openat, openat2, creat (fs_open.cc).
 Verdict HandleOpen(Call& c, const Intent& in);
+// An open for writing that must be performed here even where no category
+// checks it: while a process is locked or released, so that no write
+// into another process's memory (/proc/PID/mem) goes unseen. From the
+// registers (open, openat, creat); openat2 is always performed here.
+bool WriteOpenToPerform(Call& c, uint64_t open_flags);
 // Path calls not performed by the supervisor yet: checked, then CONTINUE
 // (fs_path.cc; docs/SECURITY.md lists each and what a race could do).
 Verdict HandleChecked(Call& c, const Intent& in);

@@ -17,7 +17,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 
 #include "kernel/proc.h"
@@ -108,6 +110,32 @@ Verdict OpenControllingTty(Call& c, uint64_t oflags, bool cloexec, int root_fd) 
 
 bool IsDevTty(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(5, 0); }
 
+// Whether `fd`, just opened for `target`, is the memory of a process other
+// than the caller's (/proc/PID/mem, /proc/PID/task/TID/mem): writing it is
+// taking the other process over, as process_vm_writev and ptrace would,
+// which are refused in the kernel. Decided on the object opened: a procfs
+// file named "mem" whose path, as the supervisor sees it, is not the
+// caller's own /proc/TGID/mem (in a procfs of another pid namespace, the
+// caller's own memory is refused too). docs/SECURITY.md, "A locked
+// process's reach into another".
+bool AnotherProcessMemory(int fd, const Resolved& target, pid_t tgid) {
+  const std::string& p = target.path;
+  if (target.magic_link || p.size() < 4 || p.compare(p.size() - 4, 4, "/mem") != 0) return false;
+  struct statfs fs;
+  if (fstatfs(fd, &fs) != 0) return true;
+  if (fs.f_type != PROC_SUPER_MAGIC) return false;
+  auto at = kernel::ReadLink(AT_FDCWD, fmt::format("/proc/self/fd/{}", fd));
+  if (!at) return true;
+  const std::string own = fmt::format("/proc/{}/", tgid);
+  if (at->compare(0, own.size(), own) != 0) return true;
+  const std::string_view rest = std::string_view(*at).substr(own.size());
+  if (rest == "mem") return false;
+  // task/TID/mem: a thread of the same process, the same memory.
+  if (rest.substr(0, 5) != "task/" || rest.size() < 10 || rest.substr(rest.size() - 4) != "/mem") return true;
+  const std::string_view tid = rest.substr(5, rest.size() - 9);
+  return tid.empty() || tid.find_first_not_of("0123456789") != std::string_view::npos;
+}
+
 Verdict EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mode, int root_fd,
                     const std::optional<kernel::Creds>& known = std::nullopt) {
   const bool creates = flags & (O_CREAT | kTmpfileBit);
@@ -164,10 +192,17 @@ Verdict EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mo
     }
   }
   if (!fd) return Verdict::Error(fd.error().sys_errno ? fd.error().sys_errno : EIO);
+  if ((oflags & O_ACCMODE) != O_RDONLY && AnotherProcessMemory(fd->get(), target, c.Tgid()))
+    return Verdict::Error(EACCES);  // as the kernel says where ptrace access is refused
   return Verdict::Fd(std::move(*fd), (flags & O_CLOEXEC) != 0);
 }
 
 }  // namespace
+
+bool WriteOpenToPerform(Call& c, uint64_t open_flags) {
+  if ((open_flags & O_ACCMODE) == O_RDONLY || (open_flags & O_PATH)) return false;
+  return c.env.procs->any_resumed() || c.env.procs->any_lock();
+}
 
 Verdict HandleOpen(Call& c, const Intent& in) {
   // openat2 reached user space because its flags are in memory: even where
@@ -187,7 +222,8 @@ Verdict HandleOpen(Call& c, const Intent& in) {
               (in.how.resolve & ~static_cast<uint64_t>(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |
                                                         RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED))))
     return Verdict::Error(EINVAL);
-  auto r = ResolveAndCheck(c, in, Need{how, !opath && (creates || c.env.self.root)});
+  const bool perform = how || WriteOpenToPerform(c, in.open_flags);
+  auto r = ResolveAndCheck(c, in, Need{perform, !opath && (creates || c.env.self.root)});
   if (auto* v = std::get_if<Verdict>(&r)) return std::move(*v);
   Checked& ck = std::get<Checked>(r);
   const Resolved& target = ck.args[0].resolved;

@@ -13,6 +13,7 @@
 // Every answer goes through Respond() (call.h).
 #include "supervisor/handlers.h"
 
+#include <fcntl.h>
 #include <sched.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include "policy/syscalls.h"
 #include "supervisor/call.h"
 #include "supervisor/dispatch.h"
+#include "supervisor/families.h"
 #include "supervisor/modules.h"
 #include "supervisor/reach.h"
 #include "supervisor/rules.h"
@@ -109,6 +111,12 @@ std::optional<Verdict> AnswerFromRegisters(Call& c, const bpf::KernelPolicy& nee
     case SECCOMP_RET_ALLOW:
     case SECCOMP_RET_LOG: break;
     default: return std::nullopt;  // not produced for a notified call (bpf::CannotEnforce)
+  }
+  // An open for writing while a process is locked or released: performed
+  // by the open handler, which refuses another process's memory.
+  if (c.info.kind == policy::CallKind::kOpen) {
+    const uint64_t flags = c.nr() == __NR_creat ? O_WRONLY : c.arg(c.info.flags_arg) & 0xffffffffu;
+    if (WriteOpenToPerform(c, flags)) return std::nullopt;
   }
   // A change of identity, umask or root while no category needed it: what
   // was cached for the caller's opens must not outlive it.

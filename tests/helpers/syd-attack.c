@@ -88,6 +88,15 @@
  *                                         a grandchild forked before our release,
  *                                         reparented to us (a subreaper), is
  *                                         released (DIR/denied/pwned)
+ *   syd-attack own-mem [CMD]              after magic CMD, write our own memory
+ *                                         through /proc/self/mem and
+ *                                         /proc/self/task/TID/mem (exit 0)
+ *   syd-attack mem-hijack DIR write|read  a locked child writes a magic command
+ *                                         into its unlocked parent's memory
+ *                                         through /proc/PID/mem; the parent
+ *                                         stats it, then the child writes
+ *                                         DIR/denied/pwned or reads
+ *                                         DIR/denied/secret
  *   syd-attack caps-across-exec DIR      a non-root process's capability is
  *                                         not kept for it across an exec
  *                                         (DIR/ro/pwned made means escaped)
@@ -1575,6 +1584,98 @@ static int try_create(const char* path) {
   if (fd < 0) return errno;
   close(fd);
   return 0;
+}
+
+/* ---- 9h. a locked process's reach into an unlocked one ------------------------
+ * mem-hijack: the magic lock is per process, but a process may write the
+ * memory of another of its uid through /proc/PID/mem. U (us, unlocked)
+ * holds a path in memory that it stats when told to: the stand-in for
+ * whatever code L, owning U's memory, could make U run. L, our child,
+ * locks itself, writes a magic command into that buffer through
+ * /proc/U/mem and, once U has stat'ed it, does what its sandbox forbade:
+ * writes DIR/denied/pwned ("write") or reads DIR/denied/secret ("read").
+ * Natively (no sydbox) the write into U's memory works and U stats what
+ * L put there: the primitive is real. */
+static char hijack_buf[PATH_MAX] = "/";
+
+static int mem_hijack(const char* dir, const char* what) {
+  const int w = strcmp(what, "write") == 0;
+  char target[PATH_MAX], cmd[128];
+  snprintf(target, sizeof target, "%s/denied/%s", dir, w ? "pwned" : "secret");
+  snprintf(cmd, sizeof cmd, "/dev/sydbox/core/sandbox/%s:off", w ? "write" : "read");
+  int told[2], done[2];
+  if (pipe(told) != 0 || pipe(done) != 0) return blocked("pipe", errno);
+  const pid_t u = getpid();
+  const pid_t l = fork();
+  if (l < 0) return blocked("fork", errno);
+  if (l == 0) {
+    const int lock = magic("core/trace/magic_lock:on");
+    info("L: magic_lock:on: %s", lock ? en(lock) : "applied");
+    char mp[64];
+    snprintf(mp, sizeof mp, "/proc/%d/mem", (int)u);
+    int fd = open(mp, O_RDWR | O_CLOEXEC);
+    int e = fd < 0 ? errno : 0;
+    if (fd >= 0 && pwrite(fd, cmd, strlen(cmd) + 1, (off_t)(uintptr_t)hijack_buf) < 0) e = errno;
+    info("L: write '%s' into U's memory through %s: %s", cmd, mp, e ? en(e) : "done");
+    if (write(told[1], "x", 1) != 1) _exit(5);
+    char x;
+    if (read(done[0], &x, 1) != 1) _exit(5);
+    if (w) {
+      e = try_create(target);
+    } else {
+      int f = open(target, O_RDONLY | O_CLOEXEC);
+      e = f < 0 ? errno : 0;
+      if (f >= 0) close(f);
+    }
+    info("L (locked): %s %s: %s", w ? "create" : "read", target, e ? en(e) : "done");
+    _exit(e ? 1 : 0);
+  }
+  char x;
+  if (read(told[0], &x, 1) != 1) return blocked("L", EPIPE);
+  /* What is in the buffer now, read as memory another process may change. */
+  char seen[PATH_MAX];
+  memcpy(seen, (const void*)(volatile char*)hijack_buf, sizeof seen);
+  seen[sizeof seen - 1] = 0;
+  if (strcmp(seen, "/") != 0) {
+    struct stat sb;
+    int r = stat(seen, &sb) == 0 ? 0 : errno;
+    info("U (unlocked): stat %s, which L wrote into our memory: %s", seen, r ? en(r) : "done");
+  } else {
+    info("U: our memory is as it was");
+  }
+  if (write(done[1], "x", 1) != 1) return blocked("L", EPIPE);
+  int st;
+  waitpid(l, &st, 0);
+  if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+    return escaped("mem-hijack: a locked process had its unlocked parent apply '%s' and %s %s", cmd,
+                   w ? "made" : "read", target);
+  printf("BLOCKED mem-hijack: %s %s\n", target, w ? "absent" : "unread");
+  return 1;
+}
+
+/* own-mem [CMD]: after the magic command CMD (if any), write our own memory
+ * through /proc/self/mem and /proc/self/task/TID/mem: what a process may
+ * always do. Exit 0 when both writes landed. */
+static char own_buf[2][16] = {"before", "before"};
+
+static int own_mem(const char* cmd) {
+  if (cmd && *cmd && magic(cmd) != 0) return blocked(cmd, EINVAL);
+  char p[2][64];
+  snprintf(p[0], sizeof p[0], "/proc/self/mem");
+  snprintf(p[1], sizeof p[1], "/proc/self/task/%ld/mem", (long)syscall(SYS_gettid));
+  const char* said[2];
+  int ok = 1;
+  for (int i = 0; i < 2; ++i) {
+    int fd = open(p[i], O_RDWR | O_CLOEXEC);
+    int e = fd < 0 ? errno : 0;
+    if (fd >= 0 && pwrite(fd, "after", 6, (off_t)(uintptr_t)own_buf[i]) != 6) e = errno ? errno : EIO;
+    if (fd >= 0) close(fd);
+    const char* got = (const char*)(volatile char*)own_buf[i];
+    said[i] = e ? en(e) : strcmp(got, "after") == 0 ? "written" : "unchanged";
+    ok = ok && !e && strcmp(got, "after") == 0;
+  }
+  printf("own memory: %s, thread's: %s\n", said[0], said[1]);
+  return ok ? 0 : 1;
 }
 
 /* stale-parent: a stale parent entry. U, a child of ours made while we are still
@@ -3539,6 +3640,8 @@ int main(int argc, char** argv) {
   if (IS("pidns-orphan") && argc > 2) return pidns_orphan(a, argc > 3 ? argv[3] : "lock");
   if (IS("ipc-dead-peer") && argc > 3) return ipc_dead_peer(a, b, argc > 4 ? atoi(argv[4]) : 50);
   if (IS("detached-tid") && argc > 2) return detached_tid(a);
+  if (IS("mem-hijack") && argc > 3) return mem_hijack(a, b);
+  if (IS("own-mem")) return own_mem(argc > 2 ? a : "");
   if (IS("caps-across-exec") && argc > 2) return caps_across_exec(a);
   if (IS("caps-after-exec") && argc > 2) return caps_after_exec(a);
   if (IS("magic-race")) return magic_race(argc > 2 ? atoi(a) : 200, argc > 3 ? b : NULL);

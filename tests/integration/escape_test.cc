@@ -1852,6 +1852,57 @@ void ControlSocketAttack(const std::string& mode, const std::string& arg,
   EXPECT_FALSE(Escaped(r)) << Show(r);
 }
 
+// ===========================================================================
+// 9h. A locked process's reach into an unlocked one. The magic lock is per
+// process, but /proc/PID/mem lets a process write the memory of another
+// of its uid: a locked child wrote a magic command into its unlocked
+// parent's memory, the parent stat'ed it, and the child then did what its
+// lock had kept: wrote under DIR/denied (write sandboxing allowing /proc)
+// or read DIR/denied/secret (read sandboxing, write sandboxing off: the
+// open for writing went to the kernel unseen). Blocked: the open of
+// another process's memory for writing is refused (EACCES), and while any
+// process is locked every open for writing is performed by sydbox.
+TEST(Escape, ALockedProcessDoesNotWriteAnUnlockedOnesMemory) {
+  TempDir d;
+  ASSERT_EQ(mkdir((d / "denied").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((d / "allowed").c_str(), 0755), 0);
+  {
+    // Native: the write into the parent's memory works, and the parent
+    // stats what its child put there.
+    RunResult native = RunArgv(Attack({"mem-hijack", d.path(), "write"}));
+    ASSERT_TRUE(Escaped(native)) << Show(native);
+    ASSERT_NE(native.out.find("which L wrote into our memory"), std::string::npos) << Show(native);
+    ASSERT_EQ(unlink((d / "denied/pwned").c_str()), 0);
+  }
+  WriteFile(d / "denied/secret", "secret\n");
+  struct Case {
+    const char* what;
+    std::vector<std::string> magic;
+  };
+  const Case cases[] = {
+      {"write", {"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***", "allowlist/write+/proc/***"}},
+      {"read", {"core/sandbox/read:deny", "denylist/read+" + d / "denied/***", "allowlist/read+/***"}},
+  };
+  for (const Case& k : cases) {
+    RunResult r = RunArgv(SydArgv(k.magic, Attack({"mem-hijack", d.path(), k.what})));
+    ExpectBlocked(r);
+    EXPECT_NE(r.out.find("/mem: EACCES"), std::string::npos) << k.what << "\n" << Show(r);
+    EXPECT_NE(r.out.find("U: our memory is as it was"), std::string::npos) << k.what << "\n" << Show(r);
+    EXPECT_FALSE(Exists(d / "denied/pwned")) << k.what << "\n" << Show(r);
+  }
+}
+
+// A process still writes its own memory through /proc/self/mem (and its
+// threads' /proc/self/task/TID/mem), locked or not.
+TEST(Escape, AProcessWritesItsOwnMemoryThroughProc) {
+  for (const char* lock : {"", "core/trace/magic_lock:on"}) {
+    std::vector<std::string> magic = {"core/sandbox/write:deny", "allowlist/write+/proc/***"};
+    RunResult r = RunArgv(SydArgv(magic, Attack({"own-mem", lock})));
+    EXPECT_EQ(r.code, 0) << lock << "\n" << Show(r);
+    EXPECT_NE(r.out.find("own memory: written, thread's: written"), std::string::npos) << lock << "\n" << Show(r);
+  }
+}
+
 TEST(Escape, ADeadControlSocketPeerIsNotOutside) { ControlSocketAttack("ipc-dead-peer", "50"); }
 
 TEST(Escape, ADetachedThreadsTidIsNotReleasedForTheNextTask) {
