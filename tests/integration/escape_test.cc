@@ -1892,6 +1892,26 @@ TEST(Escape, ALockedProcessDoesNotWriteAnUnlockedOnesMemory) {
   }
 }
 
+// fanotify (a red-team review): root's listener gets, for a file only
+// read under a FAN_OPEN mark, a descriptor the kernel opened with the
+// listener's flags (O_RDWR), and no path is checked. Blocked: fanotify_init
+// is EPERM whatever the configuration, DIR/denied/f unchanged.
+TEST(Escape, FanotifyEventsOpenNothingForWriting) {
+  if (!Root()) GTEST_SKIP() << "fanotify with descriptors needs CAP_SYS_ADMIN";
+  TempDir d;
+  ASSERT_EQ(mkdir((d / "denied").c_str(), 0755), 0);
+  WriteFile(d / "denied/f", "orig\n");
+  RunResult native = RunArgv(Attack({"fan-write", d / "denied/f"}));
+  ASSERT_TRUE(Escaped(native)) << Show(native);
+  ASSERT_EQ(ReadFile(d / "denied/f"), "PWNED\n");
+  WriteFile(d / "denied/f", "orig\n");
+  RunResult r = RunArgv(SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***"},
+                                Attack({"fan-write", d / "denied/f"})));
+  ExpectBlocked(r);
+  EXPECT_EQ(Verdict(r.out), "BLOCKED fanotify_init: EPERM") << Show(r);
+  EXPECT_EQ(ReadFile(d / "denied/f"), "orig\n");
+}
+
 // A process still writes its own memory through /proc/self/mem (and its
 // threads' /proc/self/task/TID/mem), locked or not.
 TEST(Escape, AProcessWritesItsOwnMemoryThroughProc) {
