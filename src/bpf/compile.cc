@@ -319,6 +319,7 @@ KernelPolicy LowerKernel(const policy::Policy& given, const LowerOptions& opts) 
   // call a sys/ rule allowed with no category on reads them afresh.)
   if (p.mode(policy::Sandbox::kRead) != Mode::kOff || p.mode(policy::Sandbox::kWrite) != Mode::kOff ||
       p.mode(policy::Sandbox::kStat) != Mode::kOff) {
+    k.identity_changes_seen = true;
     for (int nr : policy::CredentialSyscalls())
       if (!chains.count(nr)) chains[nr] = SyscallChain{nr, {}, SECCOMP_RET_USER_NOTIF};
     if (!chains.count(__NR_prctl)) {

@@ -44,6 +44,10 @@ struct KernelPolicy {
   uint32_t arch = 0;                  // AUDIT_ARCH_*
   std::vector<SyscallChain> chains;   // sorted by nr, unique
   uint32_t default_action = 0;
+  // The calls that change a process's ids, umask or root (and the clones
+  // that share them) reach user space: what the supervisor's process
+  // table caches of a caller can be trusted (supervisor/process_table.h).
+  bool identity_changes_seen = false;
 };
 
 struct LowerOptions {

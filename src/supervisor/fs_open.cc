@@ -159,15 +159,19 @@ Verdict EmulateOpen(Call& c, const Resolved& target, uint64_t flags, uint64_t mo
   auto do_open = [&]() -> Result<UniqueFd> {
     if (target.magic_link) {
       // /proc/PID/fd/N was checked as leading to something without a path
-      // (a pipe, a socket); another thread of the caller may have put a
+      // (a pipe, a socket), or, no category checking the open, to a file
+      // with no name left; another thread of the caller may have put a
       // file at N since. The object is pinned first, confirmed pathless
-      // still, and only then opened with the caller's flags (an O_TRUNC
-      // must never reach a file that was not checked).
+      // (or nameless) still, and only then opened with the caller's flags
+      // (an O_TRUNC must never reach a file that was not checked).
       UniqueFd pinned(open(target.path.c_str(), O_PATH | O_CLOEXEC));
       if (!pinned.valid()) return Fail(errno, "open", target.path);
       const std::string self = fmt::format("/proc/self/fd/{}", pinned.get());
       auto now = kernel::ReadLink(AT_FDCWD, self);
-      if (!now || (!now->empty() && (*now)[0] == '/')) return Fail(EPERM, "changed since the check", target.path);
+      struct stat pst;
+      const bool nameless = target.deleted && fstat(pinned.get(), &pst) == 0 && pst.st_nlink == 0;
+      if (!now || (!now->empty() && (*now)[0] == '/' && !nameless))
+        return Fail(EPERM, "changed since the check", target.path);
       int fd = open(self.c_str(), static_cast<int>(oflags | O_CLOEXEC), static_cast<mode_t>(omode));
       if (fd < 0) return Fail(errno, "open", target.path);
       return UniqueFd(fd);

@@ -62,6 +62,10 @@ struct HandlerEnv {
   // The sandbox is in a Landlock domain, which refuses it every
   // ptrace-checked access to processes outside (docs/SECURITY.md).
   bool ptrace_scoped = false;
+  // The kernel program sends up every call that changes a process's ids,
+  // umask or root (bpf::KernelPolicy::identity_changes_seen): what the
+  // process table caches is current even for a call no category checks.
+  bool identity_changes_seen = false;
   // The check after an exec (exec_trace.h); null where there is none (an
   // exec is then decided on the path named only).
   ExecTracer* exec_tracer = nullptr;

@@ -126,7 +126,7 @@ bool NullPathIsFd(const Call& c, int dirfd, uint64_t at) {
 // Reads and resolves one path argument.
 Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flags,
                           const open_how* how, const ProcessTable::Root& root, PathArgValue* out,
-                          bool keep_handle = false, const Resolved* sibling = nullptr) {
+                          bool keep_handle = false, const Resolved* sibling = nullptr, bool unchecked = false) {
   const int dirfd = pa.dirfd >= 0 ? static_cast<int>(c.arg(pa.dirfd) & 0xffffffffu) : AT_FDCWD;
   const uint64_t at = c.info.at_flags_arg >= 0 ? c.arg(c.info.at_flags_arg) : 0;
   if (pa.path < 0) {
@@ -176,6 +176,10 @@ Resolution ReadAndResolve(Call& c, const policy::PathArg& pa, uint64_t open_flag
   // What is followed to its end is never a symlink: the write calls that
   // act on it (chmod, chown, utimes, truncate, xattrs) need no type.
   rr.may_skip_type = c.info.kind == policy::CallKind::kPath && c.info.category == Category::kWrite;
+  // An open no category checks reopens a file with no name left as the
+  // kernel would (an open for writing performed while a process is locked).
+  rr.deleted_as_object =
+      unchecked && (c.info.kind == policy::CallKind::kOpen || c.info.kind == policy::CallKind::kOpenHow);
   rr.tid = c.tid();
   if (rr.path.find("self") != std::string::npos || rr.path.find("/proc") != std::string::npos || rr.path[0] != '/')
     rr.tgid = c.Tgid();
@@ -274,10 +278,11 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
   if (!caller) return Verdict::Error(ESRCH);
   out.root = std::move(caller->root);
   out.creds = std::move(caller->creds);
-  if (!out.checked) {
-    // Performed with no category on (a sys/ rule allowed it, or openat2):
-    // the kernel may not send the calls that change ids and root to user
-    // space then (bpf/compile.cc), so what the table keeps may be stale.
+  if (!out.checked && !c.env.identity_changes_seen) {
+    // Performed with no category on (a sys/ rule allowed it, openat2, an
+    // open for writing while a process is locked): unless the kernel sends
+    // the calls that change ids and root to user space (bpf/compile.cc),
+    // what the table keeps may be stale.
     auto root = OpenCallerRoot(c.tid());
     if (!root) return Verdict::Error(ESRCH);
     out.root = std::move(*root);
@@ -301,7 +306,7 @@ std::variant<Verdict, Checked> ResolveAndCheck(Call& c, const Intent& in, Need n
     PathArgValue& a = out.args[i];
     Resolution r =
         ReadAndResolve(c, info.paths[i], in.open_flags, in.has_how ? &in.how : nullptr, *out.root, &a, need.handle,
-                       i > 0 ? &out.args[0].resolved : nullptr);
+                       i > 0 ? &out.args[0].resolved : nullptr, !out.checked);
     NotePath(c, i, a.raw());  // as given, until resolved
     if (!r.ok) {
       if (!c.tracee.Valid()) return Verdict::None();

@@ -49,6 +49,18 @@ bool LooksMagic(const std::string& cur, const std::string& target) {
          (target.find(":[") != std::string::npos || StartsWith(target, "anon_inode:"));
 }
 
+// A /proc/PID/fd/N link to a file with no name left: the kernel prints
+// "/path (deleted)" (a memfd: "/memfd:NAME (deleted)"), and the file
+// itself has no link count. Both asked: a live file may be named so.
+bool LooksDeleted(const std::string& cur, const std::string& target, int dirfd, const std::string& name) {
+  static constexpr std::string_view kSuffix = " (deleted)";
+  if (!StartsWith(cur, "/proc/") || target.size() <= kSuffix.size() ||
+      target.compare(target.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0)
+    return false;
+  struct stat st;
+  return fstatat(dirfd, name.c_str(), &st, 0) == 0 && st.st_nlink == 0;
+}
+
 Result<UniqueFd> OpenDir(int dirfd, const char* name) {
   int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Fail(errno, "openat", name);
@@ -301,11 +313,13 @@ Result<Resolved> Resolve(const ResolveRequest& req, std::string* take_path) {
       if (req.no_symlinks) return Fail(ELOOP, "symlink with RESOLVE_NO_SYMLINKS");
       if (++links > kMaxSymlinks) return Fail(ELOOP, "too many levels of symbolic links");
       SYD_TRY(target, kernel::ReadLink(cur_fd.get(), comp));
-      if (LooksMagic(cur, target)) {
+      const bool deleted = last && req.deleted_as_object && LooksDeleted(cur, target, cur_fd.get(), comp);
+      if (deleted || LooksMagic(cur, target)) {
         if (!last) return Fail(ENOTDIR, "not a directory", JoinPath(cur, comp));
         out.path = JoinPath(cur, comp);
         out.exists = true;
         out.magic_link = true;
+        out.deleted = deleted;
         struct stat tst;
         // What the link leads to (a pipe, a socket...), as the caller would see it.
         if (fstatat(cur_fd.get(), comp.c_str(), &tst, 0) == 0) out.type = tst.st_mode & S_IFMT;

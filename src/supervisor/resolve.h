@@ -39,6 +39,11 @@ struct ResolveRequest {
   // With follow_last: the caller needs no Resolved::type of what is found
   // (the fast path then spares an fstat; type stays 0).
   bool may_skip_type = false;
+  // A /proc fd link to a file that has no name left (unlinked, a memfd, an
+  // O_TMPFILE file: no link count) is that file, as for a pipe
+  // (Resolved::magic_link, ::deleted), not the text "/x (deleted)". For
+  // opens no category checks: the kernel reopens such a file.
+  bool deleted_as_object = false;
   // With want_parent: a handle of the directory `path`'s parent names,
   // found by this resolution for another argument of the same call
   // (rename a b in one directory): used instead of opening it again.
@@ -50,6 +55,7 @@ struct Resolved {
   bool exists = false;
   mode_t type = 0;        // S_IFMT bits of the final object when it exists
   bool magic_link = false;  // a /proc fd/cwd link to something without a path (pipe:[..])
+  bool deleted = false;     // with magic_link: a file with no name left (ResolveRequest::deleted_as_object)
   // With keep_handle, where the walk has it at hand: an O_PATH handle of
   // the object found (a final symlink the call does not follow is held
   // as the symlink), opened by the supervisor during the walk with no

@@ -359,6 +359,7 @@ int Run(const policy::Policy& given, const std::vector<std::string>& argv, const
   env.self = ReadSelfIdentity();
   env.stat_module = stat_module.get();
   env.ptrace_scoped = sreq.landlock;
+  env.identity_changes_seen = kp.identity_changes_seen;
   env.kill_all = [&killall] {
     killall.store(true);
     KillDescendants();

@@ -91,6 +91,9 @@
  *   syd-attack fan-write FILE             (root) FILE opened read-only under a
  *                                         fanotify FAN_OPEN mark: the event's
  *                                         descriptor is open for writing
+ *   syd-attack reopen-nameless DIR [CMD]  after magic CMD, reopen a memfd, an
+ *                                         unlinked and an O_TMPFILE file for
+ *                                         writing through /proc/self/fd (exit 0)
  *   syd-attack own-mem [CMD]              after magic CMD, write our own memory
  *                                         through /proc/self/mem and
  *                                         /proc/self/task/TID/mem (exit 0)
@@ -1701,6 +1704,33 @@ static int fan_write(const char* file) {
   if (ev->fd < 0) return blocked("fanotify event fd", EBADF);
   if (pwrite(ev->fd, "PWNED\n", 6, 0) != 6) return blocked("pwrite", errno);
   return escaped("fan-write: %s written through a fanotify event's O_RDWR descriptor", file);
+}
+
+/* reopen-nameless DIR [CMD]: after magic CMD (if any), reopen for writing
+ * through /proc/self/fd/N a memfd, an unlinked file and an O_TMPFILE file
+ * in DIR, as the kernel allows. Prints each; exit 0 when all reopened. */
+static int reopen_nameless(const char* dir, const char* cmd) {
+  if (cmd && *cmd && magic(cmd) != 0) return blocked(cmd, EINVAL);
+  char unl[PATH_MAX];
+  snprintf(unl, sizeof unl, "%s/unlinked", dir);
+  int fds[3];
+  fds[0] = memfd_create("nameless", MFD_CLOEXEC);
+  fds[1] = open(unl, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fds[1] >= 0) unlink(unl);
+  fds[2] = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  const char* what[3] = {"memfd", "unlinked", "tmpfile"};
+  int ok = 1;
+  for (int i = 0; i < 3; ++i) {
+    char p[64];
+    snprintf(p, sizeof p, "/proc/self/fd/%d", fds[i]);
+    int r = fds[i] < 0 ? -1 : open(p, O_RDWR | O_CLOEXEC);
+    int e = r < 0 ? (fds[i] < 0 ? EBADF : errno) : 0;
+    if (r >= 0 && write(r, "x", 1) != 1) e = errno;
+    printf("%s: %s\n", what[i], e ? en(e) : "reopened");
+    ok = ok && !e;
+    if (r >= 0) close(r);
+  }
+  return ok ? 0 : 1;
 }
 
 /* stale-parent: a stale parent entry. U, a child of ours made while we are still
@@ -3667,6 +3697,7 @@ int main(int argc, char** argv) {
   if (IS("detached-tid") && argc > 2) return detached_tid(a);
   if (IS("mem-hijack") && argc > 3) return mem_hijack(a, b);
   if (IS("fan-write") && argc > 2) return fan_write(a);
+  if (IS("reopen-nameless") && argc > 2) return reopen_nameless(a, argc > 3 ? b : "");
   if (IS("own-mem")) return own_mem(argc > 2 ? a : "");
   if (IS("caps-across-exec") && argc > 2) return caps_across_exec(a);
   if (IS("caps-after-exec") && argc > 2) return caps_after_exec(a);

@@ -1892,6 +1892,21 @@ TEST(Escape, ALockedProcessDoesNotWriteAnUnlockedOnesMemory) {
   }
 }
 
+// While a process is locked, opens for writing are performed by sydbox even
+// with write sandboxing off. A file with no name left (a memfd, an
+// unlinked file, an O_TMPFILE file) is still reopened for writing through
+// /proc/self/fd/N, as natively (a red-team review found ENOENT: the link
+// was resolved as the text "/memfd:nameless (deleted)").
+TEST(Escape, ALockedProcessReopensItsNamelessFiles) {
+  TempDir d;
+  for (const char* lock : {"", "core/trace/magic_lock:on"}) {
+    RunResult r = RunArgv(SydArgv({"core/sandbox/read:deny", "allowlist/read+/***"},
+                                  Attack({"reopen-nameless", d.path(), lock})));
+    EXPECT_EQ(r.code, 0) << lock << "\n" << Show(r);
+    EXPECT_EQ(r.out, "memfd: reopened\nunlinked: reopened\ntmpfile: reopened\n") << lock << "\n" << Show(r);
+  }
+}
+
 // fanotify (a red-team review): root's listener gets, for a file only
 // read under a FAN_OPEN mark, a descriptor the kernel opened with the
 // listener's flags (O_RDWR), and no path is checked. Blocked: fanotify_init
