@@ -48,7 +48,14 @@ static int conn_write(struct conn* c, const char* buf, size_t len) {
   return 0;
 }
 
+/* The request being answered, for the log line: written before the answer,
+ * so a client that has its answer finds its line in the log. */
+static const char* log_method = "-";
+static const char* log_path = "-";
+
 static void respond(struct conn* c, int status, const char* reason, const char* body, size_t len) {
+  fprintf(stderr, "%s %s %d\n", log_method, log_path, status);
+  fflush(stderr);
   char head[256];
   int n = snprintf(head, sizeof head,
                    "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n",
@@ -77,6 +84,7 @@ static void serve(struct conn* c, const char* root) {
   char req[65536];
   size_t got = 0;
   char* end = NULL;
+  log_method = log_path = "-";
   while (!end && got < sizeof req - 1) {
     int n = conn_read(c, req + got, (int)(sizeof req - 1 - got));
     if (n <= 0) return;
@@ -90,6 +98,8 @@ static void serve(struct conn* c, const char* root) {
     respond(c, 400, "Bad Request", "", 0);
     return;
   }
+  log_method = method;
+  log_path = path;
   char* file = local_path(root, path);
   int status = 0;
   if (!file) {
@@ -136,7 +146,7 @@ static void serve(struct conn* c, const char* root) {
     status = 405;
     respond(c, 405, "Method Not Allowed", "", 0);
   }
-  fprintf(stderr, "%s %s %d\n", method, path, status);
+  (void)status;
   free(file);
 }
 
