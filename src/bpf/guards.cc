@@ -25,6 +25,7 @@
 #include "bpf/restrict.h"
 #include "kernel/uapi.h"
 #include "policy/reach.h"
+#include "policy/syscalls.h"
 
 namespace syd::bpf {
 namespace {
@@ -132,6 +133,9 @@ Guards LowerGuards(const policy::Policy& p, const LowerOptions& opts) {
     for (uint32_t cmd : {static_cast<uint32_t>(FIOSETOWN), static_cast<uint32_t>(SIOCSPGRP)})
       g.first[__NR_ioctl].push_back({{Eq(1, cmd)}, eperm});
   }
+  // Requests that change a whole file system, or a file for good, through
+  // any descriptor on it (a read-only one too): never (policy/syscalls.h).
+  for (uint32_t cmd : policy::FileSystemAdminIoctls()) g.first[__NR_ioctl].push_back({{Eq(1, cmd)}, eperm});
   if (p.restrict_terminal) {
     // Injecting input, the console, and hanging up the terminal (which
     // sends SIGHUP to the session leader: the user's shell, outside).

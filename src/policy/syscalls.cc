@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <linux/fs.h>
+#include <linux/fscrypt.h>
+#include <linux/fsverity.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -247,14 +249,57 @@ std::span<const int> FsSharingSyscalls() {
   return kCalls;
 }
 
+namespace {
+// ext4's own requests (fs/ext4/ext4.h, uapi/linux/ext4.h: newer than the
+// installed headers), sized by the structures they carry.
+struct Ext4NewGroupInput {
+  uint32_t group;
+  uint64_t block_bitmap, inode_bitmap, inode_table;
+  uint32_t blocks_count;
+  uint16_t reserved_blocks, unused;
+};
+struct Ext4Fsuuid {
+  uint32_t fsu_len, fsu_flags;
+};
+static_assert(sizeof(Ext4NewGroupInput) == 40 && sizeof(Ext4Fsuuid) == 8);
+constexpr uint32_t kExt4SetVersion = _IOW('f', 4, long);
+constexpr uint32_t kExt4SetVersion32 = _IOW('f', 4, int);
+constexpr uint32_t kExt4GroupExtend = _IOW('f', 7, unsigned long);
+constexpr uint32_t kExt4GroupAdd = _IOW('f', 8, Ext4NewGroupInput);
+constexpr uint32_t kExt4ResizeFs = _IOW('f', 16, uint64_t);
+constexpr uint32_t kExt4SwapBoot = _IO('f', 17);
+constexpr uint32_t kExt4Checkpoint = _IOW('f', 43, uint32_t);
+constexpr uint32_t kExt4SetFsuuid = _IOW('f', 44, Ext4Fsuuid);
+constexpr uint32_t kExt4Shutdown = _IOR('X', 125, uint32_t);
+}  // namespace
+
 std::span<const uint32_t> AttrIoctls() {
   // FS_IOC32_SETFLAGS is the same request with an int-sized argument (what
   // 32-bit programs send): no file system answers it from a 64-bit caller
-  // today, but if one ever does it must be seen too.
-  static const std::array<uint32_t, 3> kRequests = {
-      static_cast<uint32_t>(FS_IOC_SETFLAGS),
-      static_cast<uint32_t>(FS_IOC32_SETFLAGS),
-      static_cast<uint32_t>(FS_IOC_FSSETXATTR),
+  // today, but if one ever does it must be seen too. The inode generation
+  // (FS_IOC_SETVERSION, ext4's own request for it) is an int too.
+  static const std::array<uint32_t, 7> kRequests = {
+      static_cast<uint32_t>(FS_IOC_SETFLAGS),   static_cast<uint32_t>(FS_IOC32_SETFLAGS),
+      static_cast<uint32_t>(FS_IOC_FSSETXATTR), static_cast<uint32_t>(FS_IOC_SETVERSION),
+      static_cast<uint32_t>(FS_IOC32_SETVERSION), kExt4SetVersion, kExt4SetVersion32,
+  };
+  return kRequests;
+}
+
+std::span<const uint32_t> FileSystemAdminIoctls() {
+  static const std::array<uint32_t, 12> kRequests = {
+      static_cast<uint32_t>(FIFREEZE),
+      static_cast<uint32_t>(FITHAW),
+      static_cast<uint32_t>(FS_IOC_SETFSLABEL),
+      static_cast<uint32_t>(FS_IOC_ENABLE_VERITY),
+      static_cast<uint32_t>(FS_IOC_SET_ENCRYPTION_POLICY),
+      kExt4GroupExtend,
+      kExt4GroupAdd,
+      kExt4ResizeFs,
+      kExt4SwapBoot,
+      kExt4Checkpoint,
+      kExt4SetFsuuid,
+      kExt4Shutdown,  // also XFS_IOC_GOINGDOWN and F2FS_IOC_SHUTDOWN: the same number
   };
   return kRequests;
 }

@@ -97,6 +97,12 @@ std::span<const int> FsSharingSyscalls();
 // append-only and immutable, and the fsxattr flags): write-category calls
 // on the descriptor's path. Every other request stays in the kernel.
 std::span<const uint32_t> AttrIoctls();
+// ioctl requests that change a whole file system, or make a file immutable
+// or encrypted for good, through any descriptor on it, even one opened
+// read-only: refused in the kernel whatever the configuration
+// (bpf/guards.cc). Freezing, relabelling, resizing and shutting down the
+// file system, swapping ext4's boot inode, fs-verity, fscrypt policies.
+std::span<const uint32_t> FileSystemAdminIoctls();
 
 // The open(2) flag bits that mean write intent.
 uint64_t OpenWriteFlags();

@@ -15,6 +15,8 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+
+#include <algorithm>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -291,6 +293,16 @@ int Run(const policy::Policy& given, const std::vector<std::string>& argv, const
   spawn::ProcessSetup setup = opts.setup;
   for (const policy::RlimitSetting& r : policy.rlimits)
     setup.rlimits.push_back(spawn::Rlimit{r.resource, r.value, r.name});
+  // A core dump is a file the kernel writes in the dying process's working
+  // directory (with a relative core_pattern), which chdir() only reads:
+  // where writes are checked, or may be, no core is written unless
+  // rlimit/core says otherwise (docs/SECURITY.md, "Core dumps").
+  const size_t write_sandbox = static_cast<size_t>(policy::Sandbox::kWrite);
+  const bool writes_checked = policy.mode(policy::Sandbox::kWrite) != policy::Mode::kOff ||
+                              (magic_unlocked && policy.runtime_change[write_sandbox]);
+  const bool core_set = std::any_of(policy.rlimits.begin(), policy.rlimits.end(),
+                                    [](const policy::RlimitSetting& r) { return r.resource == RLIMIT_CORE; });
+  if (writes_checked && !core_set) setup.rlimits.push_back(spawn::Rlimit{RLIMIT_CORE, 0, "core (no core dumps)"});
   auto plan = spawn::PlanSetup(setup, getuid(), getgid());
   if (!plan) {
     fmt::print(stderr, "sydbox: {}\n", plan.error().what);

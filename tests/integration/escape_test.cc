@@ -1911,6 +1911,46 @@ TEST(Escape, AcctWritesNoFileThePolicyDenies) {
   EXPECT_EQ(ReadFile(d / "ro/D"), "ORIGINAL\n");
 }
 
+// A core dump (a red-team review): with a relative core_pattern the kernel
+// writes (or replaces) DIR/core as the dying process, in its working
+// directory, which chdir() only reads: a file made where the policy allows
+// no write. Blocked: where writes are checked the command starts with
+// RLIMIT_CORE 0 (soft and hard), so no core is written.
+TEST(Escape, ACoreDumpWritesNoFileThePolicyDenies) {
+  TempDir d;
+  ASSERT_EQ(mkdir((d / "ro").c_str(), 0777), 0);
+  ASSERT_EQ(chmod((d / "ro").c_str(), 0777), 0);
+  ASSERT_EQ(chmod(d.path().c_str(), 0755), 0);
+  RunResult native = RunArgv(Attack({"core-drop", d / "ro"}));
+  if (!Escaped(native)) GTEST_SKIP() << "no core file natively here (core_pattern, RLIMIT_CORE)\n" << Show(native);
+  unlink((d / "ro/core").c_str());
+  RunResult r = RunArgv(SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***"},
+                                Attack({"core-drop", d / "ro"})));
+  ExpectBlocked(r);
+  EXPECT_FALSE(Exists(d / "ro/core")) << Show(r);
+  // rlimit/core from the configuration still decides.
+  RunResult kept = RunArgv(SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***", "rlimit/core:unlimited"},
+                                   Attack({"core-drop", d / "ro"})));
+  EXPECT_TRUE(Escaped(kept)) << Show(kept);
+}
+
+// The inode generation (a red-team review): FS_IOC_SETVERSION through a
+// descriptor opened read-only changed a write-denied file's generation (the
+// owner or root may). It is now a write-category check on the descriptor's
+// path, like chattr's requests. (Natively it needs a file system that takes
+// it: ext4 here; elsewhere the test is skipped.)
+TEST(Escape, AnInodeGenerationIsAWrite) {
+  TempDir d;
+  ASSERT_EQ(mkdir((d / "ro").c_str(), 0755), 0);
+  WriteFile(d / "ro/D", "ORIGINAL\n");
+  RunResult native = RunArgv(Attack({"fs-ioctl", d / "ro/D", "setversion", "2222"}));
+  if (!Escaped(native)) GTEST_SKIP() << "FS_IOC_SETVERSION not taken here\n" << Show(native);
+  RunResult r = RunArgv(SydArgv({"core/sandbox/write:deny", "allowlist/write+" + d / "allowed/***"},
+                                Attack({"fs-ioctl", d / "ro/D", "setversion", "3333"})));
+  ExpectBlocked(r);
+  EXPECT_EQ(Verdict(r.out), "BLOCKED FS_IOC_SETVERSION: EPERM") << Show(r);
+}
+
 // While a process is locked, opens for writing are performed by sydbox even
 // with write sandboxing off. A file with no name left (a memfd, an
 // unlinked file, an O_TMPFILE file) is still reopened for writing through

@@ -46,6 +46,10 @@ TEST(AttrIoctl, NotifiedOnlyForAttributeRequestsWithWriteSandboxing) {
              {"FS_IOC_SETFLAGS", Sys(__NR_ioctl, 3, kSetFlags), SECCOMP_RET_USER_NOTIF},
              {"FS_IOC32_SETFLAGS", Sys(__NR_ioctl, 3, kSetFlags32), SECCOMP_RET_USER_NOTIF},
              {"FS_IOC_FSSETXATTR", Sys(__NR_ioctl, 3, kSetX), SECCOMP_RET_USER_NOTIF},
+             {"FS_IOC_SETVERSION", Sys(__NR_ioctl, 3, FS_IOC_SETVERSION), SECCOMP_RET_USER_NOTIF},
+             {"FS_IOC32_SETVERSION", Sys(__NR_ioctl, 3, FS_IOC32_SETVERSION), SECCOMP_RET_USER_NOTIF},
+             {"EXT4_IOC_SETVERSION", Sys(__NR_ioctl, 3, _IOW('f', 4, long)), SECCOMP_RET_USER_NOTIF},
+             {"FS_IOC_GETVERSION stays in the kernel", Sys(__NR_ioctl, 3, FS_IOC_GETVERSION), SECCOMP_RET_ALLOW},
              {"the request is an int: high bits ignored", Sys(__NR_ioctl, 3, 0xffffffff00000000ull | kSetFlags),
               SECCOMP_RET_USER_NOTIF},
              {"FS_IOC_GETFLAGS stays in the kernel", Sys(__NR_ioctl, 3, FS_IOC_GETFLAGS), SECCOMP_RET_ALLOW},
@@ -56,6 +60,25 @@ TEST(AttrIoctl, NotifiedOnlyForAttributeRequestsWithWriteSandboxing) {
          });
   Expect({"core/sandbox/write:allow"},
          {{"allow mode notifies too", Sys(__NR_ioctl, 3, kSetFlags), SECCOMP_RET_USER_NOTIF}});
+}
+
+// Requests that change a whole file system (or a file for good) through
+// any descriptor on it: EPERM in the kernel in every configuration, high
+// bits of the request or not (a red-team review froze and relabelled a
+// file system through a read-only descriptor).
+TEST(AttrIoctl, FileSystemAdminRequestsAreAlwaysRefused) {
+  for (const std::vector<std::string>& config : std::vector<std::vector<std::string>>{
+           {}, {"core/sandbox/write:deny"}, {"core/sandbox/read:deny"}}) {
+    std::vector<Case> cases;
+    for (uint32_t cmd : policy::FileSystemAdminIoctls()) {
+      cases.push_back({"a file system request", Sys(__NR_ioctl, 3, cmd), RetErrno(EPERM)});
+      cases.push_back({"high bits ignored", Sys(__NR_ioctl, 3, 0xffffffff00000000ull | cmd), RetErrno(EPERM)});
+    }
+    cases.push_back({"FIFREEZE by name", Sys(__NR_ioctl, 3, FIFREEZE), RetErrno(EPERM)});
+    cases.push_back({"FS_IOC_SETFSLABEL by name", Sys(__NR_ioctl, 3, FS_IOC_SETFSLABEL), RetErrno(EPERM)});
+    cases.push_back({"FS_IOC_GETFSLABEL stays in the kernel", Sys(__NR_ioctl, 3, FS_IOC_GETFSLABEL), SECCOMP_RET_ALLOW});
+    Expect(config, cases);
+  }
 }
 
 TEST(AttrIoctl, KernelOnlyWithoutWriteSandboxing) {
