@@ -113,10 +113,12 @@ bool IsDevTty(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev 
 // Whether `fd`, just opened for `target`, is the memory of a process other
 // than the caller's (/proc/PID/mem, /proc/PID/task/TID/mem): writing it is
 // taking the other process over, as process_vm_writev and ptrace would,
-// which are refused in the kernel. Decided on the object opened: a procfs
-// file named "mem" whose path, as the supervisor sees it, is not the
-// caller's own /proc/TGID/mem (in a procfs of another pid namespace, the
-// caller's own memory is refused too). docs/SECURITY.md, "A locked
+// which are refused in the kernel. The resolved name picks the opens
+// looked at (its last component "mem": a bind mount under another name,
+// which needs mounts allowed, is not recognized); then the object opened
+// decides: a procfs file whose path, read back from our descriptor, is not
+// the caller's own /proc/TGID/mem (in a procfs of another pid namespace,
+// the caller's own memory is refused too). docs/SECURITY.md, "A locked
 // process's reach into another".
 bool AnotherProcessMemory(int fd, const Resolved& target, pid_t tgid) {
   const std::string& p = target.path;
